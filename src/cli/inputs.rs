@@ -1,0 +1,48 @@
+//! `culprit inputs`: what was read, as what, and how well — the first command a user runs to trust the tool.
+
+use super::{Common, InputsArgs, Pipeline, EXIT_OK};
+use crate::text::escape_str;
+use crate::time::{rfc3339, NO_TIME};
+use std::io::Write;
+use std::process::ExitCode;
+
+pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
+    let p = Pipeline::from_common(common)?;
+    let index = p.index(&args.paths)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        let notices: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
+        let doc = serde_json::json!({ "inputs": index.inputs, "notices": notices });
+        serde_json::to_writer_pretty(&mut out, &doc)?;
+        writeln!(out)?;
+        return Ok(ExitCode::from(EXIT_OK));
+    }
+    writeln!(
+        out,
+        "{:<40} {:<13} {:>9} {:>9} {:>8} {:>8}  first .. last",
+        "input", "format", "lines", "records", "unparsed", "untimed"
+    )?;
+    for i in &index.inputs {
+        let span =
+            if i.first == NO_TIME { "-".to_string() } else { format!("{} .. {}", rfc3339(i.first), rfc3339(i.last)) };
+        writeln!(
+            out,
+            "{:<40} {:<13} {:>9} {:>9} {:>8} {:>8}  {}",
+            escape_str(&i.path),
+            i.format,
+            i.lines,
+            i.records,
+            i.unparsed,
+            i.untimed,
+            span
+        )?;
+        for w in &i.warnings {
+            writeln!(out, "  warning: {}", escape_str(w))?;
+        }
+    }
+    for n in &index.notices {
+        writeln!(out, "skipped: {n}")?;
+    }
+    Ok(ExitCode::from(EXIT_OK))
+}

@@ -1,0 +1,185 @@
+//! One chunk of one source: split lines, parse, match rules, mine templates.
+
+use crate::format::{LineKind, ParseCtx, Parsed, Parser, Span};
+use crate::patterns::Miner;
+use crate::rules::{RuleSet, NO_RULE};
+use crate::source::Source;
+use crate::time::{Millis, NO_TIME};
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Cuts `data` into ranges of about `size` bytes, each ending just after a newline (or at the end).
+pub fn split(data: &[u8], size: usize) -> Vec<Range<usize>> {
+    let size = size.max(1);
+    let mut out = Vec::with_capacity(data.len() / size + 1);
+    let mut start = 0;
+    while start < data.len() {
+        let target = (start + size).min(data.len());
+        let end = if target == data.len() {
+            target
+        } else {
+            match memchr::memchr(b'\n', &data[target..]) {
+                Some(i) => target + i + 1,
+                None => data.len(),
+            }
+        };
+        out.push(start..end);
+        start = end;
+    }
+    out
+}
+
+/// Chunk-local columns; ids (host, service, template) are local to the chunk.
+#[derive(Default)]
+pub struct LocalRecords {
+    pub offset: Vec<u64>,
+    pub len: Vec<u32>,
+    pub line: Vec<u32>,
+    pub ts: Vec<Millis>,
+    pub level: Vec<crate::format::Level>,
+    pub host: Vec<u32>,
+    pub service: Vec<u32>,
+    pub rule: Vec<u32>,
+    pub template: Vec<u32>,
+    pub msg_start: Vec<u16>,
+}
+
+impl LocalRecords {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+}
+
+pub struct ChunkOut {
+    pub chunk_start: u64,
+    /// Physical lines in the chunk.
+    pub lines: u64,
+    pub unparsed: u64,
+    /// Bytes at the chunk start that continue the previous chunk's last record.
+    pub leading_continuation: u32,
+    pub records: LocalRecords,
+    pub hosts: Vec<Vec<u8>>,
+    pub services: Vec<Vec<u8>>,
+    pub miner: Miner,
+}
+
+struct LocalInterner {
+    ids: HashMap<Vec<u8>, u32>,
+    names: Vec<Vec<u8>>,
+}
+
+impl LocalInterner {
+    fn new() -> Self {
+        LocalInterner { ids: HashMap::new(), names: Vec::new() }
+    }
+    fn intern(&mut self, name: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.ids.insert(name.to_vec(), id);
+        self.names.push(name.to_vec());
+        id
+    }
+}
+
+pub fn index_chunk(
+    src: &Source,
+    parser: &Parser,
+    ctx: &ParseCtx,
+    rules: &RuleSet,
+    range: Range<usize>,
+    mine: bool,
+) -> ChunkOut {
+    let data = &src.bytes()[range.clone()];
+    let default_service = parser.kind.default_service().map(|s| s.as_bytes()).unwrap_or(src.stream.as_bytes());
+    let mut out = ChunkOut {
+        chunk_start: range.start as u64,
+        lines: 0,
+        unparsed: 0,
+        leading_continuation: 0,
+        records: LocalRecords::default(),
+        hosts: Vec::new(),
+        services: Vec::new(),
+        miner: Miner::new(),
+    };
+    let mut hosts = LocalInterner::new();
+    let mut services = LocalInterner::new();
+    hosts.intern(b"");
+    let default_service_id = services.intern(default_service);
+    let mut parsed = Parsed::default();
+    let rec = &mut out.records;
+    let mut pos = 0usize;
+    let mut line_no = 0u32;
+    // True while every line so far continues the previous chunk's last record.
+    let mut still_leading = true;
+    while pos < data.len() {
+        let nl = memchr::memchr(b'\n', &data[pos..]).map(|i| pos + i);
+        let end = nl.unwrap_or(data.len());
+        let mut line = &data[pos..end];
+        if let Some(l) = line.strip_suffix(b"\r") {
+            line = l;
+        }
+        line_no += 1;
+        out.lines += 1;
+        let kind = if line.is_empty() { LineKind::Continuation } else { parser.parse(line, ctx, &mut parsed) };
+        still_leading &= kind == LineKind::Continuation;
+        match kind {
+            // Blank lines belong to no record: they neither extend nor start one.
+            LineKind::Continuation if line.is_empty() => {}
+            LineKind::Continuation => {
+                if let Some(last) = rec.len().checked_sub(1) {
+                    rec.len[last] = (end as u64 - rec.offset[last]).min(u32::MAX as u64) as u32;
+                } else if still_leading && range.start > 0 {
+                    out.leading_continuation = end as u32;
+                } else {
+                    // A continuation with nothing above it (start of file): keep it as an unparsed record.
+                    push_unparsed(rec, pos, line, line_no, default_service_id);
+                    out.unparsed += 1;
+                }
+            }
+            LineKind::Unparsed => {
+                push_unparsed(rec, pos, line, line_no, default_service_id);
+                out.unparsed += 1;
+            }
+            LineKind::Record => {
+                let host = if parsed.host.is_empty() { 0 } else { hosts.intern(parsed.host.get(line)) };
+                let svc_name = if parsed.service.is_empty() { default_service } else { parsed.service.get(line) };
+                let service = services.intern(svc_name);
+                let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
+                let rule = rules.match_record(line, &parsed);
+                let template = if mine { out.miner.add(msg.get(line)) } else { crate::patterns::NO_TEMPLATE };
+                rec.offset.push(pos as u64);
+                rec.len.push(line.len() as u32);
+                rec.line.push(line_no);
+                rec.ts.push(parsed.ts);
+                rec.level.push(parsed.level);
+                rec.host.push(host);
+                rec.service.push(service);
+                rec.rule.push(rule);
+                rec.template.push(template);
+                rec.msg_start.push(msg.start.min(u16::MAX as u32) as u16);
+            }
+        }
+        pos = match nl {
+            Some(n) => n + 1,
+            None => data.len(),
+        };
+    }
+    out.hosts = hosts.names;
+    out.services = services.names;
+    out
+}
+
+fn push_unparsed(rec: &mut LocalRecords, pos: usize, line: &[u8], line_no: u32, service: u32) {
+    rec.offset.push(pos as u64);
+    rec.len.push(line.len() as u32);
+    rec.line.push(line_no);
+    rec.ts.push(NO_TIME);
+    rec.level.push(crate::format::Level::Unknown);
+    rec.host.push(0);
+    rec.service.push(service);
+    rec.rule.push(NO_RULE);
+    rec.template.push(crate::patterns::NO_TEMPLATE);
+    rec.msg_start.push(0);
+}

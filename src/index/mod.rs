@@ -1,0 +1,448 @@
+//! Index: every source's bytes are cut into chunks at line boundaries and
+//! parsed in parallel (rayon); each chunk also runs rule matching and pattern
+//! mining, so the bytes are walked once. Chunk results merge in order into a
+//! column-oriented [`Records`] table, with per-block summaries for seeks.
+//!
+//! Chunk boundaries depend only on the bytes and [`IndexOptions::chunk_size`],
+//! never on the thread count, so a parallel build equals a sequential one.
+
+mod chunk;
+mod intern;
+
+pub use intern::Interner;
+
+use crate::format::{self, FormatKind, Level, ParseCtx, Parser};
+use crate::patterns::{self, TemplateTable};
+use crate::rules::RuleSet;
+use crate::source::{Notice, Source};
+use crate::time::{civil_from_days, days_from_civil, LocalZone, Millis, MS_PER_DAY, NO_TIME};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// Records per block summary.
+pub const BLOCK: usize = 4096;
+
+/// How to build an index.
+#[derive(Clone, Debug)]
+pub struct IndexOptions {
+    pub zone: LocalZone,
+    /// `--year`: year of the first record of yearless inputs.
+    pub year: Option<i64>,
+    /// `--format path=NAME` overrides, matched against the path as given or its file name.
+    pub forced_formats: Vec<(String, FormatKind)>,
+    pub chunk_size: usize,
+    pub mine_patterns: bool,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        IndexOptions {
+            zone: LocalZone::Utc,
+            year: None,
+            forced_formats: Vec::new(),
+            chunk_size: 4 << 20,
+            mine_patterns: true,
+        }
+    }
+}
+
+/// What `culprit inputs` reports per input.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputInfo {
+    pub path: String,
+    pub stream: String,
+    pub format: String,
+    pub lines: u64,
+    pub records: u64,
+    pub unparsed: u64,
+    pub untimed: u64,
+    #[serde(serialize_with = "ser_time")]
+    pub first: Millis,
+    #[serde(serialize_with = "ser_time")]
+    pub last: Millis,
+    pub warnings: Vec<String>,
+}
+
+fn ser_time<S: serde::Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
+    if *ms == NO_TIME {
+        s.serialize_none()
+    } else {
+        s.serialize_str(&crate::time::rfc3339(*ms))
+    }
+}
+
+/// One row per record (a line plus its continuation lines).
+#[derive(Debug, Default)]
+pub struct Records {
+    pub source: Vec<u32>,
+    /// Byte offset of the record's first line in its source.
+    pub offset: Vec<u64>,
+    /// Byte length of the record, continuation lines included, without the final newline.
+    pub len: Vec<u32>,
+    /// 1-based line number of the first line in its file.
+    pub line: Vec<u32>,
+    pub ts: Vec<Millis>,
+    pub level: Vec<Level>,
+    pub host: Vec<u32>,
+    pub service: Vec<u32>,
+    /// Index into the rule set, or `rules::NO_RULE`.
+    pub rule: Vec<u32>,
+    /// Index into the template table, or `patterns::NO_TEMPLATE`.
+    pub template: Vec<u32>,
+    /// Offset of the message inside the record's first line (saturating).
+    pub msg_start: Vec<u16>,
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.ts.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.ts.is_empty()
+    }
+}
+
+/// Per-block summary: lets time seeks and level filters skip whole blocks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockSummary {
+    pub min_ts: Millis,
+    pub max_ts: Millis,
+    /// Bit `l` set when a record of level `l` is in the block.
+    pub level_mask: u8,
+}
+
+/// The whole indexed input set.
+pub struct Index {
+    pub sources: Vec<Source>,
+    pub parsers: Vec<Parser>,
+    pub inputs: Vec<InputInfo>,
+    pub notices: Vec<Notice>,
+    pub records: Records,
+    pub blocks: Vec<BlockSummary>,
+    pub hosts: Interner,
+    pub services: Interner,
+    pub rules: RuleSet,
+    pub templates: TemplateTable,
+}
+
+impl Index {
+    /// Loads and indexes paths. Never fails as a whole; see `notices`.
+    pub fn open(paths: &[PathBuf], rules: RuleSet, opts: &IndexOptions) -> Index {
+        let (sources, notices) = crate::source::load(paths);
+        Index::build(sources, notices, rules, opts)
+    }
+
+    /// Indexes already-loaded sources.
+    pub fn build(sources: Vec<Source>, notices: Vec<Notice>, rules: RuleSet, opts: &IndexOptions) -> Index {
+        let ctxs: Vec<ParseCtx> = sources.iter().map(|s| parse_ctx(s, opts)).collect();
+        let parsers: Vec<Parser> = sources
+            .iter()
+            .zip(&ctxs)
+            .map(|(s, ctx)| forced_format(s, opts).unwrap_or_else(|| format::detect(s.bytes(), ctx)))
+            .collect();
+        let yearless: Vec<bool> = sources.iter().zip(&parsers).map(|(s, p)| is_yearless(s, p)).collect();
+
+        // Tasks: (source, byte range), in source order then offset order.
+        let mut tasks = Vec::new();
+        for s in &sources {
+            for r in chunk::split(s.bytes(), opts.chunk_size) {
+                tasks.push((s.id as usize, r));
+            }
+        }
+        let outs: Vec<chunk::ChunkOut> = tasks
+            .par_iter()
+            .map(|(sid, range)| {
+                let src = &sources[*sid];
+                chunk::index_chunk(src, &parsers[*sid], &ctxs[*sid], &rules, range.clone(), opts.mine_patterns)
+            })
+            .collect();
+
+        let mut index = Index {
+            inputs: Vec::with_capacity(sources.len()),
+            parsers,
+            notices,
+            records: Records::default(),
+            blocks: Vec::new(),
+            hosts: Interner::with_empty(),
+            services: Interner::with_empty(),
+            rules,
+            templates: TemplateTable::default(),
+            sources,
+        };
+        index.merge(tasks.iter().map(|t| t.0).collect(), outs, &yearless, opts);
+        index
+    }
+
+    fn merge(&mut self, task_source: Vec<usize>, outs: Vec<chunk::ChunkOut>, yearless: &[bool], opts: &IndexOptions) {
+        let total: usize = outs.iter().map(|o| o.records.len()).sum();
+        self.records.offset.reserve(total);
+        self.records.ts.reserve(total);
+        let mut miners = Vec::with_capacity(outs.len());
+        let mut per_source_lines = vec![0u64; self.sources.len()];
+        let mut per_source_unparsed = vec![0u64; self.sources.len()];
+        let mut source_start = vec![usize::MAX; self.sources.len()];
+        let mut template_local = Vec::with_capacity(outs.len());
+        for (sid, out) in task_source.iter().copied().zip(outs) {
+            if source_start[sid] == usize::MAX {
+                source_start[sid] = self.records.len();
+            }
+            let line_base = per_source_lines[sid] as u32;
+            per_source_lines[sid] += out.lines;
+            per_source_unparsed[sid] += out.unparsed;
+            // A chunk that starts with continuation lines extends the previous record of the same source.
+            if out.leading_continuation > 0 {
+                let last = self.records.len().checked_sub(1);
+                if let Some(last) = last.filter(|&i| self.records.source[i] == sid as u32) {
+                    let end = out.chunk_start + out.leading_continuation as u64;
+                    self.records.len[last] = (end - self.records.offset[last]).min(u32::MAX as u64) as u32;
+                }
+            }
+            let host_map: Vec<u32> = out.hosts.iter().map(|h| self.hosts.intern(h)).collect();
+            let service_map: Vec<u32> = out.services.iter().map(|s| self.services.intern(s)).collect();
+            let rec = out.records;
+            let r = &mut self.records;
+            let n = rec.ts.len();
+            r.source.extend(std::iter::repeat_n(sid as u32, n));
+            r.offset.extend(rec.offset.iter().map(|&o| o + out.chunk_start));
+            r.len.extend_from_slice(&rec.len);
+            r.line.extend(rec.line.iter().map(|&l| l + line_base));
+            r.ts.extend_from_slice(&rec.ts);
+            r.level.extend_from_slice(&rec.level);
+            r.host.extend(rec.host.iter().map(|&h| host_map[h as usize]));
+            r.service.extend(rec.service.iter().map(|&s| service_map[s as usize]));
+            r.rule.extend_from_slice(&rec.rule);
+            r.msg_start.extend_from_slice(&rec.msg_start);
+            template_local.push((r.template.len(), n));
+            r.template.extend_from_slice(&rec.template);
+            miners.push(out.miner);
+        }
+        // Templates: fold chunk miners in chunk order, then remap local ids.
+        if opts.mine_patterns {
+            let (table, maps) = patterns::merge(miners);
+            for ((start, n), map) in template_local.into_iter().zip(maps) {
+                for t in &mut self.records.template[start..start + n] {
+                    if let Some(&g) = map.get(*t as usize) {
+                        *t = g;
+                    }
+                }
+            }
+            self.templates = table;
+        }
+        for (sid, &is_yearless) in yearless.iter().enumerate() {
+            if is_yearless && source_start[sid] != usize::MAX {
+                let range = self.source_range(sid as u32, source_start[sid]);
+                let mtime = self.sources[sid].mtime;
+                fix_year_rollover(&mut self.records.ts[range], opts.year, mtime);
+            }
+        }
+        self.blocks = summarise_blocks(&self.records);
+        self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed, &source_start);
+    }
+
+    fn source_range(&self, sid: u32, start: usize) -> std::ops::Range<usize> {
+        let mut end = start;
+        while end < self.records.len() && self.records.source[end] == sid {
+            end += 1;
+        }
+        start..end
+    }
+
+    fn input_infos(&self, lines: &[u64], unparsed: &[u64], starts: &[usize]) -> Vec<InputInfo> {
+        self.sources
+            .iter()
+            .enumerate()
+            .map(|(sid, src)| {
+                let range = if starts[sid] == usize::MAX { 0..0 } else { self.source_range(sid as u32, starts[sid]) };
+                let ts = &self.records.ts[range.clone()];
+                let timed = ts.iter().copied().filter(|&t| t != NO_TIME);
+                let first = timed.clone().min().unwrap_or(NO_TIME);
+                let last = timed.max().unwrap_or(NO_TIME);
+                let untimed = ts.iter().filter(|&&t| t == NO_TIME).count() as u64;
+                let mut warnings = src.warnings.clone();
+                if !ts.is_empty() && untimed == ts.len() as u64 {
+                    warnings.push("no timestamps found: browsable, but left out of time analysis".into());
+                }
+                let name = match self.parsers[sid].kind {
+                    FormatKind::Custom(i) => format::custom_name(i).unwrap_or_else(|| "custom".into()),
+                    k => k.name(),
+                };
+                InputInfo {
+                    path: src.display(),
+                    stream: src.stream.clone(),
+                    format: name,
+                    lines: lines[sid],
+                    records: range.len() as u64,
+                    unparsed: unparsed[sid],
+                    untimed,
+                    first,
+                    last,
+                    warnings,
+                }
+            })
+            .collect()
+    }
+
+    /// The record's bytes (first line plus continuation lines), without the final newline.
+    pub fn record_bytes(&self, i: usize) -> &[u8] {
+        let src = &self.sources[self.records.source[i] as usize];
+        let start = self.records.offset[i] as usize;
+        let end = start + self.records.len[i] as usize;
+        src.bytes().get(start..end).unwrap_or(&[])
+    }
+
+    /// The record's first physical line, without `\r`.
+    pub fn first_line(&self, i: usize) -> &[u8] {
+        let b = self.record_bytes(i);
+        let l = memchr::memchr(b'\n', b).map(|e| &b[..e]).unwrap_or(b);
+        l.strip_suffix(b"\r").unwrap_or(l)
+    }
+
+    /// The message part of the record's first line.
+    pub fn message(&self, i: usize) -> &[u8] {
+        let l = self.first_line(i);
+        l.get(self.records.msg_start[i] as usize..).unwrap_or(l)
+    }
+
+    pub fn path_of(&self, i: usize) -> String {
+        self.sources[self.records.source[i] as usize].display()
+    }
+
+    /// Earliest and latest timestamps over all records.
+    pub fn time_span(&self) -> Option<(Millis, Millis)> {
+        let lo = self.blocks.iter().map(|b| b.min_ts).filter(|&t| t != NO_TIME).min()?;
+        let hi = self.blocks.iter().map(|b| b.max_ts).max()?;
+        Some((lo, hi))
+    }
+
+    /// Record ids in time order (untimed records keep their place after the timed record before them).
+    pub fn time_order(&self) -> Vec<u32> {
+        let r = &self.records;
+        let mut eff = Vec::with_capacity(r.len());
+        let mut prev = (u32::MAX, NO_TIME);
+        for i in 0..r.len() {
+            if r.source[i] != prev.0 {
+                prev = (r.source[i], NO_TIME);
+            }
+            if r.ts[i] != NO_TIME {
+                prev.1 = r.ts[i];
+            }
+            eff.push(prev.1);
+        }
+        let mut order: Vec<u32> = (0..r.len() as u32).collect();
+        order.par_sort_by_key(|&i| (eff[i as usize], r.source[i as usize], i));
+        order
+    }
+}
+
+fn parse_ctx(src: &Source, opts: &IndexOptions) -> ParseCtx {
+    let year = opts.year.unwrap_or_else(|| {
+        let ms = src
+            .mtime
+            .and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+        crate::time::year_of(ms)
+    });
+    ParseCtx { zone: opts.zone.clone(), year }
+}
+
+fn forced_format(src: &Source, opts: &IndexOptions) -> Option<Parser> {
+    let path = src.path.to_string_lossy();
+    let name = src.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    opts.forced_formats
+        .iter()
+        .find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}")))
+        .map(|(_, k)| Parser::new(*k))
+}
+
+/// A source is yearless when its first timed line parses differently under two assumed years.
+fn is_yearless(src: &Source, parser: &Parser) -> bool {
+    let mut p = format::Parsed::default();
+    let a = ParseCtx { year: 2001, ..Default::default() };
+    let b = ParseCtx { year: 2002, ..Default::default() };
+    for line in src.bytes().split(|&c| c == b'\n').take(64) {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if parser.parse(line, &a, &mut p) != format::LineKind::Record || p.ts == NO_TIME {
+            continue;
+        }
+        let ta = p.ts;
+        parser.parse(line, &b, &mut p);
+        return ta != p.ts;
+    }
+    false
+}
+
+/// Shifts one year's worth of `ms` by `years`, keeping month/day/time.
+fn add_years(ms: Millis, years: i64) -> Millis {
+    let days = ms.div_euclid(MS_PER_DAY);
+    let tod = ms.rem_euclid(MS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let d = if m == 2 && d == 29 { 28 } else { d };
+    days_from_civil(y + years, m, d) * MS_PER_DAY + tod
+}
+
+/// Yearless timestamps were parsed with one provisional year. Walking in file
+/// order, a jump backwards of more than half a year is a New Year rollover.
+/// Then the whole run is placed: with `--year`, the first record is in that
+/// year; otherwise the last record must not be after the file's mtime.
+pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std::time::SystemTime>) {
+    let mut shift = 0i64;
+    let mut prev = NO_TIME;
+    for t in ts.iter_mut() {
+        if *t == NO_TIME {
+            continue;
+        }
+        let raw = *t;
+        if prev != NO_TIME && raw < prev - 180 * MS_PER_DAY {
+            shift += 1;
+        }
+        prev = raw;
+        if shift > 0 {
+            *t = add_years(raw, shift);
+        }
+    }
+    let first = ts.iter().copied().find(|&t| t != NO_TIME);
+    let last = ts.iter().copied().rev().find(|&t| t != NO_TIME);
+    let (Some(first), Some(last)) = (first, last) else { return };
+    let delta = match year {
+        Some(y) => y - crate::time::year_of(first),
+        None => {
+            let Some(mt) = mtime.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()) else { return };
+            let mt = mt.as_millis() as i64;
+            // Parsed with mtime's year: if the last record lands after mtime (+1 day slack for zones), it was last year's.
+            if last > mt + MS_PER_DAY {
+                -1
+            } else {
+                0
+            }
+        }
+    };
+    if delta != 0 {
+        for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
+            *t = add_years(*t, delta);
+        }
+    }
+}
+
+fn summarise_blocks(r: &Records) -> Vec<BlockSummary> {
+    (0..r.len())
+        .step_by(BLOCK)
+        .map(|start| {
+            let end = (start + BLOCK).min(r.len());
+            let mut b = BlockSummary { min_ts: NO_TIME, max_ts: NO_TIME, level_mask: 0 };
+            for i in start..end {
+                let t = r.ts[i];
+                if t != NO_TIME {
+                    b.min_ts = if b.min_ts == NO_TIME { t } else { b.min_ts.min(t) };
+                    b.max_ts = b.max_ts.max(t);
+                }
+                b.level_mask |= 1 << (r.level[i] as u8);
+            }
+            b
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,88 @@
+use super::*;
+use crate::source::{Data, Source};
+
+fn source(id: u32, name: &str, text: &str) -> Source {
+    Source {
+        id,
+        path: PathBuf::from(name),
+        stream: crate::source::stream_name(std::path::Path::new(name)),
+        data: Data::Owned(text.as_bytes().to_vec()),
+        mtime: None,
+        warnings: Vec::new(),
+    }
+}
+
+fn build(text: &str, chunk_size: usize) -> Index {
+    let opts = IndexOptions { chunk_size, year: Some(2024), ..Default::default() };
+    Index::build(vec![source(0, "app.log", text)], Vec::new(), RuleSet::empty(), &opts)
+}
+
+#[test]
+fn continuation_lines_join_their_record() {
+    let text = "2024-01-22T15:30:01Z ERROR boom\n  at foo.bar(Baz.java:1)\n  at x\n2024-01-22T15:30:02Z INFO ok\r\n";
+    let idx = build(text, 1 << 20);
+    assert_eq!(idx.records.len(), 2);
+    assert_eq!(idx.inputs[0].lines, 4);
+    assert_eq!(idx.record_bytes(0), b"2024-01-22T15:30:01Z ERROR boom\n  at foo.bar(Baz.java:1)\n  at x");
+    assert_eq!(idx.records.line[1], 4);
+    assert_eq!(idx.first_line(1), b"2024-01-22T15:30:02Z INFO ok");
+}
+
+#[test]
+fn unparsed_lines_are_kept_and_counted() {
+    let text = "garbage first\n2024-01-22T15:30:01Z INFO a\nnot a log line\n2024-01-22T15:30:03Z INFO b";
+    let idx = build(text, 1 << 20);
+    assert_eq!(idx.records.len(), 4);
+    assert_eq!(idx.inputs[0].unparsed, 2);
+    assert_eq!(idx.inputs[0].untimed, 2);
+    assert_eq!(idx.first_line(3), b"2024-01-22T15:30:03Z INFO b");
+}
+
+#[test]
+fn year_rollover_across_new_year() {
+    let text = "Dec 31 23:59:58 h app: a\nJan  1 00:00:01 h app: b\n";
+    let opts = IndexOptions { year: Some(2023), ..Default::default() };
+    let idx = Index::build(vec![source(0, "syslog", text)], Vec::new(), RuleSet::empty(), &opts);
+    assert_eq!(idx.records.ts[0], crate::time::civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts[1], crate::time::civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
+}
+
+fn columns(idx: &Index) -> Vec<(u64, u32, u32, Millis, Level, String)> {
+    (0..idx.records.len())
+        .map(|i| {
+            (
+                idx.records.offset[i],
+                idx.records.len[i],
+                idx.records.line[i],
+                idx.records.ts[i],
+                idx.records.level[i],
+                idx.hosts.get(idx.records.host[i]).to_string(),
+            )
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+    /// Parallel chunked indexing equals one sequential chunk, for any bytes and chunk size.
+    #[test]
+    fn chunked_equals_sequential(
+        lines in proptest::collection::vec(
+            proptest::prop_oneof![
+                proptest::string::string_regex("2024-01-22T15:[0-5][0-9]:[0-5][0-9]Z (INFO|ERROR) [a-z ]{0,20}").unwrap(),
+                proptest::string::string_regex("  at [a-z.]{0,10}").unwrap(),
+                proptest::string::string_regex("[ -~]{0,30}").unwrap(),
+                proptest::string::string_regex("Jan 22 15:30:0[0-9] h[0-9] svc\\[1\\]: [a-z]{0,8}").unwrap(),
+            ],
+            0..60,
+        ),
+        crlf in proptest::bool::ANY,
+        chunk in 1usize..200,
+    ) {
+        let sep = if crlf { "\r\n" } else { "\n" };
+        let text = lines.join(sep);
+        let whole = build(&text, 1 << 30);
+        let parts = build(&text, chunk);
+        proptest::prop_assert_eq!(columns(&whole), columns(&parts));
+    }
+}
