@@ -1,12 +1,23 @@
 //! Analysis: signals (rule hits and mined templates bucketed in time, per
 //! service and host) → incident window → per-signal onset, rates against
-//! baseline, host split → verdicts and ranking → [`Findings`].
+//! baseline, host split → stories, changes, verdicts and ranking → [`Findings`].
 //!
 //! Every score carries its reasons as data; views only format them.
 
-use crate::findings::{Findings, InputSummary, SCHEMA};
+pub mod rank;
+pub mod signals;
+pub mod stats;
+pub mod window;
+
+use crate::findings::{
+    Cause, Findings, Impact, Incident, InputSummary, PatternStat, Series, TimelineEntry, Verdict, SCHEMA,
+};
 use crate::index::Index;
-use crate::time::{LocalZone, TimeSpec, NO_TIME};
+use crate::time::{clock, human_duration, LocalZone, Millis, TimeSpec, MS_PER_MIN, NO_TIME};
+use rank::{Periods, SignalStat};
+use signals::{Role, SignalId, SignalTable};
+use std::collections::HashMap;
+use window::Window;
 
 /// What the user narrowed or fixed on the command line.
 #[derive(Clone, Debug, Default)]
@@ -18,19 +29,636 @@ pub struct AnalysisOptions {
     pub zone: LocalZone,
 }
 
+/// How many chronic / consequence / unrelated entries to list.
+const MAX_RULED_OUT: usize = 6;
+const MAX_PATTERNS: usize = 500;
+
 /// Runs the whole analysis over an index.
-pub fn analyse(index: &Index, _opts: &AnalysisOptions) -> Findings {
-    Findings {
+pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
+    let mut findings = Findings {
         schema: SCHEMA.to_string(),
         inputs: input_summaries(index),
         incident: None,
         causes: Vec::new(),
         timeline: Vec::new(),
-        summary: "no incident found: no user-facing symptom departs from its baseline".into(),
+        summary: String::new(),
         notices: index.notices.iter().map(|n| n.to_string()).collect(),
         charts: Vec::new(),
         patterns: Vec::new(),
+    };
+    for i in &index.inputs {
+        for w in &i.warnings {
+            findings.notices.push(format!("{}: {}", i.path, w));
+        }
     }
+    let Some((first, last)) = index.time_span() else {
+        findings.summary = "No timestamped records: nothing to analyse in time (see `culprit inputs`).".into();
+        return findings;
+    };
+    let lo = opts.since.as_ref().map(|s| s.resolve(first, last, &opts.zone)).unwrap_or(first).max(first);
+    let hi = opts.until.as_ref().map(|s| s.resolve(first, last, &opts.zone)).unwrap_or(last).min(last);
+    if lo > hi {
+        findings.summary = "No records between --since and --until.".into();
+        return findings;
+    }
+    let table = signals::build(index, lo, hi);
+    let window = match &opts.incident {
+        Some((start, end)) => {
+            let s = start.resolve(first, last, &opts.zone);
+            let e = end.as_ref().map(|e| e.resolve(first, last, &opts.zone));
+            Some(window::from_flag(&table, s, e))
+        }
+        None => window::detect(&table),
+    };
+    findings.charts = charts(index, &table);
+    let Some(mut w) = window else {
+        findings.patterns = pattern_stats(index, &table, None);
+        findings.summary = format!(
+            "No incident found: no user-facing symptom departs from its baseline over {} of logs ({} records). No likely cause.",
+            human_duration(hi - lo),
+            table.timed_records
+        );
+        return findings;
+    };
+    if w.source == crate::findings::WindowSource::Auto {
+        if let Some(r) = w.onset_rec {
+            w.onset = index.records.ts[r as usize];
+            w.start = w.onset;
+        }
+    }
+    let periods = Periods::new(&table, &w);
+    findings.patterns = pattern_stats(index, &table, Some(&periods));
+    let symptom_name = symptom_name(index, &table, &w);
+    findings.incident = Some(Incident {
+        start: w.start,
+        onset: w.onset,
+        end: w.end,
+        source: w.source,
+        impact: impact(index, &table, &w, &periods, &symptom_name),
+    });
+    let stats: Vec<SignalStat> = (0..table.signals.len())
+        .filter(|&i| rank::is_error(&table, i))
+        .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
+        .collect();
+    let changes = rank::change_events(index, &table);
+    let (mut stories, late) = rank::stories(&stats, &table, w.onset);
+    rank::link_changes(&mut stories, &changes);
+    rank::set_severity(&mut stories, &table, index);
+    let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
+    rank::score_stories(&mut stories, &symptom_services, w.onset);
+    stories.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.onset.cmp(&b.onset)));
+
+    let mut causes: Vec<Cause> = Vec::new();
+    let top_onset = stories.first().map(|s| s.onset);
+    let top_service = stories.first().map(|s| index.services.get(s.service).to_string());
+    for (i, st) in stories.iter().enumerate() {
+        let mut c = rank::story_cause(index, &table, st, w.onset, &symptom_name);
+        c.verdict = if i == 0 && st.score >= rank::LIKELY_THRESHOLD {
+            Verdict::LikelyCause
+        } else if i > 0 && top_onset.is_some_and(|t| st.onset > t + crate::time::MS_PER_SEC) {
+            c.reasons.insert(
+                0,
+                format!(
+                    "consequence: began {} after the {} errors",
+                    human_duration(st.onset - top_onset.unwrap_or(st.onset)),
+                    top_service.as_deref().unwrap_or("first")
+                ),
+            );
+            c.score = rank::round2(c.score * 0.5);
+            Verdict::Consequence
+        } else {
+            Verdict::Contributing
+        };
+        causes.push(c);
+    }
+    let claimed: Vec<u32> = stories.iter().filter_map(|s| s.change.as_ref().map(|c| c.rec)).collect();
+    causes.extend(change_only_causes(index, &table, &changes, &stories, &stats, &periods, &w, &claimed));
+    causes.extend(consequences(index, &table, &late, &w, &symptom_name));
+    causes.extend(chronic(index, &table, &stats));
+    causes.sort_by(|a, b| verdict_order(a.verdict).cmp(&verdict_order(b.verdict)).then(b.score.total_cmp(&a.score)));
+    for (i, c) in causes.iter_mut().enumerate() {
+        c.rank = i as u32 + 1;
+    }
+    findings.timeline = timeline(index, &table, &w, &stories, &changes, &causes);
+    findings.summary = summary(&findings, &causes, &w);
+    findings.causes = causes;
+    findings
+}
+
+fn verdict_order(v: Verdict) -> u8 {
+    match v {
+        Verdict::LikelyCause => 0,
+        Verdict::Contributing => 1,
+        Verdict::Consequence => 2,
+        Verdict::Chronic => 3,
+        Verdict::Unrelated => 4,
+    }
+}
+
+/// What users saw, in a few words: the dominant symptom's title.
+fn symptom_name(index: &Index, t: &SignalTable, w: &Window) -> String {
+    if !w.from_symptoms {
+        return "error".into();
+    }
+    let best = t
+        .signals
+        .iter()
+        .filter(|s| s.role == Role::Symptom)
+        .max_by_key(|s| (s.series.sum(w.s, w.e), std::cmp::Reverse(s.key)));
+    match best.map(|s| s.key.id) {
+        Some(SignalId::Rule(r)) => {
+            index.rules.get(r).map(|r| r.title.to_lowercase()).unwrap_or_else(|| "failure".into())
+        }
+        _ => "server error seen by users".into(),
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name: &str) -> Impact {
+    let src = if w.from_symptoms { &t.symptoms } else { &t.errors };
+    let sym_in = src.sum(w.s, w.e) as f64;
+    let sym_base = src.sum(0, p.base_end) as f64;
+    // Compare like with like: failures and successes of the subsystem that carries most failures
+    // (failed vs successful logins); without such successes, failures over all records of the
+    // services that report them (5xx over all requests).
+    let dominant = dominant_symptom_subsystem(index, t, w);
+    let in_subsystem = |role: Role| {
+        let (mut inside, mut base) = (0.0, 0.0);
+        for s in t.signals.iter().filter(|s| s.role == role) {
+            if signal_subsystem(index, s) == dominant {
+                inside += s.series.sum(w.s, w.e) as f64;
+                base += s.series.sum(0, p.base_end) as f64;
+            }
+        }
+        (inside, base)
+    };
+    let (ok_in, ok_base) = in_subsystem(Role::Success);
+    let (ratio_in, ratio_base, noun) = if w.from_symptoms && ok_in + ok_base > 0.0 {
+        let (bad_in, bad_base) = in_subsystem(Role::Symptom);
+        let noun = if dominant == "auth" { "logins" } else { "requests" };
+        (
+            (bad_in + ok_in > 0.0).then(|| bad_in / (bad_in + ok_in)),
+            (bad_base + ok_base > 0.0).then(|| bad_base / (bad_base + ok_base)),
+            noun.to_string(),
+        )
+    } else if w.from_symptoms {
+        let mut tot_in = 0.0;
+        let mut tot_base = 0.0;
+        for svc in t.symptoms_by_service.keys() {
+            if let Some(c) = t.service_totals.get(svc) {
+                tot_in += c[w.s..w.e.min(c.len())].iter().map(|&x| x as f64).sum::<f64>();
+                tot_base += c[..p.base_end.min(c.len())].iter().map(|&x| x as f64).sum::<f64>();
+            }
+        }
+        ((tot_in > 0.0).then(|| sym_in / tot_in), (tot_base > 0.0).then(|| sym_base / tot_base), "requests".to_string())
+    } else {
+        (None, None, String::new())
+    };
+    let mut hosts: Vec<(u32, u64)> = t
+        .symptoms_by_host
+        .iter()
+        .map(|(&h, c)| (h, c[w.s..w.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
+        .filter(|&(h, c)| h != 0 && c as f64 * 20.0 >= sym_in)
+        .collect();
+    hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut services: Vec<(u32, u64)> = t
+        .symptoms_by_service
+        .iter()
+        .map(|(&s, c)| (s, c[w.s..w.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
+        .filter(|&(_, c)| c > 0)
+        .collect();
+    services.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let host_names = rank::host_names(index, hosts.iter().map(|h| h.0));
+    let service_names: Vec<String> = services.iter().map(|s| index.services.get(s.0).to_string()).collect();
+    let minutes = t.buckets.minutes(w.e - w.s).max(1.0);
+    let mut description = match (ratio_in, ratio_base) {
+        (Some(i), Some(b)) => format!("{} of {noun} failed since {} (baseline {})", pct(i), clock(w.onset), pct(b)),
+        (Some(i), None) => format!("{} of {noun} failed since {}", pct(i), clock(w.onset)),
+        _ => format!(
+            "{} {symptom_name}s in {} since {} ({} vs {} before)",
+            sym_in,
+            human_duration((minutes * MS_PER_MIN as f64) as i64),
+            clock(w.onset),
+            rank::rate(sym_in / minutes),
+            rank::rate(sym_base / t.buckets.minutes(p.base_end).max(1.0))
+        ),
+    };
+    if let Some(end) = w.end {
+        description.push_str(&format!(", until {}", clock(end)));
+    }
+    if !host_names.is_empty() && host_names.len() <= 6 {
+        description.push_str(&format!(", on {}", host_names.join(", ")));
+    }
+    Impact {
+        description,
+        baseline_ratio: ratio_base.map(|x| rank::round2(x * 100.0) / 100.0),
+        incident_ratio: ratio_in.map(|x| rank::round2(x * 100.0) / 100.0),
+        hosts: host_names,
+        services: service_names,
+    }
+}
+
+fn signal_subsystem(index: &Index, s: &signals::Signal) -> String {
+    match s.key.id {
+        SignalId::Rule(r) => index.rules.get(r).map(|r| r.subsystem.clone()).unwrap_or_default(),
+        SignalId::Pattern(_) => "web".into(),
+    }
+}
+
+/// The subsystem whose symptom rules fired most inside the window.
+fn dominant_symptom_subsystem(index: &Index, t: &SignalTable, w: &Window) -> String {
+    let mut votes: HashMap<String, u64> = HashMap::new();
+    for s in t.signals.iter().filter(|s| s.role == Role::Symptom) {
+        *votes.entry(signal_subsystem(index, s)).or_default() += s.series.sum(w.s, w.e);
+    }
+    votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|v| v.0).unwrap_or_default()
+}
+
+/// Changes shortly before the onset that no story claimed: possible causes, or ruled out as unrelated.
+#[allow(clippy::too_many_arguments)]
+fn change_only_causes(
+    index: &Index,
+    t: &SignalTable,
+    changes: &[rank::ChangeEvent],
+    stories: &[rank::Story],
+    stats: &[SignalStat],
+    p: &Periods,
+    w: &Window,
+    claimed: &[u32],
+) -> Vec<Cause> {
+    let claimed_keys: Vec<_> = stories.iter().filter_map(|s| s.change.as_ref().map(|c| c.key)).collect::<Vec<_>>();
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for c in changes {
+        if c.ts < w.onset - rank::CHANGE_HORIZON || c.ts > w.onset + rank::CAUSE_TOLERANCE {
+            continue;
+        }
+        if claimed.contains(&c.rec) || claimed_keys.contains(&c.key) || seen.contains(&c.key) {
+            continue;
+        }
+        seen.push(c.key);
+        let services: Vec<u32> = std::iter::once(c.key.1).chain(c.mentioned_services.iter().copied()).collect();
+        // Did any problem signal of the services this change touched move before the users noticed?
+        let touched: Vec<&SignalStat> =
+            stats.iter().filter(|s| services.contains(&t.signals[s.sig].key.service)).collect();
+        let moved_early = touched.iter().any(|s| s.elevated && s.onset <= w.onset + rank::CAUSE_TOLERANCE);
+        let title = rank::change_title(index, c.key.0, c.rec);
+        let svc_name = index.services.get(c.key.1).to_string();
+        let prox = rank::proximity(c.ts, w.onset);
+        let text = index.record_bytes(c.rec as usize);
+        let ticket = rank::change_id(text).map(|t| format!(" {t}")).unwrap_or_default();
+        let mut reasons = vec![format!(
+            "change{ticket} at {}, {} before the first failure",
+            clock(c.ts),
+            human_duration(w.onset - c.ts)
+        )];
+        let (verdict, score) = if !touched.is_empty() && !moved_early {
+            let before: f64 = touched.iter().map(|s| s.base_per_min).sum();
+            let during: f64 = touched.iter().map(|s| s.inc_per_min).sum();
+            reasons.insert(
+                0,
+                format!(
+                    "unrelated: {svc_name} error rates did not move before the incident ({} before, {} during)",
+                    rank::rate(before),
+                    rank::rate(during)
+                ),
+            );
+            (Verdict::Unrelated, 0.05)
+        } else if stories.is_empty() {
+            reasons.push("no error signal explains the failures; this is the closest change before them".into());
+            (Verdict::Contributing, 0.25 + 0.4 * prox)
+        } else {
+            reasons.push("not linked by service or host to the errors that began".into());
+            (Verdict::Contributing, 0.1 + 0.25 * prox)
+        };
+        let _ = p;
+        out.push(Cause {
+            rank: 0,
+            score: rank::round2(score),
+            verdict,
+            subsystem: rank::subsystem_of(index, c.key.0, c.key.1),
+            service: svc_name,
+            hosts: rank::host_names(index, c.hosts()),
+            title,
+            signal: rank::signal_ref(index, c.key.0),
+            onset: Some(c.ts),
+            baseline_per_min: 0.0,
+            incident_per_min: 0.0,
+            reasons,
+            evidence: vec![rank::evidence(index, c.rec)],
+            related: Vec::new(),
+        });
+    }
+    // With no error story at all, the closest change may be the likely cause.
+    if stories.is_empty() {
+        if let Some(best) =
+            out.iter_mut().filter(|c| c.verdict == Verdict::Contributing).max_by(|a, b| a.score.total_cmp(&b.score))
+        {
+            if best.score >= rank::LIKELY_THRESHOLD {
+                best.verdict = Verdict::LikelyCause;
+            }
+        }
+    }
+    out
+}
+
+/// Elevated errors that began after the users noticed: effects, grouped by service.
+fn consequences(index: &Index, t: &SignalTable, late: &[SignalStat], w: &Window, symptom_name: &str) -> Vec<Cause> {
+    let mut by_service: HashMap<u32, &SignalStat> = HashMap::new();
+    for s in late {
+        let svc = t.signals[s.sig].key.service;
+        let e = by_service.entry(svc).or_insert(s);
+        if s.onset < e.onset {
+            *e = s;
+        }
+    }
+    let mut v: Vec<_> = by_service.into_iter().collect();
+    v.sort_by(|a, b| a.1.onset.cmp(&b.1.onset).then(a.0.cmp(&b.0)));
+    v.into_iter()
+        .take(MAX_RULED_OUT)
+        .map(|(svc, s)| {
+            let sig = &t.signals[s.sig];
+            Cause {
+                rank: 0,
+                score: 0.1,
+                verdict: Verdict::Consequence,
+                subsystem: rank::subsystem_of(index, sig.key.id, svc),
+                service: index.services.get(svc).to_string(),
+                hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
+                title: rank::signal_title(index, sig.key.id),
+                signal: rank::signal_ref(index, sig.key.id),
+                onset: Some(s.onset),
+                baseline_per_min: rank::round2(s.base_per_min),
+                incident_per_min: rank::round2(s.inc_per_min),
+                reasons: vec![
+                    format!("consequence: began {} after the first {symptom_name}", human_duration(s.onset - w.onset)),
+                    format!("rate {} before, {} during", rank::rate(s.base_per_min), rank::rate(s.inc_per_min)),
+                ],
+                evidence: vec![rank::evidence(index, s.onset_rec)],
+                related: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+/// Loud errors that were there all along, the loudest per service.
+fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
+    let mut by_service: HashMap<u32, &SignalStat> = HashMap::new();
+    for s in stats.iter().filter(|s| !s.elevated && s.base_count > 0) {
+        let svc = t.signals[s.sig].key.service;
+        let e = by_service.entry(svc).or_insert(s);
+        if s.base_count + s.inc_count > e.base_count + e.inc_count {
+            *e = s;
+        }
+    }
+    let mut v: Vec<_> = by_service.into_iter().collect();
+    v.sort_by(|a, b| (b.1.base_count + b.1.inc_count).cmp(&(a.1.base_count + a.1.inc_count)).then(a.0.cmp(&b.0)));
+    v.into_iter()
+        .take(MAX_RULED_OUT)
+        .map(|(svc, s)| {
+            let sig = &t.signals[s.sig];
+            let first = sig.series.first_from(0).unwrap_or(s.onset_rec);
+            Cause {
+                rank: 0,
+                score: 0.0,
+                verdict: Verdict::Chronic,
+                subsystem: rank::subsystem_of(index, sig.key.id, svc),
+                service: index.services.get(svc).to_string(),
+                hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
+                title: rank::signal_title(index, sig.key.id),
+                signal: rank::signal_ref(index, sig.key.id),
+                onset: None,
+                baseline_per_min: rank::round2(s.base_per_min),
+                incident_per_min: rank::round2(s.inc_per_min),
+                reasons: vec![format!(
+                    "chronic: {} for {} before the incident, {} during",
+                    rank::rate(s.base_per_min),
+                    human_duration((s.base_minutes * MS_PER_MIN as f64) as i64),
+                    rank::rate(s.inc_per_min)
+                )],
+                evidence: vec![rank::evidence(index, first)],
+                related: Vec::new(),
+            }
+        })
+        .collect()
+}
+
+fn entry(index: &Index, rec: u32, summary: String) -> TimelineEntry {
+    let i = rec as usize;
+    TimelineEntry {
+        ts: index.records.ts[i],
+        path: index.path_of(i),
+        line: index.records.line[i] as u64,
+        summary,
+        record: Some(rec),
+    }
+}
+
+fn timeline(
+    index: &Index,
+    t: &SignalTable,
+    w: &Window,
+    stories: &[rank::Story],
+    changes: &[rank::ChangeEvent],
+    causes: &[Cause],
+) -> Vec<TimelineEntry> {
+    let mut out = Vec::new();
+    let trigger = stories.first().and_then(|s| s.change.as_ref()).map(|c| c.rec);
+    for c in changes {
+        let near_before = c.ts >= w.onset - 30 * MS_PER_MIN && c.ts <= w.onset;
+        let after = c.ts > w.onset && w.end.is_none_or(|e| c.ts <= e + 15 * MS_PER_MIN);
+        if !(near_before || after) {
+            continue;
+        }
+        let title = rank::change_title(index, c.key.0, c.rec);
+        let label = if Some(c.rec) == trigger {
+            "trigger"
+        } else if after {
+            "change during the incident"
+        } else {
+            "change"
+        };
+        out.push(entry(index, c.rec, format!("{label}: {title} ({})", index.services.get(c.key.1))));
+    }
+    if let Some(st) = stories.first() {
+        let top = &st.stats[0];
+        out.push(entry(
+            index,
+            top.onset_rec,
+            format!(
+                "first {} ({})",
+                rank::signal_title(index, t.signals[top.sig].key.id),
+                index.services.get(st.service)
+            ),
+        ));
+    }
+    if let Some(r) = w.onset_rec {
+        out.push(entry(index, r, "incident onset: first failure seen by users".into()));
+    }
+    for c in causes.iter().filter(|c| c.verdict == Verdict::Consequence).take(3) {
+        if let Some(e) = c.evidence.first().and_then(|e| e.record) {
+            out.push(entry(index, e, format!("consequence begins: {} ({})", c.title, c.service)));
+        }
+    }
+    let src = if w.from_symptoms { &t.symptoms } else { &t.errors };
+    if let Some((b, &peak)) =
+        src.counts[w.s..w.e.min(src.counts.len())].iter().enumerate().max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i)))
+    {
+        if let Some(r) = src.first_rec.get(w.s + b).copied().filter(|&r| r != u32::MAX) {
+            let per_min = peak as f64 / t.buckets.minutes(1);
+            out.push(entry(index, r, format!("peak: {} failures", rank::rate(per_min))));
+        }
+    }
+    if w.end.is_some() && w.e > w.s {
+        if let Some(r) = (w.s..w.e).rev().find_map(|b| src.first_rec.get(b).copied().filter(|&r| r != u32::MAX)) {
+            out.push(entry(index, r, "recovery: failures back to baseline after this".into()));
+        }
+    }
+    out.sort_by(|a, b| a.ts.cmp(&b.ts).then(a.path.cmp(&b.path)).then(a.line.cmp(&b.line)));
+    out.dedup_by(|a, b| a.record == b.record && a.summary == b.summary);
+    out
+}
+
+fn summary(f: &Findings, causes: &[Cause], w: &Window) -> String {
+    let impact = f.incident.as_ref().map(|i| i.impact.description.clone()).unwrap_or_default();
+    match causes.iter().find(|c| c.verdict == Verdict::LikelyCause) {
+        Some(c) => {
+            let hosts = if c.hosts.is_empty() { String::new() } else { format!(" on {}", c.hosts.join(", ")) };
+            format!(
+                "Likely cause: {} ({}{hosts}) — {}. Impact: {impact}.",
+                c.title,
+                c.subsystem,
+                c.reasons.first().cloned().unwrap_or_default()
+            )
+        }
+        None => {
+            let best = causes.iter().find(|c| c.verdict == Verdict::Contributing);
+            format!(
+                "No likely cause: the evidence is weak{}. Incident since {}: {impact}.",
+                best.map(|c| format!("; best candidate: {} (score {:.2})", c.title, c.score)).unwrap_or_default(),
+                clock(w.onset)
+            )
+        }
+    }
+}
+
+/// Rates of a few series over the whole span, for the TUI's timeline chart.
+fn charts(index: &Index, t: &SignalTable) -> Vec<Series> {
+    let mut out = Vec::new();
+    let mk =
+        |label: String, counts: Vec<u32>| Series { label, start: t.buckets.start, bucket_ms: t.buckets.size, counts };
+    if t.symptoms.total() > 0 {
+        out.push(mk("symptoms".into(), t.symptoms.counts.clone()));
+    }
+    let mut per_service: HashMap<u32, Vec<u32>> = HashMap::new();
+    for s in t.signals.iter().filter(|s| s.role == Role::Error) {
+        let acc = per_service.entry(s.key.service).or_insert_with(|| vec![0; t.buckets.n]);
+        for (a, c) in acc.iter_mut().zip(&s.series.counts) {
+            *a += c;
+        }
+    }
+    let mut v: Vec<_> = per_service.into_iter().collect();
+    v.sort_by_key(|(svc, c)| (std::cmp::Reverse(c.iter().map(|&x| x as u64).sum::<u64>()), *svc));
+    for (svc, counts) in v.into_iter().take(4) {
+        out.push(mk(format!("errors: {}", index.services.get(svc)), counts));
+    }
+    if !t.changes.is_empty() {
+        let mut counts = vec![0u32; t.buckets.n];
+        for &r in &t.changes {
+            if let Some(b) = t.buckets.of(index.records.ts[r as usize]) {
+                counts[b] += 1;
+            }
+        }
+        out.push(mk("changes".into(), counts));
+    }
+    out
+}
+
+/// Per-template counts, rates against the baseline and sparklines.
+fn pattern_stats(index: &Index, t: &SignalTable, p: Option<&Periods>) -> Vec<PatternStat> {
+    const SPARK: usize = 48;
+    let n_templates = index.templates.templates.len();
+    if n_templates == 0 {
+        return Vec::new();
+    }
+    struct Acc {
+        count: u64,
+        first: Millis,
+        last: Millis,
+        base: u64,
+        inc: u64,
+        spark: [u32; SPARK],
+        services: Vec<u32>,
+        examples: Vec<u32>,
+    }
+    let mut acc: Vec<Option<Box<Acc>>> = (0..n_templates).map(|_| None).collect();
+    let b = &t.buckets;
+    let span = (b.n as i64 * b.size).max(1);
+    let r = &index.records;
+    for i in 0..r.len() {
+        let ts = r.ts[i];
+        let tpl = r.template[i] as usize;
+        if ts == NO_TIME || tpl >= n_templates {
+            continue;
+        }
+        let Some(bucket) = b.of(ts) else { continue };
+        let a = acc[tpl].get_or_insert_with(|| {
+            Box::new(Acc {
+                count: 0,
+                first: ts,
+                last: ts,
+                base: 0,
+                inc: 0,
+                spark: [0; SPARK],
+                services: Vec::new(),
+                examples: Vec::new(),
+            })
+        });
+        a.count += 1;
+        a.first = a.first.min(ts);
+        a.last = a.last.max(ts);
+        let sb = (((ts - b.start) as i128 * SPARK as i128) / span as i128).clamp(0, SPARK as i128 - 1) as usize;
+        a.spark[sb] += 1;
+        if let Some(p) = p {
+            if bucket < p.base_end {
+                a.base += 1;
+            } else if bucket >= p.s && bucket < p.e {
+                a.inc += 1;
+            }
+        }
+        if a.services.len() < 3 && !a.services.contains(&r.service[i]) {
+            a.services.push(r.service[i]);
+        }
+        if a.examples.len() < 2 {
+            a.examples.push(i as u32);
+        }
+    }
+    let base_minutes = p.map(|p| b.minutes(p.base_end)).unwrap_or(0.0);
+    let inc_minutes = p.map(|p| b.minutes(p.e - p.s)).unwrap_or(0.0);
+    let mut out: Vec<PatternStat> = acc
+        .into_iter()
+        .enumerate()
+        .filter_map(|(id, a)| a.map(|a| (id, a)))
+        .map(|(id, a)| PatternStat {
+            id: index.templates.templates[id].id.clone(),
+            text: index.templates.templates[id].text.clone(),
+            count: a.count,
+            services: a.services.iter().map(|&s| index.services.get(s).to_string()).collect(),
+            first: Some(a.first),
+            last: Some(a.last),
+            baseline_per_min: if base_minutes > 0.0 { rank::round2(a.base as f64 / base_minutes) } else { 0.0 },
+            incident_per_min: if inc_minutes > 0.0 { rank::round2(a.inc as f64 / inc_minutes) } else { 0.0 },
+            new: p.is_some() && a.base == 0 && base_minutes >= 30.0 && a.inc > 0,
+            sparkline: a.spark.to_vec(),
+            examples: a.examples.iter().map(|&r| rank::evidence(index, r)).collect(),
+        })
+        .collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
+    out.truncate(MAX_PATTERNS);
+    out
 }
 
 pub fn input_summaries(index: &Index) -> Vec<InputSummary> {
@@ -47,3 +675,6 @@ pub fn input_summaries(index: &Index) -> Vec<InputSummary> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

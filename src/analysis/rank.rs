@@ -1,0 +1,628 @@
+//! Ranking: per-signal evidence (onset, rates against baseline, host split),
+//! stories (a service's errors that began before the users noticed, with the
+//! change that triggered them), verdicts and reasons.
+
+use super::signals::{Role, Signal, SignalId, SignalTable};
+use super::stats::{change_point_up, poisson_g};
+use super::window::Window;
+use crate::findings::{Cause, Evidence, SignalKind, SignalRef, Verdict};
+use crate::index::Index;
+use crate::time::{clock, human_duration, Millis, MS_PER_MIN, MS_PER_SEC};
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+/// Errors may lead the symptoms by this much and still be "before" them; anything later is a consequence.
+pub const CAUSE_TOLERANCE: i64 = 30 * MS_PER_SEC;
+/// How far back before an onset a change can be its trigger.
+pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
+/// Causes often start before users notice: this stretch before the window is neither baseline nor incident.
+pub const LEAD: i64 = 15 * MS_PER_MIN;
+/// Proximity decay for changes: a change this long before the onset weighs 1/e.
+const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
+/// A top score below this is "no likely cause".
+pub const LIKELY_THRESHOLD: f64 = 0.5;
+
+/// Per-signal evidence relative to the window.
+#[derive(Clone, Debug)]
+pub struct SignalStat {
+    pub sig: usize,
+    pub onset: Millis,
+    pub onset_rec: u32,
+    pub base_per_min: f64,
+    pub inc_per_min: f64,
+    pub base_minutes: f64,
+    pub g: f64,
+    pub new: bool,
+    pub elevated: bool,
+    pub inc_count: u64,
+    pub base_count: u64,
+    /// Hosts carrying the incident-time counts, most first.
+    pub hosts: Vec<(u32, u64)>,
+}
+
+/// Baseline and incident periods in buckets.
+#[derive(Clone, Copy, Debug)]
+pub struct Periods {
+    pub base_end: usize,
+    pub lead_start: usize,
+    pub s: usize,
+    pub e: usize,
+}
+
+impl Periods {
+    pub fn new(t: &SignalTable, w: &Window) -> Periods {
+        let lead_buckets = (LEAD / t.buckets.size).max(1) as usize;
+        let lead_start = w.s.saturating_sub(lead_buckets);
+        // With less than 10 minutes of data before the lead, use all of it as baseline.
+        let base_end = if t.buckets.minutes(lead_start) >= 10.0 { lead_start } else { w.s };
+        Periods { base_end, lead_start: lead_start.min(base_end), s: w.s, e: w.e }
+    }
+}
+
+pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> Option<SignalStat> {
+    let sig = &t.signals[idx];
+    let counts = &sig.series.counts;
+    let base_count = sig.series.sum(0, p.base_end);
+    let base_minutes = t.buckets.minutes(p.base_end);
+    let (k, _) = change_point_up(counts, p.lead_start, p.e).unwrap_or((p.s, 0.0));
+    let from = k.min(p.s);
+    let inc_count = sig.series.sum(from, p.e);
+    let inc_minutes = t.buckets.minutes(p.e - from).max(t.buckets.minutes(1));
+    let after_k = sig.series.sum(k, p.e);
+    let after_minutes = t.buckets.minutes(p.e - k).max(t.buckets.minutes(1));
+    let base_per_min = if base_minutes > 0.0 { base_count as f64 / base_minutes } else { 0.0 };
+    let inc_per_min = inc_count as f64 / inc_minutes;
+    let after_rate = after_k as f64 / after_minutes;
+    let g = if base_minutes > 0.0 {
+        poisson_g(after_k as f64, after_minutes, base_count as f64, base_minutes)
+    } else {
+        0.0
+    };
+    let new = base_count == 0 && base_minutes >= 30.0 && after_k >= 1;
+    let serious = index.records.level[sig.series.first_from(k).unwrap_or(0) as usize] >= crate::format::Level::Error
+        || matches!(sig.key.id, SignalId::Rule(_));
+    let elevated =
+        (after_k >= 3 && (new || (g >= 10.0 && after_rate >= 2.0 * base_per_min.max(1e-9)))) || (new && serious);
+    let onset_bucket = if new { sig.series.first_from(0).map(|_| 0).unwrap_or(k).max(p.lead_start) } else { k };
+    let onset_rec = sig.series.first_from(onset_bucket.min(p.e))?;
+    let onset = index.records.ts[onset_rec as usize];
+    let mut hosts: Vec<(u32, u64)> = sig
+        .hosts
+        .iter()
+        .map(|(&h, c)| (h, c[from.min(c.len())..p.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
+        .filter(|&(_, c)| c > 0)
+        .collect();
+    hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    Some(SignalStat {
+        sig: idx,
+        onset,
+        onset_rec,
+        base_per_min,
+        inc_per_min,
+        base_minutes,
+        g,
+        new,
+        elevated,
+        inc_count,
+        base_count,
+        hosts,
+    })
+}
+
+/// A service's problem signals that moved together.
+#[derive(Clone, Debug)]
+pub struct Story {
+    pub service: u32,
+    pub stats: Vec<SignalStat>,
+    pub onset: Millis,
+    pub hosts: Vec<u32>,
+    pub g: f64,
+    pub new: bool,
+    pub change: Option<LinkedChange>,
+    pub score: f64,
+    /// 1 for errors and worse, less for warnings.
+    pub severity: f64,
+}
+
+#[derive(Clone, Debug)]
+pub struct LinkedChange {
+    /// The earliest instance, the trigger.
+    pub rec: u32,
+    pub key: (SignalId, u32),
+    pub hosts: BTreeSet<u32>,
+    pub link: f64,
+    pub proximity: f64,
+    /// Hosts of the story that the change touched / all hosts of the story.
+    pub host_match: bool,
+}
+
+/// One change event.
+#[derive(Clone, Debug)]
+pub struct ChangeEvent {
+    pub rec: u32,
+    pub ts: Millis,
+    pub key: (SignalId, u32),
+    pub host: u32,
+    /// Hosts named in the line's text.
+    pub mentioned_hosts: Vec<u32>,
+    /// Services named in the line's text.
+    pub mentioned_services: Vec<u32>,
+}
+
+/// Whether `needle` occurs in `hay` as a word start (not inside a longer word), case-insensitively.
+pub fn mentions(hay: &[u8], needle: &str) -> bool {
+    let n = needle.as_bytes();
+    if n.len() < 2 || hay.len() < n.len() {
+        return false;
+    }
+    let is_word = |c: u8| c.is_ascii_alphanumeric();
+    let mut i = 0;
+    while i + n.len() <= hay.len() {
+        if hay[i..i + n.len()].eq_ignore_ascii_case(n) {
+            let before_ok = i == 0 || !is_word(hay[i - 1]);
+            // `auth` matches `auth-service` and `auth_2`, not `authz`; `db-1` does not match `db-10`.
+            let after_ok = hay.get(i + n.len()).is_none_or(|c| !is_word(*c));
+            if before_ok && after_ok {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
+}
+
+pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
+    let hosts: Vec<(u32, &str)> =
+        index.hosts.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
+    let services: Vec<(u32, &str)> =
+        index.services.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
+    let mut out = Vec::with_capacity(t.changes.len());
+    for &rec in &t.changes {
+        let i = rec as usize;
+        let r = &index.records;
+        let id = if r.rule[i] != crate::rules::NO_RULE {
+            SignalId::Rule(r.rule[i])
+        } else {
+            SignalId::Pattern(r.template[i])
+        };
+        let text = index.record_bytes(i);
+        // Bounded: a change line naming thousands of hosts is not worth quadratic work.
+        let mentioned_hosts =
+            hosts.iter().take(4096).filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
+        let mentioned_services = services
+            .iter()
+            .take(4096)
+            .filter(|(s, n)| *s != r.service[i] && mentions(text, n))
+            .map(|(s, _)| *s)
+            .collect();
+        out.push(ChangeEvent {
+            rec,
+            ts: r.ts[i],
+            key: (id, r.service[i]),
+            host: r.host[i],
+            mentioned_hosts,
+            mentioned_services,
+        });
+    }
+    out
+}
+
+impl ChangeEvent {
+    pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
+    }
+
+    /// How strongly this change relates to a story's service and hosts (0 = not at all).
+    pub fn link_to(&self, service: u32, story_hosts: &[u32]) -> f64 {
+        if self.key.1 == service {
+            return 1.0;
+        }
+        if self.mentioned_services.contains(&service) {
+            return 0.9;
+        }
+        if self.hosts().any(|h| story_hosts.contains(&h)) {
+            return 0.8;
+        }
+        0.0
+    }
+}
+
+pub fn proximity(change_ts: Millis, onset: Millis) -> f64 {
+    let d = (onset - change_ts).max(0) as f64;
+    (-d / CHANGE_DECAY).exp()
+}
+
+/// Builds stories from early elevated error signals, grouped by service.
+pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Story>, Vec<SignalStat>) {
+    let mut by_service: HashMap<u32, Vec<SignalStat>> = HashMap::new();
+    let mut late = Vec::new();
+    for s in stats.iter().filter(|s| s.elevated) {
+        if s.onset <= onset + CAUSE_TOLERANCE {
+            by_service.entry(t.signals[s.sig].key.service).or_default().push(s.clone());
+        } else {
+            late.push(s.clone());
+        }
+    }
+    let mut out: Vec<Story> = by_service
+        .into_iter()
+        .map(|(service, mut v)| {
+            v.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.inc_count.cmp(&a.inc_count)));
+            let total: u64 = v.iter().map(|s| s.inc_count).sum();
+            let mut host_counts: HashMap<u32, u64> = HashMap::new();
+            for s in &v {
+                for &(h, c) in &s.hosts {
+                    *host_counts.entry(h).or_default() += c;
+                }
+            }
+            let mut hosts: Vec<(u32, u64)> =
+                host_counts.into_iter().filter(|&(h, c)| h != 0 && c * 20 >= total.max(1)).collect();
+            hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            Story {
+                service,
+                onset: v[0].onset,
+                g: v.iter().map(|s| s.g).fold(0.0, f64::max),
+                new: v.iter().any(|s| s.new),
+                hosts: hosts.into_iter().map(|h| h.0).collect(),
+                stats: v,
+                change: None,
+                score: 0.0,
+                severity: 1.0,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.onset.cmp(&b.onset).then(a.service.cmp(&b.service)));
+    (out, late)
+}
+
+/// Attaches to each story the change most likely to have triggered it.
+pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
+    for st in stories.iter_mut() {
+        let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
+        for c in changes {
+            if c.ts > st.onset + 5 * MS_PER_SEC || c.ts < st.onset - CHANGE_HORIZON {
+                continue;
+            }
+            let link = c.link_to(st.service, &st.hosts);
+            if link == 0.0 {
+                continue;
+            }
+            let prox = proximity(c.ts, st.onset);
+            let w = link * prox;
+            if best.is_none_or(|b| w > b.0 || (w == b.0 && c.ts < b.1.ts)) {
+                best = Some((w, c, link, prox));
+            }
+        }
+        if let Some((_, c, link, prox)) = best {
+            st.change = Some(linked(c, changes, st, link, prox));
+        }
+    }
+}
+
+/// All instances of the same change close together count as one rollout (auth-2 then auth-3).
+pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
+    let same: Vec<&ChangeEvent> = changes
+        .iter()
+        .filter(|o| o.key == c.key && (o.ts - c.ts).abs() <= 15 * MS_PER_MIN && o.ts <= st.onset + 5 * MS_PER_SEC)
+        .collect();
+    let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
+    let hosts: BTreeSet<u32> = same.iter().flat_map(|o| o.hosts()).collect();
+    let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
+    LinkedChange { rec: first, key: c.key, hosts, link, proximity: prox, host_match }
+}
+
+/// Scores stories: timing, strength, novelty, and the change that explains them.
+///
+/// Order matters most: errors that began before everything else outrank those that
+/// followed. A story on the service that also reports the users' failures (the
+/// proxy) is downstream of the cause unless a change of its own explains it.
+pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
+    // Order among substantial stories only: a stray line long before says nothing about the chain.
+    let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
+    for st in stories.iter_mut() {
+        let lead = incident_onset - st.onset;
+        let near = 5 * MS_PER_MIN;
+        let timing = if lead < 0 {
+            0.9
+        } else if lead <= near {
+            1.0
+        } else {
+            (-((lead - near) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
+        };
+        let order = match earliest {
+            Some(e) if st.substantial() => 1.0 - 0.6 * ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0),
+            _ => 1.0,
+        };
+        let mut strength = 1.0 - (-st.g / 40.0).exp();
+        if st.new {
+            // A rare event never seen before (an OOM kill, a disk-full error) is strong however few its lines.
+            strength = strength.max(0.6);
+        }
+        let mut score =
+            0.15 * timing + 0.15 * order + 0.25 * strength * st.severity.min(1.0) + if st.new { 0.10 } else { 0.0 };
+        if let Some(c) = &st.change {
+            score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
+        } else if symptom_services.contains(&st.service) {
+            score *= 0.8;
+        }
+        st.score = score.clamp(0.0, 1.0);
+    }
+}
+
+impl Story {
+    /// More than a stray line or two.
+    pub fn substantial(&self) -> bool {
+        self.stats.iter().map(|s| s.inc_count).sum::<u64>() >= 3
+    }
+}
+
+/// Display title of a signal.
+/// Title of a change event: the rule's title, else the line's own message (a template's `<*>` reads badly).
+pub fn change_title(index: &Index, id: SignalId, rec: u32) -> String {
+    match id {
+        SignalId::Rule(_) => signal_title(index, id),
+        SignalId::Pattern(_) => {
+            let msg = crate::text::escape(index.message(rec as usize)).into_owned();
+            crate::text::truncate_chars(msg.trim(), 90).into_owned()
+        }
+    }
+}
+
+pub fn signal_title(index: &Index, id: SignalId) -> String {
+    match id {
+        SignalId::Rule(r) => index.rules.get(r).map(|r| r.title.clone()).unwrap_or_default(),
+        SignalId::Pattern(p) => index
+            .templates
+            .templates
+            .get(p as usize)
+            .map(|t| crate::text::truncate_chars(&t.text, 90).into_owned())
+            .unwrap_or_default(),
+    }
+}
+
+pub fn signal_ref(index: &Index, id: SignalId) -> SignalRef {
+    match id {
+        SignalId::Rule(r) => {
+            SignalRef { kind: SignalKind::Rule, id: index.rules.get(r).map(|r| r.id.clone()).unwrap_or_default() }
+        }
+        SignalId::Pattern(p) => SignalRef {
+            kind: SignalKind::Pattern,
+            id: index.templates.templates.get(p as usize).map(|t| t.id.clone()).unwrap_or_default(),
+        },
+    }
+}
+
+/// Subsystem of a signal: the rule's, or a guess from the service name for mined templates.
+pub fn subsystem_of(index: &Index, id: SignalId, service: u32) -> String {
+    if let SignalId::Rule(r) = id {
+        if let Some(rule) = index.rules.get(r) {
+            return rule.subsystem.clone();
+        }
+    }
+    guess_subsystem(index.services.get(service))
+}
+
+pub fn guess_subsystem(service: &str) -> String {
+    let s = service.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
+    let sub = if has(&["postgres", "mysql", "mariadb", "mongo", "redis", "db", "sql", "cassandra"]) {
+        "database"
+    } else if has(&["auth", "login", "sso", "oauth", "ldap", "keycloak", "sshd", "identity", "token"]) {
+        "auth"
+    } else if has(&["nginx", "proxy", "haproxy", "envoy", "access", "httpd", "apache", "ingress", "lb"]) {
+        "web"
+    } else if has(&["dns", "resolv", "named", "unbound", "bind", "network", "firewall", "iptables"]) {
+        "network"
+    } else if has(&["kernel", "systemd", "cron", "ntp", "chrony", "timesyncd", "syslog", "oom"]) {
+        "system"
+    } else if has(&["deploy", "audit", "config", "release", "argo", "jenkins", "ci"]) {
+        "deploy"
+    } else {
+        return if s.is_empty() { "app".into() } else { s };
+    };
+    sub.to_string()
+}
+
+pub fn evidence(index: &Index, rec: u32) -> Evidence {
+    let i = rec as usize;
+    let ts = index.records.ts[i];
+    Evidence {
+        path: index.path_of(i),
+        line: index.records.line[i] as u64,
+        ts: (ts != crate::time::NO_TIME).then_some(ts),
+        text: String::from_utf8_lossy(index.first_line(i)).chars().take(2000).collect(),
+        record: Some(rec),
+    }
+}
+
+pub fn host_names(index: &Index, hosts: impl IntoIterator<Item = u32>) -> Vec<String> {
+    hosts.into_iter().filter(|&h| h != 0).map(|h| index.hosts.get(h).to_string()).collect()
+}
+
+/// `CHG-4411`, `INC-12`, `JIRA-881`: a change ticket named in a line, if any.
+pub fn change_id(text: &[u8]) -> Option<String> {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| regex::bytes::Regex::new(r"\b[A-Z][A-Z0-9]{1,9}-[0-9]{2,8}\b").expect("static regex"));
+    re.find(text).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+}
+
+pub fn rate(x: f64) -> String {
+    if x >= 10.0 {
+        format!("{x:.0}/min")
+    } else {
+        format!("{x:.1}/min")
+    }
+}
+
+/// All hosts a service logged from.
+pub fn service_hosts(t: &SignalTable, service: u32) -> HashSet<u32> {
+    t.signals
+        .iter()
+        .filter(|s| s.key.service == service)
+        .flat_map(|s| s.hosts.keys().copied())
+        .filter(|&h| h != 0)
+        .collect()
+}
+
+/// Makes the cause entry for a story.
+pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Millis, symptom_name: &str) -> Cause {
+    let top = &st.stats[0];
+    let top_sig: &Signal = &t.signals[top.sig];
+    let error_title = signal_title(index, top_sig.key.id);
+    let service_name = index.services.get(st.service).to_string();
+    let mut reasons = Vec::new();
+    let lead = symptom_onset - st.onset;
+    if lead > MS_PER_SEC {
+        reasons.push(format!("began {} before the first {symptom_name}", human_duration(lead)));
+    } else if lead >= -MS_PER_SEC {
+        reasons.push(format!("began with the first {symptom_name} ({})", clock(symptom_onset)));
+    } else {
+        reasons.push(format!("began {} after the first {symptom_name}", human_duration(-lead)));
+    }
+    if top.new {
+        reasons.push(format!(
+            "new: never seen in the {} before; {} during",
+            human_duration((top.base_minutes * MS_PER_MIN as f64) as i64),
+            rate(top.inc_per_min)
+        ));
+    } else {
+        reasons.push(format!(
+            "rate rose from {} to {} (G = {:.0})",
+            rate(top.base_per_min),
+            rate(top.inc_per_min),
+            top.g
+        ));
+    }
+    let all_hosts = service_hosts(t, st.service);
+    let mut title = error_title.clone();
+    let mut evidence_recs = Vec::new();
+    let mut signal = signal_ref(index, top_sig.key.id);
+    let mut related = Vec::new();
+    if let Some(c) = &st.change {
+        let text = index.record_bytes(c.rec as usize);
+        let ticket = change_id(text);
+        let change_title = change_title(index, c.key.0, c.rec);
+        let ts = index.records.ts[c.rec as usize];
+        reasons.push(format!(
+            "right after {}{} at {} ({} before)",
+            change_title,
+            ticket.as_ref().map(|t| format!(" {t}")).unwrap_or_default(),
+            clock(ts),
+            human_duration(st.onset - ts)
+        ));
+        title = format!("{change_title} → {error_title}");
+        evidence_recs.push(c.rec);
+        related.push(signal);
+        signal = signal_ref(index, c.key.0);
+        if c.host_match && st.hosts.len() < all_hosts.len() {
+            reasons.push(format!(
+                "only on {} — the hosts that applied {}",
+                host_names(index, st.hosts.iter().copied()).join(", "),
+                ticket.unwrap_or_else(|| "the change".into())
+            ));
+        }
+    }
+    if !(st.change.as_ref().is_some_and(|c| c.host_match && st.hosts.len() < all_hosts.len()))
+        && !st.hosts.is_empty()
+        && st.hosts.len() < all_hosts.len()
+    {
+        let healthy: Vec<u32> = all_hosts.iter().copied().filter(|h| !st.hosts.contains(h)).collect();
+        let mut healthy_names = host_names(index, healthy);
+        healthy_names.sort();
+        reasons.push(format!(
+            "only on {} (not on {})",
+            host_names(index, st.hosts.iter().copied()).join(", "),
+            healthy_names.join(", ")
+        ));
+    }
+    for s in st.stats.iter().take(3) {
+        if !evidence_recs.contains(&s.onset_rec) {
+            evidence_recs.push(s.onset_rec);
+        }
+    }
+    for s in st.stats.iter().skip(1).take(4) {
+        related.push(signal_ref(index, t.signals[s.sig].key.id));
+    }
+    if st.stats.len() > 1 {
+        reasons.push(format!("{} related error signals on {service_name} moved with it", st.stats.len() - 1));
+    }
+    Cause {
+        rank: 0,
+        score: (st.score * 100.0).round() / 100.0,
+        verdict: Verdict::Contributing,
+        subsystem: story_subsystem(index, t, st),
+        service: service_name,
+        hosts: host_names(index, st.hosts.iter().copied()),
+        title,
+        signal,
+        onset: Some(st.onset),
+        baseline_per_min: round2(top.base_per_min),
+        incident_per_min: round2(top.inc_per_min),
+        reasons,
+        evidence: evidence_recs.into_iter().take(4).map(|r| evidence(index, r)).collect(),
+        related,
+    }
+}
+
+fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {
+    let mut votes: HashMap<String, u64> = HashMap::new();
+    for s in &st.stats {
+        let sig = &t.signals[s.sig];
+        if let SignalId::Rule(_) = sig.key.id {
+            *votes.entry(subsystem_of(index, sig.key.id, sig.key.service)).or_default() += s.inc_count + 1;
+        }
+    }
+    votes
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|v| v.0)
+        .unwrap_or_else(|| guess_subsystem(index.services.get(st.service)))
+}
+
+pub fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// Role of a signal, for callers that only hold its index.
+pub fn is_error(t: &SignalTable, idx: usize) -> bool {
+    t.signals[idx].role == Role::Error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mentions_respects_word_boundaries() {
+        assert!(mentions(b"applied to auth-2, auth-3", "auth-2"));
+        assert!(mentions(b"service=auth-service", "auth"));
+        assert!(!mentions(b"oauth token", "auth"));
+        assert!(!mentions(b"host db-10 ready", "db-1"));
+        assert!(mentions(b"host DB-1 ready", "db-1"));
+        assert!(!mentions(b"authz", "auth"));
+    }
+
+    #[test]
+    fn ticket_ids() {
+        assert_eq!(change_id(b"applied CHG-4411 to auth").as_deref(), Some("CHG-4411"));
+        assert_eq!(change_id(b"no ticket here"), None);
+    }
+}
+
+/// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
+pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
+    for st in stories.iter_mut() {
+        let mut sev: f64 = 0.0;
+        for s in &st.stats {
+            let level = index.records.level[s.onset_rec as usize];
+            let mut v = if level >= crate::format::Level::Error { 1.0 } else { 0.7 };
+            if let SignalId::Rule(r) = t.signals[s.sig].key.id {
+                if let Some(rule) = index.rules.get(r) {
+                    // Rules that name a real failure are errors whatever the line's level says.
+                    v = f64::max(v, (0.8 + 0.2 * rule.weight as f64).min(1.2));
+                }
+            }
+            sev = sev.max(v);
+        }
+        st.severity = sev.max(0.5);
+    }
+}

@@ -1,0 +1,304 @@
+//! Signals: rule hits and mined templates as time series per (signal, service),
+//! with a per-host split, bucketed over the analysed span. One pass over the
+//! index columns; no log bytes are touched except to classify templates once.
+
+use crate::format::{FormatKind, Level};
+use crate::index::Index;
+use crate::patterns::NO_TEMPLATE;
+use crate::rules::{RuleKind, NO_RULE};
+use crate::time::{Millis, MS_PER_HOUR, MS_PER_MIN, MS_PER_SEC, NO_TIME};
+use std::collections::HashMap;
+
+/// Time axis: `n` buckets of `size` ms from `start`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Buckets {
+    pub start: Millis,
+    pub size: i64,
+    pub n: usize,
+}
+
+impl Buckets {
+    /// Aims at a few hundred buckets: 10 s for short spans up to 1 h for weeks.
+    pub fn for_span(lo: Millis, hi: Millis) -> Buckets {
+        let span = (hi - lo).max(1);
+        const NICE: [i64; 9] = [
+            10 * MS_PER_SEC,
+            15 * MS_PER_SEC,
+            20 * MS_PER_SEC,
+            30 * MS_PER_SEC,
+            MS_PER_MIN,
+            2 * MS_PER_MIN,
+            5 * MS_PER_MIN,
+            15 * MS_PER_MIN,
+            MS_PER_HOUR,
+        ];
+        let want = span / 600;
+        let size = NICE.iter().copied().find(|&s| s >= want).unwrap_or(MS_PER_HOUR);
+        let start = lo.div_euclid(size) * size;
+        let n = ((hi - start) / size + 1) as usize;
+        Buckets { start, size, n }
+    }
+
+    #[inline]
+    pub fn of(&self, ts: Millis) -> Option<usize> {
+        if ts < self.start {
+            return None;
+        }
+        let b = ((ts - self.start) / self.size) as usize;
+        (b < self.n).then_some(b)
+    }
+
+    pub fn time(&self, b: usize) -> Millis {
+        self.start + b as i64 * self.size
+    }
+
+    pub fn minutes(&self, buckets: usize) -> f64 {
+        buckets as f64 * self.size as f64 / MS_PER_MIN as f64
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignalId {
+    Rule(u32),
+    Pattern(u32),
+}
+
+/// What a signal means for the ranking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    Change,
+    Error,
+    Symptom,
+    Success,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SignalKey {
+    pub id: SignalId,
+    pub service: u32,
+}
+
+/// Counts per bucket, plus the first record seen in each bucket (for evidence and exact onsets).
+#[derive(Clone, Debug)]
+pub struct Series {
+    pub counts: Vec<u32>,
+    pub first_rec: Vec<u32>,
+}
+
+impl Series {
+    pub fn new(n: usize) -> Series {
+        Series { counts: vec![0; n], first_rec: vec![u32::MAX; n] }
+    }
+
+    #[inline]
+    pub fn add(&mut self, b: usize, rec: u32) {
+        self.counts[b] += 1;
+        if self.first_rec[b] == u32::MAX {
+            self.first_rec[b] = rec;
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.counts.iter().map(|&c| c as u64).sum()
+    }
+
+    pub fn sum(&self, lo: usize, hi: usize) -> u64 {
+        self.counts[lo.min(self.counts.len())..hi.min(self.counts.len())].iter().map(|&c| c as u64).sum()
+    }
+
+    /// First record at or after bucket `b`.
+    pub fn first_from(&self, b: usize) -> Option<u32> {
+        self.first_rec.iter().skip(b).copied().find(|&r| r != u32::MAX)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Signal {
+    pub key: SignalKey,
+    pub role: Role,
+    pub series: Series,
+    /// Per host: counts per bucket.
+    pub hosts: HashMap<u32, Vec<u32>>,
+}
+
+/// Everything the analysis reads, computed in one pass.
+pub struct SignalTable {
+    pub buckets: Buckets,
+    pub signals: Vec<Signal>,
+    /// All user-facing symptoms (rule symptoms, or server errors seen by the proxy).
+    pub symptoms: Series,
+    pub symptoms_by_host: HashMap<u32, Vec<u32>>,
+    pub symptoms_by_service: HashMap<u32, Vec<u32>>,
+    pub successes: Series,
+    /// Every record at level error or worse (fallback symptom when no rule says what users see).
+    pub errors: Series,
+    /// Per service: all records per bucket (denominators).
+    pub service_totals: HashMap<u32, Vec<u32>>,
+    /// Change events (rule changes and change-like templates), record ids in file order.
+    pub changes: Vec<u32>,
+    /// Records in range, with a timestamp.
+    pub timed_records: u64,
+}
+
+/// Words that make an otherwise quiet template a change event (deploys, reloads, flags).
+const CHANGE_WORDS: &[&str] = &[
+    "config",
+    "deploy",
+    "rollout",
+    "rolled out",
+    "rolling out",
+    "rollback",
+    "rolled back",
+    "reload",
+    "restart",
+    "upgrade",
+    "downgrade",
+    "migration",
+    "migrating",
+    "feature flag",
+    "flag ",
+    "rotate",
+    "rotated",
+    "rotation",
+    "failover",
+    "promoted",
+    "applied",
+    "changed to",
+    "updated to",
+    "set to",
+    "new version",
+    "release",
+];
+
+/// Marks templates whose text reads like a change, and that are rare enough to be events.
+fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<bool> {
+    let ac = aho_corasick::AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(CHANGE_WORDS)
+        .expect("static change-word automaton");
+    let rare = (timed / 500).max(50);
+    index
+        .templates
+        .templates
+        .iter()
+        .zip(template_counts)
+        .map(|(t, &c)| c > 0 && c <= rare && ac.is_match(t.text.as_bytes()))
+        .collect()
+}
+
+fn role_of_rule(kind: RuleKind) -> Role {
+    match kind {
+        RuleKind::Change => Role::Change,
+        RuleKind::Error => Role::Error,
+        RuleKind::Symptom => Role::Symptom,
+        RuleKind::Success => Role::Success,
+    }
+}
+
+/// Builds the signal table over records with `lo <= ts <= hi`.
+pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
+    let r = &index.records;
+    let buckets = Buckets::for_span(lo, hi);
+    let n = buckets.n;
+    let in_range = |t: Millis| t != NO_TIME && t >= lo && t <= hi;
+
+    let mut template_counts = vec![0u64; index.templates.templates.len()];
+    let mut timed = 0u64;
+    for i in 0..r.len() {
+        if !in_range(r.ts[i]) {
+            continue;
+        }
+        timed += 1;
+        if let Some(c) = template_counts.get_mut(r.template[i] as usize) {
+            *c += 1;
+        }
+    }
+    let change_like = change_templates(index, &template_counts, timed);
+    let access_source: Vec<bool> = index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect();
+
+    let mut table = SignalTable {
+        buckets,
+        signals: Vec::new(),
+        symptoms: Series::new(n),
+        symptoms_by_host: HashMap::new(),
+        symptoms_by_service: HashMap::new(),
+        successes: Series::new(n),
+        errors: Series::new(n),
+        service_totals: HashMap::new(),
+        changes: Vec::new(),
+        timed_records: timed,
+    };
+    let mut slot: HashMap<SignalKey, usize> = HashMap::new();
+    for i in 0..r.len() {
+        let ts = r.ts[i];
+        if !in_range(ts) {
+            continue;
+        }
+        let Some(b) = buckets.of(ts) else { continue };
+        let rec = i as u32;
+        let service = r.service[i];
+        let host = r.host[i];
+        let level = r.level[i];
+        table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
+        if level >= Level::Error {
+            table.errors.add(b, rec);
+        }
+        let rule = r.rule[i];
+        let template = r.template[i];
+        let (id, role) = if rule != NO_RULE {
+            match index.rules.get(rule) {
+                Some(rl) => (SignalId::Rule(rule), role_of_rule(rl.kind)),
+                None => continue,
+            }
+        } else if template != NO_TEMPLATE && change_like.get(template as usize).copied().unwrap_or(false) {
+            (SignalId::Pattern(template), Role::Change)
+        } else if access_source[r.source[i] as usize] {
+            // The proxy's view of users: server errors are symptoms, the rest is traffic.
+            if level >= Level::Error {
+                (SignalId::Pattern(template), Role::Symptom)
+            } else {
+                continue;
+            }
+        } else if level >= Level::Warn && template != NO_TEMPLATE {
+            (SignalId::Pattern(template), Role::Error)
+        } else {
+            continue;
+        };
+        match role {
+            Role::Symptom => {
+                table.symptoms.add(b, rec);
+                table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+                table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
+            }
+            Role::Success => table.successes.add(b, rec),
+            Role::Change => table.changes.push(rec),
+            Role::Error => {}
+        }
+        let key = SignalKey { id, service };
+        let idx = *slot.entry(key).or_insert_with(|| {
+            table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::new() });
+            table.signals.len() - 1
+        });
+        let sig = &mut table.signals[idx];
+        sig.series.add(b, rec);
+        sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_sizes_follow_the_span() {
+        let b = Buckets::for_span(0, 30 * MS_PER_MIN);
+        assert_eq!(b.size, 10 * MS_PER_SEC);
+        let b = Buckets::for_span(0, 5 * MS_PER_HOUR);
+        assert_eq!(b.size, 30 * MS_PER_SEC);
+        assert_eq!(b.of(5 * MS_PER_HOUR), Some(b.n - 1));
+        assert_eq!(b.of(-1), None);
+        let b = Buckets::for_span(0, 30 * 24 * MS_PER_HOUR);
+        assert_eq!(b.size, MS_PER_HOUR);
+    }
+}

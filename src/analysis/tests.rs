@@ -1,0 +1,218 @@
+//! Analysis on small synthetic incidents built in memory. Rules are left empty
+//! on purpose: the ranking must stand on timing, rates, hosts and change
+//! events even when no rule knows the messages.
+
+use super::*;
+use crate::index::IndexOptions;
+use crate::rules::RuleSet;
+use crate::source::{Data, Source};
+use crate::time::{civil_to_millis, rfc3339, MS_PER_SEC};
+use std::path::PathBuf;
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() % 10_000) as f64 / 10_000.0 < p
+    }
+}
+
+fn at(h: u32, m: u32, s: u32) -> Millis {
+    civil_to_millis(2024, 1, 22, h, m, s, 0)
+}
+
+fn src(id: u32, name: &str, lines: Vec<String>) -> Source {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    Source {
+        id,
+        path: PathBuf::from(name),
+        stream: name.to_string(),
+        data: Data::Owned(text.into_bytes()),
+        mtime: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// Auth config change on auth-2/3 at 15:28 → token errors → 45% failed logins from 15:30 to 16:45;
+/// a chronic, louder database error; a routine database change at 15:25; database retry noise after 15:30:40.
+fn auth_incident(with_change: bool) -> Index {
+    let mut rng = Rng(7);
+    let (mut auth, mut access, mut db, mut audit) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let start = at(12, 0, 0);
+    let onset = at(15, 30, 0);
+    let end = at(16, 45, 0);
+    let mut t = start;
+    while t < at(17, 0, 0) {
+        for host in ["auth-1", "auth-2", "auth-3"] {
+            let broken = host != "auth-1" && t >= onset && t < end;
+            let user = rng.next() % 5000;
+            if broken && rng.chance(0.68) {
+                auth.push(format!(
+                    r#"{{"ts":"{}","level":"error","service":"auth","host":"{host}","msg":"token signing failed: key id k2 not found in keyset","user":"u{user}"}}"#,
+                    rfc3339(t)
+                ));
+                access.push(format!(
+                    r#"10.0.{}.{} - - [22/Jan/2024:{}] "POST /api/login HTTP/1.1" 500 71 "-" "app/2.1""#,
+                    rng.next() % 9,
+                    rng.next() % 250,
+                    clf(t)
+                ));
+            } else {
+                auth.push(format!(
+                    r#"{{"ts":"{}","level":"info","service":"auth","host":"{host}","msg":"login ok","user":"u{user}","latency_ms":{}}}"#,
+                    rfc3339(t),
+                    rng.next() % 90
+                ));
+                access.push(format!(
+                    r#"10.0.{}.{} - - [22/Jan/2024:{}] "POST /api/login HTTP/1.1" 200 312 "-" "app/2.1""#,
+                    rng.next() % 9,
+                    rng.next() % 250,
+                    clf(t)
+                ));
+            }
+        }
+        // Chronic database noise, louder than the incident, all day; more after the onset (retries).
+        let db_p = if t >= at(15, 30, 40) && t < end { 0.9 } else { 0.35 };
+        if rng.chance(db_p) {
+            db.push(format!(
+                "{} UTC [{}] FATAL:  remaining connection slots are reserved for non-replication superuser connections",
+                pg_time(t),
+                1000 + rng.next() % 9000
+            ));
+        }
+        if rng.chance(0.1) {
+            db.push(format!(
+                "{} UTC [{}] LOG:  checkpoint complete: wrote {} buffers",
+                pg_time(t),
+                77,
+                rng.next() % 900
+            ));
+        }
+        t += 4 * MS_PER_SEC;
+    }
+    audit.push(format!(
+        r#"{{"ts":"{}","actor":"dba","action":"config.applied","target":"postgres","detail":"work_mem set to 64MB","ticket":"CHG-4409"}}"#,
+        rfc3339(at(15, 25, 3))
+    ));
+    if with_change {
+        for (i, host) in ["auth-2", "auth-3"].iter().enumerate() {
+            audit.push(format!(
+                r#"{{"ts":"{}","actor":"deploy-bot","action":"config.applied","target":"auth","host":"{host}","detail":"token signing key id set to k2","ticket":"CHG-4411"}}"#,
+                rfc3339(at(15, 28, 1 + i as u32 * 2))
+            ));
+        }
+    }
+    audit.push(format!(
+        r#"{{"ts":"{}","actor":"oncall","action":"config.rolled back","target":"auth","detail":"token signing key id set to k1","ticket":"CHG-4412"}}"#,
+        rfc3339(at(16, 30, 0))
+    ));
+    audit.sort();
+    let sources = vec![
+        src(0, "auth.log", auth),
+        src(1, "access.log", access),
+        src(2, "postgresql.log", db),
+        src(3, "audit.jsonl", audit),
+    ];
+    Index::build(sources, Vec::new(), RuleSet::empty(), &IndexOptions::default())
+}
+
+fn clf(t: Millis) -> String {
+    let dt = chrono::DateTime::from_timestamp_millis(t).unwrap();
+    dt.format("%H:%M:%S +0000").to_string()
+}
+
+fn pg_time(t: Millis) -> String {
+    let dt = chrono::DateTime::from_timestamp_millis(t).unwrap();
+    dt.format("%Y-%m-%d %H:%M:%S%.3f").to_string()
+}
+
+#[test]
+fn auth_config_change_ranks_first_and_database_is_ruled_out() {
+    let index = auth_incident(true);
+    let f = analyse(&index, &AnalysisOptions::default());
+    let inc = f.incident.as_ref().expect("an incident");
+    assert!((inc.onset - at(15, 30, 0)).abs() <= 60 * MS_PER_SEC, "onset {}", rfc3339(inc.onset));
+    let end = inc.end.expect("recovery");
+    assert!((end - at(16, 45, 0)).abs() <= 2 * 60 * MS_PER_SEC, "end {}", rfc3339(end));
+    let ratio = inc.impact.incident_ratio.expect("ratio");
+    assert!((0.35..0.55).contains(&ratio), "ratio {ratio}");
+    let top = &f.causes[0];
+    assert_eq!(top.verdict, Verdict::LikelyCause, "{:#?}", f.causes);
+    assert_eq!(top.service, "auth");
+    assert!(top.evidence[0].text.contains("CHG-4411"), "{:#?}", top.evidence);
+    assert_eq!(top.evidence[0].path, "audit.jsonl");
+    assert_eq!(top.hosts, vec!["auth-2", "auth-3"]);
+    assert!(top.reasons.iter().any(|r| r.contains("only on auth-2, auth-3")), "{:#?}", top.reasons);
+    // The database is never a cause: chronic, consequence or unrelated.
+    for c in f.causes.iter().filter(|c| c.service == "postgres" || c.title.contains("work_mem")) {
+        assert!(
+            matches!(c.verdict, Verdict::Chronic | Verdict::Consequence | Verdict::Unrelated),
+            "{} is {:?}",
+            c.title,
+            c.verdict
+        );
+    }
+    assert!(f.causes.iter().any(|c| c.service == "postgres" && c.verdict == Verdict::Consequence));
+    assert!(f.timeline.iter().any(|e| e.summary.starts_with("trigger")));
+}
+
+#[test]
+fn without_the_change_the_errors_still_lead() {
+    let index = auth_incident(false);
+    let f = analyse(&index, &AnalysisOptions::default());
+    let top = &f.causes[0];
+    assert_eq!(top.service, "auth", "{:#?}", f.causes);
+    assert!(top.title.contains("token signing failed"));
+    assert!(matches!(top.verdict, Verdict::LikelyCause | Verdict::Contributing));
+}
+
+#[test]
+fn quiet_day_has_no_likely_cause() {
+    let mut rng = Rng(3);
+    let mut lines = Vec::new();
+    let mut t = at(8, 0, 0);
+    while t < at(14, 0, 0) {
+        let lvl = if rng.chance(0.05) { "error" } else { "info" };
+        lines.push(format!(
+            r#"{{"ts":"{}","level":"{lvl}","msg":"request handled in {} ms"}}"#,
+            rfc3339(t),
+            rng.next() % 80
+        ));
+        t += 3 * MS_PER_SEC;
+    }
+    let index = Index::build(vec![src(0, "app.log", lines)], Vec::new(), RuleSet::empty(), &IndexOptions::default());
+    let f = analyse(&index, &AnalysisOptions::default());
+    assert!(f.incident.is_none(), "{:?}", f.incident);
+    assert!(f.likely_cause().is_none());
+    assert!(f.summary.contains("No incident"));
+}
+
+#[test]
+fn incident_flag_overrides_detection() {
+    let index = auth_incident(true);
+    let opts = AnalysisOptions {
+        incident: Some((TimeSpec::Absolute(at(15, 30, 0)), Some(TimeSpec::Absolute(at(16, 0, 0))))),
+        ..Default::default()
+    };
+    let f = analyse(&index, &opts);
+    let inc = f.incident.unwrap();
+    assert_eq!(inc.source, crate::findings::WindowSource::Flag);
+    assert_eq!(inc.onset, at(15, 30, 0));
+    assert_eq!(f.causes[0].service, "auth");
+}
+
+#[test]
+#[ignore]
+fn debug_dump() {
+    let index = auth_incident(true);
+    for i in &index.inputs {
+        eprintln!("{:?}", i);
+    }
+    let f = analyse(&index, &AnalysisOptions::default());
+    eprintln!("{}", serde_json::to_string_pretty(&f.causes).unwrap());
+    eprintln!("{}", f.summary);
+}

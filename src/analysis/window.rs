@@ -1,0 +1,82 @@
+//! The incident window: where user-facing symptoms depart from their baseline.
+
+use super::signals::{Series, SignalTable};
+use super::stats::best_segment;
+use crate::findings::WindowSource;
+use crate::time::Millis;
+
+/// Below this likelihood ratio a burst of symptoms is ordinary noise.
+const MIN_G: f64 = 25.0;
+/// The window's rate must be at least this many times the rate outside it.
+const MIN_RATIO: f64 = 2.0;
+const MIN_EVENTS: u64 = 8;
+
+#[derive(Clone, Debug)]
+pub struct Window {
+    /// First bucket of the window.
+    pub s: usize,
+    /// One past the last bucket.
+    pub e: usize,
+    pub start: Millis,
+    pub onset: Millis,
+    pub onset_rec: Option<u32>,
+    /// Recovery, when the window ends before the data does.
+    pub end: Option<Millis>,
+    pub source: WindowSource,
+    /// Which series found it: true for symptoms, false for the error-level fallback.
+    pub from_symptoms: bool,
+    pub g: f64,
+}
+
+fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
+    let n = series.counts.len();
+    if series.total() < MIN_EVENTS {
+        return None;
+    }
+    let (s, e, g) = best_segment(&series.counts, 1)?;
+    let inside = series.sum(s, e) as f64;
+    let outside = series.total() as f64 - inside;
+    let rate_in = inside / (e - s) as f64;
+    // Half an event over the outside stretch keeps a zero baseline from dividing by zero.
+    let rate_out = (outside + 0.5) / (n - (e - s)).max(1) as f64;
+    (g >= MIN_G && inside as u64 >= MIN_EVENTS && rate_in >= MIN_RATIO * rate_out).then_some((s, e, g))
+}
+
+/// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
+pub fn detect(t: &SignalTable) -> Option<Window> {
+    let (series, from_symptoms) =
+        if let Some(seg) = elevated_segment(&t.symptoms) { (seg, true) } else { (elevated_segment(&t.errors)?, false) };
+    let (s, e, g) = series;
+    let src = if from_symptoms { &t.symptoms } else { &t.errors };
+    let onset_rec = src.first_from(s);
+    Some(Window {
+        s,
+        e,
+        start: t.buckets.time(s),
+        onset: t.buckets.time(s),
+        onset_rec,
+        end: (e < t.buckets.n).then(|| t.buckets.time(e)),
+        source: WindowSource::Auto,
+        from_symptoms,
+        g,
+    })
+}
+
+/// A window given with `--incident START[..END]`.
+pub fn from_flag(t: &SignalTable, start: Millis, end: Option<Millis>) -> Window {
+    let b = &t.buckets;
+    let s = b.of(start.max(b.start)).unwrap_or(0);
+    let e = end.and_then(|e| b.of(e)).map(|e| e + 1).unwrap_or(b.n).max(s + 1);
+    let onset_rec = t.symptoms.first_from(s).filter(|&r| t.symptoms.first_rec[..e.min(b.n)].contains(&r));
+    Window {
+        s,
+        e,
+        start,
+        onset: start,
+        onset_rec,
+        end,
+        source: WindowSource::Flag,
+        from_symptoms: t.symptoms.total() > 0,
+        g: 0.0,
+    }
+}
