@@ -72,6 +72,10 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
         refuse_input_as_output(out, &args.paths)?;
     }
     let index = index_with_progress(&mut p, &args.paths)?;
+    if index.sources.is_empty() {
+        let why: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
+        return Err(anyhow!("no readable input ({})", why.join("; ")));
+    }
     let mut findings = p.analyse(&index);
     drop(index);
 
@@ -79,7 +83,7 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     if let Some(r) = &redact {
         redact_findings(&mut findings, r);
         let what = if r.ips { "secrets and IP addresses" } else { "secrets" };
-        findings.notices.push(format!("{what} in log text are masked (--redact)"));
+        findings.notices.push(format!("{what} in log text are masked (--redact; --redact none shows them)"));
     }
     let is_tty = output.is_none() && std::io::stdout().is_terminal();
     let color =
@@ -104,10 +108,15 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
             lock.flush()?;
         }
     }
-    if args.fail_on == Some(FailOn::LikelyCause) && findings.likely_cause().is_some() {
-        return Ok(ExitCode::from(EXIT_FAIL_ON));
+    Ok(ExitCode::from(exit_code(&findings, args.fail_on)))
+}
+
+/// 1 when `--fail-on likely-cause` and the findings name one; 0 otherwise.
+pub fn exit_code(findings: &crate::findings::Findings, fail_on: Option<FailOn>) -> u8 {
+    match fail_on {
+        Some(FailOn::LikelyCause) if findings.likely_cause().is_some() => EXIT_FAIL_ON,
+        _ => EXIT_OK,
     }
-    Ok(ExitCode::from(EXIT_OK))
 }
 
 #[cfg(unix)]
@@ -203,6 +212,15 @@ mod tests {
         assert!(!color_enabled(ColorWhen::Auto, false, None));
         assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1"))));
         assert!(!color_enabled(ColorWhen::Never, true, None));
+    }
+
+    #[test]
+    fn fail_on_likely_cause() {
+        let mut f = crate::report::example::example();
+        assert_eq!(exit_code(&f, None), 0);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 1);
+        f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 0);
     }
 
     #[test]
