@@ -69,19 +69,19 @@ fn re(p: &str) -> Regex {
 /// Masks secrets in one string. Returns it borrowed when nothing matched.
 pub fn redact_str<'a>(s: &'a str, opts: &RedactOptions) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(s);
-    let mut apply = |r: &Regex, rep: &dyn Fn(&Captures) -> String| {
-        if r.is_match(&out) {
-            out = Cow::Owned(r.replace_all(&out, |c: &Captures| rep(c)).into_owned());
+    let apply = |out: &mut Cow<'a, str>, r: &Regex, rep: &dyn Fn(&Captures) -> String| {
+        if r.is_match(out) {
+            *out = Cow::Owned(r.replace_all(out, |c: &Captures| rep(c)).into_owned());
         }
     };
-    apply(&URL_USERINFO, &|c| format!("{}{MASK}@", &c[1]));
-    apply(&JWT, &|_| MASK.to_string());
-    apply(&JSON_KV, &|c| {
+    apply(&mut out, &URL_USERINFO, &|c| format!("{}{MASK}@", &c[1]));
+    apply(&mut out, &JWT, &|_| MASK.to_string());
+    apply(&mut out, &JSON_KV, &|c| {
         // Plain JSON `"…"` (may hold `\"`), or JSON escaped inside a string `\"…\"`.
         let q = if c.get(2).is_some() { "\\\"" } else { "\"" };
         format!("{}{q}{MASK}{q}", &c[1])
     });
-    apply(&KV, &|c| {
+    apply(&mut out, &KV, &|c| {
         let v = &c[3];
         let q = if v.starts_with('"') {
             "\""
@@ -92,15 +92,15 @@ pub fn redact_str<'a>(s: &'a str, opts: &RedactOptions) -> Cow<'a, str> {
         };
         format!("{}{}{q}{MASK}{q}", &c[1], &c[2])
     });
-    apply(&AUTH_SCHEME, &|c| {
+    apply(&mut out, &AUTH_SCHEME, &|c| {
         // `Authorization: Bearer [REDACTED]` must not also lose the scheme name.
         if ["basic", "bearer", "digest", "negotiate", "token"].iter().any(|w| c[3].eq_ignore_ascii_case(w)) {
             return c[0].to_string();
         }
         format!("{}{}{MASK}", &c[1], &c[2])
     });
-    apply(&AWS_KEY, &|_| MASK.to_string());
-    apply(&KEYISH_LONG, &|c| {
+    apply(&mut out, &AWS_KEY, &|_| MASK.to_string());
+    apply(&mut out, &KEYISH_LONG, &|c| {
         // Only values that look like keys: at least one digit, or long enough to be base64 of random bytes.
         let v = &c[3];
         if v.bytes().any(|b| b.is_ascii_digit()) || v.len() >= 32 {
@@ -109,20 +109,32 @@ pub fn redact_str<'a>(s: &'a str, opts: &RedactOptions) -> Cow<'a, str> {
             c[0].to_string()
         }
     });
-    apply(&EMAIL, &|_| "[EMAIL]".to_string());
+    apply(&mut out, &EMAIL, &|_| "[EMAIL]".to_string());
     if opts.ips {
-        apply(&IPV6, &|c| {
-            let m = &c[0];
-            let addr = m.split('%').next().unwrap_or(m);
-            if addr.parse::<std::net::Ipv6Addr>().is_ok() {
-                "[IP]".to_string()
-            } else {
-                m.to_string()
-            }
-        });
-        apply(&IPV4, &|_| "[IP]".to_string());
+        if IPV6.is_match(&out) {
+            let replaced = mask_ipv6(&out);
+            out = Cow::Owned(replaced);
+        }
+        apply(&mut out, &IPV4, &|_| "[IP]".to_string());
     }
     out
+}
+
+/// IPv6 candidates that parse as addresses and stand alone: `std::io` or `d::` inside a word are not addresses.
+fn mask_ipv6(s: &str) -> String {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '.'));
+    IPV6.replace_all(s, |c: &Captures| {
+        let m = c.get(0).map_or("", |m| m.as_str());
+        let (start, end) = c.get(0).map_or((0, 0), |m| (m.start(), m.end()));
+        let addr = m.split('%').next().unwrap_or(m);
+        let alone = !word(s[..start].chars().next_back()) && !word(s[end..].chars().next());
+        if alone && addr.bytes().any(|b| b.is_ascii_hexdigit()) && addr.parse::<std::net::Ipv6Addr>().is_ok() {
+            "[IP]".to_string()
+        } else {
+            m.to_string()
+        }
+    })
+    .into_owned()
 }
 
 fn fix(s: &mut String, opts: &RedactOptions) {
@@ -219,6 +231,12 @@ mod tests {
         assert_eq!(r("X-Session: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"), "X-Session: [REDACTED]");
         assert_eq!(r("mail to alice.smith+oncall@example.co.uk failed"), "mail to [EMAIL] failed");
         assert_eq!(r("fetch https://admin:pa55@db.internal/x"), "fetch https://[REDACTED]@db.internal/x");
+        assert_eq!(
+            r("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY PGPASSWORD=pg"),
+            "aws_secret_access_key=[REDACTED] PGPASSWORD=[REDACTED]"
+        );
+        assert_eq!(r("Cookie: session=0a1b2c3d4e5f6a7b8c9d0e1f2a3b"), "Cookie: session=[REDACTED]");
+        assert_eq!(r("X-Api-Key: 3f2a9c1d7e8b4a6f0c5d2e9a"), "X-Api-Key: [REDACTED]");
     }
 
     #[test]
@@ -243,5 +261,7 @@ mod tests {
         // Clock times and MAC addresses are not addresses.
         assert_eq!(rip("at 15:30:01 mac 00:1a:2b:3c:4d:5e"), "at 15:30:01 mac 00:1a:2b:3c:4d:5e");
         assert_eq!(rip("256.1.1.1"), "256.1.1.1");
+        assert_eq!(rip("panic in std::io::stdout at main::run"), "panic in std::io::stdout at main::run");
+        assert_eq!(rip("listen [::1]:8080 and ::"), "listen [[IP]]:8080 and ::");
     }
 }
