@@ -166,7 +166,7 @@ fn summary(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
             match i.end {
                 Some(end) => {
                     writeln!(w, "- **Window:** {} to {} ({how})", utc(i.start), utc(end))?;
-                    writeln!(w, "- **Duration:** {}", crate::time::human_duration(end - i.start))?;
+                    writeln!(w, "- **Duration:** {}", duration(end - i.start))?;
                 }
                 None => {
                     writeln!(w, "- **Window:** from {} ({how})", utc(i.start))?;

@@ -151,6 +151,21 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// A duration for people: `24m28s`, `6h59m`, and days past two days (`12d4h`, not `292h`).
+fn duration(ms: i64) -> String {
+    const DAY: i64 = crate::time::MS_PER_DAY;
+    if ms >= 2 * DAY {
+        let (d, h) = (ms / DAY, (ms % DAY) / crate::time::MS_PER_HOUR);
+        if h == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{h}h")
+        }
+    } else {
+        crate::time::human_duration(ms)
+    }
+}
+
 fn datetime(ms: Millis) -> Option<chrono::DateTime<chrono::Utc>> {
     chrono::DateTime::from_timestamp_millis(ms)
 }
@@ -206,7 +221,7 @@ fn span_text(f: &Findings) -> String {
             } else {
                 full_time(b)
             };
-            format!("{} .. {end} UTC ({})", full_time(a), crate::time::human_duration(b - a))
+            format!("{} .. {end} UTC ({})", full_time(a), duration(b - a))
         }
     }
 }
@@ -249,5 +264,8 @@ mod tests {
         assert_eq!(fmt_rate(250.4), "250/min");
         assert_eq!(fmt_rate(f64::NAN), "-");
         assert_eq!(fmt_ratio(0.448), "44.8%");
+        assert_eq!(duration(6 * 3_600_000 + 59 * 60_000), "6h59m");
+        assert_eq!(duration(201_388 * 3_600_000), "8391d4h");
+        assert_eq!(duration(3 * 86_400_000), "3d");
     }
 }

@@ -178,12 +178,7 @@ fn incident(o: &mut Out, f: &Findings, tf: &TimeFmt) -> io::Result<()> {
     o.field(2, "Onset", &format!("{} UTC", full_time(inc.onset)))?;
     let window = match inc.end {
         Some(end) => {
-            format!(
-                "{} .. {} UTC ({}, {how})",
-                tf.short(inc.start),
-                tf.short(end),
-                crate::time::human_duration(end - inc.start)
-            )
+            format!("{} .. {} UTC ({}, {how})", tf.short(inc.start), tf.short(end), duration(end - inc.start))
         }
         None => format!("{} UTC .. end of data, no recovery seen ({how})", tf.short(inc.start)),
     };
