@@ -73,7 +73,8 @@ fn check_formats(dir: &Path, expect_inputs: Option<usize>) {
     // The text report and the JSON tell the same story.
     let likely = v["causes"].as_array().is_some_and(|cs| cs.iter().any(|c| c["verdict"] == "likely-cause"));
     assert_eq!(text.contains("[LIKELY CAUSE]"), likely);
-    assert_eq!(v["incident"].is_null(), text.contains("No incident found"));
+    assert_eq!(v["incident"].is_null(), text.contains("INCIDENT\n  No incident found"), "{text}");
+    assert_eq!(!v["incident"].is_null(), text.contains("INCIDENT\n  Onset:"), "{text}");
 }
 
 #[test]

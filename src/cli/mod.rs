@@ -93,6 +93,7 @@ pub enum Command {
 
 #[derive(Args, Debug, Default)]
 pub struct ReportArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// Pretty-print JSON.
     #[arg(long)]

@@ -22,7 +22,9 @@ pub enum ColorWhen {
     /// When stdout is a terminal and NO_COLOR is unset or empty.
     #[default]
     Auto,
+    /// Even when piped or NO_COLOR is set.
     Always,
+    /// Plain text.
     Never,
 }
 
