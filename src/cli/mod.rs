@@ -3,6 +3,7 @@
 //! [`Pipeline`].
 
 mod inputs;
+pub mod report;
 
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
@@ -92,6 +93,7 @@ pub enum Command {
 
 #[derive(Args, Debug, Default)]
 pub struct ReportArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// Pretty-print JSON.
     #[arg(long)]
@@ -99,15 +101,16 @@ pub struct ReportArgs {
     /// Write the report to FILE (never one of the inputs).
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Colour: auto (terminal and no NO_COLOR), always, never.
-    #[arg(long, default_value = "auto", value_name = "WHEN")]
-    pub color: String,
-    /// Mask secrets (tokens, passwords, API keys, emails); `--redact ips` masks IP addresses too.
-    #[arg(long, num_args = 0..=1, default_missing_value = "secrets", value_name = "WHAT")]
-    pub redact: Option<String>,
+    /// Colour in the text report: auto (a terminal, and NO_COLOR unset or empty), always, never.
+    #[arg(long, value_enum, default_value_t = report::ColorWhen::Auto, value_name = "WHEN")]
+    pub color: report::ColorWhen,
+    /// Mask secrets (tokens, passwords, API keys, emails); `ips` masks IP addresses too; `none` turns off
+    /// the Markdown default (secrets masked).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "secrets", value_name = "WHAT")]
+    pub redact: Option<report::Redact>,
     /// Exit with 1 when the findings name a likely cause (for automation).
-    #[arg(long, value_name = "likely-cause")]
-    pub fail_on: Option<String>,
+    #[arg(long, value_enum, value_name = "WHEN")]
+    pub fail_on: Option<report::FailOn>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -245,7 +248,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         None => run_default(&cli.paths, &cli.common),
         Some(Command::Inputs(args)) => inputs::run(&args, &cli.common),
-        Some(Command::Report(args)) => run_report(&args, &cli.common),
+        Some(Command::Report(args)) => report::run(&args, &cli.common),
         Some(Command::Rules(cmd)) => run_rules(&cmd, &cli.common),
         Some(Command::Patterns(args)) => run_patterns(&args, &cli.common),
         Some(Command::Completions { shell }) => {
@@ -282,19 +285,7 @@ fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
         crate::tui::run(index, findings)?;
         return Ok(ExitCode::from(EXIT_OK));
     }
-    run_report(&ReportArgs { paths: paths.to_vec(), color: "auto".into(), ..Default::default() }, common)
-}
-
-fn run_report(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
-    let p = Pipeline::from_common(common)?;
-    let index = p.index(&args.paths)?;
-    let findings = p.analyse(&index);
-    let format = p.output_format.unwrap_or(ReportFormat::Text);
-    let opts = crate::report::ReportOptions { pretty: args.pretty, color: false };
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    crate::report::write(&mut lock, &findings, format, &opts)?;
-    Ok(ExitCode::from(EXIT_OK))
+    report::run(&ReportArgs { paths: paths.to_vec(), ..Default::default() }, common)
 }
 
 fn run_rules(_cmd: &RulesCommand, _common: &Common) -> anyhow::Result<ExitCode> {

@@ -19,6 +19,8 @@ use crate::time::{civil_from_days, days_from_civil, LocalZone, Millis, MS_PER_DA
 use rayon::prelude::*;
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// Records per block summary.
 pub const BLOCK: usize = 4096;
@@ -33,6 +35,15 @@ pub struct IndexOptions {
     pub forced_formats: Vec<(String, FormatKind)>,
     pub chunk_size: usize,
     pub mine_patterns: bool,
+    /// Receives bytes indexed so far, for a progress bar (read from another thread).
+    pub progress: Option<Arc<IndexProgress>>,
+}
+
+/// Indexing progress in bytes: `total` is set once the chunks are known, `done` grows as chunks finish.
+#[derive(Debug, Default)]
+pub struct IndexProgress {
+    pub total: AtomicU64,
+    pub done: AtomicU64,
 }
 
 impl Default for IndexOptions {
@@ -43,6 +54,7 @@ impl Default for IndexOptions {
             forced_formats: Vec::new(),
             chunk_size: 4 << 20,
             mine_patterns: true,
+            progress: None,
         }
     }
 }
@@ -150,11 +162,19 @@ impl Index {
                 tasks.push((s.id as usize, r));
             }
         }
+        if let Some(p) = &opts.progress {
+            p.total.store(tasks.iter().map(|(_, r)| r.len() as u64).sum(), Ordering::Relaxed);
+        }
         let outs: Vec<chunk::ChunkOut> = tasks
             .par_iter()
             .map(|(sid, range)| {
                 let src = &sources[*sid];
-                chunk::index_chunk(src, &parsers[*sid], &ctxs[*sid], &rules, range.clone(), opts.mine_patterns)
+                let out =
+                    chunk::index_chunk(src, &parsers[*sid], &ctxs[*sid], &rules, range.clone(), opts.mine_patterns);
+                if let Some(p) = &opts.progress {
+                    p.done.fetch_add(range.len() as u64, Ordering::Relaxed);
+                }
+                out
             })
             .collect();
 

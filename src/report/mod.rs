@@ -1,9 +1,25 @@
 //! Report: the findings as text (80 columns), Markdown (a postmortem draft) or JSON.
 //! A view: it formats [`Findings`], it never analyses.
+//!
+//! Every string taken from a log goes through [`crate::text::escape_str`]
+//! before it reaches text or Markdown output; secrets are masked beforehand,
+//! on the findings themselves, by [`redact::redact_findings`].
 
-use crate::findings::Findings;
-use crate::text::escape_str;
+pub mod example;
+mod layout;
+pub mod markdown;
+pub mod redact;
+mod text;
+
+pub use redact::{redact_findings, RedactOptions};
+
+use crate::findings::{Cause, Findings, Verdict};
+use crate::time::Millis;
+use std::collections::BTreeMap;
 use std::io::Write;
+
+/// Width the text report is laid out for.
+pub const WIDTH: usize = 80;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
@@ -15,8 +31,12 @@ pub enum ReportFormat {
 /// Options every report view takes.
 #[derive(Clone, Debug, Default)]
 pub struct ReportOptions {
+    /// Pretty-print JSON.
     pub pretty: bool,
+    /// ANSI colour in the text report.
     pub color: bool,
+    /// Secrets were masked (the Markdown draft says so).
+    pub redacted: bool,
 }
 
 pub fn write(
@@ -34,12 +54,218 @@ pub fn write(
             }
             writeln!(out)
         }
-        ReportFormat::Text | ReportFormat::Markdown => {
-            writeln!(out, "{}", escape_str(&findings.summary))?;
-            for c in &findings.causes {
-                writeln!(out, "#{} [{}] {:.2} {}", c.rank, c.verdict.as_str(), c.score, escape_str(&c.title))?;
-            }
-            Ok(())
+        ReportFormat::Text => text::write(out, findings, opts),
+        ReportFormat::Markdown => markdown::write(out, findings, opts),
+    }
+}
+
+/// Renders into a string (tests, the TUI's export).
+pub fn render(findings: &Findings, format: ReportFormat, opts: &ReportOptions) -> String {
+    let mut buf = Vec::new();
+    // Writing to a Vec cannot fail.
+    let _ = write(&mut buf, findings, format, opts);
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+/// Causes worth a responder's time: likely and contributing.
+fn is_candidate(c: &Cause) -> bool {
+    matches!(c.verdict, Verdict::LikelyCause | Verdict::Contributing)
+}
+
+fn badge(v: Verdict) -> &'static str {
+    match v {
+        Verdict::LikelyCause => "[LIKELY CAUSE]",
+        Verdict::Contributing => "[CONTRIBUTING]",
+        Verdict::Consequence => "[CONSEQUENCE]",
+        Verdict::Chronic => "[CHRONIC]",
+        Verdict::Unrelated => "[UNRELATED]",
+    }
+}
+
+/// What a ruled-out verdict means, for the group heading.
+fn ruled_out_meaning(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Consequence => "began after a cause above and is explained by it",
+        Verdict::Chronic => "just as present before the incident",
+        Verdict::Unrelated => "no change around the incident",
+        Verdict::LikelyCause | Verdict::Contributing => "",
+    }
+}
+
+/// Ruled-out causes grouped by verdict, in rank order within a group.
+fn ruled_out(f: &Findings) -> Vec<(Verdict, Vec<&Cause>)> {
+    [Verdict::Consequence, Verdict::Chronic, Verdict::Unrelated]
+        .into_iter()
+        .map(|v| {
+            let mut cs: Vec<&Cause> = f.causes.iter().filter(|c| c.verdict == v).collect();
+            cs.sort_by_key(|c| c.rank);
+            (v, cs)
+        })
+        .filter(|(_, cs)| !cs.is_empty())
+        .collect()
+}
+
+fn candidates(f: &Findings) -> Vec<&Cause> {
+    let mut cs: Vec<&Cause> = f.causes.iter().filter(|c| is_candidate(c)).collect();
+    cs.sort_by_key(|c| c.rank);
+    cs
+}
+
+/// The statement shown instead of a cause, so a view never implies one that is not there.
+fn no_cause_statement(f: &Findings) -> &'static str {
+    if f.incident.is_none() {
+        "No likely cause: there is no incident window to explain."
+    } else if f.causes.iter().any(is_candidate) {
+        "No likely cause: the evidence is too weak to single out one subsystem; the contributing factors are below."
+    } else {
+        "No likely cause: nothing changed before the onset strongly enough to single out a subsystem."
+    }
+}
+
+const NO_INCIDENT: &str = "No incident found: no user-facing symptom departs from its baseline in these logs. \
+If you know when it happened, pass --incident START[..END].";
+
+fn fmt_rate(x: f64) -> String {
+    if !x.is_finite() {
+        "-".into()
+    } else if x >= 100.0 {
+        format!("{x:.0}/min")
+    } else {
+        format!("{x:.1}/min")
+    }
+}
+
+fn fmt_ratio(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
         }
+        out.push(c);
+    }
+    out
+}
+
+/// A duration for people: `24m28s`, `6h59m`, and days past two days (`12d4h`, not `292h`).
+fn duration(ms: i64) -> String {
+    const DAY: i64 = crate::time::MS_PER_DAY;
+    if ms >= 2 * DAY {
+        let (d, h) = (ms / DAY, (ms % DAY) / crate::time::MS_PER_HOUR);
+        if h == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{h}h")
+        }
+    } else {
+        crate::time::human_duration(ms)
+    }
+}
+
+fn datetime(ms: Millis) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(ms)
+}
+
+/// `2024-01-22 15:30:12`
+fn full_time(ms: Millis) -> String {
+    datetime(ms).map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_else(|| "-".into())
+}
+
+fn same_day(a: Millis, b: Millis) -> bool {
+    a.div_euclid(crate::time::MS_PER_DAY) == b.div_euclid(crate::time::MS_PER_DAY)
+}
+
+/// Times inside the report: the clock alone when everything is on one UTC day, else with the date.
+struct TimeFmt {
+    multi_day: bool,
+}
+
+impl TimeFmt {
+    fn for_findings(f: &Findings) -> TimeFmt {
+        let mut all: Vec<Millis> = f.timeline.iter().map(|t| t.ts).collect();
+        if let Some(i) = &f.incident {
+            all.extend([i.start, i.onset]);
+            all.extend(i.end);
+        }
+        all.extend(f.causes.iter().filter_map(|c| c.onset));
+        let multi_day = match (all.iter().min(), all.iter().max()) {
+            (Some(&a), Some(&b)) => !same_day(a, b),
+            _ => false,
+        };
+        TimeFmt { multi_day }
+    }
+
+    fn short(&self, ms: Millis) -> String {
+        let fmt = if self.multi_day { "%Y-%m-%d %H:%M:%S" } else { "%H:%M:%S" };
+        datetime(ms).map(|d| d.format(fmt).to_string()).unwrap_or_else(|| "-".into())
+    }
+}
+
+/// Time span over all inputs.
+fn span(f: &Findings) -> Option<(Millis, Millis)> {
+    let first = f.inputs.iter().filter_map(|i| i.first).min()?;
+    let last = f.inputs.iter().filter_map(|i| i.last).max()?;
+    Some((first, last))
+}
+
+fn span_text(f: &Findings) -> String {
+    match span(f) {
+        None => "no timestamps".into(),
+        Some((a, b)) => {
+            let end = if same_day(a, b) {
+                datetime(b).map(|d| d.format("%H:%M:%S").to_string()).unwrap_or_default()
+            } else {
+                full_time(b)
+            };
+            format!("{} .. {end} UTC ({})", full_time(a), duration(b - a))
+        }
+    }
+}
+
+/// `3 files (2 json, 1 postgres), 12,840 records, 3 unparsed lines`
+fn inputs_text(f: &Findings) -> String {
+    if f.inputs.is_empty() {
+        return "no readable input".into();
+    }
+    let mut formats: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in &f.inputs {
+        *formats.entry(i.format.as_str()).or_default() += 1;
+    }
+    let mut formats: Vec<(&str, usize)> = formats.into_iter().collect();
+    formats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let formats: Vec<String> = formats.iter().map(|(n, c)| format!("{c} {n}")).collect();
+    let records: u64 = f.inputs.iter().map(|i| i.records).sum();
+    let unparsed: u64 = f.inputs.iter().map(|i| i.unparsed).sum();
+    let n = f.inputs.len();
+    let mut s =
+        format!("{n} file{} ({}), {} records", if n == 1 { "" } else { "s" }, formats.join(", "), thousands(records));
+    if unparsed > 0 {
+        s.push_str(&format!(", {} unparsed line{}", thousands(unparsed), if unparsed == 1 { "" } else { "s" }));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(12345678), "12,345,678");
+        assert_eq!(fmt_rate(0.0), "0.0/min");
+        assert_eq!(fmt_rate(12.44), "12.4/min");
+        assert_eq!(fmt_rate(250.4), "250/min");
+        assert_eq!(fmt_rate(f64::NAN), "-");
+        assert_eq!(fmt_ratio(0.448), "44.8%");
+        assert_eq!(duration(6 * 3_600_000 + 59 * 60_000), "6h59m");
+        assert_eq!(duration(201_388 * 3_600_000), "8391d4h");
+        assert_eq!(duration(3 * 86_400_000), "3d");
     }
 }
