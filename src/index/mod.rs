@@ -33,6 +33,8 @@ pub struct IndexOptions {
     pub forced_formats: Vec<(String, FormatKind)>,
     pub chunk_size: usize,
     pub mine_patterns: bool,
+    /// User-defined formats that take part in detection (see `format::custom::load_all`).
+    pub custom_formats: Vec<std::sync::Arc<format::CustomFormat>>,
 }
 
 impl Default for IndexOptions {
@@ -43,6 +45,7 @@ impl Default for IndexOptions {
             forced_formats: Vec::new(),
             chunk_size: 4 << 20,
             mine_patterns: true,
+            custom_formats: Vec::new(),
         }
     }
 }
@@ -139,7 +142,9 @@ impl Index {
         let parsers: Vec<Parser> = sources
             .iter()
             .zip(&ctxs)
-            .map(|(s, ctx)| forced_format(s, opts).unwrap_or_else(|| format::detect(s.bytes(), ctx)))
+            .map(|(s, ctx)| {
+                forced_format(s, opts).unwrap_or_else(|| format::detect(s.bytes(), ctx, &opts.custom_formats))
+            })
             .collect();
         let yearless: Vec<bool> = sources.iter().zip(&parsers).map(|(s, p)| is_yearless(s, p)).collect();
 
@@ -263,10 +268,7 @@ impl Index {
                 if !ts.is_empty() && untimed == ts.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
                 }
-                let name = match self.parsers[sid].kind {
-                    FormatKind::Custom(i) => format::custom_name(i).unwrap_or_else(|| "custom".into()),
-                    k => k.name(),
-                };
+                let name = self.parsers[sid].name();
                 InputInfo {
                     path: src.display(),
                     stream: src.stream.clone(),
@@ -350,10 +352,15 @@ fn parse_ctx(src: &Source, opts: &IndexOptions) -> ParseCtx {
 fn forced_format(src: &Source, opts: &IndexOptions) -> Option<Parser> {
     let path = src.path.to_string_lossy();
     let name = src.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    opts.forced_formats
-        .iter()
-        .find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}")))
-        .map(|(_, k)| Parser::new(*k))
+    opts.forced_formats.iter().find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}"))).map(
+        |(_, k)| match k {
+            FormatKind::Custom(i) => match opts.custom_formats.get(*i as usize) {
+                Some(f) => Parser::custom(*i, f.clone()),
+                None => Parser::new(FormatKind::Unknown),
+            },
+            k => Parser::new(*k),
+        },
+    )
 }
 
 /// A source is yearless when its first timed line parses differently under two assumed years.
