@@ -116,6 +116,7 @@ mod tests {
             ("{\"ts\":\"2024-01-22T15:30:01Z\",\"level\":\"error\",\"msg\":\"x\"}\n", FormatKind::JsonLines),
             ("{\"timestamp\":\"2024-01-22 15:30:01.123 UTC\",\"pid\":1,\"error_severity\":\"LOG\",\"message\":\"x\"}\n", FormatKind::PostgresJson),
             ("time=2024-01-22T15:30:01Z level=error msg=\"boom\" svc=auth\ntime=2024-01-22T15:30:02Z level=info msg=ok\n", FormatKind::Logfmt),
+            ("2024-01-22T15:30:01Z level=error msg=\"boom\" svc=auth\n2024-01-22T15:30:02Z level=info msg=ok\n", FormatKind::Logfmt),
             ("2024-01-22 15:30:01.123 UTC [4242] ERROR:  duplicate key\n2024-01-22 15:30:01.123 UTC [4242] DETAIL:  Key (id)=(1) exists.\n2024-01-22 15:30:01.123 UTC [4242] STATEMENT:  INSERT 1\n", FormatKind::Postgres),
             ("2024-01-22 15:30:01.123 UTC,\"u\",\"d\",42,\"h:1\",s.1,1,\"SELECT\",2024-01-22 15:00:00 UTC,3/7,0,ERROR,42P01,\"relation \"\"x\"\" does not exist\",,,,,,\"SELECT 1\",15,,\"psql\",\"client backend\",,0\n", FormatKind::PostgresCsv),
             ("2024-01-22T15:30:01.123456Z 8 [Warning] [MY-010055] [Server] IP address could not be resolved\n", FormatKind::Mysql),

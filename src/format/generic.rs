@@ -95,10 +95,15 @@ fn is_space(c: u8) -> bool {
 
 /// Start offsets of the first [`MAX_TOKENS`] tokens, skipping one leading `[` or `(`.
 fn token_starts(line: &[u8], out: &mut [usize; MAX_TOKENS]) -> usize {
+    token_starts_upto(line, out, MAX_TOKENS)
+}
+
+/// As [`token_starts`], stopping after `want` tokens.
+fn token_starts_upto(line: &[u8], out: &mut [usize; MAX_TOKENS], want: usize) -> usize {
     let mut n = 0;
     let mut i = 0;
     let limit = line.len().min(MAX_OFFSET);
-    while i < limit && n < MAX_TOKENS {
+    while i < limit && n < want.min(MAX_TOKENS) {
         while i < limit && is_space(line[i]) {
             i += 1;
         }
@@ -118,7 +123,7 @@ fn token_starts(line: &[u8], out: &mut [usize; MAX_TOKENS]) -> usize {
 /// Finds the `n`-th token's start.
 fn nth_token(line: &[u8], n: usize) -> Option<usize> {
     let mut starts = [0usize; MAX_TOKENS];
-    let count = token_starts(line, &mut starts);
+    let count = token_starts_upto(line, &mut starts, n + 1);
     (n < count).then(|| starts[n])
 }
 
@@ -156,6 +161,11 @@ pub fn find_timestamp(line: &[u8], ctx: &ParseCtx, layout: &Layout) -> Option<(i
                 return Some((ts, start, start + len));
             }
         }
+    }
+    // An indented line that missed the source's layout is a continuation (a stack frame that happens
+    // to mention a date), not a record.
+    if layout.stamp.is_some() && matches!(line.first(), Some(b' ' | b'\t')) {
+        return None;
     }
     let mut starts = [0usize; MAX_TOKENS];
     let n = token_starts(line, &mut starts);
@@ -560,6 +570,18 @@ mod tests {
         assert_eq!(layout.stamp, Some((StampKind::Bsd, 4)));
         let hpc: &[u8] = b"134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component";
         assert_eq!(detect_layout(&[hpc], &ctx()).unwrap().stamp, Some((StampKind::Epoch, 4)));
+    }
+
+    #[test]
+    fn indented_lines_do_not_start_records() {
+        let layout = Layout { stamp: Some((StampKind::Iso, 0)) };
+        let mut p = Parsed::default();
+        let line = b"    at job scheduled 2024-01-22 15:30:01 (retry)";
+        assert_eq!(parse(&layout, line, &ctx(), &mut p), LineKind::Unparsed);
+        // Without an indent the fallback scan still finds a stamp in a later token.
+        let line = b"worker-3 2024-01-22 15:30:01 ERROR x";
+        assert_eq!(parse(&layout, line, &ctx(), &mut p), LineKind::Record);
+        assert_eq!(p.level, Level::Error);
     }
 
     #[test]

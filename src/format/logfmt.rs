@@ -24,8 +24,18 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         }
         let key = Span::new(kstart, pos);
         if line.get(pos) != Some(&b'=') || key.is_empty() {
-            // A bare word: allowed now and then (`msg=x done`), but a line of prose is not logfmt.
+            // A leading bare stamp (`2024-01-22T15:30:01Z level=info …`, as some shippers prefix) is the time.
+            if kstart == 0 && pos > 0 {
+                if let Some(st) = parse_iso(key.get(line), 0).filter(|st| st.len == pos) {
+                    ts = Some(st.resolve(&ctx.zone));
+                    continue;
+                }
+            }
+            // A bare word: allowed now and then (`INFO user=bob`, `msg=x done`), but a line of prose is not logfmt.
             bare += 1;
+            if level.is_none() && pos > kstart {
+                level = level_from_word(key.get(line)).filter(|_| pos - kstart > 1);
+            }
             if line.get(pos) == Some(&b'"') || bare > pairs + 1 {
                 return LineKind::Unparsed;
             }
@@ -115,6 +125,19 @@ mod tests {
         assert_eq!(p.ts, 1_705_937_401_000);
         assert_eq!(p.level, Level::Warn);
         assert_eq!(p.field(line, b"retries"), Some(&b"3"[..]));
+    }
+
+    #[test]
+    fn leading_stamp() {
+        let line = b"2024-01-22T15:30:01Z level=warn msg=slow dur=2s";
+        let mut p = Parsed::default();
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.ts, civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
+        assert_eq!(p.level, Level::Warn);
+        assert_eq!(p.msg.get(line), b"slow");
+        let line = b"2024-01-22T15:30:01Z ERROR user=bob action=login";
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.level, Level::Error);
     }
 
     #[test]

@@ -68,12 +68,13 @@ pub fn parse_3164(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         return LineKind::Unparsed;
     }
     pos += 1;
-    // Host: next token. A level word or bracket there means an application log that merely starts with a stamp.
+    // Host: next token. A bracket there, or a level word after an ISO stamp, means an application log that
+    // merely starts with a stamp (a BSD-stamped host may well be called `log`).
     let host_end = memchr::memchr(b' ', &line[pos..]).map(|i| pos + i).unwrap_or(line.len());
     let host = &line[pos..host_end];
     if host.is_empty()
         || host.len() > 255
-        || level_from_word(host).is_some()
+        || (iso && level_from_word(host).is_some())
         || host.iter().any(|&c| matches!(c, b'[' | b']' | b'{' | b'"' | b'=' | b'|'))
     {
         return LineKind::Unparsed;
@@ -249,6 +250,14 @@ mod tests {
         assert_eq!(k, LineKind::Record);
         assert_eq!(p.ts, civil_to_millis(2024, 1, 22, 15, 30, 1, 500));
         assert_eq!(p.level, Level::Fatal);
+    }
+
+    #[test]
+    fn host_named_like_a_level() {
+        let (k, p) = parse("Jan 22 15:30:01 log rsyslogd: imuxsock lost 12 messages");
+        assert_eq!(k, LineKind::Record);
+        assert_eq!(p.service.get(b"Jan 22 15:30:01 log rsyslogd: imuxsock lost 12 messages"), b"rsyslogd");
+        assert_eq!(parse("2024-01-22T15:30:01Z ERROR db: down").0, LineKind::Unparsed);
     }
 
     #[test]
