@@ -349,6 +349,21 @@ mod tests {
     }
 
     #[test]
+    fn every_shipped_file_is_built_in() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/formats");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| format!("rules/formats/{}", e.file_name().to_string_lossy()))
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut built_in: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+        built_in.sort();
+        assert_eq!(on_disk, built_in, "add new rules/formats files to BUILTIN");
+    }
+
+    #[test]
     fn yearless_layout_takes_context_year() {
         let f = CustomFormat::new("t", r"^(?P<ts>\S+ \S+) (?P<msg>.*)$", Some("%m/%d %H:%M:%S"), "x").unwrap();
         let mut p = Parsed::default();

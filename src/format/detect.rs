@@ -99,6 +99,22 @@ pub fn detect(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Pars
     best.map(|(p, _)| p).unwrap_or_else(|| Parser::new(FormatKind::Unknown))
 }
 
+/// The parser for a format the user named (`--format PATH=NAME`): custom formats by their
+/// index, and the generic parser with the timestamp layout found in the sample.
+pub fn forced(kind: FormatKind, data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
+    match kind {
+        FormatKind::Custom(i) => match custom.get(i as usize) {
+            Some(f) => Parser::custom(i, f.clone()),
+            None => Parser::new(FormatKind::Unknown),
+        },
+        FormatKind::Generic => {
+            let layout = generic::detect_layout(&sample_lines(data), ctx).unwrap_or_default();
+            Parser::with_generic_layout(kind, layout)
+        }
+        k => Parser::new(k),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +153,14 @@ mod tests {
     fn iso_app_lines_are_not_syslog() {
         let text = "2024-01-22T15:30:01Z INFO starting auth service\n2024-01-22T15:30:02Z ERROR auth: token signing failed\n2024-01-22T15:30:03Z WARN slow: 2s\n";
         assert_eq!(kind_of(text), FormatKind::Generic);
+    }
+
+    #[test]
+    fn forced_generic_finds_its_layout() {
+        let data = b"134681 node-246 unix.hw state_change.unavailable 1077804742 1 Component\n";
+        let p = forced(FormatKind::Generic, data, &ParseCtx::default(), &[]);
+        assert_eq!(p.layout().stamp, Some((generic::StampKind::Epoch, 4)));
+        assert_eq!(forced(FormatKind::Custom(3), data, &ParseCtx::default(), &[]).kind, FormatKind::Unknown);
     }
 
     #[test]

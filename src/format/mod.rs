@@ -23,7 +23,7 @@ mod postgres;
 mod syslog;
 
 pub use custom::{CustomFormat, FormatError};
-pub use detect::detect;
+pub use detect::{detect, forced};
 pub use generic::{Layout, StampKind};
 pub use level::{level_from_word, Level};
 

@@ -143,7 +143,7 @@ impl Index {
             .iter()
             .zip(&ctxs)
             .map(|(s, ctx)| {
-                forced_format(s, opts).unwrap_or_else(|| format::detect(s.bytes(), ctx, &opts.custom_formats))
+                forced_format(s, opts, ctx).unwrap_or_else(|| format::detect(s.bytes(), ctx, &opts.custom_formats))
             })
             .collect();
         let yearless: Vec<bool> = sources.iter().zip(&parsers).map(|(s, p)| is_yearless(s, p)).collect();
@@ -349,18 +349,13 @@ fn parse_ctx(src: &Source, opts: &IndexOptions) -> ParseCtx {
     ParseCtx { zone: opts.zone.clone(), year }
 }
 
-fn forced_format(src: &Source, opts: &IndexOptions) -> Option<Parser> {
+fn forced_format(src: &Source, opts: &IndexOptions, ctx: &ParseCtx) -> Option<Parser> {
     let path = src.path.to_string_lossy();
     let name = src.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    opts.forced_formats.iter().find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}"))).map(
-        |(_, k)| match k {
-            FormatKind::Custom(i) => match opts.custom_formats.get(*i as usize) {
-                Some(f) => Parser::custom(*i, f.clone()),
-                None => Parser::new(FormatKind::Unknown),
-            },
-            k => Parser::new(*k),
-        },
-    )
+    opts.forced_formats
+        .iter()
+        .find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}")))
+        .map(|(_, k)| format::forced(*k, src.bytes(), ctx, &opts.custom_formats))
 }
 
 /// A source is yearless when its first timed line parses differently under two assumed years.
