@@ -174,7 +174,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         match r {
             Role::Time if ts.is_none() => ts = parse_ts(v, ctx),
             Role::Level if level.is_none() => {
-                level = if is_str { level_from_word(v) } else { numeric_level(v) };
+                level = if is_str { level_from_word(v).or_else(|| numeric_level(v)) } else { numeric_level(v) };
             }
             // `message` beats `msg` beats `error`/`event` when several are present.
             Role::Msg if is_str || msg_prio == 0 => {

@@ -70,8 +70,13 @@ pub fn parse_3164(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     pos += 1;
     // Host: next token. A bracket there, or a level word after an ISO stamp, means an application log that
     // merely starts with a stamp (a BSD-stamped host may well be called `log`).
-    let host_end = memchr::memchr(b' ', &line[pos..]).map(|i| pos + i).unwrap_or(line.len());
-    let host = &line[pos..host_end];
+    let mut host_end = memchr::memchr(b' ', &line[pos..]).map(|i| pos + i).unwrap_or(line.len());
+    let mut host = &line[pos..host_end];
+    // Devices sending over the wire often omit the host: `<34>Jan 22 15:30:01 sshd[42]: msg`.
+    if pri_level.is_some() && host.ends_with(b":") {
+        host_end = pos;
+        host = b"-";
+    }
     if host.is_empty()
         || host.len() > 255
         || (iso && level_from_word(host).is_some())
@@ -81,7 +86,9 @@ pub fn parse_3164(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     }
     out.ts = ts;
     out.host = Span::new(pos, host_end);
-    pos = (host_end + 1).min(line.len());
+    if host_end > pos {
+        pos = (host_end + 1).min(line.len());
+    }
     // Tag: `app[pid]:`, `app:`, `sshd(pam_unix)[42]:`, `kernel:`. Absent tags (`last message repeated`) leave
     // the service empty.
     let tag_region = &line[pos..line.len().min(pos + 64)];

@@ -37,6 +37,15 @@ fn syslog_3164_variants() {
     assert_eq!(p.service.get(line), b"CRON");
     assert_eq!(p.host.get(line), b"auth-2");
 
+    // Over the wire, without a host.
+    let line = b"<30>Jan 22 15:30:01 dhclient[77]: DHCPACK from 10.0.0.1";
+    let (k, p) = run(FormatKind::Syslog, line);
+    assert_eq!(k, LineKind::Record);
+    assert!(p.host.is_empty());
+    assert_eq!(p.service.get(line), b"dhclient");
+    assert_eq!(p.level, Level::Info);
+    assert_eq!(p.msg.get(line), b"DHCPACK from 10.0.0.1");
+
     let line = b"Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure; rhost=1.2.3.4";
     let (_, p) = run(FormatKind::Syslog, line);
     assert_eq!(p.service.get(line), b"sshd(pam_unix)");
