@@ -96,7 +96,12 @@ fn line_of(text: &str, offset: usize) -> usize {
 impl CustomFormat {
     /// Builds a format from its parts (no samples checked).
     pub fn new(name: &str, regex: &str, timestamp: Option<&str>, origin: &str) -> Result<CustomFormat, String> {
-        let regex = Regex::new(regex).map_err(|e| format!("bad regex: {e}"))?;
+        // regex's messages draw a caret under the pattern over several lines; keep the last, which says what.
+        let regex = Regex::new(regex).map_err(|e| {
+            let msg = e.to_string();
+            let last = msg.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid").trim();
+            format!("bad regex: {}", last.strip_prefix("error: ").unwrap_or(last))
+        })?;
         let group = |n: &str| regex.capture_names().position(|g| g == Some(n));
         let groups = [group("ts"), group("level"), group("host"), group("service"), group("msg")];
         let stamp = match timestamp {
@@ -383,7 +388,7 @@ mod tests {
         let e =
             parse_file("bad.toml", "[[format]]\nname = \"y\"\nregex = '(unclosed'\nsamples = [\"a\"]\n").unwrap_err();
         assert_eq!((e.line, e.format.as_deref()), (3, Some("y")));
-        assert!(e.message.contains("bad regex"));
+        assert_eq!(e.message, "bad regex: unclosed group");
         let e =
             parse_file("k.toml", "[[format]]\nname = \"z\"\nregex = '.'\nsamples = [\"a\"]\nbogus = 1\n").unwrap_err();
         assert_eq!(e.file, "k.toml");
