@@ -164,10 +164,13 @@ impl Pipeline {
         let zone = LocalZone::parse(&c.tz).map_err(|e| anyhow!("--tz: {e}"))?;
         let mut forced = Vec::new();
         let mut output_format = None;
+        let custom_formats = crate::format::custom::load_all(&c.rule_dirs).map_err(|e| anyhow!("log formats: {e}"))?;
         for f in &c.format {
             if let Some((path, name)) = f.rsplit_once('=') {
-                let kind =
-                    FormatKind::from_name(name).ok_or_else(|| anyhow!("--format {f}: unknown log format '{name}'"))?;
+                let custom = custom_formats.iter().position(|cf| cf.name == name).map(|i| FormatKind::Custom(i as u16));
+                let kind = FormatKind::from_name(name)
+                    .or(custom)
+                    .ok_or_else(|| anyhow!("--format {f}: unknown log format '{name}'"))?;
                 forced.push((path.to_string(), kind));
             } else {
                 output_format = Some(match f.as_str() {
@@ -206,6 +209,7 @@ impl Pipeline {
                 zone: zone.clone(),
                 year: c.year,
                 forced_formats: forced,
+                custom_formats,
                 ..IndexOptions::default()
             },
             analysis_opts: AnalysisOptions {

@@ -3,7 +3,7 @@
 //! top-level key is kept as a field. Nested values are skipped by bracket
 //! counting (no recursion, so hostile nesting cannot overflow the stack).
 
-use super::{level_from_word, Field, Level, LineKind, ParseCtx, Parsed, Span};
+use super::{level_from_word, Level, LineKind, ParseCtx, Parsed, Span};
 use crate::time::{parse_epoch_digits, parse_iso};
 
 /// Skips a JSON string starting at the opening quote; returns the index after the closing quote.
@@ -63,8 +63,13 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 }
 
 /// Iterates the top-level `key: value` pairs; value spans exclude quotes for strings.
-pub fn for_each_pair(b: &[u8], mut f: impl FnMut(Span, Span, bool)) -> bool {
-    let mut i = skip_ws(b, 0);
+pub fn for_each_pair(b: &[u8], f: impl FnMut(Span, Span, bool)) -> bool {
+    pairs_at(b, 0, f)
+}
+
+/// Iterates the `key: value` pairs of the object starting at `start` (spans are relative to `b`).
+pub fn pairs_at(b: &[u8], start: usize, mut f: impl FnMut(Span, Span, bool)) -> bool {
+    let mut i = skip_ws(b, start);
     if b.get(i) != Some(&b'{') {
         return false;
     }
@@ -96,36 +101,113 @@ pub fn for_each_pair(b: &[u8], mut f: impl FnMut(Span, Span, bool)) -> bool {
     }
 }
 
+/// What a key means, for the keys culprit understands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Time,
+    Level,
+    Msg,
+    Service,
+    Host,
+    /// An object whose members carry roles (ECS `log`, `service`, `host`).
+    Nested(Nest),
+    Other,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nest {
+    Log,
+    Service,
+    Host,
+}
+
+fn role(k: &[u8]) -> Role {
+    match k {
+        b"@timestamp" | b"timestamp" | b"time" | b"ts" | b"t" | b"datetime" | b"date" | b"eventTime" | b"@t"
+        | b"time_local" | b"timeMillis" | b"epoch" => Role::Time,
+        b"level" | b"log.level" | b"severity" | b"lvl" | b"loglevel" | b"levelname" | b"severity_text"
+        | b"error_severity" | b"@l" | b"log_level" | b"SeverityText" => Role::Level,
+        b"msg" | b"message" | b"@m" | b"@mt" | b"event" | b"error" | b"Body" | b"log" => Role::Msg,
+        b"service" | b"service.name" | b"logger" | b"logger_name" | b"app" | b"component" | b"source"
+        | b"application_name" | b"name" => Role::Service,
+        b"host" | b"hostname" | b"instance" | b"host.name" | b"node" | b"pod" => Role::Host,
+        _ => Role::Other,
+    }
+}
+
+/// Numeric levels (bunyan/pino 10…60; syslog-style 0…7 is ambiguous and left alone).
+fn numeric_level(v: &[u8]) -> Option<Level> {
+    Some(match v {
+        b"10" => Level::Trace,
+        b"20" => Level::Debug,
+        b"30" => Level::Info,
+        b"40" => Level::Warn,
+        b"50" => Level::Error,
+        b"60" => Level::Fatal,
+        _ => return None,
+    })
+}
+
+fn parse_ts(v: &[u8], ctx: &ParseCtx) -> Option<i64> {
+    parse_iso(v, 0).map(|st| st.resolve(&ctx.zone)).or_else(|| parse_epoch_digits(v))
+}
+
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut ts = None;
     let mut level = None;
-    let ok = for_each_pair(line, |key, value, _is_str| {
+    let mut msg_prio = 0u8;
+    let mut nested = [(Nest::Log, Span::EMPTY); 3];
+    let mut n_nested = 0;
+    let ok = for_each_pair(line, |key, value, is_str| {
         let k = key.get(line);
         let v = value.get(line);
-        match k {
-            b"@timestamp" | b"timestamp" | b"time" | b"ts" | b"t" | b"datetime" | b"date" | b"eventTime"
-                if ts.is_none() =>
-            {
-                ts = parse_iso(v, 0).map(|st| st.resolve(&ctx.zone)).or_else(|| parse_epoch_digits(v));
+        let is_obj = v.first() == Some(&b'{');
+        let mut r = role(k);
+        if is_obj {
+            // `service` and `host` hold names in ECS; `log` holds the level.
+            r = match k {
+                b"service" => Role::Nested(Nest::Service),
+                b"host" => Role::Nested(Nest::Host),
+                _ => Role::Other,
+            };
+        }
+        match r {
+            Role::Time if ts.is_none() => ts = parse_ts(v, ctx),
+            Role::Level if level.is_none() => {
+                level = if is_str { level_from_word(v).or_else(|| numeric_level(v)) } else { numeric_level(v) };
             }
-            b"level" | b"log.level" | b"severity" | b"lvl" | b"loglevel" | b"levelname" | b"severity_text"
-                if level.is_none() =>
-            {
-                level = level_from_word(v);
+            // `message` beats `msg` beats `error`/`event` when several are present.
+            Role::Msg if is_str || msg_prio == 0 => {
+                let prio = match k {
+                    b"message" | b"msg" | b"@m" | b"Body" => 3,
+                    b"@mt" => 2,
+                    _ => 1,
+                };
+                if prio > msg_prio {
+                    msg_prio = prio;
+                    out.msg = value;
+                }
             }
-            b"msg" | b"message" | b"event" | b"error" if out.msg.is_empty() => out.msg = value,
-            b"service" | b"service.name" | b"logger" | b"app" | b"component" | b"source" if out.service.is_empty() => {
-                out.service = value
-            }
-            b"host" | b"hostname" | b"instance" | b"host.name" | b"node" | b"pod" if out.host.is_empty() => {
-                out.host = value
+            Role::Service if out.service.is_empty() && is_str => out.service = value,
+            Role::Host if out.host.is_empty() && is_str => out.host = value,
+            Role::Nested(n) if n_nested < nested.len() => {
+                nested[n_nested] = (n, value);
+                n_nested += 1;
             }
             _ => {}
         }
-        out.fields.push(Field { key, value });
+        out.push_field(key, value);
     });
     if !ok {
         return LineKind::Unparsed;
+    }
+    for &(nest, span) in &nested[..n_nested] {
+        pairs_at(line, span.start as usize, |key, value, is_str| match (nest, key.get(line)) {
+            (Nest::Log, b"level") if level.is_none() => level = level_from_word(value.get(line)),
+            (Nest::Service, b"name") if out.service.is_empty() && is_str => out.service = value,
+            (Nest::Host, b"name" | b"hostname") if out.host.is_empty() && is_str => out.host = value,
+            _ => {}
+        });
     }
     out.ts = ts.unwrap_or(crate::time::NO_TIME);
     if out.msg.is_empty() {
@@ -157,12 +239,47 @@ mod tests {
     }
 
     #[test]
+    fn ecs_nested_objects() {
+        let line = br#"{"@timestamp":"2024-01-22T15:30:01.003Z","log":{"level":"error","logger":"x"},"service":{"name":"auth"},"host":{"name":"auth-2"},"message":"db timeout","trace.id":"abc"}"#;
+        let mut p = Parsed::default();
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.ts, civil_to_millis(2024, 1, 22, 15, 30, 1, 3));
+        assert_eq!(p.level, Level::Error);
+        assert_eq!(p.service.get(line), b"auth");
+        assert_eq!(p.host.get(line), b"auth-2");
+        assert_eq!(p.msg.get(line), b"db timeout");
+        assert_eq!(p.field(line, b"trace.id"), Some(&b"abc"[..]));
+    }
+
+    #[test]
+    fn field_cap() {
+        let mut line = String::from("{");
+        for i in 0..10_000 {
+            line.push_str(&format!("\"k{i}\":{i},"));
+        }
+        line.push_str("\"msg\":\"end\"}");
+        let mut p = Parsed::default();
+        assert_eq!(parse(line.as_bytes(), &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.fields.len(), crate::format::MAX_FIELDS);
+        assert_eq!(p.msg.get(line.as_bytes()), b"end");
+    }
+
+    #[test]
     fn epoch_and_garbage() {
         let mut p = Parsed::default();
         let line = br#"{"time": 1705937401123, "message": "x"}"#;
         assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
         assert_eq!(p.ts, 1_705_937_401_123);
         assert_eq!(parse(b"{\"a\":", &ParseCtx::default(), &mut p), LineKind::Unparsed);
+        let line = br#"{"ts":"1705937401.5","msg":"s"}"#;
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.ts, 1_705_937_401_500);
+        let line = br#"{"ts":1705937401123456789,"level":50,"msg":"n"}"#;
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!((p.ts, p.level), (1_705_937_401_123, Level::Error));
+        let line = br#"{"ts":1705937401,"msg":"s"}"#;
+        assert_eq!(parse(line, &ParseCtx::default(), &mut p), LineKind::Record);
+        assert_eq!(p.ts, 1_705_937_401_000);
         let deep = "[".repeat(100_000);
         let line = format!("{{\"a\":{deep}");
         assert_eq!(parse(line.as_bytes(), &ParseCtx::default(), &mut p), LineKind::Unparsed);

@@ -8,17 +8,31 @@
 //! needs order — yearless syslog rolling over New Year — is fixed up afterwards
 //! by the index (see `index::fix_year_rollover`).
 
+mod access;
+mod apache;
+pub mod custom;
 mod detect;
 mod generic;
 mod json;
+mod klog;
 mod level;
+mod logfmt;
+mod mysql;
+mod nginx;
+mod postgres;
 mod syslog;
 
-pub use detect::detect;
+pub use custom::{CustomFormat, FormatError};
+pub use detect::{detect, forced};
+pub use generic::{Layout, StampKind};
 pub use level::{level_from_word, Level};
 
 use crate::time::{LocalZone, Millis, NO_TIME};
 use serde::Serialize;
+use std::sync::Arc;
+
+/// Fields kept per line at most: a hostile line with a million `k=v` pairs must not cost a million pushes.
+pub const MAX_FIELDS: usize = 64;
 
 /// A byte range inside the line being parsed. Empty means absent.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,6 +61,80 @@ pub struct Field {
     pub value: Span,
 }
 
+impl Field {
+    /// The key's bytes: its text in the line, or the name implied by the column it came from.
+    pub fn key_bytes<'a>(&self, line: &'a [u8]) -> &'a [u8] {
+        keys::implied_name(self.key).map(str::as_bytes).unwrap_or_else(|| self.key.get(line))
+    }
+}
+
+/// Keys for values whose name is implied by their place in the line (an access log's status column,
+/// a syslog tag's pid) rather than written in it. They are spans past any real line (lines are capped
+/// far below `u32::MAX - 64`), so they cannot collide with a key taken from the text.
+pub mod keys {
+    use super::Span;
+
+    const BASE: u32 = u32::MAX - 64;
+    const NAMES: [&str; 22] = [
+        "pid",
+        "msgid",
+        "status",
+        "method",
+        "path",
+        "protocol",
+        "bytes",
+        "client",
+        "referer",
+        "agent",
+        "request_time",
+        "upstream_response_time",
+        "user",
+        "db",
+        "app",
+        "code",
+        "subsystem",
+        "thread",
+        "file",
+        "tid",
+        "connection",
+        "module",
+    ];
+
+    const fn k(i: u32) -> Span {
+        Span { start: BASE + i, end: BASE + i }
+    }
+    pub const PID: Span = k(0);
+    pub const MSGID: Span = k(1);
+    pub const STATUS: Span = k(2);
+    pub const METHOD: Span = k(3);
+    pub const PATH: Span = k(4);
+    pub const PROTOCOL: Span = k(5);
+    pub const BYTES: Span = k(6);
+    pub const CLIENT: Span = k(7);
+    pub const REFERER: Span = k(8);
+    pub const AGENT: Span = k(9);
+    pub const REQUEST_TIME: Span = k(10);
+    pub const UPSTREAM_RESPONSE_TIME: Span = k(11);
+    pub const USER: Span = k(12);
+    pub const DB: Span = k(13);
+    pub const APP: Span = k(14);
+    pub const CODE: Span = k(15);
+    pub const SUBSYSTEM: Span = k(16);
+    pub const THREAD: Span = k(17);
+    pub const FILE: Span = k(18);
+    pub const TID: Span = k(19);
+    pub const CONNECTION: Span = k(20);
+    pub const MODULE: Span = k(21);
+
+    /// The implied name of `key`, when it is one of the constants above.
+    pub fn implied_name(key: Span) -> Option<&'static str> {
+        if key.start < BASE || key.start != key.end {
+            return None;
+        }
+        NAMES.get((key.start - BASE) as usize).copied()
+    }
+}
+
 /// What a parser saw in one physical line. Reused across lines to avoid allocation.
 #[derive(Clone, Debug, Default)]
 pub struct Parsed {
@@ -70,7 +158,15 @@ impl Parsed {
 
     /// The value of the first field whose key equals `key`.
     pub fn field<'a>(&self, line: &'a [u8], key: &[u8]) -> Option<&'a [u8]> {
-        self.fields.iter().find(|f| f.key.get(line) == key).map(|f| f.value.get(line))
+        self.fields.iter().find(|f| f.key_bytes(line) == key).map(|f| f.value.get(line))
+    }
+
+    /// Adds a field unless the per-line cap is reached.
+    #[inline]
+    pub fn push_field(&mut self, key: Span, value: Span) {
+        if self.fields.len() < MAX_FIELDS {
+            self.fields.push(Field { key, value });
+        }
     }
 }
 
@@ -187,15 +283,34 @@ impl Default for ParseCtx {
 pub struct Parser {
     pub kind: FormatKind,
     generic: generic::Layout,
+    custom: Option<Arc<CustomFormat>>,
 }
 
 impl Parser {
     pub fn new(kind: FormatKind) -> Parser {
-        Parser { kind, generic: generic::Layout::default() }
+        Parser { kind, generic: generic::Layout::default(), custom: None }
     }
 
     pub fn with_generic_layout(kind: FormatKind, layout: generic::Layout) -> Parser {
-        Parser { kind, generic: layout }
+        Parser { kind, generic: layout, custom: None }
+    }
+
+    /// A parser for a user-defined format; `index` is its place in the loaded list.
+    pub fn custom(index: u16, format: Arc<CustomFormat>) -> Parser {
+        Parser { kind: FormatKind::Custom(index), generic: generic::Layout::default(), custom: Some(format) }
+    }
+
+    /// The name shown to users (`culprit inputs`): the family, or a custom format's own name.
+    pub fn name(&self) -> String {
+        match &self.custom {
+            Some(c) => c.name.clone(),
+            None => self.kind.name(),
+        }
+    }
+
+    /// The generic timestamp layout found at detection (meaningful for [`FormatKind::Generic`]).
+    pub fn layout(&self) -> &generic::Layout {
+        &self.generic
     }
 
     /// Parses one physical line (no line terminator) into `out`.
@@ -203,12 +318,26 @@ impl Parser {
         out.clear();
         let kind = match self.kind {
             FormatKind::Syslog => syslog::parse_3164(line, ctx, out),
+            FormatKind::Syslog5424 => syslog::parse_5424(line, ctx, out),
             FormatKind::JsonLines => json::parse(line, ctx, out),
+            FormatKind::Logfmt => logfmt::parse(line, ctx, out),
+            FormatKind::Postgres => postgres::parse_stderr(line, ctx, out),
+            FormatKind::PostgresCsv => postgres::parse_csv(line, ctx, out),
+            FormatKind::PostgresJson => postgres::parse_json(line, ctx, out),
+            FormatKind::Mysql => mysql::parse(line, ctx, out),
+            FormatKind::Access => access::parse(line, ctx, out),
+            FormatKind::NginxError => nginx::parse_error(line, ctx, out),
+            FormatKind::ApacheError => apache::parse_error(line, ctx, out),
+            FormatKind::Klog => klog::parse(line, ctx, out),
+            FormatKind::Custom(_) => match &self.custom {
+                Some(c) => c.parse(line, ctx, out),
+                None => LineKind::Unparsed,
+            },
+            FormatKind::Generic => generic::parse(&self.generic, line, ctx, out),
             FormatKind::Unknown => LineKind::Unparsed,
-            // Families without a dedicated parser yet fall back to the generic timestamp parser.
-            _ => generic::parse(&self.generic, line, ctx, out),
         };
         if kind == LineKind::Unparsed && looks_like_continuation(line) {
+            out.clear();
             return LineKind::Continuation;
         }
         kind
@@ -216,22 +345,47 @@ impl Parser {
 }
 
 /// Lines that continue the record above when no parser claims them:
-/// indented text, Java/Python stack frames, `Caused by:`.
+/// indented text (Java `\tat ...`, Python `  File "..."`), `Caused by:`, `... 12 more`,
+/// a Python traceback header, an exception line (`ValueError: bad`) and closing brackets
+/// of pretty-printed structures.
 pub fn looks_like_continuation(line: &[u8]) -> bool {
     match line.first() {
         None => false,
         Some(b' ') | Some(b'\t') => true,
         _ => {
             line.starts_with(b"Caused by:")
+                || line.starts_with(b"Suppressed:")
                 || line.starts_with(b"Traceback (")
+                || line.starts_with(b"During handling of the above exception")
+                || line.starts_with(b"The above exception was the direct cause")
                 || line.starts_with(b"...")
                 || line.starts_with(b"}")
                 || line.starts_with(b"]")
+                || line.starts_with(b")")
+                || is_exception_line(line)
         }
     }
 }
 
-/// Display name of a user-defined format.
+/// `java.lang.IllegalStateException: msg`, `ValueError: bad`, `psycopg2.OperationalError`: a dotted
+/// identifier ending in Error/Exception/Warning/Exit/Interrupt, then `:` or the end of the line.
+fn is_exception_line(line: &[u8]) -> bool {
+    let end = line
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'.' || c == b'_' || c == b'$'))
+        .unwrap_or(line.len());
+    if end == 0 || !matches!(line.get(end), None | Some(b':')) {
+        return false;
+    }
+    let name = &line[..end];
+    [&b"Error"[..], b"Exception", b"Warning", b"Exit", b"Interrupt", b"Throwable"].iter().any(|s| name.ends_with(s))
+}
+
+/// Display name of a user-defined format, when the caller has only its kind
+/// (the parser itself knows the name: [`Parser::name`]).
 pub fn custom_name(_index: u16) -> Option<String> {
     None
 }
+
+#[cfg(test)]
+mod tests;

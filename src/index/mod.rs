@@ -37,6 +37,8 @@ pub struct IndexOptions {
     pub mine_patterns: bool,
     /// Receives bytes indexed so far, for a progress bar (read from another thread).
     pub progress: Option<Arc<IndexProgress>>,
+    /// User-defined formats that take part in detection (see `format::custom::load_all`).
+    pub custom_formats: Vec<std::sync::Arc<format::CustomFormat>>,
 }
 
 /// Indexing progress in bytes: `total` is set once the chunks are known, `done` grows as chunks finish.
@@ -55,6 +57,7 @@ impl Default for IndexOptions {
             chunk_size: 4 << 20,
             mine_patterns: true,
             progress: None,
+            custom_formats: Vec::new(),
         }
     }
 }
@@ -151,7 +154,9 @@ impl Index {
         let parsers: Vec<Parser> = sources
             .iter()
             .zip(&ctxs)
-            .map(|(s, ctx)| forced_format(s, opts).unwrap_or_else(|| format::detect(s.bytes(), ctx)))
+            .map(|(s, ctx)| {
+                forced_format(s, opts, ctx).unwrap_or_else(|| format::detect(s.bytes(), ctx, &opts.custom_formats))
+            })
             .collect();
         let yearless: Vec<bool> = sources.iter().zip(&parsers).map(|(s, p)| is_yearless(s, p)).collect();
 
@@ -283,10 +288,7 @@ impl Index {
                 if !ts.is_empty() && untimed == ts.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
                 }
-                let name = match self.parsers[sid].kind {
-                    FormatKind::Custom(i) => format::custom_name(i).unwrap_or_else(|| "custom".into()),
-                    k => k.name(),
-                };
+                let name = self.parsers[sid].name();
                 InputInfo {
                     path: src.display(),
                     stream: src.stream.clone(),
@@ -367,13 +369,13 @@ fn parse_ctx(src: &Source, opts: &IndexOptions) -> ParseCtx {
     ParseCtx { zone: opts.zone.clone(), year }
 }
 
-fn forced_format(src: &Source, opts: &IndexOptions) -> Option<Parser> {
+fn forced_format(src: &Source, opts: &IndexOptions, ctx: &ParseCtx) -> Option<Parser> {
     let path = src.path.to_string_lossy();
     let name = src.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     opts.forced_formats
         .iter()
         .find(|(p, _)| *p == path || *p == name || path.ends_with(&format!("/{p}")))
-        .map(|(_, k)| Parser::new(*k))
+        .map(|(_, k)| format::forced(*k, src.bytes(), ctx, &opts.custom_formats))
 }
 
 /// A source is yearless when its first timed line parses differently under two assumed years.

@@ -1,0 +1,122 @@
+//! Formats through the whole index: detection per input, continuation lines, yearless stamps
+//! across New Year, epoch stamps and malformed lines.
+
+use culprit::format::Level;
+use culprit::index::{Index, IndexOptions};
+use culprit::rules::RuleSet;
+use culprit::source::{Data, Source};
+use culprit::time::{civil_to_millis, NO_TIME};
+use std::path::PathBuf;
+
+fn source(id: u32, name: &str, text: &str) -> Source {
+    Source {
+        id,
+        path: PathBuf::from(name),
+        stream: culprit::source::stream_name(std::path::Path::new(name)),
+        data: Data::Owned(text.as_bytes().to_vec()),
+        mtime: None,
+        warnings: Vec::new(),
+    }
+}
+
+fn build(inputs: &[(&str, &str)], year: Option<i64>) -> Index {
+    let sources = inputs.iter().enumerate().map(|(i, (n, t))| source(i as u32, n, t)).collect();
+    let opts = IndexOptions { year, mine_patterns: false, chunk_size: 64, ..Default::default() };
+    Index::build(sources, Vec::new(), RuleSet::empty(), &opts)
+}
+
+#[test]
+fn postgres_detail_lines_join_their_record() {
+    let text =
+        "2024-01-22 15:30:01.123 UTC [4242] ERROR:  duplicate key value violates unique constraint \"users_pkey\"\n\
+                2024-01-22 15:30:01.123 UTC [4242] DETAIL:  Key (id)=(1) already exists.\n\
+                2024-01-22 15:30:01.123 UTC [4242] STATEMENT:  INSERT INTO users VALUES (1)\n\
+                2024-01-22 15:30:02.000 UTC [4243] LOG:  checkpoint starting: time\n";
+    let idx = build(&[("postgresql.log", text)], None);
+    assert_eq!(idx.inputs[0].format, "postgres");
+    assert_eq!(idx.records.len(), 2);
+    assert_eq!(idx.inputs[0].unparsed, 0);
+    assert!(idx.record_bytes(0).ends_with(b"INSERT INTO users VALUES (1)"));
+    assert_eq!(idx.records.level[0], Level::Error);
+    assert_eq!(idx.services.get(idx.records.service[0]), "postgres");
+    assert_eq!(idx.message(0), b"duplicate key value violates unique constraint \"users_pkey\"");
+}
+
+#[test]
+fn java_stack_trace_joins_the_json_record() {
+    let text = "{\"ts\":\"2024-01-22T15:30:01Z\",\"level\":\"error\",\"msg\":\"boom\"}\n\
+                java.lang.IllegalStateException: pool exhausted\n\
+                \tat com.example.Pool.get(Pool.java:42)\n\
+                \t... 12 more\n\
+                {\"ts\":\"2024-01-22T15:30:02Z\",\"level\":\"info\",\"msg\":\"ok\"}\n";
+    let idx = build(&[("auth.json", text)], None);
+    assert_eq!(idx.inputs[0].format, "json");
+    assert_eq!(idx.records.len(), 2);
+    assert_eq!(idx.records.line[1], 5);
+}
+
+#[test]
+fn yearless_syslog_across_new_year() {
+    let text = "Dec 31 23:59:58 h app[1]: a\nDec 31 23:59:59 h app[1]: b\nJan  1 00:00:01 h app[1]: c\n";
+    let idx = build(&[("syslog", text)], Some(2023));
+    assert_eq!(idx.inputs[0].format, "syslog");
+    assert_eq!(idx.records.ts[0], civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts[2], civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
+}
+
+#[test]
+fn yearless_klog_and_generic_across_new_year() {
+    let klog = "I1231 23:59:59.000000       1 a.go:1] before\nE0101 00:00:02.000000       1 a.go:2] after\n";
+    let android = "12-31 23:59:59.100  1  2 I A: before\n01-01 00:00:01.200  1  2 E A: after\n";
+    let idx = build(&[("kubelet.log", klog), ("logcat.txt", android)], Some(2023));
+    assert_eq!(idx.inputs[0].format, "klog");
+    assert_eq!(idx.inputs[1].format, "generic");
+    assert_eq!(idx.records.ts[1], civil_to_millis(2024, 1, 1, 0, 0, 2, 0));
+    assert_eq!(idx.records.ts[3], civil_to_millis(2024, 1, 1, 0, 0, 1, 200));
+    assert_eq!(idx.records.level[3], Level::Error);
+}
+
+#[test]
+fn epoch_stamps() {
+    let text = "{\"time\":1705937401.25,\"msg\":\"a\"}\n{\"time\":\"1705937402000\",\"msg\":\"b\"}\n{\"time\":1705937403000000000,\"msg\":\"c\"}\n";
+    let idx = build(&[("app.json", text)], None);
+    assert_eq!(idx.records.ts, vec![1_705_937_401_250, 1_705_937_402_000, 1_705_937_403_000]);
+    let text = "1705937401.123 10.0.0.1 TCP_MISS/200 512 GET http://x/ - DIRECT/1.2.3.4 text/html\n";
+    let idx = build(&[("access.log", text)], None);
+    assert_eq!(idx.inputs[0].format, "generic");
+    assert_eq!(idx.records.ts[0], 1_705_937_401_123);
+}
+
+#[test]
+fn malformed_lines_are_kept_unparsed() {
+    let text = "10.0.0.7 - - [22/Jan/2024:15:30:01 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"c\"\n\
+                \u{1b}[31mgarbage\0line\n\
+                10.0.0.7 - - [22/Jan/2024:15:30:02 +0000] \"GET /x HTTP/1.1\" 503 1 \"-\" \"c\"\n";
+    let idx = build(&[("access.log", text)], None);
+    assert_eq!(idx.inputs[0].format, "access");
+    assert_eq!(idx.records.len(), 3);
+    assert_eq!(idx.inputs[0].unparsed, 1);
+    assert_eq!(idx.records.ts[1], NO_TIME);
+    assert_eq!(idx.records.level[2], Level::Error);
+    assert_eq!(idx.message(2), b"\"GET /x HTTP/1.1\" 503 1 \"-\" \"c\"");
+}
+
+#[test]
+fn custom_formats_from_a_rules_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("formats")).unwrap();
+    std::fs::write(
+        dir.path().join("formats/gw.toml"),
+        "[[format]]\nname = \"gateway\"\nregex = '^GW\\|(?P<ts>[^|]+)\\|(?P<level>\\w+)\\|(?P<service>[^|]+)\\|(?P<msg>.*)$'\n\
+         timestamp = \"%d.%m.%Y %H:%M:%S\"\nsamples = [\"GW|22.01.2024 15:30:01|ERROR|billing|card declined\"]\n",
+    )
+    .unwrap();
+    let formats = culprit::format::custom::load_all(&[dir.path().to_path_buf()]).unwrap();
+    let opts = IndexOptions { custom_formats: formats, mine_patterns: false, ..Default::default() };
+    let text = "GW|22.01.2024 15:30:01|ERROR|billing|card declined\nGW|22.01.2024 15:30:02|INFO|billing|ok\n";
+    let idx = Index::build(vec![source(0, "gw.log", text)], Vec::new(), RuleSet::empty(), &opts);
+    assert_eq!(idx.inputs[0].format, "gateway");
+    assert_eq!(idx.records.ts[0], civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
+    assert_eq!(idx.records.level[0], Level::Error);
+    assert_eq!(idx.services.get(idx.records.service[0]), "billing");
+}
