@@ -316,14 +316,27 @@ fn change_only_causes(
             human_duration(w.onset - c.ts)
         )];
         let (verdict, score) = if !touched.is_empty() && !moved_early {
-            let before: f64 = touched.iter().map(|s| s.base_per_min).sum();
-            let during: f64 = touched.iter().map(|s| s.inc_per_min).sum();
+            // Error rate of the touched services before the change vs between the change and the incident.
+            let cb = t.buckets.of(c.ts).unwrap_or(0);
+            let (mut before, mut after) = (0u64, 0u64);
+            for s in &touched {
+                let series = &t.signals[s.sig].series;
+                before += series.sum(0, cb.min(p.base_end.max(1)));
+                after += series.sum(cb, w.s.max(cb + 1));
+            }
+            let before_min = t.buckets.minutes(cb.min(p.base_end.max(1))).max(1.0);
+            let after_min = t.buckets.minutes(w.s.max(cb + 1) - cb).max(t.buckets.minutes(1));
+            let mut names: Vec<String> =
+                touched.iter().map(|s| index.services.get(t.signals[s.sig].key.service).to_string()).collect();
+            names.sort();
+            names.dedup();
             reasons.insert(
                 0,
                 format!(
-                    "unrelated: {svc_name} error rates did not move before the incident ({} before, {} during)",
-                    rank::rate(before),
-                    rank::rate(during)
+                    "unrelated: {} errors did not move after it ({} before, {} between the change and the incident)",
+                    names.join(", "),
+                    rank::rate(before as f64 / before_min),
+                    rank::rate(after as f64 / after_min)
                 ),
             );
             (Verdict::Unrelated, 0.05)
@@ -334,12 +347,16 @@ fn change_only_causes(
             reasons.push("not linked by service or host to the errors that began".into());
             (Verdict::Contributing, 0.1 + 0.25 * prox)
         };
-        let _ = p;
         out.push(Cause {
             rank: 0,
             score: rank::round2(score),
             verdict,
-            subsystem: rank::subsystem_of(index, c.key.0, c.key.1),
+            // The subsystem the change acted on (the one its line names), else the change's own.
+            subsystem: c
+                .mentioned_services
+                .first()
+                .map(|&s| rank::guess_subsystem(index.services.get(s)))
+                .unwrap_or_else(|| rank::subsystem_of(index, c.key.0, c.key.1)),
             service: svc_name,
             hosts: rank::host_names(index, c.hosts()),
             title,

@@ -359,11 +359,47 @@ impl Story {
 pub fn change_title(index: &Index, id: SignalId, rec: u32) -> String {
     match id {
         SignalId::Rule(_) => signal_title(index, id),
-        SignalId::Pattern(_) => {
-            let msg = crate::text::escape(index.message(rec as usize)).into_owned();
-            crate::text::truncate_chars(msg.trim(), 90).into_owned()
-        }
+        SignalId::Pattern(_) => event_title(index, rec),
     }
+}
+
+/// A short title for one event line: its message, or for structured lines without one
+/// (audit and deploy records), "action target: detail" from the usual keys.
+pub fn event_title(index: &Index, rec: u32) -> String {
+    let i = rec as usize;
+    let line = index.first_line(i);
+    let parser = &index.parsers[index.records.source[i] as usize];
+    let mut p = crate::format::Parsed::default();
+    parser.parse(line, &crate::format::ParseCtx::default(), &mut p);
+    let whole = p.msg.is_empty() || (p.msg.start == 0 && p.msg.end as usize >= line.len());
+    let text = if whole && !p.fields.is_empty() {
+        let pick = |keys: &[&[u8]]| keys.iter().find_map(|k| p.field(line, k)).filter(|v| !v.is_empty());
+        let action = pick(&[b"action", b"event", b"event_type", b"type", b"operation", b"op", b"kind"]);
+        let target = pick(&[b"target", b"service", b"component", b"app", b"resource", b"cluster"]);
+        let detail = pick(&[b"detail", b"details", b"description", b"summary", b"reason", b"change", b"comment"]);
+        let mut t = Vec::new();
+        for part in [action, target].into_iter().flatten() {
+            if !t.is_empty() {
+                t.push(b' ');
+            }
+            t.extend_from_slice(part);
+        }
+        if let Some(d) = detail {
+            if !t.is_empty() {
+                t.extend_from_slice(b": ");
+            }
+            t.extend_from_slice(d);
+        }
+        if t.is_empty() {
+            line.to_vec()
+        } else {
+            t
+        }
+    } else {
+        index.message(i).to_vec()
+    };
+    let msg = crate::text::escape(&text).into_owned();
+    crate::text::truncate_chars(msg.trim(), 90).into_owned()
 }
 
 pub fn signal_title(index: &Index, id: SignalId) -> String {
@@ -455,12 +491,7 @@ pub fn rate(x: f64) -> String {
 
 /// All hosts a service logged from.
 pub fn service_hosts(t: &SignalTable, service: u32) -> HashSet<u32> {
-    t.signals
-        .iter()
-        .filter(|s| s.key.service == service)
-        .flat_map(|s| s.hosts.keys().copied())
-        .filter(|&h| h != 0)
-        .collect()
+    t.service_hosts.get(&service).cloned().unwrap_or_default()
 }
 
 /// Makes the cause entry for a story.
@@ -503,9 +534,9 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         let change_title = change_title(index, c.key.0, c.rec);
         let ts = index.records.ts[c.rec as usize];
         reasons.push(format!(
-            "right after {}{} at {} ({} before)",
-            change_title,
+            "right after change{} \"{}\" at {} ({} before)",
             ticket.as_ref().map(|t| format!(" {t}")).unwrap_or_default(),
+            change_title,
             clock(ts),
             human_duration(st.onset - ts)
         ));

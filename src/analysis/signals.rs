@@ -134,6 +134,8 @@ pub struct SignalTable {
     pub errors: Series,
     /// Per service: all records per bucket (denominators).
     pub service_totals: HashMap<u32, Vec<u32>>,
+    /// Per service: every host that logged for it (healthy ones included).
+    pub service_hosts: HashMap<u32, std::collections::HashSet<u32>>,
     /// Change events (rule changes and change-like templates), record ids in file order.
     pub changes: Vec<u32>,
     /// Records in range, with a timestamp.
@@ -225,6 +227,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         successes: Series::new(n),
         errors: Series::new(n),
         service_totals: HashMap::new(),
+        service_hosts: HashMap::new(),
         changes: Vec::new(),
         timed_records: timed,
     };
@@ -240,6 +243,9 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         let host = r.host[i];
         let level = r.level[i];
         table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
+        if host != 0 {
+            table.service_hosts.entry(service).or_default().insert(host);
+        }
         if level >= Level::Error {
             table.errors.add(b, rec);
         }
