@@ -843,6 +843,17 @@ impl World {
                 }
             }
         }
+        // Routine changes during the baseline that did nothing.
+        let n_routine = if self.sample { 2 } else { 1 + self.rng.below(3) };
+        let span = (self.t.unrelated - 20 * MIN - (self.t.start + 20 * MIN)).max(MIN);
+        for k in 0..n_routine {
+            let at = if self.sample {
+                [civil_to_millis(2024, 1, 22, 13, 12, 41, 307), civil_to_millis(2024, 1, 22, 14, 5, 3, 921)][k as usize]
+            } else {
+                self.t.start + 20 * MIN + self.rng.below(span as u64) as i64
+            };
+            self.routine_change(&mut pre, at, k);
+        }
         // The unrelated routine change on a healthy subsystem.
         let at = self.t.unrelated;
         match self.unrelated {
@@ -958,6 +969,74 @@ impl World {
                 trigger: i.trigger,
             })
             .collect();
+    }
+
+    /// A harmless change during the baseline: a payments deploy, alert rules, or an edge certificate renewal.
+    fn routine_change(&mut self, sec: &mut Sec, at: i64, k: u64) {
+        let id = format!("CHG-{}", if self.sample { 4391 + k as i64 * 7 } else { self.rng.range(1000, 9999) });
+        let kind = if self.sample { k } else { self.rng.below(3) };
+        match kind {
+            0 => {
+                let ver = format!("1.{}.{}", self.rng.range(20, 60), self.rng.range(0, 9));
+                for (i, h) in self.of_role(Role::Payments).into_iter().enumerate() {
+                    let t = at + i as i64 * 31_000;
+                    let name = self.hosts[h].name.clone();
+                    let fields = [
+                        ("event", "deploy.finished"),
+                        ("change_id", id.as_str()),
+                        ("actor", "deploy-bot"),
+                        ("target", name.as_str()),
+                        ("component", "payments"),
+                        ("summary", "payments: refund webhook retries"),
+                        ("version", ver.as_str()),
+                    ];
+                    self.audit(sec, t, false, &fields);
+                    self.app(
+                        sec,
+                        t + 4200,
+                        h,
+                        Lvl::Info,
+                        "cmd/server/main.go:58",
+                        "server started",
+                        &[("version", V::S(&ver)), ("addr", V::S(":8443"))],
+                    );
+                }
+            }
+            1 => {
+                let fields = [
+                    ("event", "config.applied"),
+                    ("change_id", id.as_str()),
+                    ("actor", "spatel"),
+                    ("target", "mon-1"),
+                    ("component", "alert-rules"),
+                    ("summary", "service-availability: raise healthz latency threshold 200ms -> 300ms"),
+                    ("status", "success"),
+                ];
+                self.audit(sec, at, false, &fields);
+            }
+            _ => {
+                let p = self.of_role(Role::Proxy)[0];
+                let name = self.hosts[p].name.clone();
+                let fields = [
+                    ("event", "cert.renewed"),
+                    ("change_id", id.as_str()),
+                    ("actor", "certbot"),
+                    ("target", name.as_str()),
+                    ("component", "nginx/tls"),
+                    ("summary", "renewed shop.example.com (valid 90 days), nginx reloaded"),
+                    ("status", "success"),
+                ];
+                self.audit(sec, at, false, &fields);
+                let pid = self.hosts[p].pid;
+                self.nginx_err(
+                    sec,
+                    at + 900,
+                    p,
+                    "notice",
+                    &format!("signal 1 (SIGHUP) received from {}, reconfiguring", pid + 7211),
+                );
+            }
+        }
     }
 
     /// (audit event, component, summary) of the cause.
@@ -1658,7 +1737,7 @@ impl World {
                 Some((lvl, m, inc)) => {
                     let (lvl, m, inc) = (*lvl, m.clone(), *inc);
                     self.app(sec, ms + lat as i64, backend, lvl, logger, &m, &kv);
-                    if inc && lvl == Lvl::Error {
+                    if inc {
                         self.counts.incident_errors += 1;
                     }
                 }
