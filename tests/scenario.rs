@@ -77,6 +77,11 @@ fn check_indexes(dir: &Path, truth: &Truth) {
         let allowed = if f.format == "java" { java_exception_headers(&dir.join("logs").join(&f.path)) } else { 0 };
         assert_eq!(info.unparsed, allowed, "{} ({}) has unparsed lines", f.path, f.format);
         assert_eq!(info.untimed, allowed, "{} ({}) has untimed records", f.path, f.format);
+        // Timestamps land inside the scenario (slow requests finish a little after it; a stepped clock runs ahead).
+        let ms = |s: &str| culprit::time::parse_iso(s.as_bytes(), 0).unwrap().ms;
+        let slack = if truth.family == "clock-step" { 11 * 60_000 } else { 60_000 };
+        assert!(info.first >= ms(&truth.span.start), "{}: starts {}", f.path, info.first);
+        assert!(info.last <= ms(&truth.span.end) + slack, "{}: ends {}", f.path, info.last);
     }
 }
 
@@ -91,8 +96,7 @@ fn java_exception_headers(path: &Path) -> u64 {
 }
 
 fn year_of(truth: &Truth) -> i64 {
-    let any = truth.incident.as_ref().map(|w| w.start.clone()).unwrap_or_else(|| "2024".into());
-    any[..4].parse().unwrap()
+    truth.span.start[..4].parse().unwrap()
 }
 
 fn check_truth(dir: &Path, truth: &Truth) {

@@ -56,6 +56,8 @@ pub const SAMPLE_SEED: u64 = 20240122;
 pub struct Truth {
     pub family: String,
     pub seed: u64,
+    /// First and last second the logs cover.
+    pub span: Window,
     pub incident: Option<Window>,
     pub cause: Option<CauseTruth>,
     pub red_herrings: Vec<Herring>,

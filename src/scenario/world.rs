@@ -379,7 +379,7 @@ impl World {
             }
         } else {
             let year = 2023 + rng.range(0, 2);
-            let day0 = civil_to_millis(year, rng.range(1, 12) as u32, rng.range(1, 28) as u32, 0, 0, 0, 0);
+            let day0 = civil_to_millis(year, rng.range(1, 12) as u32, rng.range(2, 28) as u32, 0, 0, 0, 0);
             let start = day0 + rng.range(5 * 60, 11 * 60) * MIN + rng.range(0, 59) * SEC;
             let change = start + rng.range(130, 200) * MIN + rng.range(0, 59_999);
             let onset = change + rng.range(30, 300) * SEC;
@@ -565,7 +565,7 @@ impl World {
             Family::Quiet => Vec::new(),
         };
         let p_fail = if sample {
-            0.64
+            0.72
         } else {
             match fam {
                 Family::DbDiskFull => 0.9,
@@ -1952,6 +1952,7 @@ impl World {
         Truth {
             family: self.fam.name().into(),
             seed: opts.seed,
+            span: Window { start: rfc3339(self.t.start), end: rfc3339(self.t.stop) },
             incident: (!quiet).then(|| Window { start: rfc3339(self.t.onset), end: rfc3339(self.t.end) }),
             cause,
             red_herrings: herrings,
