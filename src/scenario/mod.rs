@@ -126,9 +126,14 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Truth> {
     let mut scale = world::Scale::default();
     if let Some(target) = opts.size {
         // Pilot run into a counting sink, then scale traffic and baseline length to the target.
+        let bytes = |t: &Truth| t.files.iter().map(|f| f.bytes).sum::<u64>().max(1);
         let pilot = world::run(opts, scale, None)?;
-        let base: u64 = pilot.files.iter().map(|f| f.bytes).sum();
-        scale = world::Scale::for_target(base.max(1), target);
+        scale = world::Scale::for_target(bytes(&pilot), target);
+        // A longer baseline reaches into quieter night hours, and some lines do not scale with
+        // traffic: measure the scaled scenario at a modest rate and correct the rate from that.
+        let probe = world::Scale { rps_mul: scale.rps_mul.min(1.0), ..scale };
+        let measured = world::run(opts, probe, None)?;
+        scale.rps_mul = (probe.rps_mul * target as f64 / bytes(&measured) as f64).max(0.01);
     }
     let logs = out.join("logs");
     if logs.exists() {

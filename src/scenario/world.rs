@@ -314,6 +314,8 @@ struct World {
     mysql_file: Option<usize>,
     health_file: usize,
     health_json: bool,
+    /// Multiplies the rate of background noise (vacuum, slow queries, sshd, stray 500s).
+    noise: f64,
     /// rsyslog's RFC 3339 file format instead of the yearless BSD stamp.
     syslog_iso: bool,
     pg_pid: u32,
@@ -614,6 +616,7 @@ impl World {
         let pg_pid = 900 + rng.below(2000) as u32;
         let xid = 4_000_000 + rng.below(40_000_000);
         let syslog_iso = sample || rng.chance(0.4);
+        let noise = if sample { 1.0 } else { 0.5 + 2.5 * rng.unit() };
         Ok(World {
             fam,
             sample,
@@ -642,6 +645,7 @@ impl World {
             health_file,
             health_json,
             syslog_iso,
+            noise,
             pg_pid,
             xid,
             counts: Counts::default(),
@@ -1351,7 +1355,7 @@ impl World {
             );
             self.pg(sec, s + 40, pid_ckpt, &body);
         }
-        if self.rng.chance(0.004) {
+        if self.rng.chance(self.noise * 0.004) {
             let pid = self.pg_pid + 500 + self.rng.below(600) as u32;
             let table = *self.rng.pick(&["orders", "sessions", "order_items", "login_attempts"]);
             let removed = self.rng.below(9000);
@@ -1370,7 +1374,7 @@ impl World {
             let at = s + self.rng.below(1000) as i64;
             self.pg(sec, at, pid, &body);
         }
-        if self.rng.chance(0.002) {
+        if self.rng.chance(self.noise * 0.002) {
             let pid = self.pg_pid + 500 + self.rng.below(600) as u32;
             let body = format!(
                 "LOG:  duration: {}.{:03} ms  statement: SELECT o.id, o.status, sum(i.qty * i.price) FROM orders o JOIN order_items i ON i.order_id = o.id WHERE o.created_at > now() - interval '30 days' GROUP BY o.id, o.status",
@@ -1382,7 +1386,7 @@ impl World {
         }
         self.xid += self.rng.below(40);
         // MySQL billing database: the ordinary warnings of a real server.
-        if self.mysql_file.is_some() && self.rng.chance(0.01) {
+        if self.mysql_file.is_some() && self.rng.chance(self.noise * 0.01) {
             let th = 1000 + self.rng.below(90_000) as u32;
             let ip = format!("10.0.4.{}", 11 + self.rng.below(3));
             if self.rng.chance(0.5) {
@@ -1395,7 +1399,7 @@ impl World {
         }
         // nginx: the odd buffering warning every edge writes.
         for p in self.of_role(Role::Proxy) {
-            if self.rng.chance(0.003) {
+            if self.rng.chance(self.noise * 0.003) {
                 let conn = self.hosts[p].conn;
                 let client = client_ip(1000 + self.rng.below(240_000) as u32);
                 let up = format!("10.0.2.{}", 11 + self.rng.below(2));
@@ -1437,7 +1441,7 @@ impl World {
                 "Finished sysstat-collect.service - system activity accounting tool.",
             );
         }
-        if self.rng.chance(0.0015) {
+        if self.rng.chance(self.noise * 0.0015) {
             let h = self.rng.below(self.hosts.len() as u64) as usize;
             let pid = 3000 + self.rng.below(60_000);
             let port = 40_000 + self.rng.below(20_000);
@@ -1704,7 +1708,7 @@ impl World {
                 err = Some((Lvl::Warn, "login failed: invalid credentials".into(), false));
             } else if ep == EP_CATALOG && self.rng.chance(0.01) {
                 status = 404;
-            } else if self.rng.chance(0.0008) {
+            } else if self.rng.chance(self.noise * 0.0008) {
                 status = 500;
                 err = Some((Lvl::Error, "unhandled error: context canceled".into(), false));
             }
