@@ -231,6 +231,8 @@ struct OutFile {
     w: Option<BufWriter<File>>,
     lines: u64,
     bytes: u64,
+    /// Lines stamped before this instant went to the given older file (logrotate's `.1`).
+    rotated: Option<(usize, i64)>,
 }
 
 /// One second's lines before sorting; also used to pre-render scheduled events.
@@ -350,11 +352,14 @@ pub fn run(opts: &Options, scale: Scale, out: Option<&Path>) -> io::Result<Truth
         s += SEC;
     }
     w.flush(&mut sec, i64::MAX)?;
-    for f in &mut w.files {
+    let rotated: Vec<(usize, i64)> = w.files.iter().filter_map(|f| f.rotated).collect();
+    for (id, f) in w.files.iter_mut().enumerate() {
         if let Some(bw) = f.w.take() {
             let file = bw.into_inner().map_err(|e| e.into_error())?;
-            // Logs were last written when the scenario ends: lets yearless syslog find its year.
-            let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_millis(w.t.stop as u64);
+            // Logs were last written when the scenario ends (a rotated file when it was rotated):
+            // lets yearless syslog find its year.
+            let last = rotated.iter().find(|r| r.0 == id).map(|r| r.1).unwrap_or(w.t.stop);
+            let mtime = std::time::UNIX_EPOCH + std::time::Duration::from_millis(last as u64);
             let _ = file.set_modified(mtime);
         }
     }
@@ -455,10 +460,11 @@ impl World {
                 }
                 None => None,
             };
-            files.push(OutFile { rel, format, w, lines: 0, bytes: 0 });
+            files.push(OutFile { rel, format, w, lines: 0, bytes: 0, rotated: None });
             Ok(files.len() - 1)
         };
-        let date = super::render::ts_string(t.start, Ts::Plain)[..10].replace('-', "");
+        let date = super::render::ts_string(t.start, Ts::Plain)[..10].to_string();
+        let mut rotations = Vec::new();
         let audit_file =
             add(if by_host { "deploy/audit.jsonl".into() } else { "audit/changes.jsonl".into() }, "audit")?;
         let central = if central_syslog { Some(add("syslog/syslog".into(), "syslog")?) } else { None };
@@ -501,13 +507,18 @@ impl World {
                     } else {
                         (format!("proxy/{name}.access.log"), format!("proxy/{name}.error.log"))
                     };
+                    let older = format!("{a}.1");
                     let a = add(a, "access")?;
                     add(e, "nginx-error")?;
+                    if by_host {
+                        // A busy edge's access log was rotated by size during the baseline.
+                        rotations.push((a, add(older, "access")?));
+                    }
                     Some(a)
                 }
                 Role::Db => {
                     let rel = if by_host {
-                        format!("{name}/postgresql/postgresql-{date}.log")
+                        format!("{name}/postgresql/postgresql-{date}_000000.log")
                     } else {
                         "db/postgresql.log".into()
                     };
@@ -546,6 +557,10 @@ impl World {
                 conn: rng.below(90_000) + 1000,
             });
             fmt_of.push(fmt);
+        }
+        let rotate_at = t.start + (t.change - t.start) / 3 / MIN * MIN;
+        for (current, older) in rotations {
+            files[current].rotated = Some((older, rotate_at));
         }
         let health_json = files[health_file].format == "json";
 
@@ -1880,10 +1895,16 @@ impl World {
                 carry.open(it.ms, it.file as usize, it.trigger).extend_from_slice(bytes);
                 continue;
             }
-            let f = &mut self.files[it.file as usize];
+            let mut id = it.file as usize;
+            if let Some((older, at)) = self.files[id].rotated {
+                if it.ms < at {
+                    id = older;
+                }
+            }
+            let f = &mut self.files[id];
             if it.trigger {
                 let first = bytes.split(|&c| c == b'\n').next().unwrap_or(&[]);
-                self.trigger = Some((it.file as usize, f.lines + 1, String::from_utf8_lossy(first).into_owned()));
+                self.trigger = Some((id, f.lines + 1, String::from_utf8_lossy(first).into_owned()));
             }
             f.lines += memchr::memchr_iter(b'\n', bytes).count() as u64;
             f.bytes += bytes.len() as u64;
