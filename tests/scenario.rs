@@ -191,7 +191,7 @@ fn seeds_vary_formats_and_layouts() {
             truth.files.iter().find(|f| f.path.contains("auth-1")).map(|f| line_of(&dir.join("logs").join(&f.path), 1));
         formats.insert(format!("auth-key:{}", &auth_line.unwrap()[..6]));
     }
-    for f in ["json", "access", "nginx-error", "postgres", "syslog", "audit", "java"] {
+    for f in ["json", "access", "nginx-error", "postgres", "syslog", "audit", "java", "mysql", "logfmt", "klog"] {
         assert!(formats.contains(f), "{f} missing from {formats:?}");
     }
     assert!(formats.iter().filter(|f| f.starts_with("auth-key:")).count() >= 2, "{formats:?}");

@@ -309,7 +309,7 @@ struct World {
     conseq: Option<Conseq>,
     sched: Vec<Sched>,
     sched_next: usize,
-    retries: Vec<(i64, usize, u32)>,
+    retries: Vec<(i64, usize, u32, u8)>,
     /// OOM family: per host, windows when the service is down.
     down: Vec<(usize, i64, i64)>,
     /// Clock family: skew applied to the cause hosts between these instants.
@@ -317,6 +317,8 @@ struct World {
     audit_file: usize,
     pg_file: usize,
     mysql_file: Option<usize>,
+    /// MariaDB's error-log layout instead of MySQL 8's.
+    mariadb: bool,
     health_file: usize,
     health_json: bool,
     /// Multiplies the rate of background noise (vacuum, slow queries, sshd, stray 500s).
@@ -418,6 +420,7 @@ impl World {
         let n_pay = if sample { 2 } else { counts(&mut rng, 2, 3) };
         let n_cache = if sample { 0 } else { counts(&mut rng, 2, 3) };
         let with_mysql = !sample && rng.chance(0.5);
+        let mariadb = with_mysql && rng.chance(0.5);
         let chronic = if sample {
             Chronic::DbAuthFail
         } else {
@@ -660,6 +663,7 @@ impl World {
             audit_file,
             pg_file,
             mysql_file,
+            mariadb,
             health_file,
             health_json,
             syslog_iso,
@@ -757,8 +761,15 @@ impl World {
     fn mysql(&self, sec: &mut Sec, ms: i64, thread: u32, level: &str, code: &str, msg: &str) {
         let Some(f) = self.mysql_file else { return };
         let b = sec.open(ms, f, false);
-        ts(b, ms, Ts::IsoUs);
-        let _ = writeln!(b, " {thread} [{level}] [{code}] [Server] {msg}");
+        if self.mariadb {
+            // MariaDB: local time without fraction, no error code or subsystem.
+            ts(b, ms, Ts::Plain);
+            let level = if level == "Note" { "Warning" } else { level };
+            let _ = writeln!(b, " {thread} [{level}] {msg}");
+        } else {
+            ts(b, ms, Ts::IsoUs);
+            let _ = writeln!(b, " {thread} [{level}] [{code}] [Server] {msg}");
+        }
     }
 
     /// A deploy/config audit record (one JSON line).

@@ -46,8 +46,8 @@ impl World {
             }
         });
         due.sort_by_key(|r| r.0);
-        for (ms, ep, user) in due {
-            self.request(ms.max(s), sec, ep, user, 1);
+        for (ms, ep, user, n) in due {
+            self.request(ms.max(s), sec, ep, user, n);
         }
     }
 
@@ -148,13 +148,14 @@ impl World {
         // MySQL billing database: the ordinary warnings of a real server.
         if self.mysql_file.is_some() && self.rng.chance(self.noise * 0.01) {
             let th = 1000 + self.rng.below(90_000) as u32;
+            let at = s + self.rng.below(1000) as i64;
             let ip = format!("10.0.4.{}", 11 + self.rng.below(3));
             if self.rng.chance(0.5) {
                 let msg = format!("Aborted connection {th} to db: 'billing' user: 'billing' host: '{ip}' (Got an error reading communication packets).");
-                self.mysql(sec, s + 5, th, "Note", "MY-010914", &msg);
+                self.mysql(sec, at, th, "Note", "MY-010914", &msg);
             } else {
                 let msg = format!("IP address '{ip}' could not be resolved: Name or service not known");
-                self.mysql(sec, s + 5, th, "Warning", "MY-010055", &msg);
+                self.mysql(sec, at, th, "Warning", "MY-010055", &msg);
             }
         }
         // nginx: the odd buffering warning every edge writes.
@@ -168,6 +169,56 @@ impl World {
                 let msg = format!("*{conn} an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/{tmp} while reading upstream, client: {client}, server: shop.example.com, request: \"GET /api/v1/orders?page=1 HTTP/1.1\", upstream: \"http://{up}:8080/api/v1/orders?page=1\", host: \"shop.example.com\"");
                 let at = s + self.rng.below(1000) as i64;
                 self.nginx_err(sec, at, p, "warn", &msg);
+            }
+        }
+        // Each service's own housekeeping every ten minutes, at a per-host offset.
+        for h in 0..self.hosts.len() {
+            if in_hour % 600 != (h as i64 * 37 + 11) % 600 {
+                continue;
+            }
+            let at = s + self.rng.below(1000) as i64;
+            let n = self.rng.below(400) as i64;
+            match self.hosts[h].role {
+                Role::Auth => self.app(
+                    sec,
+                    at,
+                    h,
+                    Lvl::Info,
+                    "auth.jwks",
+                    "refreshed JWKS cache",
+                    &[("keys", V::I(2)), ("age_s", V::I(600))],
+                ),
+                Role::Orders => self.app(
+                    sec,
+                    at,
+                    h,
+                    Lvl::Info,
+                    "c.e.orders.CacheStats",
+                    "catalog cache stats",
+                    &[("hits", V::I(9000 + n * 31)), ("misses", V::I(120 + n)), ("evictions", V::I(n / 3))],
+                ),
+                Role::Payments => self.app(
+                    sec,
+                    at,
+                    h,
+                    Lvl::Info,
+                    "settlement/batch.go:77",
+                    "settlement batch reconciled",
+                    &[("batch", V::I(48_000 + in_hour + n)), ("charges", V::I(n))],
+                ),
+                Role::Notifier => {
+                    self.app(sec, at, h, Lvl::Info, "notifier.queue", "queue depth", &[("depth", V::I(n / 40))])
+                }
+                Role::Indexer => self.app(
+                    sec,
+                    at,
+                    h,
+                    Lvl::Info,
+                    "c.e.search.BulkIndexer",
+                    "bulk flush complete",
+                    &[("docs", V::I(200 + n)), ("took_ms", V::I(40 + n / 4))],
+                ),
+                _ => {}
             }
         }
         // Syslog: cron, sshd sessions, sysstat timers.
@@ -613,8 +664,8 @@ impl World {
                 self.sym[3] += failed as u64;
             }
         }
-        if incident_fail && retry == 0 && self.rng.chance(0.6) {
-            self.retries.push((ms + 1500 + self.rng.range(0, 8000), ep, user));
+        if incident_fail && retry < 2 && self.rng.chance(0.75) {
+            self.retries.push((ms + 1500 + self.rng.range(0, 8000), ep, user, retry + 1));
         }
     }
 
