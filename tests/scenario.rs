@@ -155,6 +155,14 @@ fn same_seed_same_bytes_and_different_seeds_differ() {
     scenario::generate(&b, &small(Family::OomKill, 7)).unwrap();
     scenario::generate(&c, &small(Family::OomKill, 8)).unwrap();
     let (ha, hb, hc) = (hashes(&a), hashes(&b), hashes(&c));
+    // Regenerating over a scenario replaces it; a folder of other logs is left alone.
+    scenario::generate(&a, &small(Family::OomKill, 7)).unwrap();
+    assert_eq!(hashes(&a), ha);
+    let other = tmp.path().join("real");
+    std::fs::create_dir_all(other.join("logs")).unwrap();
+    std::fs::write(other.join("logs/app.log"), "keep me\n").unwrap();
+    assert!(scenario::generate(&other, &small(Family::OomKill, 7)).is_err());
+    assert_eq!(std::fs::read(other.join("logs/app.log")).unwrap(), b"keep me\n");
     assert!(ha.len() > 5);
     assert_eq!(ha, hb);
     assert_ne!(ha, hc);

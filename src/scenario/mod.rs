@@ -137,6 +137,13 @@ pub fn generate(out: &Path, opts: &Options) -> io::Result<Truth> {
     }
     let logs = out.join("logs");
     if logs.exists() {
+        // Only ever replace a scenario written before, never someone's real logs.
+        if !out.join("truth.json").is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} exists and is not a generated scenario (no truth.json beside it)", logs.display()),
+            ));
+        }
         std::fs::remove_dir_all(&logs)?;
     }
     std::fs::create_dir_all(&logs)?;
