@@ -16,6 +16,7 @@ pub mod index;
 pub mod patterns;
 pub mod report;
 pub mod rules;
+pub mod scenario;
 pub mod source;
 pub mod text;
 pub mod time;
