@@ -3,6 +3,7 @@
 //! [`Pipeline`].
 
 mod inputs;
+mod rules;
 
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
@@ -246,7 +247,7 @@ pub fn run(cli: Cli) -> ExitCode {
         None => run_default(&cli.paths, &cli.common),
         Some(Command::Inputs(args)) => inputs::run(&args, &cli.common),
         Some(Command::Report(args)) => run_report(&args, &cli.common),
-        Some(Command::Rules(cmd)) => run_rules(&cmd, &cli.common),
+        Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => run_patterns(&args, &cli.common),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -295,10 +296,6 @@ fn run_report(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let mut lock = stdout.lock();
     crate::report::write(&mut lock, &findings, format, &opts)?;
     Ok(ExitCode::from(EXIT_OK))
-}
-
-fn run_rules(_cmd: &RulesCommand, _common: &Common) -> anyhow::Result<ExitCode> {
-    Err(anyhow!("`culprit rules` is not built yet"))
 }
 
 fn run_patterns(_args: &PatternsArgs, _common: &Common) -> anyhow::Result<ExitCode> {
