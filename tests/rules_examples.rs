@@ -87,3 +87,14 @@ fn every_match_example_gets_some_hit() {
         }
     }
 }
+
+#[test]
+fn every_builtin_pattern_has_a_prefilter_literal() {
+    let set = RuleSet::builtin().unwrap();
+    let slow: Vec<String> = set
+        .unfiltered_patterns()
+        .into_iter()
+        .map(|(r, p)| format!("{}: {}", set.rules[r as usize].id, set.rules[r as usize].patterns[p]))
+        .collect();
+    assert!(slow.is_empty(), "patterns that would run on every line:\n{}", slow.join("\n"));
+}

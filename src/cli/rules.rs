@@ -110,6 +110,18 @@ fn check(dirs: &[PathBuf]) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
+        for (r, p) in set.unfiltered_patterns() {
+            if let Some(rule) = set.get(r) {
+                writeln!(
+                    out,
+                    "note: {}:{}: rule '{}': pattern {} has no literal text to prefilter on, so it runs on every line",
+                    escape_str(&rule.source_file),
+                    rule.line,
+                    escape_str(&rule.id),
+                    p + 1
+                )?;
+            }
+        }
         let failures = check_examples(&set, strict);
         for f in &failures {
             writeln!(out, "{f}")?;

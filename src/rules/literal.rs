@@ -5,8 +5,8 @@
 //!
 //! Soundness over cleverness: whenever a sub-expression is not understood the
 //! answer is "no literal", and the regex then runs on every line. One known
-//! gap, accepted on purpose: under `(?i)` the Unicode folds of `k` and `s`
-//! (KELVIN SIGN, LATIN SMALL LETTER LONG S) are ignored.
+//! gap, accepted on purpose: in a pattern that opts into Unicode with `(?ui)`,
+//! the folds of `k` and `s` (KELVIN SIGN, LATIN SMALL LETTER LONG S) are ignored.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -122,7 +122,7 @@ mod tests {
     use super::*;
 
     fn req(re: &str) -> Option<Vec<String>> {
-        let hir = regex_syntax::ParserBuilder::new().utf8(false).build().parse(re).unwrap();
+        let hir = crate::rules::matcher::hir(re).unwrap();
         required(&hir).map(|v| v.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
     }
 

@@ -12,7 +12,7 @@
 
 use super::{FieldCond, Rule, RuleKind};
 use crate::format::{Level, Parsed};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -21,8 +21,21 @@ use std::cmp::Ordering;
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 const DFA_SIZE_LIMIT: usize = 2 << 20;
 
+/// Rule regexes are byte-oriented: `\w`, `\d`, `\s`, `\b` and `(?i)` are ASCII unless a
+/// pattern opts in with `(?u)`. Logs are mostly ASCII, and Unicode word boundaries
+/// would push the regex engine off its fast DFA on every non-ASCII line.
 pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).dfa_size_limit(DFA_SIZE_LIMIT).nest_limit(64).build()
+    RegexBuilder::new(pattern)
+        .unicode(false)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
+        .nest_limit(64)
+        .build()
+}
+
+/// The pattern's syntax tree, parsed exactly as [`compile`] does.
+pub fn hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).nest_limit(64).build().parse(pattern).ok()
 }
 
 /// Where a field condition looks.
@@ -84,7 +97,8 @@ pub struct Matcher {
     literal_regexes: Vec<Vec<u32>>,
     /// Regexes without a usable literal, run on every line.
     always: Option<RegexSet>,
-    always_rule: Vec<u32>,
+    /// (rule, pattern index) per `always` pattern.
+    always_rule: Vec<(u32, u32)>,
     /// Rules with field conditions only.
     field_only: Vec<u32>,
 }
@@ -112,7 +126,7 @@ impl Matcher {
             let mut regexes = Vec::with_capacity(rule.patterns.len());
             for (pi, p) in rule.patterns.iter().enumerate() {
                 regexes.push(compile(p).map_err(|e| (ri, format!("bad regex: {e}")))?);
-                let hir = regex_syntax::ParserBuilder::new().utf8(false).build().parse(p).ok();
+                let hir = hir(p);
                 match hir.as_ref().and_then(super::literal::required) {
                     Some(lits) => {
                         let id = m.msg_regex.len() as u32;
@@ -131,7 +145,7 @@ impl Matcher {
                     }
                     None => {
                         always_patterns.push(p.clone());
-                        m.always_rule.push(ri as u32);
+                        m.always_rule.push((ri as u32, pi as u32));
                     }
                 }
             }
@@ -145,7 +159,9 @@ impl Matcher {
             m.rules.push(CompiledRule { regexes, fields, weight: rule.weight, kind_rank: kind_rank(rule.kind) });
         }
         if !literals.is_empty() {
+            // A full DFA: a few hundred KiB for the pack, and the fastest per-byte scan.
             let ac = AhoCorasickBuilder::new()
+                .kind(Some(AhoCorasickKind::DFA))
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
                 .build(&literals)
@@ -154,6 +170,7 @@ impl Matcher {
         }
         if !always_patterns.is_empty() {
             let set = RegexSetBuilder::new(&always_patterns)
+                .unicode(false)
                 .size_limit(REGEX_SIZE_LIMIT * 4)
                 .dfa_size_limit(DFA_SIZE_LIMIT * 4)
                 .build()
@@ -177,6 +194,11 @@ impl Matcher {
             }
         }
         Ok(m)
+    }
+
+    /// (rule, pattern index) of message patterns with no literal to prefilter on: they run on every line.
+    pub fn unfiltered(&self) -> &[(u32, u32)] {
+        &self.always_rule
     }
 
     /// Rule ranking: weight, then kind (change > symptom > error > success), then file order.
@@ -209,7 +231,7 @@ impl Matcher {
         if let Some(set) = &self.always {
             if set.is_match(msg) {
                 for i in set.matches(msg).iter() {
-                    let r = self.always_rule[i];
+                    let r = self.always_rule[i].0;
                     if self.beats(r, best) && self.fields_hold(r, line, parsed) {
                         best = r;
                     }

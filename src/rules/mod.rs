@@ -26,6 +26,11 @@
 //! canonical names `status`, `path`, `method` and `user` also look under the
 //! keys logs commonly use for them (`status_code`, `uri`, `http.method`, …).
 //!
+//! Regexes use the `regex` crate's syntax, matched byte-wise: `\w`, `\d`, `\s`,
+//! `\b` and `(?i)` are ASCII unless a pattern opts in with `(?u)`. A rule with
+//! several `match` patterns hits when any of them does. Named groups
+//! (`(?P<user>…)`) are captured for evidence.
+//!
 //! Matching (see [`matcher`]) runs inside the parallel index pass.
 
 mod builtin;
@@ -259,6 +264,11 @@ impl RuleSet {
     /// Named captures (user, host, key_id, version, …) of one rule on one record.
     pub fn captures(&self, rule: u32, line: &[u8], parsed: &Parsed) -> Vec<(String, String)> {
         self.matcher.captures(rule, line, parsed)
+    }
+
+    /// Message patterns (rule, pattern index) the literal prefilter cannot skip: each runs on every line.
+    pub fn unfiltered_patterns(&self) -> Vec<(u32, usize)> {
+        self.matcher.unfiltered().iter().map(|&(r, p)| (r, p as usize)).collect()
     }
 
     pub fn get(&self, id: u32) -> Option<&Rule> {
