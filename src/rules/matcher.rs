@@ -47,8 +47,8 @@ enum Target {
     Line,
     Host,
     Service,
-    /// The first present field among these keys.
-    Keys(Vec<Vec<u8>>),
+    /// The first present field among these keys (indices into `Matcher::keys`).
+    Keys(Vec<u16>),
 }
 
 /// Canonical field names and the keys real logs use for them.
@@ -101,10 +101,18 @@ pub struct Matcher {
     always_rule: Vec<(u32, u32)>,
     /// Rules with field conditions only.
     field_only: Vec<u32>,
+    /// Every field key a condition names, and those indices bucketed by key length,
+    /// so a record's fields are looked up once per line rather than once per rule.
+    keys: Vec<Vec<u8>>,
+    keys_by_len: Vec<Vec<u16>>,
 }
+
+/// A record's values for `Matcher::keys`: `None` when the field is absent.
+type FieldTable = Vec<Option<crate::format::Span>>;
 
 thread_local! {
     static CANDIDATES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    static FIELDS: RefCell<FieldTable> = const { RefCell::new(Vec::new()) };
 }
 
 fn kind_rank(k: RuleKind) -> u8 {
@@ -151,12 +159,18 @@ impl Matcher {
             }
             let mut fields = Vec::with_capacity(rule.fields.len());
             for f in &rule.fields {
-                fields.push(compile_field(f).map_err(|e| (ri, e))?);
+                fields.push(compile_field(f, &mut m.keys).map_err(|e| (ri, e))?);
             }
             if regexes.is_empty() {
                 m.field_only.push(ri as u32);
             }
             m.rules.push(CompiledRule { regexes, fields, weight: rule.weight, kind_rank: kind_rank(rule.kind) });
+        }
+        for (i, k) in m.keys.iter().enumerate() {
+            if m.keys_by_len.len() <= k.len() {
+                m.keys_by_len.resize(k.len() + 1, Vec::new());
+            }
+            m.keys_by_len[k.len()].push(i as u16);
         }
         if !literals.is_empty() {
             // A full DFA: a few hundred KiB for the pack, and the fastest per-byte scan.
@@ -219,12 +233,40 @@ impl Matcher {
         }
     }
 
+    /// Fills `table` with this record's values for every key a condition names.
+    fn resolve(&self, line: &[u8], parsed: &Parsed, table: &mut FieldTable) {
+        table.clear();
+        // No fields (syslog, plain text): every key is absent, and an empty table says so.
+        if parsed.fields.is_empty() {
+            return;
+        }
+        table.resize(self.keys.len(), None);
+        for f in &parsed.fields {
+            let key = f.key.get(line);
+            let Some(bucket) = self.keys_by_len.get(key.len()) else { continue };
+            for &k in bucket {
+                let slot = &mut table[k as usize];
+                if slot.is_none() && self.keys[k as usize] == key {
+                    *slot = Some(f.value);
+                }
+            }
+        }
+    }
+
     /// The best rule hitting this record, or `NO_RULE`.
     pub fn best(&self, line: &[u8], parsed: &Parsed) -> u32 {
+        FIELDS.with(|t| {
+            let mut t = t.borrow_mut();
+            self.resolve(line, parsed, &mut t);
+            self.best_with(line, parsed, &t)
+        })
+    }
+
+    fn best_with(&self, line: &[u8], parsed: &Parsed, table: &[Option<crate::format::Span>]) -> u32 {
         let msg = Self::message(line, parsed);
         let mut best = super::NO_RULE;
         for &r in &self.field_only {
-            if self.beats(r, best) && self.fields_hold(r, line, parsed) {
+            if self.beats(r, best) && self.fields_hold(r, line, parsed, table) {
                 best = r;
             }
         }
@@ -232,7 +274,7 @@ impl Matcher {
             if set.is_match(msg) {
                 for i in set.matches(msg).iter() {
                     let r = self.always_rule[i].0;
-                    if self.beats(r, best) && self.fields_hold(r, line, parsed) {
+                    if self.beats(r, best) && self.fields_hold(r, line, parsed, table) {
                         best = r;
                     }
                 }
@@ -256,7 +298,8 @@ impl Matcher {
                     // Candidates are in rank order: nothing later can win either.
                     break;
                 }
-                if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed) {
+                if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed, table)
+                {
                     best = r;
                 }
             }
@@ -268,7 +311,9 @@ impl Matcher {
     /// (`Some(None)` for a field-only rule), or `None`.
     pub fn check(&self, r: u32, line: &[u8], parsed: &Parsed) -> Option<Option<usize>> {
         let rule = self.rules.get(r as usize)?;
-        if !self.fields_hold(r, line, parsed) {
+        let mut table = FieldTable::new();
+        self.resolve(line, parsed, &mut table);
+        if !self.fields_hold(r, line, parsed, &table) {
             return None;
         }
         if rule.regexes.is_empty() {
@@ -283,6 +328,8 @@ impl Matcher {
         let mut out = Vec::new();
         let Some(rule) = self.rules.get(r as usize) else { return out };
         let Some(which) = self.check(r, line, parsed) else { return out };
+        let mut table = FieldTable::new();
+        self.resolve(line, parsed, &mut table);
         let mut take = |re: &Regex, hay: &[u8]| {
             if let Some(caps) = re.captures(hay) {
                 for name in re.capture_names().flatten() {
@@ -298,25 +345,30 @@ impl Matcher {
             take(&rule.regexes[p], Self::message(line, parsed));
         }
         for f in &rule.fields {
-            if let Some(v) = field_value(&f.target, line, parsed) {
+            if let Some(v) = field_value(&f.target, line, parsed, &table) {
                 take(&f.regex, v);
             }
         }
         out
     }
 
-    fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed) -> bool {
+    fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed, table: &[Option<crate::format::Span>]) -> bool {
         self.rules[r as usize].fields.iter().all(|f| match &f.target {
             Target::Level(mask) => {
                 mask & (1 << parsed.level as u16) != 0
                     || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
             }
-            t => field_value(t, line, parsed).is_some_and(|v| f.regex.is_match(v)),
+            t => field_value(t, line, parsed, table).is_some_and(|v| f.regex.is_match(v)),
         })
     }
 }
 
-fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &Parsed) -> Option<&'a [u8]> {
+fn field_value<'a>(
+    t: &Target,
+    line: &'a [u8],
+    parsed: &Parsed,
+    table: &[Option<crate::format::Span>],
+) -> Option<&'a [u8]> {
     let span = |s: crate::format::Span| if s.is_empty() { None } else { Some(s.get(line)) };
     match t {
         Target::Level(_) => None,
@@ -324,11 +376,11 @@ fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &Parsed) -> Option<&'a [u
         Target::Line => Some(line),
         Target::Host => span(parsed.host),
         Target::Service => span(parsed.service),
-        Target::Keys(keys) => keys.iter().find_map(|k| parsed.field(line, k)),
+        Target::Keys(keys) => keys.iter().find_map(|&k| table.get(k as usize).copied().flatten()).map(|s| s.get(line)),
     }
 }
 
-fn compile_field(f: &FieldCond) -> Result<CompiledField, String> {
+fn compile_field(f: &FieldCond, registry: &mut Vec<Vec<u8>>) -> Result<CompiledField, String> {
     let regex = compile(&f.pattern).map_err(|e| format!("bad regex for field '{}': {e}", f.key))?;
     let target = match f.key.as_str() {
         "level" => {
@@ -354,7 +406,20 @@ fn compile_field(f: &FieldCond) -> Result<CompiledField, String> {
                     }
                 }
             }
-            Target::Keys(keys)
+            if registry.len() + keys.len() > u16::MAX as usize {
+                return Err("too many distinct field names across the rules".into());
+            }
+            let ids = keys
+                .into_iter()
+                .map(|k| match registry.iter().position(|x| *x == k) {
+                    Some(i) => i as u16,
+                    None => {
+                        registry.push(k);
+                        (registry.len() - 1) as u16
+                    }
+                })
+                .collect();
+            Target::Keys(ids)
         }
     };
     Ok(CompiledField { target, regex })
