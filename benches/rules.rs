@@ -52,6 +52,9 @@ fn bench(c: &mut Criterion) {
         let per_line = total / LINES.len() as f64;
         eprintln!("mean {per_line:.0} ns/line = {:.2} M lines/s per core", 1e3 / per_line);
     }
+    if let Some(dir) = std::env::var_os("CULPRIT_LOGHUB") {
+        loghub(&set, std::path::Path::new(&dir));
+    }
     let mut g = c.benchmark_group("rules");
     g.throughput(Throughput::Elements(LINES.len() as u64));
     g.bench_function("match_record_mix", |b| {
@@ -72,3 +75,37 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 criterion_main!(benches);
+
+/// Every line of the Loghub samples (16 systems, real and varied), when CULPRIT_LOGHUB is set:
+/// match_record against one RegexSet pass over the same messages.
+fn loghub(set: &RuleSet, dir: &std::path::Path) {
+    let mut lines: Vec<String> = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if let Ok(text) = std::fs::read_to_string(e.path().join(format!("{name}_2k.log"))) {
+            lines.extend(text.lines().map(|l| l.trim_end_matches('\r').to_string()));
+        }
+    }
+    let parsed: Vec<_> = lines.iter().map(|l| parse_line(l.as_bytes()).parsed).collect();
+    let pats: Vec<&String> = set.rules.iter().flat_map(|r| r.patterns.iter()).collect();
+    let rs = regex::bytes::RegexSetBuilder::new(&pats).unicode(false).build().expect("regex set");
+    let time = |f: &dyn Fn() -> usize| {
+        (0..5)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                std::hint::black_box(f());
+                t.elapsed().as_nanos() as f64 / lines.len() as f64
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let ours =
+        time(&|| lines.iter().zip(&parsed).filter(|(l, p)| set.match_record(l.as_bytes(), p) != u32::MAX).count());
+    let set_pass =
+        time(&|| lines.iter().zip(&parsed).map(|(l, p)| rs.matches(p.msg.get(l.as_bytes())).iter().count()).sum());
+    eprintln!(
+        "loghub: {} lines: match_record {ours:.0} ns/line ({:.2} M lines/s); one RegexSet pass over {} patterns {set_pass:.0} ns/line",
+        lines.len(),
+        1e3 / ours,
+        pats.len()
+    );
+}
