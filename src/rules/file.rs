@@ -175,6 +175,15 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
         }
         let mut fields = Vec::with_capacity(r.fields.len());
         for (k, v) in &r.fields {
+            if k.split('|').all(|k| k.trim().is_empty()) {
+                errors.push(err(
+                    line_of(text, v.span().start),
+                    Some(&id),
+                    "a field condition needs a field name".into(),
+                ));
+                bad = true;
+                continue;
+            }
             if let Err(e) = super::matcher::compile(v.get_ref()) {
                 errors.push(err(line_of(text, v.span().start), Some(&id), format!("bad regex for field '{k}': {e}")));
                 bad = true;

@@ -5,10 +5,12 @@
 //! Every message regex contributes its required literals (see
 //! [`super::literal`]) to one automaton. A line's literal hits name the few
 //! candidate regexes; only those run, best-ranked rule first, and a candidate
-//! that cannot beat the current best is skipped. Running 0–3 small regexes
+//! that cannot beat the current best is skipped. Running a few small regexes
 //! with their own literal prefilters is cheaper and more predictable than a
-//! lazy DFA over hundreds of patterns at once. Regexes with no usable literal
-//! share one `RegexSet` that runs on every line.
+//! lazy DFA over hundreds of patterns at once: on the 32k varied Loghub lines
+//! one `RegexSet` pass over the whole pack costs 10x more per line, because
+//! its DFA cache thrashes (`benches/rules.rs` measures both). Regexes with no
+//! usable literal share one `RegexSet` that runs on every line.
 
 use super::{FieldCond, Rule, RuleKind};
 use crate::format::{Level, Parsed};

@@ -57,6 +57,15 @@ fn load_errors_name_file_line_and_rule() {
     let e = err_text(&[("k.toml", bad_kind)]);
     assert!(e.starts_with("k.toml:3: rule 'x': unknown kind 'mistake'"), "{e}");
 
+    let no_name = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\n[rules.fields]\n\"\" = 'a'\n";
+    let e = err_text(&[("n.toml", no_name)]);
+    assert!(e.starts_with("n.toml:6: rule 'x': a field condition needs a field name"), "{e}");
+
+    let unknown_in_examples =
+        "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['a']\nexamples = { matches = ['a'] }\n";
+    let e = err_text(&[("e.toml", unknown_in_examples)]);
+    assert!(e.starts_with("e.toml:6: rule 'x': ") && e.contains("matches"), "{e}");
+
     // Duplicates across files of one layer are errors too.
     let one = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['a']\n";
     let e = err_text(&[("1.toml", one), ("2.toml", one)]);
