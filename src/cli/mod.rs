@@ -4,6 +4,7 @@
 
 mod inputs;
 pub mod report;
+mod rules;
 
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
@@ -253,7 +254,7 @@ pub fn run(cli: Cli) -> ExitCode {
         None => run_default(&cli.paths, &cli.common),
         Some(Command::Inputs(args)) => inputs::run(&args, &cli.common),
         Some(Command::Report(args)) => report::run(&args, &cli.common),
-        Some(Command::Rules(cmd)) => run_rules(&cmd, &cli.common),
+        Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => run_patterns(&args, &cli.common),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -290,10 +291,6 @@ fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_OK));
     }
     report::run(&ReportArgs { paths: paths.to_vec(), ..Default::default() }, common)
-}
-
-fn run_rules(_cmd: &RulesCommand, _common: &Common) -> anyhow::Result<ExitCode> {
-    Err(anyhow!("`culprit rules` is not built yet"))
 }
 
 fn run_patterns(_args: &PatternsArgs, _common: &Common) -> anyhow::Result<ExitCode> {

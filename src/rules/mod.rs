@@ -1,14 +1,53 @@
 //! Rules: what a line *means*. A rule says that a line is a change, an error, a
-//! user-facing symptom or a success, and which subsystem it belongs to. Rules
-//! are TOML files (`rules/` in the repository, compiled into the binary, then
-//! `~/.config/culprit/rules/` and each `--rules DIR`).
+//! user-facing symptom or a success, and which subsystem it belongs to. The
+//! ranking weighs those kinds differently, so rules are its vocabulary.
 //!
-//! Matching runs inside the parallel index pass: one multi-pattern pass over a
-//! record's message (and a few named fields), returning the best hit.
+//! Rules are TOML files, stacked in this order (a later rule with the same id
+//! replaces an earlier one; `disabled = true` turns it off):
+//! 1. the built-in pack (`rules/*.toml`, compiled into the binary),
+//! 2. `$XDG_CONFIG_HOME/culprit/rules/` (or `~/.config/culprit/rules/`),
+//! 3. each `--rules DIR`, in order.
+//!
+//! ```toml
+//! subsystem = "auth"              # default for the file's rules
+//! [[rules]]
+//! id = "auth.ssh-failed-password"
+//! kind = "error"                  # change | error | symptom | success
+//! title = "SSH password rejected"
+//! weight = 1.0                    # default 1.0; the highest-weight hit wins
+//! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
+//! [rules.fields]                  # all must hold, as well as one `match` pattern
+//! level = "^(error|fatal)$"       # the parsed level (or a raw level field)
+//! examples = { match = ["..."], no_match = ["..."] }
+//! ```
+//!
+//! Field names: `level`, `message`, `line` (the whole line), `host`, `service`,
+//! any parsed field key, or `a|b` for the first present of several keys. The
+//! canonical names `status`, `path`, `method` and `user` also look under the
+//! keys logs commonly use for them (`status_code`, `uri`, `http.method`, …).
+//!
+//! Regexes use the `regex` crate's syntax, matched byte-wise: `\w`, `\d`, `\s`,
+//! `\b` and `(?i)` are ASCII unless a pattern opts in with `(?u)`. A rule with
+//! several `match` patterns hits when any of them does. Named groups
+//! (`(?P<user>…)`) are captured for evidence.
+//!
+//! Matching (see [`matcher`]) runs inside the parallel index pass.
+
+mod builtin;
+mod check;
+mod file;
+mod literal;
+mod matcher;
+
+pub use builtin::BUILTIN;
+pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};
+pub use file::{line_of, RuleError};
+pub use matcher::REGEX_SIZE_LIMIT;
 
 use crate::format::Parsed;
 use serde::Serialize;
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// What a rule says a line is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -20,6 +59,42 @@ pub enum RuleKind {
     Success,
 }
 
+impl RuleKind {
+    pub fn from_name(s: &str) -> Option<RuleKind> {
+        Some(match s {
+            "change" => RuleKind::Change,
+            "error" => RuleKind::Error,
+            "symptom" => RuleKind::Symptom,
+            "success" => RuleKind::Success,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            RuleKind::Change => "change",
+            RuleKind::Error => "error",
+            RuleKind::Symptom => "symptom",
+            RuleKind::Success => "success",
+        }
+    }
+}
+
+/// A condition on a named field: the regex must match the field's value.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldCond {
+    pub key: String,
+    pub pattern: String,
+}
+
+/// Whole log lines a rule must and must not match.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Examples {
+    #[serde(rename = "match")]
+    pub matching: Vec<String>,
+    pub no_match: Vec<String>,
+}
+
 /// One loaded rule.
 #[derive(Clone, Debug, Serialize)]
 pub struct Rule {
@@ -28,35 +103,191 @@ pub struct Rule {
     pub kind: RuleKind,
     pub title: String,
     pub weight: f32,
+    /// Regexes on the message; one must match.
     pub patterns: Vec<String>,
+    /// Conditions on named fields; all must hold.
+    pub fields: Vec<FieldCond>,
+    /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
+    pub line: u32,
+    pub examples: Examples,
 }
 
-/// The compiled rule pack.
+/// The compiled rule pack. `Sync`: one set serves every indexing thread.
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    matcher: matcher::Matcher,
+    by_id: HashMap<String, u32>,
 }
 
 /// Sentinel for "no rule hit".
 pub const NO_RULE: u32 = u32::MAX;
+
+/// One layer of rule files: the built-in pack, the user's folder, or one `--rules` folder.
+pub struct Layer {
+    /// (name used in messages, contents)
+    pub files: Vec<(String, String)>,
+}
+
+impl Layer {
+    pub fn builtin() -> Layer {
+        Layer { files: BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect() }
+    }
+
+    /// Every `*.toml` directly inside `dir` (sub-folders are not rule folders), by name;
+    /// `dir` may also be a single file.
+    pub fn read(dir: &Path) -> Result<Layer, RuleError> {
+        let io = |e: std::io::Error| RuleError::Io { path: dir.display().to_string(), source: e };
+        if dir.is_file() {
+            let text = std::fs::read_to_string(dir).map_err(io)?;
+            return Ok(Layer { files: vec![(dir.display().to_string(), text)] });
+        }
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(io)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        let mut files = Vec::with_capacity(paths.len());
+        for p in paths {
+            let text =
+                std::fs::read_to_string(&p).map_err(|e| RuleError::Io { path: p.display().to_string(), source: e })?;
+            files.push((p.display().to_string(), text));
+        }
+        Ok(Layer { files })
+    }
+}
+
+/// The user's rule folder: `$XDG_CONFIG_HOME/culprit/rules` or `$HOME/.config/culprit/rules`.
+pub fn user_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".config"),
+    };
+    Some(base.join("culprit").join("rules"))
+}
 
 impl RuleSet {
     pub fn empty() -> RuleSet {
         RuleSet::default()
     }
 
-    /// Built-in pack, then the user's config folder, then each extra folder.
-    pub fn load(_extra_dirs: &[PathBuf]) -> Result<RuleSet, String> {
-        Ok(RuleSet::empty())
+    /// Built-in pack, then the user's config folder (when it exists), then each extra folder.
+    pub fn load(extra_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
+        let mut layers = vec![Layer::builtin()];
+        if let Some(dir) = user_dir().filter(|d| d.is_dir()) {
+            layers.push(Layer::read(&dir)?);
+        }
+        for d in extra_dirs {
+            layers.push(Layer::read(d)?);
+        }
+        RuleSet::from_layers(&layers)
     }
 
-    /// The best rule hitting this record, or [`NO_RULE`].
-    pub fn match_record(&self, _line: &[u8], _parsed: &Parsed) -> u32 {
-        NO_RULE
+    /// The built-in pack alone.
+    pub fn builtin() -> Result<RuleSet, RuleError> {
+        RuleSet::from_layers(&[Layer::builtin()])
+    }
+
+    /// Stacks layers: ids are unique within a layer; a later layer overrides or disables.
+    pub fn from_layers(layers: &[Layer]) -> Result<RuleSet, RuleError> {
+        let mut errors = Vec::new();
+        let mut slots: Vec<Option<Rule>> = Vec::new();
+        let mut pos: HashMap<String, usize> = HashMap::new();
+        for layer in layers {
+            let mut seen: HashMap<String, (String, u32)> = HashMap::new();
+            for (name, text) in &layer.files {
+                let parsed = match file::parse(name, text) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        errors.extend(e.into_vec());
+                        continue;
+                    }
+                };
+                for p in parsed {
+                    let id = p.rule.id.clone();
+                    if let Some((f, l)) = seen.get(&id) {
+                        errors.push(RuleError::Invalid {
+                            file: name.clone(),
+                            line: p.rule.line as usize,
+                            rule: Some(id),
+                            msg: format!("duplicate id (first defined at {f}:{l})"),
+                        });
+                        continue;
+                    }
+                    seen.insert(id.clone(), (name.clone(), p.rule.line));
+                    let value = if p.disabled { None } else { Some(p.rule) };
+                    match pos.get(&id) {
+                        Some(&i) => slots[i] = value,
+                        None => {
+                            pos.insert(id, slots.len());
+                            slots.push(value);
+                        }
+                    }
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(if errors.len() == 1 { errors.remove(0) } else { RuleError::Several(errors) });
+        }
+        RuleSet::from_rules(slots.into_iter().flatten().collect())
+    }
+
+    /// Compiles already-validated rules.
+    pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+        let matcher = matcher::Matcher::build(&rules).map_err(|(i, msg)| {
+            let r = rules.get(i);
+            RuleError::Invalid {
+                file: r.map(|r| r.source_file.clone()).unwrap_or_default(),
+                line: r.map(|r| r.line as usize).unwrap_or(0),
+                rule: r.map(|r| r.id.clone()),
+                msg,
+            }
+        })?;
+        let by_id = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
+        Ok(RuleSet { rules, matcher, by_id })
+    }
+
+    /// The best rule hitting this record, or [`NO_RULE`]: highest weight, then
+    /// change > symptom > error > success, then file order.
+    pub fn match_record(&self, line: &[u8], parsed: &Parsed) -> u32 {
+        self.matcher.best(line, parsed)
+    }
+
+    /// Whether rule `rule` matches, and which of its message patterns did
+    /// (`Some(None)` for a rule with field conditions only).
+    pub fn check_rule(&self, rule: u32, line: &[u8], parsed: &Parsed) -> Option<Option<usize>> {
+        self.matcher.check(rule, line, parsed)
+    }
+
+    /// Named captures (user, host, key_id, version, …) of one rule on one record.
+    pub fn captures(&self, rule: u32, line: &[u8], parsed: &Parsed) -> Vec<(String, String)> {
+        self.matcher.captures(rule, line, parsed)
+    }
+
+    /// Message patterns (rule, pattern index) the literal prefilter cannot skip: each runs on every line.
+    pub fn unfiltered_patterns(&self) -> Vec<(u32, usize)> {
+        self.matcher.unfiltered().iter().map(|&(r, p)| (r, p as usize)).collect()
     }
 
     pub fn get(&self, id: u32) -> Option<&Rule> {
         self.rules.get(id as usize)
     }
+
+    /// Rule number by id.
+    pub fn find(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+//! Unit tests of loading, stacking and ranking; every example of the built-in
+//! pack runs in `tests/rules_examples.rs`.
+
+use super::*;
+use crate::format::Span;
+
+fn layer(files: &[(&str, &str)]) -> Layer {
+    Layer { files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect() }
+}
+
+fn msg(line: &str) -> Parsed {
+    Parsed { msg: Span::new(0, line.len()), ..Parsed::default() }
+}
+
+fn err_text(files: &[(&str, &str)]) -> String {
+    match RuleSet::from_layers(&[layer(files)]) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const TWO: &str = r#"
+subsystem = "auth"
+[[rules]]
+id = "a"
+kind = "error"
+match = ['boom']
+
+[[rules]]
+id = "b"
+kind = "change"
+match = ['boom']
+"#;
+
+#[test]
+fn builtin_pack_loads() {
+    let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    assert!(set.len() > 50, "{} rules", set.len());
+}
+
+#[test]
+fn load_errors_name_file_line_and_rule() {
+    let unknown = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatchs = ['boom']\n";
+    let e = err_text(&[("u.toml", unknown)]);
+    assert!(e.starts_with("u.toml:5: rule 'x': "), "{e}");
+    assert!(e.contains("matchs"), "{e}");
+
+    let dup = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['a']\n\n[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['b']\n";
+    let e = err_text(&[("d.toml", dup)]);
+    assert!(e.starts_with("d.toml:7: rule 'x': duplicate id (first defined at d.toml:1)"), "{e}");
+
+    let bad_re = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = [\n  'ok',\n  '(unclosed',\n]\n";
+    let e = err_text(&[("r.toml", bad_re)]);
+    assert!(e.starts_with("r.toml:7: rule 'x': bad regex"), "{e}");
+
+    let bad_kind = "[[rules]]\nid = \"x\"\nkind = \"mistake\"\nsubsystem = \"a\"\nmatch = ['a']\n";
+    let e = err_text(&[("k.toml", bad_kind)]);
+    assert!(e.starts_with("k.toml:3: rule 'x': unknown kind 'mistake'"), "{e}");
+
+    let no_name = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\n[rules.fields]\n\"\" = 'a'\n";
+    let e = err_text(&[("n.toml", no_name)]);
+    assert!(e.starts_with("n.toml:6: rule 'x': a field condition needs a field name"), "{e}");
+
+    let unknown_in_examples =
+        "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['a']\nexamples = { matches = ['a'] }\n";
+    let e = err_text(&[("e.toml", unknown_in_examples)]);
+    assert!(e.starts_with("e.toml:6: rule 'x': ") && e.contains("matches"), "{e}");
+
+    // Duplicates across files of one layer are errors too.
+    let one = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['a']\n";
+    let e = err_text(&[("1.toml", one), ("2.toml", one)]);
+    assert!(e.starts_with("2.toml:1: rule 'x': duplicate id (first defined at 1.toml:1)"), "{e}");
+}
+
+#[test]
+fn pathological_regex_is_refused() {
+    let huge = "[[rules]]\nid = \"x\"\nkind = \"error\"\nsubsystem = \"a\"\nmatch = ['(?:\\w{1000}){1000}']\n";
+    let e = err_text(&[("h.toml", huge)]);
+    assert!(e.starts_with("h.toml:5: rule 'x': bad regex"), "{e}");
+}
+
+#[test]
+fn later_layers_override_and_disable() {
+    let base = layer(&[("base.toml", TWO)]);
+    let over = layer(&[(
+        "over.toml",
+        "[[rules]]\nid = \"a\"\nsubsystem = \"db\"\nkind = \"symptom\"\nmatch = ['bang']\n\n[[rules]]\nid = \"b\"\ndisabled = true\n",
+    )]);
+    let set = RuleSet::from_layers(&[base, over]).unwrap();
+    assert_eq!(set.len(), 1);
+    let a = set.find("a").unwrap();
+    assert_eq!(set.get(a).unwrap().subsystem, "db");
+    assert_eq!(set.get(a).unwrap().source_file, "over.toml");
+    let line = "bang";
+    assert_eq!(set.match_record(line.as_bytes(), &msg(line)), a);
+    assert_eq!(set.match_record(b"boom", &msg("boom")), NO_RULE);
+}
+
+#[test]
+fn ranking_weight_then_kind_then_order() {
+    let set = RuleSet::from_layers(&[layer(&[("t.toml", TWO)])]).unwrap();
+    // Same weight: change beats error.
+    assert_eq!(set.match_record(b"boom", &msg("boom")), set.find("b").unwrap());
+    let heavier = TWO.replacen("kind = \"error\"", "kind = \"error\"\nweight = 2.0", 1);
+    let set = RuleSet::from_layers(&[layer(&[("t.toml", &heavier)])]).unwrap();
+    assert_eq!(set.match_record(b"boom", &msg("boom")), set.find("a").unwrap());
+    let same = TWO.replace("\"change\"", "\"error\"");
+    let set = RuleSet::from_layers(&[layer(&[("t.toml", &same)])]).unwrap();
+    assert_eq!(set.match_record(b"boom", &msg("boom")), set.find("a").unwrap(), "file order breaks ties");
+}
+
+#[test]
+fn fields_and_messages_must_both_hold() {
+    let text = r#"
+[[rules]]
+id = "x"
+subsystem = "web"
+kind = "symptom"
+match = ['request']
+[rules.fields]
+status = '^5\d\d$'
+level = '^error$'
+"#;
+    let set = RuleSet::from_layers(&[layer(&[("f.toml", text)])]).unwrap();
+    let hit = br#"{"ts":"2024-01-22T15:30:01Z","level":"error","msg":"request done","status_code":502}"#;
+    let p = parse_line(hit).parsed;
+    assert_eq!(set.match_record(hit, &p), 0);
+    let wrong_level = br#"{"ts":"2024-01-22T15:30:01Z","level":"info","msg":"request done","status":502}"#;
+    assert_eq!(set.match_record(wrong_level, &parse_line(wrong_level).parsed), NO_RULE);
+    let wrong_msg = br#"{"ts":"2024-01-22T15:30:01Z","level":"error","msg":"done","status":502}"#;
+    assert_eq!(set.match_record(wrong_msg, &parse_line(wrong_msg).parsed), NO_RULE);
+}
+
+#[test]
+fn captures_are_named_groups() {
+    let set = RuleSet::builtin().unwrap();
+    let line = "Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for invalid user webmaster from 173.234.31.186 port 38926 ssh2";
+    let p = parse_line(line.as_bytes()).parsed;
+    let r = set.match_record(line.as_bytes(), &p);
+    assert_eq!(set.get(r).map(|r| r.id.as_str()), Some("auth.ssh-failed-password"));
+    let caps = set.captures(r, line.as_bytes(), &p);
+    assert_eq!(
+        caps,
+        vec![("user".to_string(), "webmaster".to_string()), ("host".to_string(), "173.234.31.186".to_string())]
+    );
+}
+
+#[test]
+fn missing_user_dir_is_fine_and_user_dir_respects_xdg() {
+    // Only reads the environment; does not change it.
+    if let Some(d) = user_dir() {
+        assert!(d.ends_with("culprit/rules"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Data-driven: every rule file in `rules/` is part of the built-in pack, every
+//! rule carries examples that must and must not match, and they do. The fast
+//! matcher (literal prefilter, rank-ordered candidates) must agree with a
+//! plain rule-by-rule evaluation on every example line.
+
+use culprit::rules::{check_examples, parse_line, RuleKind, RuleSet, BUILTIN, NO_RULE};
+use std::path::Path;
+
+#[test]
+fn every_rule_file_is_built_in() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| format!("rules/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    on_disk.sort();
+    let mut built: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+    built.sort();
+    assert_eq!(on_disk, built, "add new rule files to src/rules/builtin.rs");
+    for (name, text) in BUILTIN {
+        let disk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+        assert_eq!(&disk, text, "{name}");
+    }
+}
+
+#[test]
+fn every_example_behaves() {
+    let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
+    let failures = check_examples(&set, true);
+    let text: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
+    assert!(failures.is_empty(), "{} example failures:\n{}", failures.len(), text.join("\n"));
+}
+
+fn kind_rank(k: RuleKind) -> u8 {
+    match k {
+        RuleKind::Change => 3,
+        RuleKind::Symptom => 2,
+        RuleKind::Error => 1,
+        RuleKind::Success => 0,
+    }
+}
+
+/// The best hit by checking every rule in turn.
+fn naive_best(set: &RuleSet, line: &[u8], p: &culprit::format::Parsed) -> u32 {
+    let mut best = NO_RULE;
+    for (i, r) in set.rules.iter().enumerate() {
+        if set.check_rule(i as u32, line, p).is_none() {
+            continue;
+        }
+        let better = match set.get(best) {
+            None => true,
+            Some(b) => (r.weight, kind_rank(r.kind)) > (b.weight, kind_rank(b.kind)),
+        };
+        if better {
+            best = i as u32;
+        }
+    }
+    best
+}
+
+#[test]
+fn fast_matcher_agrees_with_naive_evaluation() {
+    let set = RuleSet::builtin().unwrap();
+    let mut lines = 0;
+    for r in &set.rules {
+        for ex in r.examples.matching.iter().chain(&r.examples.no_match) {
+            let p = parse_line(ex.as_bytes()).parsed;
+            let fast = set.match_record(ex.as_bytes(), &p);
+            let slow = naive_best(&set, ex.as_bytes(), &p);
+            let name = |i: u32| set.get(i).map(|r| r.id.clone()).unwrap_or_else(|| "-".into());
+            assert_eq!(name(fast), name(slow), "on {ex}");
+            lines += 1;
+        }
+    }
+    assert!(lines > 100, "{lines} example lines");
+}
+
+#[test]
+fn every_match_example_gets_some_hit() {
+    let set = RuleSet::builtin().unwrap();
+    for r in &set.rules {
+        for ex in &r.examples.matching {
+            let p = parse_line(ex.as_bytes()).parsed;
+            assert_ne!(set.match_record(ex.as_bytes(), &p), NO_RULE, "{}: {ex}", r.id);
+        }
+    }
+}
+
+#[test]
+fn every_builtin_pattern_has_a_prefilter_literal() {
+    let set = RuleSet::builtin().unwrap();
+    let slow: Vec<String> = set
+        .unfiltered_patterns()
+        .into_iter()
+        .map(|(r, p)| format!("{}: {}", set.rules[r as usize].id, set.rules[r as usize].patterns[p]))
+        .collect();
+    assert!(slow.is_empty(), "patterns that would run on every line:\n{}", slow.join("\n"));
+}

@@ -1,0 +1,147 @@
+//! The default rules on real logs: Loghub's OpenSSH and Linux samples, checked
+//! against their ground-truth templates. Every `Failed password` /
+//! `authentication failure` / `Invalid user` line must count as an auth
+//! failure, no `Accepted` / `session opened` line may, and the only other
+//! lines flagged as auth failures say "authentication failed".
+//!
+//! The samples stay outside the repository: set CULPRIT_LOGHUB to the folder.
+
+use culprit::index::{Index, IndexOptions};
+use culprit::rules::{RuleKind, RuleSet, NO_RULE};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+fn loghub() -> Option<PathBuf> {
+    match std::env::var_os("CULPRIT_LOGHUB").map(PathBuf::from) {
+        Some(p) if p.is_dir() => Some(p),
+        _ => {
+            eprintln!("skipped: CULPRIT_LOGHUB not set (or not a folder)");
+            None
+        }
+    }
+}
+
+/// Splits one CSV record (RFC 4180 quoting).
+fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    out.push(cur);
+    out
+}
+
+/// LineId -> EventTemplate from a `_structured.csv`.
+fn templates(csv: &Path) -> HashMap<u32, String> {
+    let text = std::fs::read_to_string(csv).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
+    let mut lines = text.lines();
+    let header = csv_fields(lines.next().unwrap().trim_end_matches('\r'));
+    let id_col = header.iter().position(|h| h == "LineId").unwrap();
+    let tpl_col = header.iter().position(|h| h == "EventTemplate").unwrap();
+    lines
+        .map(|l| csv_fields(l.trim_end_matches('\r')))
+        .map(|f| (f[id_col].parse::<u32>().unwrap(), f[tpl_col].clone()))
+        .collect()
+}
+
+struct Counts {
+    truth_failures: usize,
+    flagged_truth_failures: usize,
+    flagged_total: usize,
+    truth_successes: usize,
+    flagged_successes: usize,
+    /// Flagged lines whose template says "authentication failed".
+    flagged_other: usize,
+    /// Success lines the rules count as successes (the denominator of a failure ratio).
+    counted_successes: usize,
+}
+
+fn run(dir: &Path, name: &str) -> Counts {
+    let log = dir.join(name).join(format!("{name}_2k.log"));
+    let truth = templates(&dir.join(name).join(format!("{name}_2k.log_structured.csv")));
+    let rules = RuleSet::builtin().unwrap();
+    let index = Index::open(&[log], rules, &IndexOptions::default());
+    let rec = &index.records;
+    assert_eq!(rec.len(), truth.len(), "{name}: one record per line");
+    let mut c = Counts {
+        truth_failures: 0,
+        flagged_truth_failures: 0,
+        flagged_total: 0,
+        truth_successes: 0,
+        flagged_successes: 0,
+        flagged_other: 0,
+        counted_successes: 0,
+    };
+    let mut wrong = Vec::new();
+    for i in 0..rec.len() {
+        let rule = index.rules.get(rec.rule[i]).filter(|_| rec.rule[i] != NO_RULE);
+        let auth_failure =
+            rule.is_some_and(|r| r.subsystem == "auth" && matches!(r.kind, RuleKind::Error | RuleKind::Symptom));
+        let tpl = truth.get(&rec.line[i]).map(|t| t.to_ascii_lowercase()).unwrap_or_default();
+        let is_failure = ["failed password", "authentication failure", "invalid user"].iter().any(|k| tpl.contains(k));
+        let is_success = ["accepted", "session opened"].iter().any(|k| tpl.contains(k));
+        // Other wordings of a rejected login (Kerberos in the Linux sample) may count too.
+        let also_failure = tpl.contains("authentication failed");
+        c.flagged_total += auth_failure as usize;
+        if is_failure {
+            c.truth_failures += 1;
+            c.flagged_truth_failures += auth_failure as usize;
+        }
+        if is_success {
+            c.truth_successes += 1;
+            c.flagged_successes += auth_failure as usize;
+            c.counted_successes += rule.is_some_and(|r| r.kind == RuleKind::Success) as usize;
+        }
+        c.flagged_other += (auth_failure && also_failure && !is_failure) as usize;
+        if (is_failure && !auth_failure || auth_failure && !is_failure && !also_failure) && wrong.len() < 10 {
+            wrong.push(format!("line {}: {tpl} -> {:?}", rec.line[i], rule.map(|r| &r.id)));
+        }
+    }
+    eprintln!(
+        "{name}: {} failure lines in ground truth, {} flagged; {} flagged in all ({} say \"authentication failed\"); \
+         {} success lines, {} flagged",
+        c.truth_failures,
+        c.flagged_truth_failures,
+        c.flagged_total,
+        c.flagged_other,
+        c.truth_successes,
+        c.flagged_successes
+    );
+    assert!(wrong.is_empty(), "{name}: misclassified:\n{}", wrong.join("\n"));
+    c
+}
+
+#[test]
+fn openssh_auth_failures_match_ground_truth() {
+    let Some(dir) = loghub() else { return };
+    let c = run(&dir, "OpenSSH");
+    assert!(c.truth_failures > 500, "the sample is mostly attacks: {}", c.truth_failures);
+    assert_eq!(c.flagged_truth_failures, c.truth_failures);
+    assert_eq!(c.flagged_total, c.truth_failures);
+    assert_eq!(c.flagged_other, 0);
+    assert_eq!(c.counted_successes, c.truth_successes, "sshd logins count as successes");
+    assert!(c.truth_successes > 0);
+    assert_eq!(c.flagged_successes, 0);
+}
+
+#[test]
+fn linux_auth_failures_match_ground_truth() {
+    let Some(dir) = loghub() else { return };
+    let c = run(&dir, "Linux");
+    assert!(c.truth_failures > 100, "{}", c.truth_failures);
+    assert_eq!(c.flagged_truth_failures, c.truth_failures);
+    assert_eq!(c.flagged_total, c.truth_failures + c.flagged_other);
+    assert!(c.truth_successes > 0);
+    assert_eq!(c.flagged_successes, 0);
+}
