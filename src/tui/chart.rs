@@ -29,16 +29,28 @@ pub fn column(t: Millis, t0: Millis, t1: Millis, width: usize) -> usize {
     ((f * width as f64) as usize).min(width - 1)
 }
 
-/// Sums each bucket into the column its start falls in.
+/// Counts per screen column. Columns wider than a bucket sum the buckets that
+/// start in them; columns narrower than a bucket repeat the bucket under their
+/// middle, so a fine screen shows no false gaps.
 pub fn resample(s: &Series, t0: Millis, t1: Millis, width: usize) -> Vec<u32> {
     let mut cols = vec![0u32; width];
     if width == 0 {
         return cols;
     }
-    for (i, &c) in s.counts.iter().enumerate() {
-        let t = s.start + s.bucket_ms.max(1) * i as i64;
-        let k = column(t, t0, t1, width);
-        cols[k] = cols[k].saturating_add(c);
+    let bucket = s.bucket_ms.max(1);
+    let col_ms = (t1 - t0) as f64 / width as f64;
+    if col_ms >= bucket as f64 {
+        for (i, &c) in s.counts.iter().enumerate() {
+            let k = column(s.start + bucket * i as i64, t0, t1, width);
+            cols[k] = cols[k].saturating_add(c);
+        }
+    } else {
+        for (k, col) in cols.iter_mut().enumerate() {
+            let mid = t0 + ((k as f64 + 0.5) * col_ms) as i64;
+            if mid >= s.start {
+                *col = s.counts.get(((mid - s.start) / bucket) as usize).copied().unwrap_or(0);
+            }
+        }
     }
     cols
 }
@@ -54,6 +66,19 @@ pub fn shrink(v: &[u32], width: usize) -> Vec<u32> {
         out[k] = out[k].saturating_add(c);
     }
     out
+}
+
+/// Two rows of block characters (top, bottom) scaled to the peak: twice the vertical resolution.
+pub fn bars2(cols: &[u32]) -> (String, String) {
+    let peak = cols.iter().copied().max().unwrap_or(0) as u64;
+    let mut top = String::with_capacity(cols.len() * 3);
+    let mut bottom = String::with_capacity(cols.len() * 3);
+    for &c in cols {
+        let k = if c == 0 || peak == 0 { 0 } else { ((c as u64 * 16).div_ceil(peak) as usize).clamp(1, 16) };
+        bottom.push(BARS[k.min(8)]);
+        top.push(BARS[k.saturating_sub(8)]);
+    }
+    (top, bottom)
 }
 
 /// Block characters scaled to the peak; any non-zero count shows at least `▁`.
@@ -85,6 +110,9 @@ mod tests {
     fn resample_sums_buckets_into_columns() {
         let s = Series { label: "x".into(), start: 0, bucket_ms: 10, counts: vec![1, 2, 3, 4] };
         assert_eq!(resample(&s, 0, 40, 2), vec![3, 7]);
+        // Finer columns than buckets: no gaps.
+        assert_eq!(resample(&s, 0, 40, 8), vec![1, 1, 2, 2, 3, 3, 4, 4]);
+        assert_eq!(bars2(&[0, 4, 8]), ("  █".to_string(), " ██".to_string()));
         assert_eq!(shrink(&[1, 1, 1, 1, 1], 2), vec![3, 2]);
         assert_eq!(column(40, 0, 40, 4), 3);
     }

@@ -169,11 +169,8 @@ impl App {
         let n = lines.len() as u16;
         frame.render_widget(Paragraph::new(lines), rest);
         let gauge_area = Rect { y: rest.y + n + 1, height: 1, ..rest }.intersection(rest);
-        let label = format!(
-            "{} · {}",
-            escape_str(&self.progress.stage),
-            human_duration(self.progress.elapsed_ms as i64)
-        );
+        let label =
+            format!("{} · {}", escape_str(&self.progress.stage), human_duration(self.progress.elapsed_ms as i64));
         let g = Gauge::default()
             .ratio(self.progress.ratio.clamp(0.0, 1.0))
             .label(label)
@@ -188,7 +185,8 @@ impl App {
         let ncauses = f.causes.len().max(1);
         let cause_rows = ncauses.min(if h >= 40 { 12 } else { 5 }) as u16;
         let nseries = f.charts.len().min(if h >= 40 { 8 } else { 3 });
-        let chart_rows = if f.charts.is_empty() { 0 } else { nseries as u16 + 3 };
+        let tall = h >= 40;
+        let chart_rows = if f.charts.is_empty() { 0 } else { (nseries * if tall { 2 } else { 1 }) as u16 + 3 };
         let [head, causes_title, causes, detail, chart] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Length(1),
@@ -208,11 +206,11 @@ impl App {
             Some(inc) => {
                 let end = inc.end.map(clock).unwrap_or_else(|| "ongoing".into());
                 let src = match inc.source {
-                    crate::findings::WindowSource::Auto => "found",
+                    crate::findings::WindowSource::Auto => "detected",
                     crate::findings::WindowSource::Flag => "given",
                 };
                 (
-                    format!(" incident {} → {end} ({src}) · onset {}", clock(inc.start), rfc3339(inc.onset)),
+                    format!(" incident {} → {end} ({src}) · onset {}", clock(inc.start), clock(inc.onset)),
                     format!(" impact: {}", escape_str(&inc.impact.description)),
                 )
             }
@@ -224,10 +222,13 @@ impl App {
             Line::styled(truncate_chars(&l3, area.width as usize).into_owned(), theme.strong()),
         ];
         frame.render_widget(Paragraph::new(head_lines).style(Style::new()), head);
-        frame.render_widget(Paragraph::new(Line::from(vec![Span::raw(" "), Span::styled(
-            format!("causes, most likely first ({})", f.causes.len()),
-            theme.section(),
-        )])), causes_title);
+        frame.render_widget(
+            Paragraph::new(Line::from(vec![
+                Span::raw(" "),
+                Span::styled(format!("causes, most likely first ({})", f.causes.len()), theme.section()),
+            ])),
+            causes_title,
+        );
 
         // Ranked causes.
         let top = self.cause.saturating_sub(cause_rows as usize - 1);
@@ -259,7 +260,7 @@ impl App {
             self.draw_cause_detail(frame, detail, ld, c, theme);
         }
         if chart_rows > 0 {
-            self.draw_chart(frame, chart, ld, nseries, theme);
+            self.draw_chart(frame, chart, ld, nseries, tall, theme);
         }
     }
 
@@ -285,14 +286,14 @@ impl App {
             lines.push(Line::from(format!("   • {}", escape_str(r))));
         }
         if !c.evidence.is_empty() {
-            lines.push(Line::styled(
-                format!(" evidence ({} lines, Enter to open):", c.evidence.len()),
-                theme.section(),
-            ));
+            lines
+                .push(Line::styled(format!(" evidence ({} lines, Enter to open):", c.evidence.len()), theme.section()));
         }
         for e in c.evidence.iter().take(ev_room) {
             let text = match e.record {
-                Some(r) if (r as usize) < ld.index.records.len() => escape(ld.index.first_line(r as usize)).into_owned(),
+                Some(r) if (r as usize) < ld.index.records.len() => {
+                    escape(ld.index.first_line(r as usize)).into_owned()
+                }
                 _ => escape_str(&e.text).into_owned(),
             };
             let loc = format!("   {}:{} ", short_path(&e.path), e.line);
@@ -302,10 +303,11 @@ impl App {
         frame.render_widget(Paragraph::new(lines), area);
     }
 
-    fn draw_chart(&self, frame: &mut Frame, area: Rect, ld: &Loaded, nseries: usize, theme: Theme) {
+    fn draw_chart(&self, frame: &mut Frame, area: Rect, ld: &Loaded, nseries: usize, tall: bool, theme: Theme) {
         let f = &ld.findings;
         let label_w = 14usize;
-        let w = (area.width as usize).saturating_sub(label_w + 1).max(1);
+        // Room on the right for each row's peak count.
+        let w = (area.width as usize).saturating_sub(label_w + 1 + 6).max(1);
         let span = chart::span(&ld.index, &f.charts);
         let Some((t0, t1)) = span else { return };
         let inc = f.incident.as_ref().map(|i| (i.start, i.end.unwrap_or(t1), i.onset));
@@ -320,20 +322,29 @@ impl App {
             let cols = chart::resample(s, t0, t1, w);
             let peak = cols.iter().copied().max().unwrap_or(0);
             let label = format!(" {:<w$}", truncate_chars(&escape_str(&s.label), label_w - 1), w = label_w - 1);
-            let mut spans = vec![Span::raw(label), Span::raw("│")];
-            let bars = chart::bars(&cols);
-            match shade {
-                Some((a, b)) if theme.color => {
-                    let chars: Vec<char> = bars.chars().collect();
-                    let (a, b) = (a.min(chars.len()), (b + 1).min(chars.len()));
-                    spans.push(Span::raw(chars[..a].iter().collect::<String>()));
-                    spans.push(Span::styled(chars[a..b].iter().collect::<String>(), theme.shade()));
-                    spans.push(Span::raw(chars[b..].iter().collect::<String>()));
+            let rows = if tall {
+                let (top, bottom) = chart::bars2(&cols);
+                vec![(String::new(), top), (label, bottom)]
+            } else {
+                vec![(label, chart::bars(&cols))]
+            };
+            for (i, (label, bars)) in rows.into_iter().enumerate() {
+                let mut spans = vec![Span::raw(format!("{label:label_w$}")), Span::raw("│")];
+                match shade {
+                    Some((a, b)) if theme.color => {
+                        let chars: Vec<char> = bars.chars().collect();
+                        let (a, b) = (a.min(chars.len()), (b + 1).min(chars.len()));
+                        spans.push(Span::raw(chars[..a].iter().collect::<String>()));
+                        spans.push(Span::styled(chars[a..b].iter().collect::<String>(), theme.shade()));
+                        spans.push(Span::raw(chars[b..].iter().collect::<String>()));
+                    }
+                    _ => spans.push(Span::raw(bars)),
                 }
-                _ => spans.push(Span::raw(bars)),
+                if i == 0 {
+                    spans.push(Span::styled(format!(" {peak}"), theme.dim()));
+                }
+                lines.push(Line::from(spans));
             }
-            spans.push(Span::styled(format!(" {peak}"), theme.dim()));
-            lines.push(Line::from(spans));
         }
         // Axis: the incident window shaded, the onset marked; then the time labels.
         let mut axis: Vec<char> = vec!['─'; w];
@@ -369,7 +380,13 @@ impl App {
         };
         let [title, info, list] =
             Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
-        let t = format!(" evidence · #{} {} {} · {}", c.rank, badge_text(c.verdict), escape_str(&c.subsystem), escape_str(&c.title));
+        let t = format!(
+            " evidence · #{} {} {} · {}",
+            c.rank,
+            badge_text(c.verdict),
+            escape_str(&c.subsystem),
+            escape_str(&c.title)
+        );
         frame.render_widget(Paragraph::new(t).style(theme.title()), title);
         let hosts = if c.hosts.is_empty() { "-".to_string() } else { escape_str(&c.hosts.join(", ")).into_owned() };
         let nev = c.evidence.len();
@@ -398,9 +415,7 @@ impl App {
                     let fill = w.saturating_sub(s.chars().count());
                     Line::styled(format!("{s}{}", "─".repeat(fill)), theme.section())
                 }
-                EvRow::Text(k) => {
-                    Line::styled(format!("▶ {}", escape_str(&c.evidence[k].text)), theme.evidence())
-                }
+                EvRow::Text(k) => Line::styled(format!("▶ {}", escape_str(&c.evidence[k].text)), theme.evidence()),
                 EvRow::Line { pos, evidence } => {
                     let id = ld.order[pos as usize] as usize;
                     let mut l = self.log_line(ld, id, w, None, theme);
@@ -417,18 +432,22 @@ impl App {
     }
 
     /// One log row: level letter, source tag, the escaped first line (scrolled sideways), matches highlighted.
-    fn log_line(&self, ld: &Loaded, id: usize, width: usize, search: Option<&regex::Regex>, theme: Theme) -> Line<'static> {
+    fn log_line(
+        &self,
+        ld: &Loaded,
+        id: usize,
+        width: usize,
+        search: Option<&regex::Regex>,
+        theme: Theme,
+    ) -> Line<'static> {
         let r = &ld.index.records;
         let level = r.level[id];
         let src = &ld.index.sources[r.source[id] as usize];
         let tag = format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9));
         let text = visible_text(ld.index.first_line(id), self.log.hscroll, width);
         let extra = ld.index.record_bytes(id).iter().filter(|&&c| c == b'\n').count();
-        let mut spans = vec![
-            Span::styled(level_letter(level), theme.level(level)),
-            Span::raw(" "),
-            Span::styled(tag, theme.dim()),
-        ];
+        let mut spans =
+            vec![Span::styled(level_letter(level), theme.level(level)), Span::raw(" "), Span::styled(tag, theme.dim())];
         spans.extend(highlight(text, search, theme));
         if extra > 0 {
             spans.push(Span::styled(format!(" [+{extra} lines]"), theme.dim()));
@@ -483,15 +502,22 @@ impl App {
         let w = list.width as usize;
         let search = self.log.search.as_ref().map(|p| &p.display);
         if n == 0 {
-            let msg = if self.log.building.is_some() { " filtering…" } else { " no lines match the filters (c clears them)" };
+            let msg = if self.log.building.is_some() {
+                " filtering…"
+            } else {
+                " no lines match the filters (c clears them)"
+            };
             frame.render_widget(Paragraph::new(msg), list);
         } else if !self.log.wrap {
             let mut lines = Vec::with_capacity(h);
             let top = self.log.top.min(n - 1);
             for row in top..(top + h).min(n) {
                 let Some(id) = self.log.record_at(ld, row) else { break };
-                let l = self.log_line(ld, id, w, search, theme);
-                lines.push(if row == self.log.cursor { l.style(theme.selected()) } else { l });
+                let mut l = self.log_line(ld, id, w, search, theme);
+                let sel = row == self.log.cursor;
+                // A mark as well as reverse video, so the cursor survives any terminal's palette.
+                l.spans.insert(0, Span::raw(if sel { "▶" } else { " " }));
+                lines.push(if sel { l.style(theme.selected()) } else { l });
             }
             frame.render_widget(Paragraph::new(lines), list);
         } else {
@@ -504,10 +530,18 @@ impl App {
 
     /// Wrapped rows have different heights: start from `top`, or earlier rows
     /// backwards from the cursor when the cursor would not fit.
-    fn draw_wrapped(&self, frame: &mut Frame, area: Rect, ld: &Loaded, n: usize, search: Option<&regex::Regex>, theme: Theme) {
+    fn draw_wrapped(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ld: &Loaded,
+        n: usize,
+        search: Option<&regex::Regex>,
+        theme: Theme,
+    ) {
         let w = area.width as usize;
         let h = area.height as usize;
-        const PREFIX: usize = 12;
+        const PREFIX: usize = 13;
         let body_w = w.saturating_sub(PREFIX).max(1);
         let height_of = |row: usize| -> usize {
             self.log.record_at(ld, row).map_or(1, |id| {
@@ -538,6 +572,7 @@ impl App {
             for (k, chunk) in chars.chunks(body_w).enumerate().take(h - y) {
                 let prefix = if k == 0 {
                     vec![
+                        Span::raw(if row == self.log.cursor { "▶" } else { " " }),
                         Span::styled(level_letter(level), theme.level(level)),
                         Span::raw(" "),
                         Span::styled(format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9)), theme.dim()),
@@ -648,7 +683,7 @@ impl App {
         }
         match self.view {
             View::Triage => " ↑↓/jk cause · Enter evidence · o onset · 2 log · 3 patterns · ? help · q quit",
-            View::Evidence => " ↑↓ move · n/N next/prev evidence · Enter open in log · y copy · Esc back · ? help",
+            View::Evidence => " n/N next/prev evidence · Enter open in log · y copy path:line · Esc back · ? help",
             View::Log => " / search · n/N · f/x filter in/out · L level · s source · t time · o onset · ? help",
             View::Patterns => " ↑↓ move · Enter show its lines in the log · Esc back · ? help · q quit",
         }
@@ -658,9 +693,8 @@ impl App {
 
 /// Every key, for the `?` overlay.
 pub const HELP: &[(&str, &str)] = &[
-    ("q / Ctrl-C", "quit"),
-    ("Esc", "back / close"),
-    ("?", "this help"),
+    ("q  Ctrl-C", "quit"),
+    ("Esc  ?", "back / close;  this help"),
     ("1 2 3 / Tab", "triage, log, patterns views"),
     ("↑↓ j k", "move"),
     ("PgUp PgDn ^b ^f", "page up / down"),
@@ -668,8 +702,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Enter", "open: cause evidence, line in log, pattern lines"),
     ("n N", "next / previous match or evidence"),
     ("/", "search (regex, smart case)"),
-    ("f", "filter in (regex)"),
-    ("x", "filter out (regex)"),
+    ("f  x", "filter in / out (regex)"),
     ("c", "clear filters"),
     ("L", "level: all → warn+ → error+"),
     ("s", "source: all → each input"),
@@ -690,11 +723,8 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
     let mut lines = Vec::new();
     for r in 0..rows {
         let mut spans = Vec::new();
-        let cells: Vec<&(&str, &str)> = if two_cols {
-            [HELP.get(r), HELP.get(r + rows)].into_iter().flatten().collect()
-        } else {
-            vec![&HELP[r]]
-        };
+        let right = if two_cols { HELP.get(r + rows) } else { None };
+        let cells: Vec<&(&str, &str)> = [HELP.get(r), right].into_iter().flatten().collect();
         for (k, d) in cells {
             spans.push(Span::styled(format!(" {k:<col_w$}"), theme.strong()));
             spans.push(Span::raw(format!("{d:<30}")));

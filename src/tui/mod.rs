@@ -58,8 +58,11 @@ pub fn run(paths: Vec<PathBuf>, pipeline: Pipeline) -> anyhow::Result<()> {
     }
     let (tx, rx) = mpsc::channel::<Event>();
 
-    let mut signals =
-        signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT, signal_hook::consts::SIGHUP])?;
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
+    ])?;
     let sig_handle = signals.handle();
     {
         let tx = tx.clone();
