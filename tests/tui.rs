@@ -450,8 +450,10 @@ fn search_moves_between_matches_from_the_cursor() {
     a.apply(Action::NextMatch);
     a.settle();
     assert_eq!(a.log.cursor, first);
+    let before = a.log.cursor;
     type_prompt(&mut a, Prompt::Search, "no such text anywhere");
     assert!(a.status.contains("pattern not found"), "{}", a.status);
+    assert_eq!(a.log.cursor, before, "a failed search leaves the cursor where it was");
     type_prompt(&mut a, Prompt::Search, "(unclosed");
     assert!(a.status.contains("bad regex"), "{}", a.status);
 }

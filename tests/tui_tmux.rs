@@ -152,6 +152,20 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
     tmux.send(&["clear", "Enter"]);
     tmux.send(&[&format!("{bin} {}; echo exited=$?", logs.display()), "Enter"]);
     tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
+
+    // Follow mode: appended lines flow in at the tail; truncation is noticed, not fatal.
+    tmux.send(&["2", "G", "F"]);
+    tmux.wait_for("follow on", |s| s.contains("FOLLOW"));
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(logs.join("postgresql.log")).unwrap();
+        writeln!(f, "2024-01-22T15:59:59Z ERROR follow-marker appended while watching").unwrap();
+    }
+    let s = tmux.wait_for("the appended line", |s| s.contains("follow-marker"));
+    assert!(s.lines().any(|l| l.starts_with('▶') && l.contains("follow-marker")), "cursor kept at the tail:\n{s}");
+    std::fs::write(logs.join("postgresql.log"), "").unwrap();
+    tmux.wait_for("the truncation notice", |s| s.contains("postgresql.log: truncated"));
+
     let shell =
         String::from_utf8_lossy(&tmux.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout).trim().to_string();
     let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();

@@ -180,6 +180,8 @@ pub struct App {
     pub follow: bool,
     /// Text for the terminal clipboard (OSC 52); the event loop takes it.
     pub clipboard: Option<String>,
+    /// `--tz`: how times typed at the `t` prompt are read.
+    pub zone: crate::time::LocalZone,
 }
 
 impl App {
@@ -205,6 +207,7 @@ impl App {
             height,
             follow: false,
             clipboard: None,
+            zone: crate::time::LocalZone::Utc,
         }
     }
 
@@ -646,10 +649,8 @@ impl App {
                 Ok(p) => match kind {
                     Prompt::Search => {
                         self.log.search = Some(p);
-                        // Search from the line under the cursor, so a match there counts.
-                        let n = self.log.row_count(ld).max(1);
-                        self.log.cursor = (self.log.cursor + n - 1) % n;
-                        self.log.start_search(ld, true);
+                        // A new pattern may match the line under the cursor already.
+                        self.log.start_search_here();
                         self.status = format!("searching /{text}…");
                     }
                     Prompt::FilterIn => {
@@ -663,7 +664,7 @@ impl App {
                 },
             },
             Prompt::Time => {
-                let zone = crate::time::LocalZone::Utc;
+                let zone = self.zone.clone();
                 match TimeSpec::parse(&text, &zone) {
                     Err(e) => self.status = e,
                     Ok(spec) => {

@@ -252,6 +252,11 @@ impl LogState {
         self.search_job = Some(SearchJob { forward, next, scanned: 0 });
     }
 
+    /// Starts a forward search that includes the line under the cursor (a new pattern).
+    pub fn start_search_here(&mut self) {
+        self.search_job = Some(SearchJob { forward: true, next: self.cursor, scanned: 0 });
+    }
+
     /// Share of the pending work done, for the status bar.
     pub fn progress(&self, ld: &Loaded) -> Option<(&'static str, f64)> {
         let n = ld.order.len().max(1) as f64;

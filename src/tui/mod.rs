@@ -115,6 +115,7 @@ fn event_loop(
     let size = term.size()?;
     let inputs = paths.iter().map(|p| crate::text::escape_path(p)).collect();
     let mut app = App::new(inputs, size.width, size.height, colour_allowed());
+    app.zone = pipeline.zone.clone();
     term.draw(|f| app.draw(f))?;
 
     let (wtx, wrx) = mpsc::channel::<WorkerCmd>();
