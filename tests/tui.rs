@@ -3,7 +3,8 @@
 //! under NO_COLOR, Action-driven navigation, and hostile log text.
 
 use culprit::findings::{
-    Cause, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef, Verdict, WindowSource,
+    Cause, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef, TimelineEntry, Verdict,
+    WindowSource,
 };
 use culprit::index::{Index, IndexOptions};
 use culprit::rules::RuleSet;
@@ -113,6 +114,17 @@ fn evidence(idx: &Index, id: u32) -> Evidence {
     }
 }
 
+fn story(idx: &Index, id: u32, summary: &str) -> TimelineEntry {
+    let i = id as usize;
+    TimelineEntry {
+        ts: idx.records.ts[i],
+        path: idx.path_of(i),
+        line: idx.records.line[i] as u64,
+        summary: summary.into(),
+        record: Some(id),
+    }
+}
+
 /// Per-minute counts of records containing `needle`, 15:00–16:00.
 fn series(idx: &Index, label: &str, needle: &str) -> Series {
     let mut counts = vec![0u32; 60];
@@ -204,7 +216,11 @@ fn fixture() -> Loaded {
             },
         }),
         causes: vec![config, db, proxy],
-        timeline: vec![],
+        timeline: vec![
+            story(&idx, change[0], "auth config changed (jwt.issuer) on auth-2, auth-3"),
+            story(&idx, signing[0], "first token signing failure (auth-2)"),
+            story(&idx, timeouts[0], "first proxy timeout to auth"),
+        ],
         summary: "likely cause: auth config change (jwt.issuer) on auth-2, auth-3".into(),
         notices: vec![],
         charts: vec![

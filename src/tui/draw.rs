@@ -300,6 +300,19 @@ impl App {
             let rest = truncate_chars(&text, w.saturating_sub(loc.chars().count())).into_owned();
             lines.push(Line::from(vec![Span::styled(loc, theme.dim()), Span::styled(rest, theme.evidence())]));
         }
+        // Spare rows (tall screens) tell the story: what happened, in order.
+        let story = &ld.findings.timeline;
+        if !story.is_empty() && lines.len() + 3 <= room {
+            lines.push(Line::from(""));
+            lines.push(Line::styled(" what happened, in order:", theme.section()));
+            for e in story.iter().take(room - lines.len()) {
+                lines.push(Line::from(vec![
+                    Span::raw(format!("   {} ", clock(e.ts))),
+                    Span::styled(format!("{}:{} ", short_path(&e.path), e.line), theme.dim()),
+                    Span::raw(escape_str(&e.summary).into_owned()),
+                ]));
+            }
+        }
         frame.render_widget(Paragraph::new(lines), area);
     }
 
