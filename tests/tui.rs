@@ -344,6 +344,19 @@ fn snapshot_log_detail_json() {
 }
 
 #[test]
+fn snapshot_no_causes() {
+    // What the triage screen shows when the analysis ranks nothing: the summary and the inputs.
+    let mut ld = fixture();
+    ld.findings.causes.clear();
+    ld.findings.incident = None;
+    ld.findings.charts.clear();
+    ld.findings.summary = "no incident found: no user-facing symptom departs from its baseline".into();
+    let s = screen(&App::with_loaded(ld, 80, 24, true));
+    assert!(s.contains("no incident window found") && s.contains("auth.json"), "{s}");
+    insta::assert_snapshot!("triage_no_causes_80x24", s);
+}
+
+#[test]
 fn snapshot_patterns() {
     for (w, h) in [(80, 24), (160, 48)] {
         let mut a = app(w, h);

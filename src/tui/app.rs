@@ -382,6 +382,10 @@ impl App {
         if v == View::Evidence {
             self.build_evidence();
         }
+        // Hopping between views with 1/2/3 must not grow the back stack forever.
+        if self.back.len() >= 32 {
+            self.back.remove(0);
+        }
         self.back.push(self.view);
         self.view = v;
     }

@@ -234,7 +234,7 @@ impl App {
         let top = self.cause.saturating_sub(cause_rows as usize - 1);
         let mut rows = Vec::new();
         if f.causes.is_empty() {
-            rows.push(Line::from(format!("   {}", escape_str(&f.summary))));
+            rows.push(Line::from("   none ranked — the merged log (2) and the patterns (3) still have every line"));
         }
         for (i, c) in f.causes.iter().enumerate().skip(top).take(cause_rows as usize) {
             let sel = i == self.cause;
@@ -256,8 +256,9 @@ impl App {
         frame.render_widget(Paragraph::new(rows), causes);
 
         // The selected cause: why, and the first evidence lines.
-        if let Some(c) = f.causes.get(self.cause) {
-            self.draw_cause_detail(frame, detail, ld, c, theme);
+        match f.causes.get(self.cause) {
+            Some(c) => self.draw_cause_detail(frame, detail, ld, c, theme),
+            None => draw_inputs(frame, detail, ld, theme),
         }
         if chart_rows > 0 {
             self.draw_chart(frame, chart, ld, nseries, tall, theme);
@@ -458,7 +459,7 @@ impl App {
         let src = &ld.index.sources[r.source[id] as usize];
         let tag = format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9));
         let text = visible_text(ld.index.first_line(id), self.log.hscroll, width);
-        let extra = ld.index.record_bytes(id).iter().filter(|&&c| c == b'\n').count();
+        let extra = memchr::memchr_iter(b'\n', clip(ld.index.record_bytes(id), 1 << 20)).count();
         let mut spans =
             vec![Span::styled(level_letter(level), theme.level(level)), Span::raw(" "), Span::styled(tag, theme.dim())];
         spans.extend(highlight(text, search, theme));
@@ -751,6 +752,28 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(Clear, rect);
     let block = Block::default().borders(Borders::ALL).title(Span::styled(" keys ", theme.strong()));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
+}
+
+/// With nothing ranked, the triage screen says what was read instead.
+fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: Theme) {
+    let mut lines = vec![Line::styled(" inputs (2 opens the merged log):", theme.section())];
+    for i in &ld.index.inputs {
+        let span = if i.first == crate::time::NO_TIME {
+            "no timestamps".to_string()
+        } else {
+            format!("{} → {}", clock(i.first), clock(i.last))
+        };
+        lines.push(Line::from(format!(
+            "   {:<24} {:<10} {:>9} records  {span}",
+            truncate_chars(&short_path(&i.path), 24),
+            escape_str(&i.format),
+            i.records
+        )));
+    }
+    for n in &ld.findings.notices {
+        lines.push(Line::from(format!("   ! {}", escape_str(n))));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
 }
 
 fn put(buf: &mut [char], at: usize, s: &str) {
