@@ -97,12 +97,34 @@ fn leave() {
     let _ = execute!(std::io::stdout(), terminal::LeaveAlternateScreen, crossterm::cursor::Show);
 }
 
+/// The last panic on a background thread, for the worker to report on screen.
+static BACKGROUND_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// A panic on the UI thread restores the terminal before the message prints.
+/// A panic on the worker must not print over the screen: it is kept and shown
+/// as a load error, and the UI stays usable.
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some(WORKER) {
+            if let Ok(mut slot) = BACKGROUND_PANIC.lock() {
+                *slot = Some(info.to_string());
+            }
+            return;
+        }
         leave();
         previous(info);
     }));
+}
+
+const WORKER: &str = "culprit-worker";
+
+/// Runs one pipeline step, turning a panic into an error message.
+fn guarded<T>(what: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        let detail = BACKGROUND_PANIC.lock().ok().and_then(|mut s| s.take()).unwrap_or_default();
+        format!("internal error while {what}: {detail}")
+    })
 }
 
 fn event_loop(
@@ -121,7 +143,7 @@ fn event_loop(
     let (wtx, wrx) = mpsc::channel::<WorkerCmd>();
     {
         let tx = tx.clone();
-        std::thread::spawn(move || worker(paths, pipeline, tx, wrx));
+        std::thread::Builder::new().name(WORKER.into()).spawn(move || worker(paths, pipeline, tx, wrx))?;
     }
     {
         let tx = tx.clone();
@@ -286,15 +308,19 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
     let mut stats = stat_inputs(&paths);
     let bytes: u64 = stats.iter().map(|s| s.len).sum();
     progress(format!("indexing {} files ({})", stats.len(), human_bytes(bytes)), 0.05);
-    let index = match pipeline.index(&paths) {
-        Ok(i) => i,
-        Err(e) => {
-            let _ = tx.send(Event::Worker(Action::LoadFailed(format!("{e:#}"))));
-            return;
-        }
+    let fail = |e: String| {
+        let _ = tx.send(Event::Worker(Action::LoadFailed(e)));
+    };
+    let index = match guarded("indexing", || pipeline.index(&paths)) {
+        Ok(Ok(i)) => i,
+        Ok(Err(e)) => return fail(format!("{e:#}")),
+        Err(e) => return fail(e),
     };
     progress(format!("analysing {} records", index.records.len()), 0.6);
-    let findings = pipeline.analyse(&index);
+    let findings = match guarded("analysing", || pipeline.analyse(&index)) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
     progress("ordering lines by time".into(), 0.85);
     let loaded = Loaded::new(index, findings);
     if tx.send(Event::Worker(Action::Loaded(Box::new(loaded)))).is_err() {
@@ -317,15 +343,23 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
         }
         stats = now;
         // Inputs that changed a moment ago are read, not mapped (see `source`), so truncation cannot fault us.
-        let index = match pipeline.index(&paths) {
-            Ok(i) => i,
-            Err(e) => {
+        let reloaded = guarded("re-reading the inputs", || {
+            pipeline.index(&paths).map(|index| {
+                let findings = pipeline.analyse(&index);
+                Loaded::new(index, findings)
+            })
+        });
+        let loaded = match reloaded {
+            Ok(Ok(l)) => l,
+            Ok(Err(e)) => {
                 let _ = tx.send(Event::Worker(Action::Notice(format!("follow: {e:#}"))));
                 continue;
             }
+            Err(e) => {
+                let _ = tx.send(Event::Worker(Action::Notice(format!("follow: {e}"))));
+                continue;
+            }
         };
-        let findings = pipeline.analyse(&index);
-        let loaded = Loaded::new(index, findings);
         if tx.send(Event::Worker(Action::Reloaded(Box::new(loaded), notices))).is_err() {
             return;
         }
@@ -357,6 +391,18 @@ mod tests {
         assert_eq!(base64(b"f"), "Zg==");
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn worker_panics_become_errors() {
+        let r = std::thread::Builder::new()
+            .name(WORKER.into())
+            .spawn(|| guarded("analysing", || -> u32 { panic!("boom") }))
+            .unwrap()
+            .join()
+            .unwrap();
+        assert!(r.unwrap_err().starts_with("internal error while analysing"));
+        assert_eq!(guarded("x", || 7), Ok(7));
     }
 
     #[test]
