@@ -190,6 +190,8 @@ fn fixture() -> Loaded {
     );
     db.baseline_per_min = 0.33;
     db.incident_per_min = 0.33;
+    // The chronic cause's signal is the mined template: its evidence view highlights what the template matches.
+    db.signal = SignalRef { kind: SignalKind::Pattern, id: template_id(&idx, "duplicate key") };
     let mut proxy = cause(
         3,
         Verdict::Consequence,
@@ -455,10 +457,18 @@ fn top_cause_evidence_and_back() {
     assert_eq!(a.view, View::Evidence);
     a.apply(Action::Back);
     assert_eq!(a.view, View::Triage);
-    // Down selects the chronic database cause, and its evidence follows.
+    // Down selects the chronic database cause, and its evidence follows, the template's match highlighted.
     a.apply(Action::Down);
     a.apply(Action::Enter);
-    assert!(screen(&a).contains("CHRONIC database"));
+    let term = render(&a);
+    assert!(term.backend().to_string().contains("CHRONIC database"));
+    let buf = term.backend().buffer();
+    let row = (0..a.height)
+        .find(|&y| (0..a.width).map(|x| buf[(x, y)].symbol()).collect::<String>().starts_with("▶I postgres"))
+        .expect("evidence row on screen");
+    let marked: String =
+        (0..a.width).filter(|&x| buf[(x, row)].bg == Color::Yellow).map(|x| buf[(x, row)].symbol()).collect();
+    assert!(marked.starts_with("duplicate key value violates unique"), "highlighted: {marked:?}");
 }
 
 #[test]

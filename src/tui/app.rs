@@ -167,6 +167,8 @@ pub struct App {
     /// Selected cause in the triage view.
     pub cause: usize,
     pub ev_rows: Vec<EvRow>,
+    /// What the selected cause's signals match, highlighted in its evidence lines.
+    pub ev_highlight: Option<regex::Regex>,
     pub ev: ListState,
     pub pat: ListState,
     pub log: LogState,
@@ -196,6 +198,7 @@ impl App {
             help: false,
             cause: 0,
             ev_rows: Vec::new(),
+            ev_highlight: None,
             ev: ListState::default(),
             pat: ListState::default(),
             log: LogState::default(),
@@ -426,6 +429,7 @@ impl App {
         self.ev = ListState::default();
         let Some(ld) = &self.loaded else { return };
         let Some(cause) = ld.findings.causes.get(self.cause) else { return };
+        self.ev_highlight = signal_regex(ld, cause);
         let n = ld.order.len();
         for (i, e) in cause.evidence.iter().enumerate() {
             self.ev_rows.push(EvRow::Header(i));
@@ -768,6 +772,44 @@ impl App {
             self.log.top = l.top;
         }
     }
+}
+
+/// A regex for what the cause's signals match: a rule's patterns, or a mined
+/// template with its `<*>` wildcards. Display only: nothing is computed from it.
+fn signal_regex(ld: &Loaded, cause: &Cause) -> Option<regex::Regex> {
+    use crate::findings::SignalKind;
+    let mut alts = Vec::new();
+    for sig in std::iter::once(&cause.signal).chain(&cause.related) {
+        match sig.kind {
+            SignalKind::Rule => {
+                if let Some(rule) = ld.index.rules.rules.iter().find(|r| r.id == sig.id) {
+                    for p in &rule.patterns {
+                        // Rule patterns are regexes; one that is not is taken literally.
+                        alts.push(if regex::Regex::new(p).is_ok() { p.clone() } else { regex::escape(p) });
+                    }
+                }
+            }
+            SignalKind::Pattern => {
+                let text =
+                    ld.findings.patterns.iter().find(|p| p.id == sig.id).map(|p| p.text.as_str()).or_else(|| {
+                        ld.index.templates.templates.iter().find(|t| t.id == sig.id).map(|t| t.text.as_str())
+                    });
+                if let Some(t) = text {
+                    let parts: Vec<String> = t.split("<*>").map(|p| regex::escape(p.trim())).collect();
+                    alts.push(parts.join(r"\S*\s*"));
+                }
+            }
+        }
+    }
+    alts.retain(|a| !a.is_empty());
+    if alts.is_empty() {
+        return None;
+    }
+    regex::RegexBuilder::new(&alts.iter().map(|a| format!("(?:{a})")).collect::<Vec<_>>().join("|"))
+        .case_insensitive(true)
+        .size_limit(4 << 20)
+        .build()
+        .ok()
 }
 
 fn is_evidence_row(r: &EvRow) -> bool {

@@ -432,7 +432,7 @@ impl App {
                 EvRow::Text(k) => Line::styled(format!("▶ {}", escape_str(&c.evidence[k].text)), theme.evidence()),
                 EvRow::Line { pos, evidence } => {
                     let id = ld.order[pos as usize] as usize;
-                    let mut l = self.log_line(ld, id, w, None, theme);
+                    let mut l = self.log_line(ld, id, w, self.ev_highlight.as_ref(), theme);
                     l.spans.insert(0, Span::raw(if evidence { "▶" } else { " " }));
                     if evidence {
                         l = l.style(theme.evidence());
@@ -458,11 +458,17 @@ impl App {
         let level = r.level[id];
         let src = &ld.index.sources[r.source[id] as usize];
         let tag = format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9));
-        let text = visible_text(ld.index.first_line(id), self.log.hscroll, width);
+        let line = ld.index.first_line(id);
         let extra = memchr::memchr_iter(b'\n', clip(ld.index.record_bytes(id), 1 << 20)).count();
         let mut spans =
             vec![Span::styled(level_letter(level), theme.level(level)), Span::raw(" "), Span::styled(tag, theme.dim())];
-        spans.extend(highlight(text, search, theme));
+        match search {
+            // Matches are found on the whole (bounded) line, so one that runs past the screen edge still shows.
+            Some(re) => {
+                spans.extend(highlight_window(&escape(clip(line, 64 * 1024)), re, self.log.hscroll, width, theme))
+            }
+            None => spans.push(Span::raw(visible_text(line, self.log.hscroll, width))),
+        }
         if extra > 0 {
             spans.push(Span::styled(format!(" [+{extra} lines]"), theme.dim()));
         }
@@ -809,6 +815,38 @@ fn visible_text(line: &[u8], hscroll: usize, width: usize) -> String {
     escape(raw).chars().skip(hscroll).take(width).collect()
 }
 
+/// The visible window (`skip` chars on, `width` chars) of `text`, with the
+/// regex's matches over the whole text styled.
+fn highlight_window(text: &str, re: &regex::Regex, skip: usize, width: usize, theme: Theme) -> Vec<Span<'static>> {
+    let ranges: Vec<(usize, usize)> = re.find_iter(text).map(|m| (m.start(), m.end())).filter(|r| r.0 < r.1).collect();
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_hit = false;
+    let mut k = 0;
+    for (i, (b, c)) in text.char_indices().enumerate() {
+        if i < skip {
+            continue;
+        }
+        if i >= skip + width {
+            break;
+        }
+        while k < ranges.len() && ranges[k].1 <= b {
+            k += 1;
+        }
+        let hit = k < ranges.len() && ranges[k].0 <= b;
+        if hit != cur_hit && !cur.is_empty() {
+            let s = std::mem::take(&mut cur);
+            out.push(if cur_hit { Span::styled(s, theme.matched()) } else { Span::raw(s) });
+        }
+        cur_hit = hit;
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        out.push(if cur_hit { Span::styled(cur, theme.matched()) } else { Span::raw(cur) });
+    }
+    out
+}
+
 fn highlight(text: String, re: Option<&regex::Regex>, theme: Theme) -> Vec<Span<'static>> {
     let Some(re) = re else { return vec![Span::raw(text)] };
     let mut out = Vec::new();
@@ -855,6 +893,19 @@ mod tests {
     fn visible_text_scrolls_and_escapes() {
         assert_eq!(visible_text(b"hello world", 6, 3), "wor");
         assert_eq!(visible_text(b"a\x1b[2Jb", 0, 20), "a\\x1b[2Jb");
+    }
+
+    #[test]
+    fn highlight_window_keeps_matches_that_cross_the_edge() {
+        let re = regex::Regex::new("bcdef").unwrap();
+        let t = Theme { color: false };
+        let spans = highlight_window("abcdefgh", &re, 2, 3, t);
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].content, "cde");
+        assert_eq!(spans[0].style, t.matched());
+        let spans = highlight_window("xxbcdefyy", &re, 0, 20, t);
+        let parts: Vec<&str> = spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(parts, vec!["xx", "bcdef", "yy"]);
     }
 
     #[test]
