@@ -303,9 +303,24 @@ fn selected_line(app: &App) -> String {
 
 #[test]
 fn snapshot_loading() {
-    let mut a = App::new(vec!["/var/log/auth".into(), "/var/log/postgresql".into()], 80, 24, true);
-    a.apply(Action::Progress(Progress { stage: "indexing 12 files (1.2 GB)".into(), ratio: 0.4, elapsed_ms: 2300 }));
-    insta::assert_snapshot!("loading_80x24", screen(&a));
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = App::new(vec!["/var/log/auth".into(), "/var/log/postgresql".into()], w, h, true);
+        a.apply(Action::Progress(Progress {
+            stage: "indexing 12 files (1.2 GB)".into(),
+            ratio: 0.4,
+            elapsed_ms: 2300,
+        }));
+        insta::assert_snapshot!(format!("loading_{w}x{h}"), screen(&a));
+    }
+}
+
+#[test]
+fn snapshot_load_failed() {
+    let mut a = App::new(vec!["/nope".into()], 80, 24, true);
+    a.apply(Action::LoadFailed("loading rules: rules/auth.toml line 3: expected a string\x1b[2J".into()));
+    let s = screen(&a);
+    assert!(s.contains("could not load the inputs") && s.contains("rules/auth.toml line 3"), "{s}");
+    insta::assert_snapshot!("load_failed_80x24", s);
 }
 
 #[test]
@@ -369,9 +384,16 @@ fn snapshot_patterns() {
 
 #[test]
 fn snapshot_help() {
-    let mut a = app(80, 24);
-    a.apply(Action::ToggleHelp);
-    insta::assert_snapshot!("help_80x24", screen(&a));
+    for (w, h) in [(80, 24), (160, 48)] {
+        let mut a = app(w, h);
+        a.apply(Action::ToggleHelp);
+        let s = screen(&a);
+        // Every key is listed, on the smallest screen too.
+        for (key, _) in culprit::tui::draw::HELP {
+            assert!(s.contains(key), "{key} missing from help:\n{s}");
+        }
+        insta::assert_snapshot!(format!("help_{w}x{h}"), s);
+    }
 }
 
 // ---- no colour -------------------------------------------------------------------------------

@@ -698,6 +698,9 @@ impl App {
         if self.help {
             return " ? or Esc closes help".into();
         }
+        if self.error.is_some() {
+            return " q quit".into();
+        }
         if self.loaded.is_none() {
             return " loading… · ? help · q quit".into();
         }
@@ -737,9 +740,10 @@ pub const HELP: &[(&str, &str)] = &[
 ];
 
 fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
-    let two_cols = area.width >= 100;
-    let rows = if two_cols { HELP.len().div_ceil(2) } else { HELP.len() };
     let col_w = 18usize;
+    let desc_w = HELP.iter().map(|(_, d)| d.chars().count()).max().unwrap_or(30) + 1;
+    let two_cols = area.width as usize >= 2 * (col_w + 1 + desc_w) + 2;
+    let rows = if two_cols { HELP.len().div_ceil(2) } else { HELP.len() };
     let mut lines = Vec::new();
     for r in 0..rows {
         let mut spans = Vec::new();
@@ -747,11 +751,11 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
         let cells: Vec<&(&str, &str)> = [HELP.get(r), right].into_iter().flatten().collect();
         for (k, d) in cells {
             spans.push(Span::styled(format!(" {k:<col_w$}"), theme.strong()));
-            spans.push(Span::raw(format!("{d:<30}")));
+            spans.push(Span::raw(format!("{d:<desc_w$}")));
         }
         lines.push(Line::from(spans));
     }
-    let w = if two_cols { 2 * (col_w + 31) + 2 } else { col_w + 51 };
+    let w = if two_cols { 2 * (col_w + 1 + desc_w) + 2 } else { col_w + 1 + desc_w + 2 };
     let w = (w as u16).min(area.width);
     let h = (rows as u16 + 2).min(area.height);
     let rect = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
