@@ -738,3 +738,26 @@ fn escape_sequences_never_reach_the_terminal_raw() {
     let wide = screens[3].backend().to_string();
     assert!(wide.contains("\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\u{202e}gnp.exe\\x1b]52;c;Zm9v\\x07"), "{wide}");
 }
+
+#[test]
+fn tiny_and_odd_terminal_sizes_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (300, 100)] {
+        let mut a = app(w, h);
+        for actions in [
+            vec![],
+            vec![Action::Enter],
+            vec![Action::GoView(View::Log), Action::ToggleDetail, Action::ToggleWrap, Action::Right],
+            vec![Action::GoView(View::Patterns)],
+            vec![Action::ToggleHelp],
+        ] {
+            for x in actions {
+                a.apply(x);
+            }
+            a.settle();
+            let _ = screen(&a);
+            a.apply(Action::Back);
+            a.apply(Action::Back);
+        }
+        let _ = screen(&App::new(vec!["a".into()], w, h, false));
+    }
+}
