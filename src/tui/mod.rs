@@ -56,6 +56,12 @@ pub fn run(paths: Vec<PathBuf>, pipeline: Pipeline) -> anyhow::Result<()> {
     if paths.is_empty() {
         anyhow::bail!("no input: name log files or folders");
     }
+    if paths.iter().any(|p| p.as_os_str() == "-") {
+        // The TUI reads keys from the terminal; it cannot also read logs from it.
+        anyhow::bail!(
+            "`-` reads standard input, which is this terminal: pipe the logs in (… | culprit report -) or name files"
+        );
+    }
     let (tx, rx) = mpsc::channel::<Event>();
 
     let mut signals = signal_hook::iterator::Signals::new([
