@@ -761,3 +761,19 @@ fn tiny_and_odd_terminal_sizes_do_not_panic() {
         let _ = screen(&App::new(vec!["a".into()], w, h, false));
     }
 }
+
+#[test]
+fn page_down_moves_one_screen_and_keeps_the_cursor_visible() {
+    let mut a = app(80, 24);
+    a.apply(Action::GoView(View::Log));
+    // 24 rows: title, 21 lines, status, footer.
+    a.apply(Action::PageDown);
+    assert_eq!(a.log.cursor, 21);
+    let s = screen(&a);
+    let marked = s.lines().filter(|l| l.starts_with("\"▶")).count();
+    assert_eq!(marked, 1, "cursor line on screen:\n{s}");
+    a.apply(Action::ToggleDetail);
+    a.apply(Action::PageDown);
+    let s = screen(&a);
+    assert_eq!(s.lines().filter(|l| l.starts_with("\"▶")).count(), 1, "cursor above the detail pane:\n{s}");
+}

@@ -241,19 +241,22 @@ impl App {
     /// Rows of the log list on screen (the layout in `draw.rs` uses the same sum).
     pub fn log_height(&self) -> usize {
         let detail = if self.log.detail { self.detail_height() } else { 0 };
-        (self.height as usize).saturating_sub(4 + detail).max(1)
+        // Title, status and footer lines, and the detail pane when open.
+        (self.height as usize).saturating_sub(3 + detail).max(1)
     }
 
     pub fn detail_height(&self) -> usize {
         (self.height as usize / 3).max(4)
     }
 
+    /// Title, info, status and footer lines around the list.
     pub fn ev_height(&self) -> usize {
-        (self.height as usize).saturating_sub(5).max(1)
+        (self.height as usize).saturating_sub(4).max(1)
     }
 
+    /// Title, column heads, status and footer lines around the list.
     pub fn pat_height(&self) -> usize {
-        (self.height as usize).saturating_sub(5).max(1)
+        (self.height as usize).saturating_sub(4).max(1)
     }
 
     /// Applies one action. Returns whether anything visible may have changed.
