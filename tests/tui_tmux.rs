@@ -150,7 +150,7 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
 
     // SIGTERM restores the terminal too.
     tmux.send(&["clear", "Enter"]);
-    tmux.send(&[&format!("{bin} {}; echo exited=$?", logs.display()), "Enter"]);
+    tmux.send(&[&format!("{bin} {}; echo status:$?", logs.display()), "Enter"]);
     tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
 
     // Follow mode: appended lines flow in at the tail; truncation is noticed, not fatal.
@@ -175,7 +175,14 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
     };
     let killed = Command::new("kill").args(["-TERM", pid]).status().unwrap();
     assert!(killed.success());
-    let s = tmux.wait_for("exit after SIGTERM", |s| s.contains("exited="));
+    // The echoed status, not the typed command line (which also holds "status:").
+    let status = |s: &str| -> Option<String> {
+        s.lines().find_map(|l| {
+            let d = l.split("status:").nth(1)?.trim();
+            (!d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())).then(|| d.to_string())
+        })
+    };
+    let s = tmux.wait_for("exit after SIGTERM", |s| status(s).is_some());
     assert!(!s.contains("culprit ·"), "alternate screen left after SIGTERM:\n{s}");
-    assert!(s.contains("exited=0"), "{s}");
+    assert_eq!(status(&s).as_deref(), Some("0"), "{s}");
 }
