@@ -457,7 +457,7 @@ impl App {
         let r = &ld.index.records;
         let level = r.level[id];
         let src = &ld.index.sources[r.source[id] as usize];
-        let tag = format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9));
+        let tag = format!("{:<9} ", source_tag(&src.stream));
         let line = ld.index.first_line(id);
         let extra = memchr::memchr_iter(b'\n', clip(ld.index.record_bytes(id), 1 << 20)).count();
         let mut spans =
@@ -595,7 +595,7 @@ impl App {
                         Span::raw(if row == self.log.cursor { "▶" } else { " " }),
                         Span::styled(level_letter(level), theme.level(level)),
                         Span::raw(" "),
-                        Span::styled(format!("{:<9} ", truncate_chars(&escape_str(&src.stream), 9)), theme.dim()),
+                        Span::styled(format!("{:<9} ", source_tag(&src.stream)), theme.dim()),
                     ]
                 } else {
                     vec![Span::raw(" ".repeat(PREFIX - 1)), Span::styled("↪", theme.dim())]
@@ -624,8 +624,8 @@ impl App {
             " {} · {} · host {} · service {} · pattern {tpl} ",
             ld.reference(id),
             r.level[id].as_str(),
-            escape_str(ld.index.hosts.get(r.host[id])),
-            escape_str(ld.index.services.get(r.service[id])),
+            or_dash(ld.index.hosts.get(r.host[id])),
+            or_dash(ld.index.services.get(r.service[id])),
         );
         let bytes = clip(ld.index.record_bytes(id), 256 * 1024);
         let body = pretty(bytes);
@@ -654,7 +654,7 @@ impl App {
             head,
         );
         if pats.is_empty() {
-            frame.render_widget(Paragraph::new(" no patterns mined"), list);
+            frame.render_widget(Paragraph::new(" no patterns in the findings"), list);
             return;
         }
         let mut lines = Vec::new();
@@ -786,6 +786,21 @@ fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: Theme) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// A 9-column tag for an input: the start of its stream name, which is what
+/// usually tells a folder's files apart (`postgres…`, `auth.json`).
+fn source_tag(stream: &str) -> String {
+    truncate_chars(&escape_str(stream), 9).into_owned()
+}
+
+/// An interned name for display; `-` when absent.
+fn or_dash(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.is_empty() {
+        "-".into()
+    } else {
+        escape_str(s)
+    }
+}
+
 fn put(buf: &mut [char], at: usize, s: &str) {
     for (i, c) in s.chars().enumerate() {
         if let Some(slot) = buf.get_mut(at + i) {
@@ -892,6 +907,13 @@ pub fn pretty(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_tags_fit_nine_columns() {
+        assert_eq!(source_tag("auth.json"), "auth.json");
+        assert_eq!(source_tag("postgresql.log"), "postgres…");
+        assert_eq!(source_tag("a\x1bbcdefghijk"), "a\\x1bbcd…");
+    }
 
     #[test]
     fn visible_text_scrolls_and_escapes() {
