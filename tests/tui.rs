@@ -471,6 +471,12 @@ fn top_cause_evidence_and_back() {
     assert!(screen(&a).contains("evidence 2/3"));
     a.apply(Action::PrevMatch);
     assert!(screen(&a).contains("evidence 1/3"));
+    // Enter on a heading opens its evidence line.
+    a.apply(Action::Top);
+    assert!(matches!(a.ev_rows[a.ev.cursor], EvRow::Header(0)));
+    a.apply(Action::Enter);
+    assert!(selected_line(&a).contains("changed auth config"));
+    a.apply(Action::Back);
     // Enter opens the merged log on that line; Esc comes back to the evidence, then to triage.
     a.apply(Action::Enter);
     assert_eq!(a.view, View::Log);

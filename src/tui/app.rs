@@ -474,10 +474,11 @@ impl App {
             Action::Enter => {
                 let pos = match self.ev_rows.get(*c) {
                     Some(EvRow::Line { pos, .. }) => Some(*pos),
-                    Some(EvRow::Header(_)) => match self.ev_rows.get(*c + 1 + CONTEXT) {
-                        Some(EvRow::Line { pos, .. }) => Some(*pos),
+                    // On a heading: its evidence line (the context before it may be cut at the start of the log).
+                    Some(EvRow::Header(_)) => self.ev_rows[*c + 1..].iter().find_map(|r| match r {
+                        EvRow::Line { pos, evidence: true } => Some(*pos),
                         _ => None,
-                    },
+                    }),
                     _ => None,
                 };
                 if let (Some(pos), Some(ld)) = (pos, self.loaded.as_ref()) {

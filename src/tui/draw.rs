@@ -720,7 +720,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("Esc  ?", "back / close;  this help"),
     ("1 2 3 / Tab", "triage, log, patterns views"),
     ("↑↓ j k", "move"),
-    ("PgUp PgDn ^b ^f", "page up / down"),
+    ("PgUp PgDn Space", "page up / down (also ^b ^f ^u ^d)"),
     ("g G Home End", "first / last"),
     ("Enter", "open: cause evidence, line in log, pattern lines"),
     ("n N", "next / previous match or evidence"),
