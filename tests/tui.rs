@@ -612,7 +612,14 @@ fn filters_narrow_and_clear() {
 #[test]
 fn jump_to_onset_and_time() {
     let mut a = app(80, 24);
+    // From the evidence view, o opens the merged log at the onset; Esc returns.
+    a.apply(Action::Enter);
+    a.apply(Action::JumpOnset);
+    assert_eq!(a.view, View::Log);
+    a.apply(Action::Back);
+    assert_eq!(a.view, View::Evidence);
     a.apply(Action::GoView(View::Log));
+    a.apply(Action::Top);
     a.apply(Action::JumpOnset);
     let ld = a.loaded.as_ref().unwrap();
     let id = a.log.selected(ld).unwrap();

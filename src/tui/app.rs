@@ -344,6 +344,11 @@ impl App {
                     "follow: off".into()
                 };
             }
+            Action::JumpOnset if self.loaded.is_some() => {
+                // From any view: the merged log at the incident's onset.
+                self.open(View::Log);
+                self.jump_onset();
+            }
             Action::OpenPrompt(p) => {
                 if self.loaded.is_none() {
                     self.status = "still loading…".into();
@@ -418,10 +423,6 @@ impl App {
             Action::Bottom => self.cause = n.saturating_sub(1),
             Action::Enter if n > 0 => self.open(View::Evidence),
             Action::Enter => self.status = "no causes to show: the log view (2) has every line".into(),
-            Action::JumpOnset => {
-                self.open(View::Log);
-                self.jump_onset();
-            }
             _ => {}
         }
     }
@@ -611,7 +612,6 @@ impl App {
                 log.refilter(ld);
                 self.status = "filters cleared".into();
             }
-            Action::JumpOnset => self.jump_onset(),
             Action::CopyRef => {
                 if let Some(id) = log.selected(ld) {
                     let r = ld.reference(id);
