@@ -500,6 +500,25 @@ fn top_cause_evidence_and_back() {
 }
 
 #[test]
+fn evidence_without_record_ids_is_found_by_path_and_line() {
+    // Findings read back from JSON carry path:line but no record ids.
+    let mut ld = fixture();
+    let want: Vec<Option<u32>> = ld.findings.causes[0].evidence.iter().map(|e| e.record).collect();
+    for e in &mut ld.findings.causes[0].evidence {
+        e.record = None;
+    }
+    let got: Vec<Option<u32>> =
+        ld.findings.causes[0].evidence.iter().map(|e| ld.record_at_line(&e.path, e.line)).collect();
+    assert_eq!(got, want);
+    assert_eq!(ld.record_at_line("no-such.log", 1), None);
+    assert_eq!(ld.record_at_line("auth.json", 0), None);
+    let mut a = App::with_loaded(ld, 80, 24, true);
+    a.apply(Action::Enter);
+    a.apply(Action::Enter);
+    assert!(selected_line(&a).contains("changed auth config"));
+}
+
+#[test]
 fn search_moves_between_matches_from_the_cursor() {
     let mut a = app(80, 24);
     a.apply(Action::GoView(View::Log));

@@ -49,6 +49,19 @@ impl Loaded {
         self.pos.get(id as usize).copied()
     }
 
+    /// The record holding physical line `line` of the input shown as `path`:
+    /// for evidence that carries no record id (findings read back from JSON).
+    pub fn record_at_line(&self, path: &str, line: u64) -> Option<u32> {
+        let sid = self.index.sources.iter().position(|s| s.display() == path)? as u32;
+        let r = &self.index.records;
+        // Records are grouped by source, in source order, and by line within a source.
+        let start = r.source.partition_point(|&s| s < sid);
+        let end = r.source.partition_point(|&s| s <= sid);
+        let lines = &r.line[start..end];
+        let k = lines.partition_point(|&l| (l as u64) <= line).checked_sub(1)?;
+        Some((start + k) as u32)
+    }
+
     /// `path:line` of a record, as `y` copies it.
     pub fn reference(&self, id: usize) -> String {
         format!("{}:{}", self.index.path_of(id), self.index.records.line[id])
@@ -437,7 +450,8 @@ impl App {
         let n = ld.order.len();
         for (i, e) in cause.evidence.iter().enumerate() {
             self.ev_rows.push(EvRow::Header(i));
-            match e.record.and_then(|r| ld.pos_of(r)) {
+            let record = e.record.or_else(|| ld.record_at_line(&e.path, e.line));
+            match record.and_then(|r| ld.pos_of(r)) {
                 Some(p) => {
                     let p = p as usize;
                     for q in p.saturating_sub(CONTEXT)..(p + CONTEXT + 1).min(n) {
