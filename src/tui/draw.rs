@@ -202,6 +202,12 @@ impl App {
         if let Some((a, b)) = span {
             l1.push_str(&format!(" · {} → {} ({})", short_time(a), clock(b), human_duration(b - a)));
         }
+        // Name the inputs when they fit (wide screens); the count says enough otherwise.
+        let names: Vec<String> = ld.index.inputs.iter().map(|i| short_path(&i.path)).collect();
+        let named = format!("{l1} · {}", names.join(", "));
+        if named.chars().count() <= area.width as usize {
+            l1 = named;
+        }
         let (l2, l3) = match &f.incident {
             Some(inc) => {
                 let end = inc.end.map(clock).unwrap_or_else(|| "ongoing".into());
