@@ -427,17 +427,22 @@ impl App {
         let mut lines = Vec::with_capacity(h);
         for (i, row) in self.ev_rows.iter().enumerate().skip(self.ev.top).take(h) {
             let sel = i == self.ev.cursor;
+            // Rows are rebuilt whenever the findings change; `get` keeps a stale row from panicking regardless.
             let line = match *row {
                 EvRow::Header(k) => {
-                    let e = &c.evidence[k];
+                    let Some(e) = c.evidence.get(k) else { continue };
                     let ts = e.ts.map(clock).unwrap_or_else(|| "--:--:--".into());
                     let s = format!("── {}/{nev} · {}:{} · {ts} ", k + 1, short_path(&e.path), e.line);
                     let fill = w.saturating_sub(s.chars().count());
                     Line::styled(format!("{s}{}", "─".repeat(fill)), theme.section())
                 }
-                EvRow::Text(k) => Line::styled(format!("▶ {}", escape_str(&c.evidence[k].text)), theme.evidence()),
+                EvRow::Text(k) => {
+                    let Some(e) = c.evidence.get(k) else { continue };
+                    Line::styled(format!("▶ {}", escape_str(&e.text)), theme.evidence())
+                }
                 EvRow::Line { pos, evidence } => {
-                    let id = ld.order[pos as usize] as usize;
+                    let Some(&id) = ld.order.get(pos as usize) else { continue };
+                    let id = id as usize;
                     let mut l = self.log_line(ld, id, w, self.ev_highlight.as_ref(), theme);
                     l.spans.insert(0, Span::raw(if evidence { "▶" } else { " " }));
                     if evidence {
