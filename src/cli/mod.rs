@@ -284,10 +284,9 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        // The TUI indexes and analyses on its worker thread, so its first frame appears at once.
         let p = Pipeline::from_common(common)?;
-        let index = p.index(paths)?;
-        let findings = p.analyse(&index);
-        crate::tui::run(index, findings)?;
+        crate::tui::run(paths.to_vec(), p)?;
         return Ok(ExitCode::from(EXIT_OK));
     }
     report::run(&ReportArgs { paths: paths.to_vec(), ..Default::default() }, common)

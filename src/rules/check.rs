@@ -16,7 +16,7 @@ pub struct ParsedLine {
 /// still matched: its message is the whole line.
 pub fn parse_line(line: &[u8]) -> ParsedLine {
     let ctx = ParseCtx { year: 2024, ..ParseCtx::default() };
-    let parser = format::detect(line, &ctx);
+    let parser = format::detect(line, &ctx, &[]);
     let mut parsed = Parsed::default();
     let kind = parser.parse(line, &ctx, &mut parsed);
     if kind != LineKind::Record {

@@ -1,0 +1,188 @@
+//! The real binary in a real terminal: tmux runs `culprit <dir>` at 80×24 on a
+//! small incident folder, keys are sent, and the screen is read back with
+//! `capture-pane`. Skipped, with a message, only when tmux is not installed.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").args(["-L", &self.socket, "-f", "/dev/null"]).args(args).output().expect("run tmux")
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        let out = self.cmd(&args);
+        assert!(out.status.success(), "send-keys: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `ok`, or fails with the last screen.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+fn write_incident(dir: &Path) {
+    use std::fmt::Write;
+    let mut auth = String::new();
+    let mut db = String::new();
+    for m in 0..30u32 {
+        for host in ["auth-1", "auth-2"] {
+            let level = if m >= 20 && host == "auth-2" { "error" } else { "info" };
+            let msg = if level == "error" { "token signing failed: issuer mismatch" } else { "login ok" };
+            let _ = writeln!(
+                auth,
+                r#"{{"ts":"2024-01-22T15:{m:02}:{:02}Z","level":"{level}","host":"{host}","service":"auth","msg":"{msg}"}}"#,
+                if host == "auth-1" { 5 } else { 15 }
+            );
+        }
+        if m % 4 == 0 {
+            let _ = writeln!(db, "2024-01-22T15:{m:02}:30Z ERROR duplicate key value violates unique constraint");
+        }
+    }
+    std::fs::write(dir.join("auth.json"), auth).unwrap();
+    std::fs::write(dir.join("postgresql.log"), db).unwrap();
+    std::fs::write(
+        dir.join("config-audit.log"),
+        "2024-01-22T15:19:50Z INFO deploy-bot changed auth config jwt.issuer on auth-2\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
+    if Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true) {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("incident");
+    std::fs::create_dir(&logs).unwrap();
+    write_incident(&logs);
+    let bin = env!("CARGO_BIN_EXE_culprit");
+
+    // What the analysis makes of this folder decides what Enter on the top cause must show.
+    let report = Command::new(bin).args(["report", "--format", "json"]).arg(&logs).output().unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&report.stdout).expect("JSON report");
+    let top_title = findings["causes"].get(0).and_then(|c| c["title"].as_str()).map(str::to_string);
+
+    let tmux = Tmux { socket: format!("culprit-test-{}", std::process::id()) };
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "env",
+        "-i",
+        &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+        "TERM=screen",
+        "PS1=ready$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("the shell prompt", |s| s.contains("ready$"));
+    tmux.send(&[&format!("{bin} {}", logs.display()), "Enter"]);
+
+    let s = tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
+    assert!(s.contains("culprit · 3 inputs"), "{s}");
+    assert!(s.contains("? help"), "footer with keys:\n{s}");
+
+    tmux.send(&["Enter"]);
+    match &top_title {
+        Some(title) => {
+            let s = tmux.wait_for("the evidence view", |s| s.contains("evidence · #1"));
+            let head: String = title.chars().take(20).collect();
+            assert!(s.contains(&head), "top cause's title on the evidence view:\n{s}");
+            assert!(s.contains("hosts:"), "{s}");
+        }
+        None => {
+            // No cause ranked: Enter says so, and the log view still has every line.
+            tmux.wait_for("the no-cause notice", |s| s.contains("no causes to show"));
+            tmux.send(&["2"]);
+            tmux.wait_for("the merged log", |s| s.contains("inputs merged in time order") && s.contains("auth.json"));
+        }
+    }
+    tmux.send(&["Escape"]);
+    tmux.wait_for("triage again", |s| s.contains("causes, most likely first"));
+
+    // Search from the triage screen jumps to the log view with the prompt open.
+    tmux.send(&["/"]);
+    tmux.send(&["-l", "issuer"]);
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("a search hit", |s| s.contains("/issuer  line"));
+    assert!(s.contains("▶"), "cursor mark on the hit:\n{s}");
+
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell prompt back", |s| {
+        !s.contains("culprit ·") && s.lines().filter(|l| l.starts_with("ready$")).count() >= 2
+    });
+    assert!(!s.contains("inputs merged"), "alternate screen left:\n{s}");
+
+    // SIGTERM restores the terminal too.
+    tmux.send(&["clear", "Enter"]);
+    tmux.send(&[&format!("{bin} {}; echo status:$?", logs.display()), "Enter"]);
+    tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
+
+    // Follow mode: appended lines flow in at the tail; truncation is noticed, not fatal.
+    tmux.send(&["2", "G", "F"]);
+    tmux.wait_for("follow on", |s| s.contains("FOLLOW"));
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new().append(true).open(logs.join("postgresql.log")).unwrap();
+        writeln!(f, "2024-01-22T15:59:59Z ERROR follow-marker appended while watching").unwrap();
+    }
+    let s = tmux.wait_for("the appended line", |s| s.contains("follow-marker"));
+    assert!(s.lines().any(|l| l.starts_with('▶') && l.contains("follow-marker")), "cursor kept at the tail:\n{s}");
+    std::fs::write(logs.join("postgresql.log"), "").unwrap();
+    tmux.wait_for("the truncation notice", |s| s.contains("postgresql.log: truncated"));
+
+    let shell =
+        String::from_utf8_lossy(&tmux.cmd(&["display", "-p", "-t", "t", "#{pane_pid}"]).stdout).trim().to_string();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap_or_default();
+    let Some(pid) = children.split_whitespace().next() else {
+        eprintln!("skipped the SIGTERM part: /proc children not readable");
+        return;
+    };
+    let killed = Command::new("kill").args(["-TERM", pid]).status().unwrap();
+    assert!(killed.success());
+    // The echoed status, not the typed command line (which also holds "status:").
+    let status = |s: &str| -> Option<String> {
+        s.lines().find_map(|l| {
+            let d = l.split("status:").nth(1)?.trim();
+            (!d.is_empty() && d.bytes().all(|c| c.is_ascii_digit())).then(|| d.to_string())
+        })
+    };
+    let s = tmux.wait_for("exit after SIGTERM", |s| status(s).is_some());
+    assert!(!s.contains("culprit ·"), "alternate screen left after SIGTERM:\n{s}");
+    assert_eq!(status(&s).as_deref(), Some("0"), "{s}");
+}
