@@ -100,7 +100,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         .filter(|&i| rank::is_error(&table, i))
         .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
         .collect();
-    let changes = rank::change_events(index, &table);
+    let changes = rank::without_routine(rank::change_events(index, &table), table.buckets.time(periods.base_end), lo);
     let (mut stories, late) = rank::stories(&stats, &table, w.onset);
     rank::link_changes(&mut stories, &changes);
     rank::set_severity(&mut stories, &table, index);
@@ -131,7 +131,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         };
         causes.push(c);
     }
-    let claimed: Vec<u32> = stories.iter().filter_map(|s| s.change.as_ref().map(|c| c.rec)).collect();
+    let claimed: Vec<u32> =
+        stories.iter().filter_map(|s| s.change.as_ref()).flat_map(|c| c.recs.iter().copied()).collect();
     causes.extend(change_only_causes(index, &table, &changes, &stories, &stats, &periods, &w, &claimed));
     causes.extend(consequences(index, &table, &late, &w, &symptom_name));
     causes.extend(chronic(index, &table, &stats));
@@ -196,7 +197,10 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
         (inside, base)
     };
     let (ok_in, ok_base) = in_subsystem(Role::Success);
-    let (ratio_in, ratio_base, noun) = if w.from_symptoms && ok_in + ok_base > 0.0 {
+    let by_endpoint = if w.from_symptoms { endpoint_impact(index, t, w, p) } else { None };
+    let (ratio_in, ratio_base, noun) = if let Some(e) = by_endpoint {
+        (Some(e.ratio_in), e.ratio_base, format!("{} requests", e.endpoint))
+    } else if w.from_symptoms && ok_in + ok_base > 0.0 {
         let (bad_in, bad_base) = in_subsystem(Role::Symptom);
         let noun = if dominant == "auth" { "logins" } else { "requests" };
         (
@@ -277,6 +281,87 @@ fn dominant_symptom_subsystem(index: &Index, t: &SignalTable, w: &Window) -> Str
     votes.into_iter().max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0))).map(|v| v.0).unwrap_or_default()
 }
 
+/// The failing share of the endpoint that fails most, from the access logs.
+struct EndpointImpact {
+    endpoint: String,
+    ratio_in: f64,
+    ratio_base: Option<f64>,
+}
+
+/// `/api/v1/items/9312?x=1` → `/api/v1/items/{id}`: requests to one endpoint group together.
+fn endpoint_key(method: &[u8], path: &[u8]) -> String {
+    let path = path.split(|&c| c == b'?').next().unwrap_or(path);
+    let mut out = String::with_capacity(path.len() + 8);
+    out.push_str(&String::from_utf8_lossy(method));
+    out.push(' ');
+    for (i, seg) in path.split(|&c| c == b'/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if seg.iter().any(|c| c.is_ascii_digit()) && seg.len() > 2 {
+            out.push_str("{id}");
+        } else {
+            out.push_str(&String::from_utf8_lossy(seg));
+        }
+    }
+    out
+}
+
+fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> Option<EndpointImpact> {
+    use crate::format::FormatKind;
+    let access: Vec<bool> = index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect();
+    if !access.iter().any(|&a| a) {
+        return None;
+    }
+    let r = &index.records;
+    let base_end = t.buckets.time(p.base_end);
+    let (win_lo, win_hi) = (t.buckets.time(w.s), t.buckets.time(w.e));
+    // A bounded re-parse: past a few million access lines, every k-th line estimates the shares.
+    let candidates = (0..r.len()).filter(|&i| access[r.source[i] as usize]).count();
+    let stride = (candidates / 3_000_000).max(1);
+    let mut per: HashMap<String, [u64; 4]> = HashMap::new();
+    let mut parsed = crate::format::Parsed::default();
+    let ctx = crate::format::ParseCtx::default();
+    let mut seen = 0usize;
+    for i in 0..r.len() {
+        if !access[r.source[i] as usize] {
+            continue;
+        }
+        let ts = r.ts[i];
+        let slot = if ts >= win_lo && ts < win_hi {
+            0
+        } else if ts != NO_TIME && ts >= t.buckets.start && ts < base_end {
+            2
+        } else {
+            continue;
+        };
+        seen += 1;
+        if seen % stride != 0 {
+            continue;
+        }
+        let line = index.first_line(i);
+        index.parsers[r.source[i] as usize].parse(line, &ctx, &mut parsed);
+        let (Some(method), Some(path)) = (parsed.field(line, b"method"), parsed.field(line, b"path")) else {
+            continue;
+        };
+        let failed = signals::is_symptom(index, i);
+        let e = per.entry(endpoint_key(method, path)).or_default();
+        e[slot + 1] += 1;
+        if failed {
+            e[slot] += 1;
+        }
+    }
+    let (endpoint, c) = per.into_iter().max_by(|a, b| a.1[0].cmp(&b.1[0]).then(b.0.cmp(&a.0)))?;
+    if c[0] < 5 || c[1] == 0 {
+        return None;
+    }
+    Some(EndpointImpact {
+        endpoint,
+        ratio_in: c[0] as f64 / c[1] as f64,
+        ratio_base: (c[3] > 0).then(|| c[2] as f64 / c[3] as f64),
+    })
+}
+
 /// Changes shortly before the onset that no story claimed: possible causes, or ruled out as unrelated.
 #[allow(clippy::too_many_arguments)]
 fn change_only_causes(
@@ -289,7 +374,8 @@ fn change_only_causes(
     w: &Window,
     claimed: &[u32],
 ) -> Vec<Cause> {
-    let claimed_keys: Vec<_> = stories.iter().filter_map(|s| s.change.as_ref().map(|c| c.key)).collect::<Vec<_>>();
+    let claimed_keys: Vec<_> =
+        stories.iter().filter_map(|s| s.change.as_ref()).flat_map(|c| c.keys.iter().copied()).collect();
     let mut seen = Vec::new();
     let mut out = Vec::new();
     for c in changes {
@@ -300,7 +386,12 @@ fn change_only_causes(
             continue;
         }
         seen.push(c.key);
-        let services: Vec<u32> = std::iter::once(c.key.1).chain(c.mentioned_services.iter().copied()).collect();
+        // The services the change touched: its own, those its line names, those running on its hosts.
+        let change_hosts: Vec<u32> = c.hosts().collect();
+        let on_hosts =
+            t.service_hosts.iter().filter(|(_, hs)| change_hosts.iter().any(|h| hs.contains(h))).map(|(&svc, _)| svc);
+        let services: Vec<u32> =
+            std::iter::once(c.key.1).chain(c.mentioned_services.iter().copied()).chain(on_hosts).collect();
         // Did any problem signal of the services this change touched move before the users noticed?
         let touched: Vec<&SignalStat> =
             stats.iter().filter(|s| services.contains(&t.signals[s.sig].key.service)).collect();

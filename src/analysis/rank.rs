@@ -133,6 +133,10 @@ pub struct LinkedChange {
     pub proximity: f64,
     /// Hosts of the story that the change touched / all hosts of the story.
     pub host_match: bool,
+    /// Every line of this change event, in time order (the trigger first).
+    pub recs: Vec<u32>,
+    /// Every kind of change line in the event.
+    pub keys: Vec<(SignalId, u32)>,
 }
 
 /// One change event.
@@ -226,6 +230,23 @@ impl ChangeEvent {
     }
 }
 
+/// Drops routine changes: kinds of change that happened at least hourly through the baseline
+/// (log rotation, cron-driven restarts, periodic sessions) tell nothing about this incident.
+pub fn without_routine(changes: Vec<ChangeEvent>, baseline_end: Millis, data_start: Millis) -> Vec<ChangeEvent> {
+    let hours = ((baseline_end - data_start) as f64 / crate::time::MS_PER_HOUR as f64).max(0.0);
+    let mut in_baseline: HashMap<(SignalId, u32), u32> = HashMap::new();
+    for c in changes.iter().filter(|c| c.ts < baseline_end) {
+        *in_baseline.entry(c.key).or_default() += 1;
+    }
+    changes
+        .into_iter()
+        .filter(|c| {
+            let n = in_baseline.get(&c.key).copied().unwrap_or(0) as f64;
+            !(n >= 3.0 && hours > 0.0 && n / hours >= 1.0)
+        })
+        .collect()
+}
+
 pub fn proximity(change_ts: Millis, onset: Millis) -> f64 {
     let d = (onset - change_ts).max(0) as f64;
     (-d / CHANGE_DECAY).exp()
@@ -297,16 +318,47 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
     }
 }
 
-/// All instances of the same change close together count as one rollout (auth-2 then auth-3).
+/// One change is usually several lines: the audit record, each host's reload, the deploy tool's
+/// "done". Every linked change within a few minutes of the best one, and every instance of the
+/// same change within 15 minutes (a rollout host by host), is one event; its earliest line is
+/// the trigger.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
+    let limit = st.onset + 5 * MS_PER_SEC;
     let same: Vec<&ChangeEvent> = changes
         .iter()
-        .filter(|o| o.key == c.key && (o.ts - c.ts).abs() <= 15 * MS_PER_MIN && o.ts <= st.onset + 5 * MS_PER_SEC)
+        .filter(|o| o.ts <= limit)
+        .filter(|o| {
+            (o.key == c.key && (o.ts - c.ts).abs() <= 15 * MS_PER_MIN)
+                || ((o.ts - c.ts).abs() <= 3 * MS_PER_MIN && o.link_to(st.service, &st.hosts) > 0.0)
+        })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
+    let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
+    recs.sort_unstable();
+    recs.dedup();
     let hosts: BTreeSet<u32> = same.iter().flat_map(|o| o.hosts()).collect();
+    let keys: BTreeSet<(SignalId, u32)> = same.iter().map(|o| o.key).collect();
     let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
-    LinkedChange { rec: first, key: c.key, hosts, link, proximity: prox, host_match }
+    LinkedChange {
+        rec: first,
+        key: c.key,
+        hosts,
+        link,
+        proximity: prox,
+        host_match,
+        recs: recs.into_iter().map(|r| r.1).collect(),
+        keys: keys.into_iter().collect(),
+    }
+}
+
+/// The signal a change line belongs to.
+pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
+    let i = rec as usize;
+    if index.records.rule[i] != crate::rules::NO_RULE {
+        SignalId::Rule(index.records.rule[i])
+    } else {
+        SignalId::Pattern(index.records.template[i])
+    }
 }
 
 /// Scores stories: timing, strength, novelty, and the change that explains them.
@@ -531,7 +583,8 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     if let Some(c) = &st.change {
         let text = index.record_bytes(c.rec as usize);
         let ticket = change_id(text);
-        let change_title = change_title(index, c.key.0, c.rec);
+        let trigger_key = trigger_key(index, c.rec);
+        let change_title = change_title(index, trigger_key, c.rec);
         let ts = index.records.ts[c.rec as usize];
         reasons.push(format!(
             "right after change{} \"{}\" at {} ({} before)",
@@ -542,8 +595,11 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         ));
         title = format!("{change_title} → {error_title}");
         evidence_recs.push(c.rec);
+        for &r in c.recs.iter().skip(1).take(2) {
+            evidence_recs.push(r);
+        }
         related.push(signal);
-        signal = signal_ref(index, c.key.0);
+        signal = signal_ref(index, trigger_key);
         if c.host_match && st.hosts.len() < all_hosts.len() {
             reasons.push(format!(
                 "only on {} — the hosts that applied {}",

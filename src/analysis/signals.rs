@@ -188,6 +188,16 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
         .collect()
 }
 
+/// Whether a record is a failure seen by users, by the same reading as the signals: a symptom
+/// rule, or a server error in an access log that no rule claims.
+pub fn is_symptom(index: &Index, i: usize) -> bool {
+    let r = &index.records;
+    match index.rules.get(r.rule[i]) {
+        Some(rule) => rule.kind == RuleKind::Symptom,
+        None => index.parsers[r.source[i] as usize].kind == FormatKind::Access && r.level[i] >= Level::Error,
+    }
+}
+
 fn role_of_rule(kind: RuleKind) -> Role {
     match kind {
         RuleKind::Change => Role::Change,
@@ -217,6 +227,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
     }
     let change_like = change_templates(index, &template_counts, timed);
     let access_source: Vec<bool> = index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect();
+    let field_only_rule: Vec<bool> = index.rules.rules.iter().map(|r| r.patterns.is_empty()).collect();
 
     let mut table = SignalTable {
         buckets,
@@ -280,14 +291,27 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
             Role::Change => table.changes.push(rec),
             Role::Error => {}
         }
-        let key = SignalKey { id, service };
-        let idx = *slot.entry(key).or_insert_with(|| {
-            table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::new() });
-            table.signals.len() - 1
-        });
-        let sig = &mut table.signals[idx];
-        sig.series.add(b, rec);
-        sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+        let mut add = |id: SignalId, role: Role| {
+            let key = SignalKey { id, service };
+            let idx = *slot.entry(key).or_insert_with(|| {
+                table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::new() });
+                table.signals.len() - 1
+            });
+            let sig = &mut table.signals[idx];
+            sig.series.add(b, rec);
+            sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+        };
+        add(id, role);
+        // An application's own error line that a status-only rule calls a symptom (a JSON line with
+        // status 500) still says *why* in its text: its template is an error signal too.
+        if role == Role::Symptom
+            && level >= Level::Error
+            && template != NO_TEMPLATE
+            && !access_source[r.source[i] as usize]
+            && field_only_rule.get(rule as usize).copied().unwrap_or(false)
+        {
+            add(SignalId::Pattern(template), Role::Error);
+        }
     }
     table
 }

@@ -261,8 +261,52 @@ impl Index {
                 fix_year_rollover(&mut self.records.ts[range], opts.year, mtime);
             }
         }
+        if opts.year.is_none() {
+            self.align_yearless_to_dated(yearless, &source_start);
+        }
         self.blocks = summarise_blocks(&self.records);
         self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed, &source_start);
+    }
+
+    /// Yearless inputs (BSD syslog, klog) get their year from the file's mtime, which a copy or a
+    /// checkout resets. When other inputs carry full dates, the year that puts the yearless
+    /// records inside (or nearest to) their span is the better guess.
+    fn align_yearless_to_dated(&mut self, yearless: &[bool], source_start: &[usize]) {
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for (sid, &y) in yearless.iter().enumerate() {
+            if y || source_start[sid] == usize::MAX {
+                continue;
+            }
+            for &t in &self.records.ts[self.source_range(sid as u32, source_start[sid])] {
+                if t != NO_TIME {
+                    lo = lo.min(t);
+                    hi = hi.max(t);
+                }
+            }
+        }
+        if lo > hi {
+            return;
+        }
+        for (sid, &y) in yearless.iter().enumerate() {
+            if !y || source_start[sid] == usize::MAX {
+                continue;
+            }
+            let range = self.source_range(sid as u32, source_start[sid]);
+            let ts = &mut self.records.ts[range];
+            let timed = || ts.iter().copied().filter(|&t| t != NO_TIME);
+            let (Some(first), Some(last)) = (timed().min(), timed().max()) else { continue };
+            let distance = |shift: i64| {
+                let (a, b) = (add_years(first, shift), add_years(last, shift));
+                // Zero when the spans overlap; otherwise the gap between them.
+                (lo - b).max(a - hi).max(0)
+            };
+            let best = (-5i64..=5).min_by_key(|&k| (distance(k), k.abs())).unwrap_or(0);
+            if best != 0 && distance(best) < distance(0) {
+                for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
+                    *t = add_years(*t, best);
+                }
+            }
+        }
     }
 
     fn source_range(&self, sid: u32, start: usize) -> std::ops::Range<usize> {
