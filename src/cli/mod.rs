@@ -3,6 +3,7 @@
 //! [`Pipeline`].
 
 mod inputs;
+mod patterns;
 
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
@@ -247,7 +248,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Inputs(args)) => inputs::run(&args, &cli.common),
         Some(Command::Report(args)) => run_report(&args, &cli.common),
         Some(Command::Rules(cmd)) => run_rules(&cmd, &cli.common),
-        Some(Command::Patterns(args)) => run_patterns(&args, &cli.common),
+        Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "culprit", &mut std::io::stdout());
@@ -299,8 +300,4 @@ fn run_report(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
 
 fn run_rules(_cmd: &RulesCommand, _common: &Common) -> anyhow::Result<ExitCode> {
     Err(anyhow!("`culprit rules` is not built yet"))
-}
-
-fn run_patterns(_args: &PatternsArgs, _common: &Common) -> anyhow::Result<ExitCode> {
-    Err(anyhow!("`culprit patterns` is not built yet"))
 }
