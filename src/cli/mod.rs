@@ -137,8 +137,8 @@ pub enum RulesCommand {
 #[derive(Args, Debug, Default)]
 pub struct PatternsArgs {
     pub paths: Vec<PathBuf>,
-    /// Only templates first seen after TIME.
-    #[arg(long, value_name = "TIME")]
+    /// Only templates first seen after TIME (RFC 3339, a clock time, or relative: -15m).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub new_since: Option<String>,
     #[arg(long)]
     pub json: bool,
