@@ -10,8 +10,7 @@
 //! 2. Refinement: a wildcard position that, over the whole cluster, holds only
 //!    a handful of distinct values is a constant that differs between events
 //!    (`VM Paused` / `VM Resumed`, `user=root` / `user=guest`), not a variable
-//!    (user names, hosts): the cluster is split on the position with the
-//!    fewest such values, recursively.
+//!    (user names, hosts): the cluster is split on all such positions at once.
 //!
 //! Both steps see the distinct shapes in order of first occurrence, so the
 //! result does not depend on how the input was cut into chunks.
@@ -159,13 +158,12 @@ impl Clusterer {
             .collect()
     }
 
+    /// Splits members on every wildcard position that holds 2..=split_values distinct values
+    /// over the whole cluster, at once (the positions are judged on the whole cluster, never
+    /// on a part, where any position would look low-cardinality).
     fn split(&self, members: Vec<u32>, out: &mut Vec<(Vec<u32>, Vec<u32>)>, budget: &mut usize) {
-        let mut tpl = self.shapes[members[0] as usize].clone();
-        for &m in &members[1..] {
-            generalise(&mut tpl, &self.shapes[m as usize]);
-        }
-        // The wildcard position with the fewest distinct values (2..=split_values); leftmost on ties.
-        let mut best: Option<(usize, usize)> = None;
+        let tpl = self.merged(&members);
+        let mut keys: Vec<usize> = Vec::new();
         let mut vals: Vec<u32> = Vec::new();
         for p in (0..tpl.len()).filter(|&p| tpl[p] == WILD) {
             vals.clear();
@@ -178,27 +176,39 @@ impl Clusterer {
                     }
                 }
             }
-            let d = vals.len();
-            if (2..=self.cfg.split_values).contains(&d) && best.is_none_or(|(_, bd)| d < bd) {
-                best = Some((p, d));
+            if (2..=self.cfg.split_values).contains(&vals.len()) {
+                keys.push(p);
             }
         }
-        let Some((p, d)) = best.filter(|&(_, d)| *budget >= d - 1) else {
+        if keys.is_empty() {
             out.push((tpl, members));
             return;
-        };
-        *budget -= d - 1;
-        let mut groups: Vec<(u32, Vec<u32>)> = Vec::new();
+        }
+        let mut groups: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
         for m in members {
-            let v = self.shapes[m as usize][p];
-            match groups.iter_mut().find(|g| g.0 == v) {
+            let shape = &self.shapes[m as usize];
+            match groups.iter_mut().find(|g| keys.iter().zip(&g.0).all(|(&p, &v)| shape[p] == v)) {
                 Some(g) => g.1.push(m),
-                None => groups.push((v, vec![m])),
+                None => groups.push((keys.iter().map(|&p| shape[p]).collect(), vec![m])),
             }
         }
-        for (_, g) in groups {
-            self.split(g, out, budget);
+        if groups.len() - 1 > *budget {
+            out.push((tpl, groups.into_iter().flat_map(|g| g.1).collect()));
+            return;
         }
+        *budget -= groups.len() - 1;
+        for (_, g) in groups {
+            out.push((self.merged(&g), g));
+        }
+    }
+
+    /// The template of a set of shapes: their common tokens, wildcards elsewhere.
+    fn merged(&self, members: &[u32]) -> Vec<u32> {
+        let mut tpl = self.shapes[members[0] as usize].clone();
+        for &m in &members[1..] {
+            generalise(&mut tpl, &self.shapes[m as usize]);
+        }
+        tpl
     }
 
     /// Template text of tokens.

@@ -44,9 +44,40 @@ impl Tok {
     }
 }
 
+// Byte classes, so one pass over a token tells whether it can be a plain word.
+const SPACE: u8 = 1;
+const DIGIT: u8 = 2;
+const QUOTE: u8 = 4;
+/// `=`, `@`, `/`, `\`, `.`, `:`: keys, emails, paths, URLs, hosts, times.
+const MARK: u8 = 8;
+const BRACKET: u8 = 16;
+/// Letters outside a-f / A-F (a token without them may be a hex id).
+const NON_HEX: u8 = 32;
+const SPECIAL: u8 = DIGIT | QUOTE | MARK | BRACKET;
+
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = match b {
+            b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c => SPACE,
+            b'0'..=b'9' => DIGIT,
+            b'"' | b'\'' => QUOTE,
+            b'=' | b'@' | b'/' | b'\\' | b'.' | b':' => MARK,
+            b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' => BRACKET,
+            b'a'..=b'f' | b'A'..=b'F' => 0,
+            b'g'..=b'z' | b'G'..=b'Z' => NON_HEX,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
 #[inline]
 fn is_space(c: u8) -> bool {
-    matches!(c, b' ' | b'\t' | b'\r' | b'\n' | 0x0b | 0x0c)
+    CLASS[c as usize] & SPACE != 0
 }
 
 #[inline]
@@ -87,15 +118,37 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
             return;
         }
         let start = i;
-        while i < n && !is_space(msg[i]) {
+        let mut bits = 0u8;
+        while i < n {
+            let c = CLASS[msg[i] as usize];
+            if c & SPACE != 0 {
+                break;
+            }
+            bits |= c;
             i += 1;
         }
         let mut end = i;
+        let len = end - start;
+        // Fast path: plain words (no digit or variable-marking punctuation) are literal.
+        if bits & SPECIAL == 0 && len <= LONG_TOKEN && len != 3 && (len < 8 || bits & NON_HEX != 0) {
+            let mut tok = Tok { start: start as u32, end: end as u32, ms: 0, me: 0, masked: false };
+            if out.last().is_some_and(|p| !p.masked && is_user_word(&msg[p.start as usize..p.end as usize])) {
+                tok = Tok { ms: start as u32, me: end as u32, masked: true, ..tok };
+            }
+            out.push(tok);
+            continue;
+        }
         // A quote at the token start, or right after `=`, opens a string that may span words.
         let q = if is_quote(msg[start]) {
             Some(start)
+        } else if bits & QUOTE != 0 {
+            msg[start..end]
+                .iter()
+                .position(|&c| c == b'=')
+                .map(|p| start + p + 1)
+                .filter(|&p| p < end && is_quote(msg[p]))
         } else {
-            memchr::memchr(b'=', &msg[start..end]).map(|p| start + p + 1).filter(|&p| p < end && is_quote(msg[p]))
+            None
         };
         if let Some(q) = q {
             if let Some(close) = closing_quote(msg, q) {
@@ -122,7 +175,7 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
 }
 
 fn is_user_word(w: &[u8]) -> bool {
-    matches!(w, b"user" | b"User" | b"USER")
+    w.len() == 4 && (w[0] | 0x20) == b'u' && w[1..].eq_ignore_ascii_case(b"ser")
 }
 
 /// Length of a leading upper-case verb and its space inside a quoted string (`GET `, `SELECT `):
@@ -137,12 +190,38 @@ fn verb_len(quoted: &[u8]) -> usize {
 }
 
 /// Capitalised month and weekday names: the words of timestamps written inside messages.
+#[inline]
 fn is_calendar_word(core: &[u8]) -> bool {
-    const WORDS: [&[u8]; 19] = [
-        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec", b"Mon", b"Tue",
-        b"Wed", b"Thu", b"Fri", b"Sat", b"Sun",
-    ];
-    core.len() == 3 && WORDS.contains(&core)
+    let &[a, b, c] = core else { return false };
+    a.is_ascii_uppercase()
+        && matches!(
+            [a, b, c],
+            [b'J', b'a', b'n']
+                | [b'F', b'e', b'b']
+                | [b'M', b'a', b'r']
+                | [b'A', b'p', b'r']
+                | [b'M', b'a', b'y']
+                | [b'J', b'u', b'n']
+                | [b'J', b'u', b'l']
+                | [b'A', b'u', b'g']
+                | [b'S', b'e', b'p']
+                | [b'O', b'c', b't']
+                | [b'N', b'o', b'v']
+                | [b'D', b'e', b'c']
+                | [b'M', b'o', b'n']
+                | [b'T', b'u', b'e']
+                | [b'W', b'e', b'd']
+                | [b'T', b'h', b'u']
+                | [b'F', b'r', b'i']
+                | [b'S', b'a', b't']
+                | [b'S', b'u', b'n']
+        )
+}
+
+/// `scheme://` somewhere in the token.
+#[inline]
+fn has_scheme(core: &[u8]) -> bool {
+    core.iter().position(|&c| c == b':').is_some_and(|p| core[p + 1..].starts_with(b"//"))
 }
 
 /// The matching close quote for the quote at `q`, when it ends a word (so `it's` does not close `'a`).
@@ -193,16 +272,13 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
         return if empty_pair { mask(cs, ce) } else { literal };
     }
     let core = &msg[cs..ce];
-    if core.len() > LONG_TOKEN {
-        return mask(cs, ce);
-    }
     // URLs and absolute paths carry `=` in queries, but are one variable.
-    if (core[0] == b'/' || memchr::memmem::find(core, b"://").is_some()) && is_variable(core) {
+    if (core[0] == b'/' || has_scheme(core)) && is_variable(core) {
         return mask(cs, ce);
     }
     // key=value: keep the key, mask a variable-looking value. A word value (`status=failed`) is
     // left to the clustering, which keeps a handful of distinct words as separate templates.
-    if let Some(p) = memchr::memchr(b'=', core) {
+    if let Some(p) = core.iter().position(|&c| c == b'=') {
         if p > 0 {
             let value = &core[p + 1..];
             return if !value.is_empty() && (is_variable(value) || is_calendar_word(value)) {
@@ -212,8 +288,27 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
             };
         }
     }
-    if is_variable(core) || is_calendar_word(core) {
+    if core.len() > LONG_TOKEN || is_calendar_word(core) {
         return mask(cs, ce);
+    }
+    if is_variable(core) {
+        // `index:0`, `cancelNotification,index:12`: keep the leading word segments, mask from the
+        // first segment that holds a digit (so `10.0.0.1:80` is one `<*>`).
+        let mut seg = cs;
+        for (k, &c) in core.iter().enumerate() {
+            if c.is_ascii_digit() {
+                break;
+            }
+            if matches!(c, b',' | b':' | b';' | b'|') {
+                seg = cs + k + 1;
+            } else if !(c.is_ascii_alphabetic() || c == b'_' || c == b'-') {
+                // Only identifier words are kept (`index:`), never hosts or paths (`db.example:`).
+                seg = cs;
+                break;
+            }
+        }
+        let has_digit = core.iter().any(|c| c.is_ascii_digit());
+        return if has_digit && seg > cs && seg < ce { mask(seg, ce) } else { mask(cs, ce) };
     }
     literal
 }
@@ -250,7 +345,7 @@ pub fn is_variable(core: &[u8]) -> bool {
     }
     if slashes > 0 {
         // URLs, absolute and relative paths (`/var/log/x`, `./a`, `C:\\x`, `a/b/c`).
-        if memchr::memmem::find(core, b"://").is_some() {
+        if has_scheme(core) {
             return true;
         }
         let first = core[0];
@@ -304,6 +399,11 @@ mod tests {
         assert_eq!(masked("at 2024-01-22T15:30:01Z done."), "at <*> done.");
         assert_eq!(masked("hash deadbeefcafe ok"), "hash <*> ok");
         assert_eq!(masked("a decade ago"), "a decade ago");
+        assert_eq!(masked("cancelNotification,index:12 port:80"), "cancelNotification,index:<*> port:<*>");
+        assert_eq!(
+            masked("steps=1514038440000##7007##548365##8661##12361##27173954##1514038440000##7007"),
+            "steps=<*>"
+        );
         assert_eq!(masked("at Fri Jun 17 07:07:00 2005"), "at <*> <*> <*> <*> <*>");
         assert_eq!(masked("Mayday Monday"), "Mayday Monday");
         assert_eq!(masked("for zummit.com and x.y.edu.pl via auth.log"), "for <*> and <*> via <*>");

@@ -1,6 +1,7 @@
-//! Per-chunk pass: tokenise and mask each message into a reusable buffer, then
-//! look its masked *shape* up by hash. Only a shape never seen in this chunk is
-//! copied (once, into an arena); a repeated shape costs a hash and a compare.
+//! Per-chunk pass: tokenise and mask each message into reusable buffers (token
+//! spans, then the masked shape's bytes), and look the shape up by hash. Only a
+//! shape never seen in this chunk is copied (once, into an arena); a repeated
+//! shape costs a hash and one compare, and allocates nothing.
 
 use super::mask::{tokenise, Tok};
 use std::collections::HashMap;
@@ -27,6 +28,7 @@ pub(crate) const OVERFLOW_SHAPE: (u32, u32) = (u32::MAX, u32::MAX);
 pub struct Miner {
     pub(crate) cap: usize,
     toks: Vec<Tok>,
+    scratch: Vec<u8>,
     /// Shape hash → local ids with that hash (almost always one).
     by_hash: HashMap<u64, u32, BuildNoHash>,
     /// Local shape id → arena range of its masked text (tokens joined by [`SEP`]).
@@ -56,6 +58,7 @@ impl Miner {
         Miner {
             cap: cap.max(1),
             toks: Vec::with_capacity(MAX_TOKENS),
+            scratch: Vec::with_capacity(256),
             by_hash: HashMap::default(),
             shapes: Vec::new(),
             counts: Vec::new(),
@@ -68,12 +71,28 @@ impl Miner {
     /// Assigns a message to a local id (resolved to a template by [`super::merge`]).
     pub fn add(&mut self, msg: &[u8]) -> u32 {
         tokenise(msg, &mut self.toks, MAX_TOKENS);
-        let h = shape_hash(msg, &self.toks);
+        // The masked shape, spelled into a reused buffer: one hash and one compare per line.
+        self.scratch.clear();
+        self.scratch.reserve(msg.len() + 4 * self.toks.len());
+        for (k, t) in self.toks.iter().enumerate() {
+            if k > 0 {
+                self.scratch.push(SEP);
+            }
+            let (s, e) = (t.start as usize, t.end as usize);
+            if t.masked {
+                push_short(&mut self.scratch, &msg[s..t.ms as usize]);
+                self.scratch.extend_from_slice(super::mask::WILDCARD);
+                push_short(&mut self.scratch, &msg[t.me as usize..e]);
+            } else {
+                push_short(&mut self.scratch, &msg[s..e]);
+            }
+        }
+        let h = hash_bytes(&self.scratch);
         let mut cand = self.by_hash.get(&h).copied().unwrap_or(u32::MAX);
         let mut last = u32::MAX;
         while cand != u32::MAX {
             let (s, e) = self.shapes[cand as usize];
-            if same_shape(msg, &self.toks, &self.arena[s as usize..e as usize]) {
+            if self.arena[s as usize..e as usize] == self.scratch[..] {
                 self.counts[cand as usize] += 1;
                 return cand;
             }
@@ -92,14 +111,7 @@ impl Miner {
         }
         let id = self.shapes.len() as u32;
         let s = self.arena.len();
-        for (k, t) in self.toks.iter().enumerate() {
-            if k > 0 {
-                self.arena.push(SEP);
-            }
-            for seg in t.segments(msg) {
-                self.arena.extend_from_slice(seg);
-            }
-        }
+        self.arena.extend_from_slice(&self.scratch);
         self.shapes.push((s as u32, self.arena.len() as u32));
         self.counts.push(1);
         self.chain.push(u32::MAX);
@@ -117,37 +129,23 @@ impl Miner {
     }
 }
 
-/// Hash of the masked token sequence (FxHash-style word mixing; not for untrusted keys
-/// in the DoS sense, but collisions are verified, so they only cost time).
-fn shape_hash(msg: &[u8], toks: &[Tok]) -> u64 {
-    let mut h = Fx(toks.len() as u64);
-    for t in toks {
-        for seg in t.segments(msg) {
-            h.bytes(seg);
+/// Appends bytes; tokens are short, and a byte loop beats a `memcpy` call for a few bytes.
+#[inline]
+fn push_short(out: &mut Vec<u8>, b: &[u8]) {
+    if b.len() > 16 {
+        out.extend_from_slice(b);
+    } else {
+        for &c in b {
+            out.push(c);
         }
-        h.add(0xff);
     }
-    h.0
 }
 
-/// Whether the masked tokens spell exactly `stored` (tokens joined by [`SEP`]).
-fn same_shape(msg: &[u8], toks: &[Tok], stored: &[u8]) -> bool {
-    let mut pos = 0usize;
-    for (k, t) in toks.iter().enumerate() {
-        if k > 0 {
-            if stored.get(pos) != Some(&SEP) {
-                return false;
-            }
-            pos += 1;
-        }
-        for seg in t.segments(msg) {
-            if stored.get(pos..pos + seg.len()) != Some(seg) {
-                return false;
-            }
-            pos += seg.len();
-        }
-    }
-    pos == stored.len()
+/// Hash of a masked shape (FxHash-style word mixing; collisions are verified, so they only cost time).
+fn hash_bytes(b: &[u8]) -> u64 {
+    let mut h = Fx(b.len() as u64);
+    h.bytes(b);
+    h.0
 }
 
 struct Fx(u64);
