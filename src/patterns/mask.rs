@@ -164,7 +164,7 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
                 continue;
             }
         }
-        let mut tok = classify(msg, start, end);
+        let mut tok = classify_with(msg, start, end, bits);
         // The word after `user` is a user name, whatever it looks like.
         if !tok.masked && out.last().is_some_and(|p| !p.masked && is_user_word(&msg[p.start as usize..p.end as usize]))
         {
@@ -245,6 +245,13 @@ fn closing_quote(msg: &[u8], q: usize) -> Option<usize> {
 /// Masks one whitespace-delimited word.
 #[inline]
 pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
+    let bits = msg[start..end].iter().fold(0, |b, &c| b | CLASS[c as usize]);
+    classify_with(msg, start, end, bits)
+}
+
+/// [`classify`] with the token's byte classes already known, to skip the scans they rule out.
+#[inline]
+fn classify_with(msg: &[u8], start: usize, end: usize, bits: u8) -> Tok {
     let literal = Tok { start: start as u32, end: end as u32, ms: 0, me: 0, masked: false };
     let mut cs = start;
     let mut ce = end;
@@ -259,7 +266,7 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
             b'}' => b'{',
             _ => 0,
         };
-        if opener != 0 && msg[cs..ce - 1].contains(&opener) {
+        if opener != 0 && bits & BRACKET != 0 && msg[cs..ce - 1].contains(&opener) {
             break;
         }
         ce -= 1;
@@ -273,12 +280,13 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
     }
     let core = &msg[cs..ce];
     // URLs and absolute paths carry `=` in queries, but are one variable.
-    if (core[0] == b'/' || has_scheme(core)) && is_variable(core) {
+    let marks = bits & MARK != 0;
+    if marks && (core[0] == b'/' || has_scheme(core)) && is_variable(core) {
         return mask(cs, ce);
     }
     // key=value: keep the key, mask a variable-looking value. A word value (`status=failed`) is
     // left to the clustering, which keeps a handful of distinct words as separate templates.
-    if let Some(p) = core.iter().position(|&c| c == b'=') {
+    if let Some(p) = if marks { core.iter().position(|&c| c == b'=') } else { None } {
         if p > 0 {
             let value = &core[p + 1..];
             return if !value.is_empty() && (is_variable(value) || is_calendar_word(value)) {
@@ -291,7 +299,8 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
     if core.len() > LONG_TOKEN || is_calendar_word(core) {
         return mask(cs, ce);
     }
-    if is_variable(core) {
+    let has_digit = bits & DIGIT != 0;
+    if has_digit || is_variable(core) {
         // `index:0`, `cancelNotification,index:12`: keep the leading word segments, mask from the
         // first segment that holds a digit (so `10.0.0.1:80` is one `<*>`).
         let mut seg = cs;
@@ -307,7 +316,6 @@ pub fn classify(msg: &[u8], start: usize, end: usize) -> Tok {
                 break;
             }
         }
-        let has_digit = core.iter().any(|c| c.is_ascii_digit());
         return if has_digit && seg > cs && seg < ce { mask(seg, ce) } else { mask(cs, ce) };
     }
     literal
