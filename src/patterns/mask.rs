@@ -301,7 +301,7 @@ fn classify_with(msg: &[u8], start: usize, end: usize, bits: u8) -> Tok {
     }
     let has_digit = bits & DIGIT != 0;
     if has_digit || is_variable(core) {
-        // `index:0`, `cancelNotification,index:12`: keep the leading word segments, mask from the
+        // `index:0`, `clearItem,index:12`: keep the leading word segments, mask from the
         // first segment that holds a digit (so `10.0.0.1:80` is one `<*>`).
         let mut seg = cs;
         for (k, &c) in core.iter().enumerate() {
@@ -371,7 +371,7 @@ pub fn is_variable(core: &[u8]) -> bool {
 }
 
 /// Host and file names: dot-separated labels ending in a short lower-case label
-/// (`zummit.com`, `ns.example.co.uk`, `auth.log`), not Java classes (`org.x.Main`) or prose.
+/// (`example.com`, `ns.example.co.uk`, `auth.log`), not Java classes (`org.x.Main`) or prose.
 fn is_dotted_name(core: &[u8]) -> bool {
     let Some(last_dot) = memchr::memrchr(b'.', core) else { return false };
     let last = &core[last_dot + 1..];
@@ -403,18 +403,18 @@ mod tests {
         assert_eq!(masked("key 0x7f3a failed"), "key <*> failed");
         assert_eq!(masked("from 10.1.2.3 port 22"), "from <*> port <*>");
         assert_eq!(masked("connect to 10.1.2.3:5432 refused"), "connect to <*> refused");
-        assert_eq!(masked("peer [173.234.31.186] failed"), "peer [<*>] failed");
+        assert_eq!(masked("peer [203.0.113.7] failed"), "peer [<*>] failed");
         assert_eq!(masked("at 2024-01-22T15:30:01Z done."), "at <*> done.");
         assert_eq!(masked("hash deadbeefcafe ok"), "hash <*> ok");
         assert_eq!(masked("a decade ago"), "a decade ago");
-        assert_eq!(masked("cancelNotification,index:12 port:80"), "cancelNotification,index:<*> port:<*>");
+        assert_eq!(masked("clearItem,index:12 port:80"), "clearItem,index:<*> port:<*>");
         assert_eq!(
-            masked("steps=1514038440000##7007##548365##8661##12361##27173954##1514038440000##7007"),
+            masked("steps=1700000000000##4242##123456##8888##10101##20202020##1700000000000##4242"),
             "steps=<*>"
         );
         assert_eq!(masked("at Fri Jun 17 07:07:00 2005"), "at <*> <*> <*> <*> <*>");
         assert_eq!(masked("Mayday Monday"), "Mayday Monday");
-        assert_eq!(masked("for zummit.com and x.y.edu.pl via auth.log"), "for <*> and <*> via <*>");
+        assert_eq!(masked("for example.com and x.y.edu.pl via auth.log"), "for <*> and <*> via <*>");
         assert_eq!(masked("at org.apache.Main. Done.Next e.g"), "at org.apache.Main. Done.Next e.g");
     }
 
@@ -431,9 +431,9 @@ mod tests {
 
     #[test]
     fn key_values_and_quotes() {
-        assert_eq!(masked("user=alice uid=0 ruser= tty=NODEVssh"), "user=alice uid=<*> ruser= tty=NODEVssh");
+        assert_eq!(masked("user=alice uid=0 ruser= tty=NODEV"), "user=alice uid=<*> ruser= tty=NODEV");
         assert_eq!(masked("path=/etc/x at=Mon id=a1"), "path=<*> at=<*> id=<*>");
-        assert_eq!(masked("Invalid user webmaster from x"), "Invalid user <*> from x");
+        assert_eq!(masked("Invalid user operator from x"), "Invalid user <*> from x");
         assert_eq!(masked("Invalid user user from x"), "Invalid user <*> from x");
         assert_eq!(masked("synchronized to LOCAL(0), stratum 10"), "synchronized to <*>, stratum <*>");
         assert_eq!(masked("from 1.2.3.4 () at"), "from <*> (<*>) at");
