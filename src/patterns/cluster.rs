@@ -144,15 +144,56 @@ impl Clusterer {
 
     /// Splits each cluster into its final templates: returns, per cluster, its parts, each a
     /// template (tokens) and its member shapes. An overfull cluster is one part with no members.
+    /// Clusters that differ only in one routing token first become one group (the prefix tree
+    /// never compares them: `com.apple.X: … isn't for <*> seconds` for many X), then each group
+    /// is split back on its low-cardinality positions. The parts are returned under the group's
+    /// first cluster; the others get none.
     pub fn refine(&self) -> Vec<Vec<(Vec<u32>, Vec<u32>)>> {
-        let mut budget = self.cap.saturating_sub(self.clusters.len());
-        (0..self.clusters.len())
-            .map(|cid| {
-                if self.overfull[cid] || self.members[cid].len() < 2 {
-                    return vec![(self.clusters[cid].clone(), self.members[cid].clone())];
+        let n = self.clusters.len();
+        let mut root: Vec<usize> = (0..n).collect();
+        let mut seen: HashMap<Vec<u32>, usize> = HashMap::new();
+        for cid in 0..n {
+            if self.overfull[cid] {
+                continue;
+            }
+            let t = &self.clusters[cid];
+            for p in 0..self.cfg.depth.min(t.len().saturating_sub(1)) {
+                // Only dotted names (`com.apple.X:`, `org.x.Y`) and masked tokens are taken for variables here; leading
+                // words (`Starting` / `Stopping`) are what tells events apart.
+                let name = &self.names[t[p] as usize];
+                if !(name.contains(&b'.') || name.windows(3).any(|w| w == super::mask::WILDCARD)) {
+                    continue;
+                }
+                let mut key = Vec::with_capacity(t.len() + 1);
+                key.push(p as u32);
+                key.extend(t.iter().enumerate().map(|(k, &x)| if k == p { WILD } else { x }));
+                let other = *seen.entry(key).or_insert(cid);
+                let (a, b) = (find(&mut root, cid), find(&mut root, other));
+                root[a.max(b)] = a.min(b);
+            }
+        }
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for cid in 0..n {
+            let r = find(&mut root, cid);
+            groups[r].push(cid);
+        }
+        let mut budget = self.cap.saturating_sub(n);
+        groups
+            .into_iter()
+            .enumerate()
+            .map(|(cid, group)| {
+                if group.is_empty() {
+                    return Vec::new();
+                }
+                let mut members: Vec<u32> = group.iter().flat_map(|&c| self.members[c].iter().copied()).collect();
+                if group.len() > 1 {
+                    members.sort_unstable();
+                }
+                if self.overfull[cid] || members.len() < 2 {
+                    return vec![(self.clusters[cid].clone(), members)];
                 }
                 let mut parts = Vec::new();
-                self.split(self.members[cid].clone(), &mut parts, &mut budget);
+                self.split(members, &mut parts, &mut budget);
                 parts
             })
             .collect()
@@ -222,6 +263,15 @@ impl Clusterer {
         }
         String::from_utf8_lossy(&out).into_owned()
     }
+}
+
+/// Union-find root, with path halving.
+fn find(root: &mut [usize], mut x: usize) -> usize {
+    while root[x] != x {
+        root[x] = root[root[x]];
+        x = root[x];
+    }
+    x
 }
 
 /// Positions where the template and the shape differ become wildcards.
