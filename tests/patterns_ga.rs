@@ -4,9 +4,9 @@
 use culprit::patterns::ga;
 use std::path::PathBuf;
 
-/// Measured means are 0.948 (original truth) and 0.942 (corrected); keep a little slack.
-const MIN_MEAN_ORIGINAL: f64 = 0.94;
-const MIN_MEAN_CORRECTED: f64 = 0.935;
+/// Measured means are 0.952 (original truth) and 0.946 (corrected); keep a little slack.
+const MIN_MEAN_ORIGINAL: f64 = 0.945;
+const MIN_MEAN_CORRECTED: f64 = 0.94;
 /// The auth logs matter most to culprit; both reach 1.000 (original truth).
 const MIN_OPENSSH: f64 = 0.99;
 const MIN_LINUX: f64 = 0.99;

@@ -218,6 +218,12 @@ fn is_calendar_word(core: &[u8]) -> bool {
         )
 }
 
+fn is_suffixed_word(core: &[u8]) -> bool {
+    let letters = core.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let digits = core.len() - letters;
+    letters >= 2 && (1..=2).contains(&digits) && core[letters..].iter().all(|c| c.is_ascii_digit())
+}
+
 /// `scheme://` somewhere in the token.
 #[inline]
 fn has_scheme(core: &[u8]) -> bool {
@@ -300,6 +306,10 @@ fn classify_with(msg: &[u8], start: usize, end: usize, bits: u8) -> Tok {
         return mask(cs, ce);
     }
     let has_digit = bits & DIGIT != 0;
+    // A word with a one- or two-digit suffix (`IPV6`, `ssh2`, `en0`) is a name, left to the clustering.
+    if has_digit && bits & (MARK | QUOTE | BRACKET) == 0 && is_suffixed_word(core) {
+        return literal;
+    }
     if has_digit || is_variable(core) {
         // `index:0`, `clearItem,index:12`: keep the leading word segments, mask from the
         // first segment that holds a digit (so `10.0.0.1:80` is one `<*>`).
@@ -407,6 +417,7 @@ mod tests {
         assert_eq!(masked("at 2024-01-22T15:30:01Z done."), "at <*> done.");
         assert_eq!(masked("hash deadbeefcafe ok"), "hash <*> ok");
         assert_eq!(masked("a decade ago"), "a decade ago");
+        assert_eq!(masked("IPV6 on en0 via ssh2, web123 x2y"), "IPV6 on en0 via ssh2, <*> <*>");
         assert_eq!(masked("clearItem,index:12 port:80"), "clearItem,index:<*> port:<*>");
         assert_eq!(
             masked("steps=1700000000000##4242##123456##8888##10101##20202020##1700000000000##4242"),
