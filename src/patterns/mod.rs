@@ -5,8 +5,11 @@
 //! - in the parallel index pass each chunk's [`Miner`] tokenises and masks every
 //!   message ([`mask`]) and dedupes the masked *shapes* (exact, no clustering);
 //! - [`merge`] walks the chunks' shapes in chunk order — the order of first
-//!   occurrence in the input — and clusters them ([`cluster`], Drain-like) into
-//!   one [`TemplateTable`]. Template ids are a hash of the final template text.
+//!   occurrence in the input — clusters them ([`cluster`], Drain-like), then splits
+//!   clusters on positions that hold only a few distinct words, into one
+//!   [`TemplateTable`]. Template ids are a hash of the final template text.
+//!
+//! Method and accuracy figures: `docs/patterns.md`.
 //!
 //! Memory is bounded by a cap on templates: once reached, shapes that fit no
 //! template go to one overflow template, counted in [`TemplateTable::overflow_records`].
