@@ -3,6 +3,7 @@
 //! [`Pipeline`].
 
 mod inputs;
+mod patterns;
 pub mod report;
 mod rules;
 
@@ -140,8 +141,8 @@ pub enum RulesCommand {
 #[derive(Args, Debug, Default)]
 pub struct PatternsArgs {
     pub paths: Vec<PathBuf>,
-    /// Only templates first seen after TIME.
-    #[arg(long, value_name = "TIME")]
+    /// Only templates first seen after TIME (RFC 3339, a clock time, or relative: -15m).
+    #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub new_since: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -255,7 +256,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Inputs(args)) => inputs::run(&args, &cli.common),
         Some(Command::Report(args)) => report::run(&args, &cli.common),
         Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
-        Some(Command::Patterns(args)) => run_patterns(&args, &cli.common),
+        Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "culprit", &mut std::io::stdout());
@@ -290,8 +291,4 @@ fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_OK));
     }
     report::run(&ReportArgs { paths: paths.to_vec(), ..Default::default() }, common)
-}
-
-fn run_patterns(_args: &PatternsArgs, _common: &Common) -> anyhow::Result<ExitCode> {
-    Err(anyhow!("`culprit patterns` is not built yet"))
 }
