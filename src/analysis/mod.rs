@@ -102,8 +102,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         .collect();
     let changes = rank::without_routine(rank::change_events(index, &table), table.buckets.time(periods.base_end), lo);
     let (mut stories, late) = rank::stories(&stats, &table, w.onset);
-    rank::link_changes(&mut stories, &changes);
     rank::set_severity(&mut stories, &table, index);
+    rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::score_stories(&mut stories, &symptom_services, w.onset);
     stories.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.onset.cmp(&b.onset)));
@@ -179,7 +179,7 @@ fn pct(x: f64) -> String {
 }
 
 fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name: &str) -> Impact {
-    let src = if w.from_symptoms { &t.symptoms } else { &t.errors };
+    let src = &w.series;
     let sym_in = src.sum(w.s, w.e) as f64;
     let sym_base = src.sum(0, p.base_end) as f64;
     // Compare like with like: failures and successes of the subsystem that carries most failures
@@ -431,6 +431,9 @@ fn change_only_causes(
                 ),
             );
             (Verdict::Unrelated, 0.05)
+        } else if w.onset - c.ts > 15 * MS_PER_MIN {
+            // Too long before the failures, and nothing ties it to them: not worth a responder's time.
+            continue;
         } else if stories.is_empty() {
             reasons.push("no error signal explains the failures; this is the closest change before them".into());
             (Verdict::Contributing, 0.25 + 0.4 * prox)
@@ -611,7 +614,7 @@ fn timeline(
             out.push(entry(index, e, format!("consequence begins: {} ({})", c.title, c.service)));
         }
     }
-    let src = if w.from_symptoms { &t.symptoms } else { &t.errors };
+    let src = &w.series;
     if let Some((b, &peak)) =
         src.counts[w.s..w.e.min(src.counts.len())].iter().enumerate().max_by_key(|&(i, c)| (*c, std::cmp::Reverse(i)))
     {

@@ -121,6 +121,8 @@ pub struct Story {
     pub score: f64,
     /// 1 for errors and worse, less for warnings.
     pub severity: f64,
+    /// The subsystem its rules name most (or guessed from the service name).
+    pub subsystem: String,
 }
 
 #[derive(Clone, Debug)]
@@ -150,6 +152,8 @@ pub struct ChangeEvent {
     pub mentioned_hosts: Vec<u32>,
     /// Services named in the line's text.
     pub mentioned_services: Vec<u32>,
+    /// The subsystem its rule names (none for mined change-like templates).
+    pub subsystem: Option<String>,
 }
 
 /// Whether `needle` occurs in `hay` as a word start (not inside a longer word), case-insensitively.
@@ -198,6 +202,10 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             .filter(|(s, n)| *s != r.service[i] && mentions(text, n))
             .map(|(s, _)| *s)
             .collect();
+        let subsystem = match id {
+            SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
+            SignalId::Pattern(_) => None,
+        };
         out.push(ChangeEvent {
             rec,
             ts: r.ts[i],
@@ -205,6 +213,7 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             host: r.host[i],
             mentioned_hosts,
             mentioned_services,
+            subsystem,
         });
     }
     out
@@ -216,7 +225,7 @@ impl ChangeEvent {
     }
 
     /// How strongly this change relates to a story's service and hosts (0 = not at all).
-    pub fn link_to(&self, service: u32, story_hosts: &[u32]) -> f64 {
+    pub fn link_to(&self, service: u32, story_hosts: &[u32], story_subsystem: &str) -> f64 {
         if self.key.1 == service {
             return 1.0;
         }
@@ -225,6 +234,12 @@ impl ChangeEvent {
         }
         if self.hosts().any(|h| story_hosts.contains(&h)) {
             return 0.8;
+        }
+        // A database migration before database errors, a DNS change before resolution failures:
+        // the same specific subsystem is a weaker link when names do not connect them.
+        let generic = ["deploy", "config", "app", "web", "system", ""];
+        if self.subsystem.as_deref().is_some_and(|s| s == story_subsystem && !generic.contains(&s)) {
+            return 0.6;
         }
         0.0
     }
@@ -287,6 +302,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Sto
                 change: None,
                 score: 0.0,
                 severity: 1.0,
+                subsystem: String::new(),
             }
         })
         .collect();
@@ -302,7 +318,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
             if c.ts > st.onset + 5 * MS_PER_SEC || c.ts < st.onset - CHANGE_HORIZON {
                 continue;
             }
-            let link = c.link_to(st.service, &st.hosts);
+            let link = c.link_to(st.service, &st.hosts, &st.subsystem);
             if link == 0.0 {
                 continue;
             }
@@ -329,7 +345,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         .filter(|o| o.ts <= limit)
         .filter(|o| {
             (o.key == c.key && (o.ts - c.ts).abs() <= 15 * MS_PER_MIN)
-                || ((o.ts - c.ts).abs() <= 3 * MS_PER_MIN && o.link_to(st.service, &st.hosts) > 0.0)
+                || ((o.ts - c.ts).abs() <= 3 * MS_PER_MIN && o.link_to(st.service, &st.hosts, &st.subsystem) > 0.0)
         })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
@@ -636,7 +652,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         rank: 0,
         score: (st.score * 100.0).round() / 100.0,
         verdict: Verdict::Contributing,
-        subsystem: story_subsystem(index, t, st),
+        subsystem: st.subsystem.clone(),
         service: service_name,
         hosts: host_names(index, st.hosts.iter().copied()),
         title,
@@ -650,7 +666,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     }
 }
 
-fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {
+pub fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {
     let mut votes: HashMap<String, u64> = HashMap::new();
     for s in &st.stats {
         let sig = &t.signals[s.sig];
@@ -698,6 +714,7 @@ mod tests {
 /// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
 pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
     for st in stories.iter_mut() {
+        st.subsystem = story_subsystem(index, t, st);
         let mut sev: f64 = 0.0;
         for s in &st.stats {
             let level = index.records.level[s.onset_rec as usize];

@@ -1,6 +1,6 @@
 //! The incident window: where user-facing symptoms depart from their baseline.
 
-use super::signals::{Series, SignalTable};
+use super::signals::{Role, Series, SignalTable};
 use super::stats::best_segment;
 use crate::findings::WindowSource;
 use crate::time::Millis;
@@ -26,6 +26,8 @@ pub struct Window {
     /// Which series found it: true for symptoms, false for the error-level fallback.
     pub from_symptoms: bool,
     pub g: f64,
+    /// The series the window was found on (onset, peak and recovery are read from it).
+    pub series: Series,
 }
 
 fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
@@ -43,12 +45,28 @@ fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
 }
 
 /// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
+///
+/// Every symptom signal is also tried on its own: a chronic symptom (brute-force logins all day) can
+/// drown a real burst of 5xx in the aggregate.
 pub fn detect(t: &SignalTable) -> Option<Window> {
-    let (series, from_symptoms) =
-        if let Some(seg) = elevated_segment(&t.symptoms) { (seg, true) } else { (elevated_segment(&t.errors)?, false) };
-    let (s, e, g) = series;
-    let src = if from_symptoms { &t.symptoms } else { &t.errors };
-    let onset_rec = src.first_from(s);
+    let mut candidates: Vec<&Series> = vec![&t.symptoms];
+    let mut own: Vec<&Series> = t
+        .signals
+        .iter()
+        .filter(|s| s.role == Role::Symptom && s.series.total() >= MIN_EVENTS)
+        .map(|s| &s.series)
+        .collect();
+    own.sort_by_key(|s| std::cmp::Reverse(s.total()));
+    candidates.extend(own.into_iter().take(12));
+    let best = candidates
+        .into_iter()
+        .filter_map(|series| elevated_segment(series).map(|seg| (seg, series)))
+        .max_by(|a, b| a.0 .2.total_cmp(&b.0 .2));
+    let ((s, e, g), series, from_symptoms) = match best {
+        Some((seg, series)) => (seg, series.clone(), true),
+        None => (elevated_segment(&t.errors)?, t.errors.clone(), false),
+    };
+    let onset_rec = series.first_from(s);
     Some(Window {
         s,
         e,
@@ -59,6 +77,7 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
         source: WindowSource::Auto,
         from_symptoms,
         g,
+        series,
     })
 }
 
@@ -78,5 +97,6 @@ pub fn from_flag(t: &SignalTable, start: Millis, end: Option<Millis>) -> Window 
         source: WindowSource::Flag,
         from_symptoms: t.symptoms.total() > 0,
         g: 0.0,
+        series: t.symptoms.clone(),
     }
 }

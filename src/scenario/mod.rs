@@ -16,6 +16,7 @@
 //! Output depends only on (family, seed, size): the PRNG is seeded splitmix64
 //! and no platform maths (exp, ln, sin) is used.
 
+pub mod eval;
 mod render;
 pub mod rng;
 mod world;
