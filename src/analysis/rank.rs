@@ -439,7 +439,9 @@ pub fn event_title(index: &Index, rec: u32) -> String {
     let parser = &index.parsers[index.records.source[i] as usize];
     let mut p = crate::format::Parsed::default();
     parser.parse(line, &crate::format::ParseCtx::default(), &mut p);
-    let whole = p.msg.is_empty() || (p.msg.start == 0 && p.msg.end as usize >= line.len());
+    // No message, or only an event name (`"event":"cert.rotated"`): compose from the fields.
+    let whole =
+        p.msg.is_empty() || (p.msg.start == 0 && p.msg.end as usize >= line.len()) || !p.msg.get(line).contains(&b' ');
     let text = if whole && !p.fields.is_empty() {
         let pick = |keys: &[&[u8]]| keys.iter().find_map(|k| p.field(line, k)).filter(|v| !v.is_empty());
         let action = pick(&[b"action", b"event", b"event_type", b"type", b"operation", b"op", b"kind"]);
@@ -464,7 +466,7 @@ pub fn event_title(index: &Index, rec: u32) -> String {
             t
         }
     } else {
-        index.message(i).to_vec()
+        p.msg.get(line).to_vec()
     };
     let msg = crate::text::escape(&text).into_owned();
     crate::text::truncate_chars(msg.trim(), 90).into_owned()

@@ -200,7 +200,7 @@ fn explain(common: &Common, line: &str) -> anyhow::Result<ExitCode> {
         writeln!(
             out,
             "field:    {}={}",
-            crate::text::escape(f.key.get(bytes)),
+            crate::text::escape(f.key_bytes(bytes)),
             crate::text::escape(f.value.get(bytes))
         )?;
     }

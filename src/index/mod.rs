@@ -264,6 +264,7 @@ impl Index {
         if opts.year.is_none() {
             self.align_yearless_to_dated(yearless, &source_start);
         }
+        self.hosts_from_paths(&source_start);
         self.blocks = summarise_blocks(&self.records);
         self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed, &source_start);
     }
@@ -304,6 +305,56 @@ impl Index {
             if best != 0 && distance(best) < distance(0) {
                 for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
                     *t = add_years(*t, best);
+                }
+            }
+        }
+    }
+
+    /// Log bundles often name the host in the path (`db-1/postgresql.log`, `proxy/edge-2.access.log`)
+    /// while the lines themselves do not. When a file's records carry no host and a part of its
+    /// path is a host that other inputs name, its records are attributed to that host.
+    fn hosts_from_paths(&mut self, source_start: &[usize]) {
+        for sid in 0..self.sources.len() {
+            if source_start[sid] == usize::MAX {
+                continue;
+            }
+            let range = self.source_range(sid as u32, source_start[sid]);
+            if self.records.host[range.clone()].iter().any(|&h| h != 0) {
+                continue;
+            }
+            let path = &self.sources[sid].path;
+            let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let mut names = vec![file.split('.').next().unwrap_or("").to_string()];
+            names.extend(
+                path.parent()
+                    .into_iter()
+                    .flat_map(|p| p.components().rev().take(3))
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+            );
+            let Some(host) = names.iter().filter(|n| n.len() >= 2).find_map(|n| self.hosts.lookup(n)) else {
+                continue;
+            };
+            for h in &mut self.records.host[range.clone()] {
+                *h = host;
+            }
+            // A service named after its file (`orders-2.log`) is the host's service: `orders`, when
+            // other inputs know that name, else the folder it sits in.
+            let stream = self.sources[sid].stream.clone();
+            let Some(stream_id) = self.services.lookup(&stream) else { continue };
+            let host_name = self.hosts.get(host).to_string();
+            let base = host_name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_']);
+            let parent = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
+            let service = if base.len() >= 2 && self.services.lookup(base).is_some() {
+                Some(base.to_string())
+            } else {
+                parent.filter(|p| !matches!(p.as_str(), "log" | "logs" | "var" | ".") && *p != host_name)
+            };
+            if let Some(service) = service {
+                let id = self.services.intern(service.as_bytes());
+                for s in &mut self.records.service[range.clone()] {
+                    if *s == stream_id {
+                        *s = id;
+                    }
                 }
             }
         }

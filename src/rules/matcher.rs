@@ -244,7 +244,7 @@ impl Matcher {
         }
         table.resize(self.keys.len(), None);
         for f in &parsed.fields {
-            let key = f.key.get(line);
+            let key = f.key_bytes(line);
             let Some(bucket) = self.keys_by_len.get(key.len()) else { continue };
             for &k in bucket {
                 let slot = &mut table[k as usize];
