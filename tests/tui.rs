@@ -492,7 +492,7 @@ fn top_cause_evidence_and_back() {
     assert!(term.backend().to_string().contains("CHRONIC database"));
     let buf = term.backend().buffer();
     let row = (0..a.height)
-        .find(|&y| (0..a.width).map(|x| buf[(x, y)].symbol()).collect::<String>().starts_with("▶I postgres"))
+        .find(|&y| (0..a.width).map(|x| buf[(x, y)].symbol()).collect::<String>().starts_with("▶E postgres"))
         .expect("evidence row on screen");
     let marked: String =
         (0..a.width).filter(|&x| buf[(x, row)].bg == Color::Yellow).map(|x| buf[(x, row)].symbol()).collect();

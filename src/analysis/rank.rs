@@ -692,6 +692,26 @@ pub fn is_error(t: &SignalTable, idx: usize) -> bool {
     t.signals[idx].role == Role::Error
 }
 
+/// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
+pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
+    for st in stories.iter_mut() {
+        st.subsystem = story_subsystem(index, t, st);
+        let mut sev: f64 = 0.0;
+        for s in &st.stats {
+            let level = index.records.level[s.onset_rec as usize];
+            let mut v = if level >= crate::format::Level::Error { 1.0 } else { 0.7 };
+            if let SignalId::Rule(r) = t.signals[s.sig].key.id {
+                if let Some(rule) = index.rules.get(r) {
+                    // Rules that name a real failure are errors whatever the line's level says.
+                    v = f64::max(v, (0.8 + 0.2 * rule.weight as f64).min(1.2));
+                }
+            }
+            sev = sev.max(v);
+        }
+        st.severity = sev.max(0.5);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -710,25 +730,5 @@ mod tests {
     fn ticket_ids() {
         assert_eq!(change_id(b"applied CHG-4411 to auth").as_deref(), Some("CHG-4411"));
         assert_eq!(change_id(b"no ticket here"), None);
-    }
-}
-
-/// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
-pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
-    for st in stories.iter_mut() {
-        st.subsystem = story_subsystem(index, t, st);
-        let mut sev: f64 = 0.0;
-        for s in &st.stats {
-            let level = index.records.level[s.onset_rec as usize];
-            let mut v = if level >= crate::format::Level::Error { 1.0 } else { 0.7 };
-            if let SignalId::Rule(r) = t.signals[s.sig].key.id {
-                if let Some(rule) = index.rules.get(r) {
-                    // Rules that name a real failure are errors whatever the line's level says.
-                    v = f64::max(v, (0.8 + 0.2 * rule.weight as f64).min(1.2));
-                }
-            }
-            sev = sev.max(v);
-        }
-        st.severity = sev.max(0.5);
     }
 }

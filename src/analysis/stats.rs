@@ -82,8 +82,8 @@ pub fn change_point_up(counts: &[u32], lo: usize, hi: usize) -> Option<(usize, f
         return None;
     }
     let mut best: Option<(usize, f64)> = None;
-    for k in lo..hi {
-        let before = p[k] as f64;
+    for (k, &before) in p.iter().enumerate().take(hi).skip(lo) {
+        let before = before as f64;
         let after = total - before;
         let tb = k as f64;
         let ta = (hi - k) as f64;

@@ -314,11 +314,11 @@ impl Index {
     /// while the lines themselves do not. When a file's records carry no host and a part of its
     /// path is a host that other inputs name, its records are attributed to that host.
     fn hosts_from_paths(&mut self, source_start: &[usize]) {
-        for sid in 0..self.sources.len() {
-            if source_start[sid] == usize::MAX {
+        for (sid, &start) in source_start.iter().enumerate() {
+            if start == usize::MAX {
                 continue;
             }
-            let range = self.source_range(sid as u32, source_start[sid]);
+            let range = self.source_range(sid as u32, start);
             if self.records.host[range.clone()].iter().any(|&h| h != 0) {
                 continue;
             }

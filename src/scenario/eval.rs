@@ -75,3 +75,49 @@ pub fn naive_pick(index: &Index, truth: &Truth) -> Option<Vec<String>> {
     }
     Some(hosts.keys().filter(|&&h| h != 0).map(|&h| index.hosts.get(h).to_string()).collect())
 }
+
+/// Generates every family for each seed under `root`, runs the whole pipeline with the built-in
+/// rules on each, and scores the findings.
+pub fn run_corpus(root: &std::path::Path, seeds: &[u64], size: Option<u64>) -> Result<Vec<Outcome>, String> {
+    use super::{generate, Family, Options};
+    let mut outcomes = Vec::new();
+    for family in Family::ALL {
+        for &seed in seeds {
+            let name = format!("{}-{seed}", family.name());
+            let dir = root.join(&name);
+            let truth =
+                generate(&dir, &Options { family, seed, size, sample: false }).map_err(|e| format!("{name}: {e}"))?;
+            let rules = crate::rules::RuleSet::load(&[]).map_err(|e| e.to_string())?;
+            let index = Index::open(&[dir.join("logs")], rules, &crate::index::IndexOptions::default());
+            let findings = crate::analysis::analyse(&index, &crate::analysis::AnalysisOptions::default());
+            outcomes.push(evaluate(&name, &truth, &index, &findings));
+        }
+    }
+    Ok(outcomes)
+}
+
+/// One row per scenario, then the totals.
+pub fn table(outcomes: &[Outcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        out.push_str(&format!(
+            "{:<20} top1={} top3={} hosts={} naive-hosts={}  {}\n",
+            o.name,
+            o.top1 as u8,
+            o.top3 as u8,
+            o.top1_hosts as u8,
+            o.naive_hosts as u8,
+            crate::text::truncate_chars(&o.top_title, 90)
+        ));
+    }
+    let n = outcomes.len();
+    let count = |f: fn(&Outcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+    out.push_str(&format!(
+        "\n{n} scenarios: top-1 {}/{n}, top-3 {}/{n}, top-1 hosts {}/{n}; naive (most errors in the window) hosts {}/{n}\n",
+        count(|o| o.top1),
+        count(|o| o.top3),
+        count(|o| o.top1_hosts),
+        count(|o| o.naive_hosts)
+    ));
+    out
+}
