@@ -19,10 +19,10 @@ bin=target/release/culprit
 # The rule pack's message patterns, one per line, for `rg -f`.
 patterns="$out_dir/patterns.txt"
 "$bin" rules list --json | python3 -c '
-import json, sys
+import json, re, sys
 for r in json.load(sys.stdin):
     for p in r.get("patterns", []):
-        print(p)
+        print(re.sub(r"\(\?P?<\w+>", "(?:", p))
 ' > "$patterns"
 
 printf '\n%-6s %-10s %12s %12s %12s %12s %10s %10s\n' size bytes culprit "rg -f rules" "rg -c ." lnav "vs rg -f" "GB/s"
@@ -45,7 +45,7 @@ for size in "${sizes[@]}"; do
   fi
   hyperfine --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" "${cmds[@]}" >/dev/null
   python3 - "$json" "$size" "$bytes" <<'PY'
-import json, sys
+import json, re, sys
 res = json.load(open(sys.argv[1]))["results"]
 size, nbytes = sys.argv[2], int(sys.argv[3])
 t = [r["median"] for r in res]
