@@ -463,8 +463,9 @@ fn change_only_causes(
             related: Vec::new(),
         });
     }
-    // With no error story at all, the closest change may be the likely cause.
-    if stories.is_empty() {
+    // With no error story at all, and no error that moved even after the onset, the closest change
+    // may be the likely cause.
+    if stories.is_empty() && !stats.iter().any(|s| s.elevated) {
         if let Some(best) =
             out.iter_mut().filter(|c| c.verdict == Verdict::Contributing).max_by(|a, b| a.score.total_cmp(&b.score))
         {

@@ -344,8 +344,8 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         .iter()
         .filter(|o| o.ts <= limit)
         .filter(|o| {
-            (o.key == c.key && (o.ts - c.ts).abs() <= 15 * MS_PER_MIN)
-                || ((o.ts - c.ts).abs() <= 3 * MS_PER_MIN && o.link_to(st.service, &st.hosts, &st.subsystem) > 0.0)
+            let span = if o.key == c.key { 15 * MS_PER_MIN } else { 3 * MS_PER_MIN };
+            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st.service, &st.hosts, &st.subsystem) > 0.0)
         })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);

@@ -44,6 +44,18 @@ fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
     (g >= MIN_G && inside as u64 >= MIN_EVENTS && rate_in >= MIN_RATIO * rate_out).then_some((s, e, g))
 }
 
+/// The segment may open on a stray baseline failure just before the real rise: the onset is the
+/// first bucket whose count is closer to the incident rate than to the baseline rate.
+fn dense_start(series: &Series, s: usize, e: usize) -> usize {
+    let n = series.counts.len();
+    let inside = series.sum(s, e) as f64;
+    let outside = series.total() as f64 - inside;
+    let rate_in = inside / (e - s).max(1) as f64;
+    let rate_out = outside / (n - (e - s)).max(1) as f64;
+    let threshold = ((rate_in + rate_out) / 2.0).max(1.0);
+    (s..e).find(|&b| series.counts[b] as f64 >= threshold).unwrap_or(s)
+}
+
 /// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
 ///
 /// Every symptom signal is also tried on its own: a chronic symptom (brute-force logins all day) can
@@ -66,6 +78,7 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
         Some((seg, series)) => (seg, series.clone(), true),
         None => (elevated_segment(&t.errors)?, t.errors.clone(), false),
     };
+    let s = dense_start(&series, s, e);
     let onset_rec = series.first_from(s);
     Some(Window {
         s,

@@ -265,6 +265,7 @@ impl Index {
             self.align_yearless_to_dated(yearless, &source_start);
         }
         self.hosts_from_paths(&source_start);
+        self.services_from_paths(&source_start);
         self.blocks = summarise_blocks(&self.records);
         self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed, &source_start);
     }
@@ -337,21 +338,45 @@ impl Index {
             for h in &mut self.records.host[range.clone()] {
                 *h = host;
             }
-            // A service named after its file (`orders-2.log`) is the host's service: `orders`, when
-            // other inputs know that name, else the folder it sits in.
-            let stream = self.sources[sid].stream.clone();
-            let Some(stream_id) = self.services.lookup(&stream) else { continue };
-            let host_name = self.hosts.get(host).to_string();
+        }
+    }
+
+    /// A service named after its file (`orders-2.log`, no service in the lines) is better named by
+    /// its host (`orders-2` → `orders`, when other inputs know that service) or by its folder.
+    fn services_from_paths(&mut self, source_start: &[usize]) {
+        for (sid, &start) in source_start.iter().enumerate() {
+            if start == usize::MAX {
+                continue;
+            }
+            let range = self.source_range(sid as u32, start);
+            let Some(stream_id) = self.services.lookup(&self.sources[sid].stream) else { continue };
+            if !self.records.service[range.clone()].contains(&stream_id) {
+                continue;
+            }
+            // Only a per-host file: one host throughout, and that host named in the path.
+            let mut hosts = self.records.host[range.clone()].iter().copied().filter(|&h| h != 0);
+            let host = hosts.next();
+            let one_host = host.is_some_and(|h| hosts.all(|o| o == h));
+            let mut host_name = host.map(|h| self.hosts.get(h).to_string()).unwrap_or_default();
+            let path_text = self.sources[sid].path.to_string_lossy();
+            if !one_host || host_name.is_empty() || !path_text.contains(host_name.as_str()) {
+                host_name.clear();
+            }
             let base = host_name.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches(['-', '_']);
+            let path = &self.sources[sid].path;
             let parent = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
-            let service = if base.len() >= 2 && self.services.lookup(base).is_some() {
+            let service = if base.len() >= 2 && base != host_name && self.services.lookup(base).is_some() {
                 Some(base.to_string())
             } else {
-                parent.filter(|p| !matches!(p.as_str(), "log" | "logs" | "var" | ".") && *p != host_name)
+                parent.filter(|p| {
+                    !matches!(p.as_str(), "log" | "logs" | "var" | "." | "..")
+                        && *p != host_name
+                        && self.hosts.lookup(p).is_none()
+                })
             };
             if let Some(service) = service {
                 let id = self.services.intern(service.as_bytes());
-                for s in &mut self.records.service[range.clone()] {
+                for s in &mut self.records.service[range] {
                     if *s == stream_id {
                         *s = id;
                     }
