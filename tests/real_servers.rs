@@ -864,6 +864,7 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
                 std::thread::sleep(Duration::from_secs(2));
             }
         });
+        let _stop_helpers = RaiseOnDrop(&stop);
         std::thread::sleep(Duration::from_secs(OUTAGE_BASELINE_S));
         let t0 = now_ms();
         pg.pg_ctl_stop("immediate").expect("pg_ctl stop -m immediate");
@@ -871,7 +872,6 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
         let t1 = now_ms();
         pg.start().expect("postgres restart");
         std::thread::sleep(Duration::from_secs(OUTAGE_RECOVERY_S));
-        stop.store(true, Ordering::Relaxed);
         (t0, t1)
     });
     drop(sshd);
@@ -931,6 +931,19 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     assert!((inc.start - t0).abs() <= 5000, "incident starts {} ms from the stop:\n{report}", inc.start - t0);
     if let Some(end) = inc.end {
         assert!(end > t1 && end <= t1 + 20_000, "recovery {} ms after the restart:\n{report}", end - t1);
+    }
+    // Evidence points at real lines: each names a file and line that holds its text.
+    for e in f.causes.iter().flat_map(|c| &c.evidence) {
+        let file = lines(std::path::Path::new(&e.path));
+        let line = file.get((e.line as usize).wrapping_sub(1)).map(String::as_str).unwrap_or("");
+        let head: String = e.text.chars().take(40).collect();
+        assert!(
+            !head.is_empty() && line.contains(&head),
+            "evidence {}:{} {:?} is not that line: {line:?}",
+            e.path,
+            e.line,
+            e.text
+        );
     }
     let top = f.causes.first().unwrap_or_else(|| panic!("no causes:\n{report}"));
     let in_db = ["database", "postgres"].iter().any(|k| top.subsystem.to_lowercase().contains(k))

@@ -107,7 +107,8 @@ pub fn as_service(cmd: &mut Command, ids: Option<(u32, u32)>, home: &Path) {
     if let Some((u, g)) = ids {
         cmd.uid(u).gid(g);
     }
-    cmd.env("HOME", home).env("TZ", "UTC").env("LC_ALL", "C.UTF-8");
+    // The test's own working directory may not be readable by the service user.
+    cmd.current_dir(home).env("HOME", home).env("TZ", "UTC").env("LC_ALL", "C.UTF-8");
 }
 
 /// A folder for one scenario: world-traversable and owned by the service user so that
@@ -417,6 +418,16 @@ pub fn utc_ms(stamp: &str) -> Millis {
         .unwrap_or_else(|e| panic!("bad stamp {stamp:?}: {e}"))
         .and_utc()
         .timestamp_millis()
+}
+
+/// Sets a flag when dropped: stops helper threads of a `thread::scope` also when the
+/// scope's main closure panics (the scope would otherwise wait for them forever).
+pub struct RaiseOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+
+impl Drop for RaiseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// A wall-clock window around a scenario, widened to whole seconds for second-resolution logs.

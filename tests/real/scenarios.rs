@@ -146,7 +146,8 @@ impl Sshd {
     /// A successful public-key login as root that runs `true`.
     pub fn key_login(&self) -> Result<(), String> {
         let mut c = self.client();
-        c.args(["-o", "BatchMode=yes", "-o", "PasswordAuthentication=no", "-i"])
+        c.args(["-o", "BatchMode=yes", "-o", "PasswordAuthentication=no", "-o", "IdentitiesOnly=yes"])
+            .args(["-o", "IdentityAgent=none", "-i"])
             .arg(&self.client_key)
             .args(["root@127.0.0.1", "true"]);
         run_ok(&mut c, Duration::from_secs(30)).map(|_| ())
