@@ -79,10 +79,10 @@ fn ssh_run() -> Option<&'static SshRun> {
         let w = Workdir::new("sshd", ids);
         let logs = w.mkdir("logs");
         let start = now_ms();
-        let syslog = Rsyslog::start(&w, &logs).map_err(broken)?;
-        let sshd = Sshd::start(&w, &syslog).map_err(broken)?;
+        let syslog = Rsyslog::start(&w, &logs).map_err(|e| Fail::Broken(w.failed(e)))?;
+        let sshd = Sshd::start(&w, &syslog).map_err(|e| Fail::Broken(w.failed(e)))?;
         for _ in 0..SSH_KEY_LOGINS {
-            sshd.key_login().map_err(broken)?;
+            sshd.key_login().map_err(|e| Fail::Broken(w.failed(e)))?;
         }
         // Failures cost sshd/PAM ~2 s each: run them side by side.
         let mut users: Vec<String> = vec![SERVICE_USER.to_string(); SSH_BAD_PASSWORDS];
@@ -91,7 +91,7 @@ fn ssh_run() -> Option<&'static SshRun> {
             let hs: Vec<_> = users.iter().map(|u| s.spawn(|| sshd.failed_password(u))).collect();
             hs.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("client thread panicked".into()))).collect()
         });
-        results.into_iter().collect::<Result<Vec<()>, String>>().map_err(broken)?;
+        results.into_iter().collect::<Result<Vec<()>, String>>().map_err(|e| Fail::Broken(w.failed(e)))?;
         // rsyslog writes asynchronously: wait for the last expected lines.
         let closes = SSH_BAD_PASSWORDS + SSH_INVALID_USERS.len();
         let ok = wait_until(Duration::from_secs(20), || {
@@ -106,10 +106,9 @@ fn ssh_run() -> Option<&'static SshRun> {
         drop(sshd);
         drop(syslog);
         if !ok {
-            return Err(Fail::Broken(format!(
-                "auth lines missing after 20 s; auth.log:\n{}",
-                read_lossy(&traditional)
-            )));
+            return Err(Fail::Broken(
+                w.failed(format!("auth lines missing after 20 s; auth.log:\n{}", read_lossy(&traditional))),
+            ));
         }
         Ok(SshRun {
             _w: w,
@@ -155,6 +154,9 @@ fn sshd_via_rsyslog_logs_each_provoked_event_once() {
         assert_eq!(count_containing(&l, "Failed password"), run.bad_passwords + run.invalid_users.len(), "{ctx}");
         let closed = format!("Connection closed by authenticating user {SERVICE_USER} 127.0.0.1 port");
         assert_eq!(count_containing(&l, &closed), run.bad_passwords, "{ctx}");
+        // No other connection was dropped (the harness never probes sshd's port).
+        assert_eq!(count_containing(&l, "Connection closed by"), run.bad_passwords + run.invalid_users.len(), "{ctx}");
+        assert_eq!(count_containing(&l, "kex_exchange_identification"), 0, "{ctx}");
         // Every accepted session ends with exactly one disconnect, on the same client port.
         let accepted = ports_after(&l, "Accepted publickey for root from 127.0.0.1");
         let disconnected = ports_after(&l, "Disconnected from user root 127.0.0.1");
@@ -267,24 +269,25 @@ fn pg_run() -> Option<&'static PgRun> {
             "log_destination = 'stderr,csvlog,jsonlog'\nlog_connections = on\nlog_checkpoints = on\n\
              max_connections = {PG_MAX_CONNECTIONS}\nsuperuser_reserved_connections = 0\ndeadlock_timeout = '200ms'\n"
         );
-        let mut pg = Postgres::init(&w, &log_dir, &conf).map_err(broken)?;
-        pg.start().map_err(broken)?;
-        pg.create_app().map_err(broken)?;
+        let mut pg = Postgres::init(&w, &log_dir, &conf).map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.start().map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.create_app().map_err(|e| Fail::Broken(w.failed(e)))?;
         let log = log_dir.join("postgres.log");
         let t = Duration::from_secs(60);
 
         // Wrong passwords over TCP (scram-sha-256 in pg_hba), and one role that does not exist.
         for _ in 0..PG_BAD_PASSWORDS {
-            let (st, _, err) = run(&mut pg.psql_tcp("app", "wrong", "app", "select 1"), t).map_err(broken)?;
+            let (st, _, err) =
+                run(&mut pg.psql_tcp("app", "wrong", "app", "select 1"), t).map_err(|e| Fail::Broken(w.failed(e)))?;
             if st.success() || !err.contains("password authentication failed") {
-                return Err(Fail::Broken(format!("bad password accepted? {st} {err}")));
+                return Err(Fail::Broken(w.failed(format!("bad password accepted? {st} {err}"))));
             }
         }
-        let _ = run(&mut pg.psql_tcp("ghost", "wrong", "app", "select 1"), t).map_err(broken)?;
+        let _ = run(&mut pg.psql_tcp("ghost", "wrong", "app", "select 1"), t).map_err(|e| Fail::Broken(w.failed(e)))?;
 
         // A syntax error in a statement written over several lines.
         let (st, _, _) = run(&mut pg.psql_tcp("app", PG_APP_PASSWORD, "app", "select 1 from\nnosuch where\n  ;"), t)
-            .map_err(broken)?;
+            .map_err(|e| Fail::Broken(w.failed(e)))?;
         if st.success() {
             return Err(Fail::Broken("syntax error not reported".into()));
         }
@@ -311,26 +314,26 @@ fn pg_run() -> Option<&'static PgRun> {
             })
             .collect();
         if !errs.contains("deadlock detected") {
-            return Err(Fail::Broken(format!("no deadlock: {errs}")));
+            return Err(Fail::Broken(w.failed(format!("no deadlock: {errs}"))));
         }
 
         // Too many connections: fill every slot with sleeping sessions, then knock twice.
         let before = pg_authorized(&log);
         let holders: Vec<_> = (0..PG_MAX_CONNECTIONS)
             .map(|_| {
-                pg.psql_tcp("app", PG_APP_PASSWORD, "app", "select pg_sleep(5)")
+                pg.psql_tcp("app", PG_APP_PASSWORD, "app", "select pg_sleep(8)")
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .spawn()
             })
             .collect::<Result<_, _>>()
-            .map_err(|e| broken(e.to_string()))?;
+            .map_err(|e| Fail::Broken(w.failed(e)))?;
         let full = wait_until(Duration::from_secs(20), || pg_authorized(&log) >= before + PG_MAX_CONNECTIONS);
         let mut refused = 0;
         if full {
             for _ in 0..PG_TOO_MANY {
-                let (_, _, err) =
-                    run(&mut pg.psql_tcp("app", PG_APP_PASSWORD, "app", "select 1"), t).map_err(broken)?;
+                let (_, _, err) = run(&mut pg.psql_tcp("app", PG_APP_PASSWORD, "app", "select 1"), t)
+                    .map_err(|e| Fail::Broken(w.failed(e)))?;
                 refused += usize::from(err.contains("too many clients"));
             }
         }
@@ -338,15 +341,15 @@ fn pg_run() -> Option<&'static PgRun> {
             let _ = h.wait();
         }
         if !full || refused != PG_TOO_MANY {
-            return Err(Fail::Broken(format!("connection slots: full={full}, refused {refused}")));
+            return Err(Fail::Broken(w.failed(format!("connection slots: full={full}, refused {refused}"))));
         }
 
         // A forced checkpoint, then a fast shutdown, a restart, and the final fast shutdown.
-        pg.psql_super("checkpoint").map_err(broken)?;
-        pg.pg_ctl_stop("fast").map_err(broken)?;
-        pg.start().map_err(broken)?;
-        pg.psql_super("select 1").map_err(broken)?;
-        pg.pg_ctl_stop("fast").map_err(broken)?;
+        pg.psql_super("checkpoint").map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.pg_ctl_stop("fast").map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.start().map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.psql_super("select 1").map_err(|e| Fail::Broken(w.failed(e)))?;
+        pg.pg_ctl_stop("fast").map_err(|e| Fail::Broken(w.failed(e)))?;
         let end = now_ms();
         let _ = std::fs::remove_dir_all(&pg.data);
         Ok(PgRun {
@@ -372,6 +375,10 @@ fn postgres_logs_each_provoked_event() {
     assert_eq!(count_containing(&l, "DETAIL:  Connection matched pg_hba.conf line"), run.bad_passwords, "{ctx}");
     // The unknown role's DETAIL has two lines: the second is a tab-indented continuation.
     assert_eq!(count_containing(&l, "\tConnection matched pg_hba.conf line"), 1, "{ctx}");
+    // Every TCP connection the scenario made, and no other: wrong passwords, the unknown role, the
+    // set-up, the syntax error, two deadlocked sessions, the slot holders and the refused knocks.
+    let tcp = run.bad_passwords + 1 + 1 + 1 + 2 + PG_MAX_CONNECTIONS + run.too_many;
+    assert_eq!(count_containing(&l, "LOG:  connection received: host=127.0.0.1 port="), tcp, "{ctx}");
     assert_eq!(count_containing(&l, "ERROR:  syntax error at or near \";\""), 1, "{ctx}");
     assert_eq!(count_containing(&l, "ERROR:  deadlock detected"), 1, "{ctx}");
     assert_eq!(count_containing(&l, "FATAL:  sorry, too many clients already"), run.too_many, "{ctx}");
@@ -547,17 +554,18 @@ fn my_run() -> Option<&'static MyRun> {
         let w = Workdir::new("mariadb", ids);
         let logs = w.mkdir("logs");
         let start = now_ms();
-        let mut my = Mariadb::init(&w, &logs).map_err(broken)?;
-        my.start().map_err(broken)?;
+        let mut my = Mariadb::init(&w, &logs).map_err(|e| Fail::Broken(w.failed(e)))?;
+        my.start().map_err(|e| Fail::Broken(w.failed(e)))?;
         my.sql_root(
             "create user 'app'@'127.0.0.1' identified by 'app-secret'; grant select on *.* to 'app'@'127.0.0.1'",
         )
-        .map_err(broken)?;
+        .map_err(|e| Fail::Broken(w.failed(e)))?;
         let t = Duration::from_secs(60);
         for _ in 0..MY_DENIED {
-            let (st, _, err) = run(my.tcp_client("app", "wrong").args(["-e", "select 1"]), t).map_err(broken)?;
+            let (st, _, err) = run(my.tcp_client("app", "wrong").args(["-e", "select 1"]), t)
+                .map_err(|e| Fail::Broken(w.failed(e)))?;
             if st.success() || !err.contains("Access denied") {
-                return Err(Fail::Broken(format!("wrong password accepted? {err}")));
+                return Err(Fail::Broken(w.failed(format!("wrong password accepted? {err}"))));
             }
         }
         // Idle sessions past wait_timeout are aborted by the server.
@@ -571,7 +579,7 @@ fn my_run() -> Option<&'static MyRun> {
                     .spawn()
             })
             .collect::<Result<_, _>>()
-            .map_err(|e| broken(e.to_string()))?;
+            .map_err(|e| Fail::Broken(w.failed(e)))?;
         std::thread::sleep(Duration::from_secs(3));
         for mut c in idle {
             drop(c.stdin.take());
@@ -580,7 +588,7 @@ fn my_run() -> Option<&'static MyRun> {
         // A client that connects and leaves before authenticating.
         {
             use std::io::Read;
-            let mut s = std::net::TcpStream::connect(("127.0.0.1", my.port)).map_err(|e| broken(e.to_string()))?;
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", my.port)).map_err(|e| Fail::Broken(w.failed(e)))?;
             s.set_read_timeout(Some(Duration::from_secs(5))).ok();
             let mut greeting = [0u8; 64];
             let _ = s.read(&mut greeting);
@@ -588,13 +596,13 @@ fn my_run() -> Option<&'static MyRun> {
         let log = my.error_log.clone();
         let aborted =
             wait_until(Duration::from_secs(15), || count_containing(&lines(&log), "Aborted connection") > MY_TIMEOUTS);
-        my.stop().map_err(broken)?;
-        my.start().map_err(broken)?;
-        my.sql_root("select 1").map_err(broken)?;
-        my.stop().map_err(broken)?;
+        my.stop().map_err(|e| Fail::Broken(w.failed(e)))?;
+        my.start().map_err(|e| Fail::Broken(w.failed(e)))?;
+        my.sql_root("select 1").map_err(|e| Fail::Broken(w.failed(e)))?;
+        my.stop().map_err(|e| Fail::Broken(w.failed(e)))?;
         let end = now_ms();
         if !aborted {
-            return Err(Fail::Broken(format!("no aborted connections logged:\n{}", read_lossy(&log))));
+            return Err(Fail::Broken(w.failed(format!("no aborted connections logged:\n{}", read_lossy(&log)))));
         }
         let _ = std::fs::remove_dir_all(&my.data);
         Ok(MyRun { _w: w, window: Window { start, end }, error_log: log, denied: MY_DENIED, timeouts: MY_TIMEOUTS })
@@ -680,8 +688,9 @@ fn nginx_run() -> Option<&'static NginxRun> {
         let w = Workdir::new("nginx", None);
         let logs = w.mkdir("logs");
         let start = now_ms();
-        let up = Upstream::start(&w, &logs.join("upstream.log"), "web-1", &[]).map_err(broken)?;
-        let ng = Nginx::start(&w, &logs, up.port).map_err(broken)?;
+        let up =
+            Upstream::start(&w, &logs.join("upstream.log"), "web-1", &[]).map_err(|e| Fail::Broken(w.failed(e)))?;
+        let ng = Nginx::start(&w, &logs, up.port).map_err(|e| Fail::Broken(w.failed(e)))?;
         let plan: [(&str, u16, usize); 7] = [
             ("/app/ok", 200, 5),
             ("/", 200, 1),
@@ -693,9 +702,9 @@ fn nginx_run() -> Option<&'static NginxRun> {
         ];
         for (path, want, n) in plan {
             for _ in 0..n {
-                let got = http_get(ng.port, path, Duration::from_secs(10)).map_err(broken)?;
+                let got = http_get(ng.port, path, Duration::from_secs(10)).map_err(|e| Fail::Broken(w.failed(e)))?;
                 if got != want {
-                    return Err(Fail::Broken(format!("GET {path}: {got}, expected {want}")));
+                    return Err(Fail::Broken(w.failed(format!("GET {path}: {got}, expected {want}"))));
                 }
             }
         }

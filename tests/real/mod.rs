@@ -116,6 +116,17 @@ pub fn as_service(cmd: &mut Command, ids: Option<(u32, u32)>, home: &Path) {
 pub struct Workdir {
     pub dir: tempfile::TempDir,
     pub ids: Option<(u32, u32)>,
+    keep: std::sync::atomic::AtomicBool,
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        // A failed scenario keeps its files (configs, server output, logs) for diagnosis.
+        if std::thread::panicking() || self.keep.load(std::sync::atomic::Ordering::Relaxed) {
+            self.dir.disable_cleanup(true);
+            eprintln!("kept {} for inspection", self.path().display());
+        }
+    }
 }
 
 impl Workdir {
@@ -124,13 +135,19 @@ impl Workdir {
         let prefix = format!("culprit-real-{}-{name}-", std::process::id());
         let dir = tempfile::Builder::new().prefix(&prefix).tempdir().expect("temp dir");
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
-        let w = Workdir { dir, ids };
+        let w = Workdir { dir, ids, keep: Default::default() };
         w.own(w.path());
         w
     }
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Marks the folder to be kept and names it in the error.
+    pub fn failed(&self, e: impl std::fmt::Display) -> String {
+        self.keep.store(true, std::sync::atomic::Ordering::Relaxed);
+        format!("{e} (files kept in {})", self.path().display())
     }
 
     /// Creates `rel` (and parents) owned by the service user.
@@ -245,9 +262,20 @@ impl Drop for Proc {
     }
 }
 
-/// A port that was free a moment ago on 127.0.0.1.
+/// A port that was free a moment ago on 127.0.0.1 and that no other scenario of this
+/// process was given: servers bind their port seconds after it is chosen (after initdb,
+/// say), and the kernel may hand the same free port to a scenario running alongside.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..1000 {
+        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no unused free port after 1000 tries")
 }
 
 pub fn wait_until(timeout: Duration, mut f: impl FnMut() -> bool) -> bool {

@@ -131,7 +131,19 @@ impl Sshd {
         };
         cmd.arg("-D").arg("-f").arg(&conf_path).env("TZ", "UTC").stdin(Stdio::null()).stdout(out).stderr(err);
         let mut proc = Proc::spawn("sshd", &mut cmd, "TERM")?;
-        wait_port(&mut proc, port, Duration::from_secs(15), &dir.join("sshd.out"))?;
+        // Ready when it says so through syslog (which also proves the logging path). A probe of the
+        // port would itself be logged as a dropped connection.
+        let listening = format!("Server listening on 127.0.0.1 port {port}.");
+        let up = wait_until(Duration::from_secs(20), || {
+            count_containing(&lines(&syslog.traditional), &listening) > 0 || !proc.alive()
+        });
+        if !up || !proc.alive() {
+            return Err(format!(
+                "sshd did not report listening through rsyslog: {}\n{}",
+                read_lossy(&dir.join("sshd.out")),
+                read_lossy(&syslog.traditional)
+            ));
+        }
         Ok(Sshd { proc, port, client_key: dir.join("client_key"), askpass })
     }
 
@@ -239,11 +251,11 @@ impl Postgres {
         as_service(&mut cmd, self.ids, &self.home);
         // SIGINT is PostgreSQL's fast shutdown.
         let mut p = Proc::spawn("postgres", &mut cmd, "INT")?;
-        wait_port(&mut p, self.port, Duration::from_secs(60), &out_path)?;
-        // The port opens before recovery ends; wait until a query runs.
-        let ready = wait_until(Duration::from_secs(60), || self.psql_super("select 1").is_ok());
+        // Ready when a query runs over the Unix socket (a TCP probe would be logged as a connection).
+        let ready = wait_until(Duration::from_secs(90), || !p.alive() || self.psql_super("select 1").is_ok());
+        let alive = p.alive();
         self.proc = Some(p);
-        if !ready {
+        if !ready || !alive {
             return Err(format!("postgres never accepted queries: {}", read_lossy(&out_path)));
         }
         Ok(())
@@ -428,6 +440,11 @@ impl Upstream {
         }
         let mut proc = Proc::spawn("upstream.py", &mut cmd, "TERM")?;
         wait_port(&mut proc, port, Duration::from_secs(20), &out_path)?;
+        // The port answers HTTP from our script, not from some other listener.
+        match http_get(port, "/ok", Duration::from_secs(10)) {
+            Ok(200) if proc.alive() => {}
+            other => return Err(format!("upstream on {port} is not ours: {other:?}; {}", read_lossy(&out_path))),
+        }
         Ok(Upstream { proc, port, log: log.to_path_buf() })
     }
 }
