@@ -939,7 +939,8 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let inc = f.incident.as_ref().unwrap_or_else(|| panic!("no incident found:\n{report}"));
     assert!((inc.start - t0).abs() <= 5000, "incident starts {} ms from the stop:\n{report}", inc.start - t0);
     if let Some(end) = inc.end {
-        assert!(end > t1 && end <= t1 + 20_000, "recovery {} ms after the restart:\n{report}", end - t1);
+        // Logins recover a second or two after the restart; culprit may round to its buckets.
+        assert!((end - t1).abs() <= 10_000, "recovery {} ms after the restart:\n{report}", end - t1);
     }
     // Evidence points at real lines: each names a file and line that holds its text.
     for e in f.causes.iter().flat_map(|c| &c.evidence) {
