@@ -843,7 +843,8 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let (scan_psql, scan_port) = (pg.bindir.join("psql"), pg.port.to_string());
     let stop = AtomicBool::new(false);
     let statuses: Mutex<Vec<(i64, u16)>> = Mutex::new(Vec::new());
-    let (t0, t1) = std::thread::scope(|s| {
+    // t0: the stop is issued; down: the postmaster is gone; t1: the restart is issued; back: it answers.
+    let (t0, down, t1, back) = std::thread::scope(|s| {
         s.spawn(|| {
             let mut n = 0u32;
             while !stop.load(Ordering::Relaxed) {
@@ -877,11 +878,13 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
         std::thread::sleep(Duration::from_secs(OUTAGE_BASELINE_S));
         let t0 = now_ms();
         pg.pg_ctl_stop("immediate").expect("pg_ctl stop -m immediate");
+        let down = now_ms();
         std::thread::sleep(Duration::from_secs(OUTAGE_DOWN_S));
         let t1 = now_ms();
         pg.start().expect("postgres restart");
+        let back = now_ms();
         std::thread::sleep(Duration::from_secs(OUTAGE_RECOVERY_S));
-        (t0, t1)
+        (t0, down, t1, back)
     });
     drop(sshd);
     drop(syslog);
@@ -894,9 +897,11 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let st = statuses.into_inner().unwrap_or_else(|e| e.into_inner());
     let phase = |from: i64, to: i64| st.iter().filter(|(t, _)| *t > from && *t < to).map(|s| s.1).collect::<Vec<_>>();
     let before = phase(0, t0);
-    let during = phase(t0 + 2000, t1);
-    let after = phase(t1 + 5000, i64::MAX);
-    assert!(before.len() > 60 && before.iter().all(|&c| c == 200), "baseline: {before:?}");
+    let during = phase(down + 500, t1);
+    let after = phase(back + 1000, i64::MAX);
+    // A loaded machine may time out a baseline login or two; more would not be a baseline.
+    let bad = before.iter().filter(|&&c| c != 200).count();
+    assert!(before.len() > 60 && bad * 100 <= before.len(), "baseline: {before:?}");
     assert!(!during.is_empty() && during.iter().all(|&c| c == 503), "outage: {during:?}");
     assert!(!after.is_empty() && after.iter().all(|&c| c == 200), "recovery: {after:?}");
     let pg_log = lines(&pg_logs.join("postgres.log"));
@@ -920,7 +925,7 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let report = String::from_utf8_lossy(&out.stdout);
     // A digest for the test log (shown with --nocapture or on failure).
     let t = culprit::time::rfc3339;
-    eprintln!("database stopped at {}, restarted at {}", t(t0), t(t1));
+    eprintln!("database stopped at {} (gone {}), restarted at {} (back {})", t(t0), t(down), t(t1), t(back));
     if let Some(i) = &f.incident {
         eprintln!("incident: start {} onset {} end {:?}", t(i.start), t(i.onset), i.end.map(t));
     }
@@ -939,8 +944,8 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let inc = f.incident.as_ref().unwrap_or_else(|| panic!("no incident found:\n{report}"));
     assert!((inc.start - t0).abs() <= 5000, "incident starts {} ms from the stop:\n{report}", inc.start - t0);
     if let Some(end) = inc.end {
-        // Logins recover a second or two after the restart; culprit may round to its buckets.
-        assert!((end - t1).abs() <= 10_000, "recovery {} ms after the restart:\n{report}", end - t1);
+        // Logins recover once the restarted server answers; culprit may round to its buckets.
+        assert!(end >= t1 - 5000 && end <= back + 10_000, "recovery {} ms after the restart:\n{report}", end - t1);
     }
     // Evidence points at real lines: each names a file and line that holds its text.
     for e in f.causes.iter().flat_map(|c| &c.evidence) {
