@@ -965,6 +965,12 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
         || top.evidence.iter().any(|e| e.path.ends_with("postgres.log"));
     assert!(in_db, "top cause is not the database:\n{report}");
     assert!(!top.evidence.iter().any(|e| e.path.ends_with("auth.log")), "top cause is the ssh noise:\n{report}");
+    // The text report, from the same logs, names the same top cause.
+    let text = Command::new(env!("CARGO_BIN_EXE_culprit")).arg("report").arg(&logs).output().expect("run culprit");
+    let text_out = String::from_utf8_lossy(&text.stdout);
+    // Titles may wrap at 80 columns: compare with whitespace runs collapsed.
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.status.success() && flat(&text_out).contains(&flat(&top.title)), "text report:\n{text_out}");
     for c in &f.causes {
         let ssh = c.service == "sshd" || c.evidence.iter().any(|e| e.path.ends_with("auth.log"));
         assert!(!(ssh && c.verdict == Verdict::LikelyCause), "ssh noise called a likely cause:\n{report}");
