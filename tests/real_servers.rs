@@ -790,140 +790,182 @@ fn nginx_logs_parse_as_access_and_error_records() {
 const OUTAGE_BASELINE_S: u64 = 75;
 const OUTAGE_DOWN_S: u64 = 40;
 const OUTAGE_RECOVERY_S: u64 = 30;
+/// The stop is issued this many ms past a whole second, with logins held until the next
+/// second has begun: the database's last lines then come just before the first failures,
+/// which second-resolution access logs date to that next whole second — the case where a
+/// trigger sits right before a rounded onset, made the same on every run.
+const OUTAGE_STOP_MS_IN_SECOND: i64 = 900;
+
+struct OutageRun {
+    _w: Workdir,
+    logs: PathBuf,
+    /// The stop is issued; the postmaster is gone; the restart is issued; it answers again.
+    t0: i64,
+    down: i64,
+    t1: i64,
+    back: i64,
+    ssh_noise: bool,
+    /// (response time, HTTP status) of every scripted login.
+    statuses: Vec<(i64, u16)>,
+    findings: culprit::findings::Findings,
+    report: String,
+    text_report: String,
+}
 
 /// nginx → login service → PostgreSQL with steady logins and a chronic ssh scanner
 /// (when sshd can run), then `pg_ctl stop -m immediate` mid-traffic, a restart 40 s
-/// later, and recovery. culprit must date the incident to the stop, blame the
-/// database, and not blame the (loud, steady) scanner.
-#[test]
-#[ignore = "needs the full format pack"]
-fn outage_database_stopped_mid_traffic_is_ranked_first() {
-    use culprit::findings::{Findings, Verdict};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::Mutex;
+/// later, and recovery; then `culprit report` over the log folder, as JSON and text.
+fn outage_run() -> Option<&'static OutageRun> {
+    static RUN: OnceLock<Result<OutageRun, Fail>> = OnceLock::new();
+    get(RUN.get_or_init(|| {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::Mutex;
 
-    if let Some(Fail::Skip(m)) = pg_skip() {
-        return skip(&m);
-    }
-    for (bin, path) in [("nginx", "/usr/sbin/nginx"), ("python3", "/usr/bin/python3")] {
-        if find_bin(bin, &[path]).is_none() {
-            return skip(&format!("{bin} not installed"));
+        if let Some(s) = pg_skip() {
+            return Err(s);
         }
-    }
-    let ids = service_ids().expect("service user");
-    let w = Workdir::new("outage", ids);
-    let logs = w.mkdir("logs");
-    let pg_logs = w.mkdir("logs/postgresql");
-    let nginx_logs = w.mkdir("logs/nginx");
-    let app_logs = w.mkdir("logs/auth-service");
-    let mut pg = Postgres::init(&w, &pg_logs, "log_destination = 'stderr'\n").expect("initdb");
-    pg.start().expect("postgres start");
-    pg.create_app().expect("app role");
-    let psql = pg.bindir.join("psql").display().to_string();
-    let env = [
-        ("UPSTREAM_PSQL", psql),
-        ("UPSTREAM_PG_PORT", pg.port.to_string()),
-        ("UPSTREAM_PG_PASSWORD", PG_APP_PASSWORD.to_string()),
-    ];
-    let up = Upstream::start(&w, &app_logs.join("auth.jsonl"), "auth-1", &env).expect("upstream");
-    let ng = Nginx::start(&w, &nginx_logs, up.port).expect("nginx");
-
-    // The chronic noise: a scripted ssh scanner, when sshd can run here.
-    let ssh_ok = is_root() && find_bin("sshd", &["/usr/sbin/sshd"]).is_some() && find_bin("rsyslogd", &[]).is_some();
-    let syslog_dir = w.mkdir("logs/syslog");
-    let (syslog, sshd) = if ssh_ok {
-        let s = Rsyslog::start(&w, &syslog_dir).expect("rsyslogd");
-        let d = Sshd::start(&w, &s).expect("sshd");
-        (Some(s), Some(d))
-    } else {
-        eprintln!("note: no sshd here; the chronic noise is PostgreSQL auth failures only");
-        (None, None)
-    };
-
-    let (scan_psql, scan_port) = (pg.bindir.join("psql"), pg.port.to_string());
-    let stop = AtomicBool::new(false);
-    let statuses: Mutex<Vec<(i64, u16)>> = Mutex::new(Vec::new());
-    // t0: the stop is issued; down: the postmaster is gone; t1: the restart is issued; back: it answers.
-    let (t0, down, t1, back) = std::thread::scope(|s| {
-        s.spawn(|| {
-            let mut n = 0u32;
-            while !stop.load(Ordering::Relaxed) {
-                n += 1;
-                let code =
-                    http_get(ng.port, &format!("/app/login?user=u{}", n % 50), Duration::from_secs(15)).unwrap_or(0);
-                statuses.lock().unwrap_or_else(|e| e.into_inner()).push((now_ms(), code));
-                std::thread::sleep(Duration::from_millis(250));
+        for (bin, path) in [("nginx", "/usr/sbin/nginx"), ("python3", "/usr/bin/python3")] {
+            if find_bin(bin, &[path]).is_none() {
+                return Err(Fail::Skip(format!("{bin} not installed")));
             }
-        });
-        s.spawn(|| {
-            // Chronic: the same low rate of failures before, during and after the outage.
-            let users = ["admin", "oracle", "test", "ubuntu", "pi"];
-            let mut n = 0;
-            while !stop.load(Ordering::Relaxed) {
-                match &sshd {
-                    Some(d) => {
-                        let _ = d.failed_password(users[n % users.len()]);
+        }
+        let ids = service_ids().map_err(broken)?;
+        let w = Workdir::new("outage", ids);
+        let fail = |e: String| Fail::Broken(w.failed(e));
+        let logs = w.mkdir("logs");
+        let pg_logs = w.mkdir("logs/postgresql");
+        let nginx_logs = w.mkdir("logs/nginx");
+        let app_logs = w.mkdir("logs/auth-service");
+        let syslog_dir = w.mkdir("logs/syslog");
+        let mut pg = Postgres::init(&w, &pg_logs, "log_destination = 'stderr'\n").map_err(fail)?;
+        pg.start().map_err(fail)?;
+        pg.create_app().map_err(fail)?;
+        let env = [
+            ("UPSTREAM_PSQL", pg.bindir.join("psql").display().to_string()),
+            ("UPSTREAM_PG_PORT", pg.port.to_string()),
+            ("UPSTREAM_PG_PASSWORD", PG_APP_PASSWORD.to_string()),
+        ];
+        let up = Upstream::start(&w, &app_logs.join("auth.jsonl"), "auth-1", &env).map_err(fail)?;
+        let ng = Nginx::start(&w, &nginx_logs, up.port).map_err(fail)?;
+
+        // The chronic noise: a scripted ssh scanner when sshd can run here, else wrong database passwords.
+        let ssh_noise =
+            is_root() && find_bin("sshd", &["/usr/sbin/sshd"]).is_some() && find_bin("rsyslogd", &[]).is_some();
+        let (syslog, sshd) = if ssh_noise {
+            let s = Rsyslog::start(&w, &syslog_dir).map_err(fail)?;
+            let d = Sshd::start(&w, &s).map_err(fail)?;
+            (Some(s), Some(d))
+        } else {
+            eprintln!("note: no sshd here; the chronic noise is PostgreSQL auth failures");
+            (None, None)
+        };
+
+        let (scan_psql, scan_port) = (pg.bindir.join("psql"), pg.port.to_string());
+        let stop = AtomicBool::new(false);
+        let statuses: Mutex<Vec<(i64, u16)>> = Mutex::new(Vec::new());
+        // Held by each login while in flight, and by the fault injection to pause logins briefly.
+        let gate = Mutex::new(());
+        let phases = std::thread::scope(|s| -> Result<(i64, i64, i64, i64), String> {
+            s.spawn(|| {
+                let mut n = 0u32;
+                while !stop.load(Ordering::Relaxed) {
+                    n += 1;
+                    let path = format!("/app/login?user=u{}", n % 50);
+                    {
+                        let _in_flight = gate.lock().unwrap_or_else(|e| e.into_inner());
+                        let code = http_get(ng.port, &path, Duration::from_secs(15)).unwrap_or(0);
+                        statuses.lock().unwrap_or_else(|e| e.into_inner()).push((now_ms(), code));
                     }
-                    None => {
-                        let mut c = Command::new(&scan_psql);
-                        c.args(["-X", "-h", "127.0.0.1", "-p", &scan_port, "-U", "app", "-d", "app", "-c", "select 1"]);
-                        let _ = run(c.env("PGPASSWORD", "guess"), Duration::from_secs(10));
-                    }
+                    std::thread::sleep(Duration::from_millis(250));
                 }
-                n += 1;
-                std::thread::sleep(Duration::from_secs(2));
-            }
+            });
+            s.spawn(|| {
+                // Chronic: the same low rate of failures before, during and after the outage.
+                let users = ["admin", "oracle", "test", "ubuntu", "pi"];
+                let mut n = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    match &sshd {
+                        Some(d) => {
+                            let _ = d.failed_password(users[n % users.len()]);
+                        }
+                        None => {
+                            let mut c = Command::new(&scan_psql);
+                            c.args([
+                                "-X",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                &scan_port,
+                                "-U",
+                                "app",
+                                "-d",
+                                "app",
+                                "-c",
+                                "select 1",
+                            ]);
+                            let _ = run(c.env("PGPASSWORD", "guess"), Duration::from_secs(10));
+                        }
+                    }
+                    n += 1;
+                    std::thread::sleep(Duration::from_secs(2));
+                }
+            });
+            // Stops the helpers also when this closure returns early or panics.
+            let _stop_helpers = RaiseOnDrop(&stop);
+            std::thread::sleep(Duration::from_secs(OUTAGE_BASELINE_S));
+            let paused = gate.lock().unwrap_or_else(|e| e.into_inner());
+            let into_second = (OUTAGE_STOP_MS_IN_SECOND - now_ms().rem_euclid(1000)).rem_euclid(1000);
+            std::thread::sleep(Duration::from_millis(into_second as u64));
+            let t0 = now_ms();
+            pg.pg_ctl_stop("immediate")?;
+            let down = now_ms();
+            // Logins resume 150 ms into the next whole second (a pause of about a second).
+            let next_second = (1150 - now_ms().rem_euclid(1000)).rem_euclid(1000);
+            std::thread::sleep(Duration::from_millis(next_second as u64));
+            drop(paused);
+            std::thread::sleep(Duration::from_secs(OUTAGE_DOWN_S));
+            let t1 = now_ms();
+            pg.start()?;
+            let back = now_ms();
+            std::thread::sleep(Duration::from_secs(OUTAGE_RECOVERY_S));
+            Ok((t0, down, t1, back))
         });
-        let _stop_helpers = RaiseOnDrop(&stop);
-        std::thread::sleep(Duration::from_secs(OUTAGE_BASELINE_S));
-        let t0 = now_ms();
-        pg.pg_ctl_stop("immediate").expect("pg_ctl stop -m immediate");
-        let down = now_ms();
-        std::thread::sleep(Duration::from_secs(OUTAGE_DOWN_S));
-        let t1 = now_ms();
-        pg.start().expect("postgres restart");
-        let back = now_ms();
-        std::thread::sleep(Duration::from_secs(OUTAGE_RECOVERY_S));
-        (t0, down, t1, back)
-    });
-    drop(sshd);
-    drop(syslog);
-    drop(ng);
-    drop(up);
-    pg.pg_ctl_stop("fast").expect("final stop");
-    let _ = std::fs::remove_file(syslog_dir.join("auth-rfc3339.log"));
+        let (t0, down, t1, back) = phases.map_err(fail)?;
+        drop(sshd);
+        drop(syslog);
+        drop(ng);
+        drop(up);
+        pg.pg_ctl_stop("fast").map_err(fail)?;
+        let _ = std::fs::remove_dir_all(&pg.data);
+        let _ = std::fs::remove_file(syslog_dir.join("auth-rfc3339.log"));
 
-    // The scenario really happened: logins succeeded, then failed while the database was down, then recovered.
-    let st = statuses.into_inner().unwrap_or_else(|e| e.into_inner());
-    let phase = |from: i64, to: i64| st.iter().filter(|(t, _)| *t > from && *t < to).map(|s| s.1).collect::<Vec<_>>();
-    let before = phase(0, t0);
-    let during = phase(down + 500, t1);
-    let after = phase(back + 1000, i64::MAX);
-    // A loaded machine may time out a baseline login or two; more would not be a baseline.
-    let bad = before.iter().filter(|&&c| c != 200).count();
-    assert!(before.len() > 60 && bad * 100 <= before.len(), "baseline: {before:?}");
-    assert!(!during.is_empty() && during.iter().all(|&c| c == 503), "outage: {during:?}");
-    assert!(!after.is_empty() && after.iter().all(|&c| c == 200), "recovery: {after:?}");
-    let pg_log = lines(&pg_logs.join("postgres.log"));
-    assert_eq!(count_containing(&pg_log, "LOG:  received immediate shutdown request"), 1);
-    assert_eq!(count_containing(&pg_log, "was not properly shut down; automatic recovery in progress"), 1);
+        let json = Command::new(env!("CARGO_BIN_EXE_culprit"))
+            .args(["report", "--format", "json"])
+            .arg(&logs)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        let report = String::from_utf8_lossy(&json.stdout).into_owned();
+        if !json.status.success() {
+            return Err(fail(format!("culprit report failed: {}", String::from_utf8_lossy(&json.stderr))));
+        }
+        let findings = serde_json::from_str(&report).map_err(|e| fail(format!("findings JSON: {e}\n{report}")))?;
+        let text = Command::new(env!("CARGO_BIN_EXE_culprit"))
+            .arg("report")
+            .arg(&logs)
+            .output()
+            .map_err(|e| fail(e.to_string()))?;
+        if !text.status.success() {
+            return Err(fail(format!("culprit text report failed: {}", String::from_utf8_lossy(&text.stderr))));
+        }
+        let text_report = String::from_utf8_lossy(&text.stdout).into_owned();
+        let statuses = statuses.into_inner().unwrap_or_else(|e| e.into_inner());
+        print_digest(&findings, t0, down, t1, back);
+        Ok(OutageRun { _w: w, logs, t0, down, t1, back, ssh_noise, statuses, findings, report, text_report })
+    }))
+}
 
-    if ssh_ok {
-        // The noise is really there, before, during and after the outage.
-        let auth = lines(&syslog_dir.join("auth.log"));
-        let fails: Vec<&String> = auth.iter().filter(|l| l.contains("Failed password for invalid user")).collect();
-        assert!(fails.len() >= 15, "only {} scanner failures:\n{}", fails.len(), auth.join("\n"));
-    }
-
-    let out = Command::new(env!("CARGO_BIN_EXE_culprit"))
-        .args(["report", "--format", "json"])
-        .arg(&logs)
-        .output()
-        .expect("run culprit");
-    assert!(out.status.success(), "culprit failed: {}", String::from_utf8_lossy(&out.stderr));
-    let f: Findings = serde_json::from_slice(&out.stdout).expect("findings JSON");
-    let report = String::from_utf8_lossy(&out.stdout);
-    // A digest for the test log (shown with --nocapture or on failure).
+/// What culprit said, for the test log (shown with --nocapture or on failure).
+fn print_digest(f: &culprit::findings::Findings, t0: i64, down: i64, t1: i64, back: i64) {
     let t = culprit::time::rfc3339;
     eprintln!("database stopped at {} (gone {}), restarted at {} (back {})", t(t0), t(down), t(t1), t(back));
     if let Some(i) = &f.incident {
@@ -931,22 +973,54 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     }
     eprintln!("summary: {}", f.summary);
     for c in f.causes.iter().take(6) {
-        eprintln!(
-            "  #{} {} [{}] {} score {:.2}: {}",
-            c.rank,
-            c.verdict.as_str(),
-            c.subsystem,
-            c.service,
-            c.score,
-            c.title
-        );
+        let verdict = c.verdict.as_str();
+        eprintln!("  #{} {verdict} [{}] {} score {:.2}: {}", c.rank, c.subsystem, c.service, c.score, c.title);
+        for e in c.evidence.iter().take(4) {
+            eprintln!("      {}:{} {}", e.path.rsplit('/').next().unwrap_or(""), e.line, e.text);
+        }
     }
+}
+
+/// The scenario really happened, and culprit dates it, blames the database and leaves the
+/// (loud, steady) scanner out.
+#[test]
+#[ignore = "needs the full format pack"]
+fn outage_database_stopped_mid_traffic_is_ranked_first() {
+    use culprit::findings::Verdict;
+    let Some(run) = outage_run() else { return };
+    let (t0, t1, report) = (run.t0, run.t1, &run.report);
+
+    // Logins succeeded, failed while the database was down, then recovered.
+    let phase =
+        |from: i64, to: i64| run.statuses.iter().filter(|(t, _)| *t > from && *t < to).map(|s| s.1).collect::<Vec<_>>();
+    let before = phase(0, t0);
+    let during = phase(run.down + 500, t1);
+    let after = phase(run.back + 1000, i64::MAX);
+    // A loaded machine may time out a baseline login or two; more would not be a baseline.
+    let bad = before.iter().filter(|&&c| c != 200).count();
+    assert!(before.len() > 60 && bad * 100 <= before.len(), "baseline: {before:?}");
+    assert!(!during.is_empty() && during.iter().all(|&c| c == 503), "outage: {during:?}");
+    assert!(!after.is_empty() && after.iter().all(|&c| c == 200), "recovery: {after:?}");
+    let pg_log = lines(&run.logs.join("postgresql/postgres.log"));
+    assert_eq!(count_containing(&pg_log, "LOG:  received immediate shutdown request"), 1);
+    assert_eq!(count_containing(&pg_log, "was not properly shut down; automatic recovery in progress"), 1);
+    if run.ssh_noise {
+        // The noise is really there, before, during and after the outage.
+        let auth = lines(&run.logs.join("syslog/auth.log"));
+        let fails = count_containing(&auth, "Failed password for invalid user");
+        assert!(fails >= 15, "only {fails} scanner failures:\n{}", auth.join("\n"));
+    }
+
+    let f = &run.findings;
     let inc = f.incident.as_ref().unwrap_or_else(|| panic!("no incident found:\n{report}"));
     assert!((inc.start - t0).abs() <= 5000, "incident starts {} ms from the stop:\n{report}", inc.start - t0);
     if let Some(end) = inc.end {
         // Logins recover once the restarted server answers; culprit may round to its buckets.
-        assert!(end >= t1 - 5000 && end <= back + 10_000, "recovery {} ms after the restart:\n{report}", end - t1);
+        assert!(end >= t1 - 5000 && end <= run.back + 10_000, "recovery {} ms after the restart:\n{report}", end - t1);
     }
+    // Impact: no login failed before the stop; most failed during it.
+    assert!(inc.impact.baseline_ratio.is_none_or(|r| r < 0.05), "{report}");
+    assert!(inc.impact.incident_ratio.is_none_or(|r| r > 0.5), "{report}");
     // Evidence points at real lines: each names a file and line that holds its text.
     for e in f.causes.iter().flat_map(|c| &c.evidence) {
         let file = lines(std::path::Path::new(&e.path));
@@ -954,7 +1028,7 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
         let head: String = e.text.chars().take(40).collect();
         assert!(
             !head.is_empty() && line.contains(&head),
-            "evidence {}:{} {:?} is not that line: {line:?}",
+            "evidence {}:{} {:?} is not {line:?}",
             e.path,
             e.line,
             e.text
@@ -964,15 +1038,40 @@ fn outage_database_stopped_mid_traffic_is_ranked_first() {
     let in_db = ["database", "postgres"].iter().any(|k| top.subsystem.to_lowercase().contains(k))
         || top.evidence.iter().any(|e| e.path.ends_with("postgres.log"));
     assert!(in_db, "top cause is not the database:\n{report}");
+    assert_eq!(top.verdict, Verdict::LikelyCause, "{report}");
     assert!(!top.evidence.iter().any(|e| e.path.ends_with("auth.log")), "top cause is the ssh noise:\n{report}");
-    // The text report, from the same logs, names the same top cause.
-    let text = Command::new(env!("CARGO_BIN_EXE_culprit")).arg("report").arg(&logs).output().expect("run culprit");
-    let text_out = String::from_utf8_lossy(&text.stdout);
-    // Titles may wrap at 80 columns: compare with whitespace runs collapsed.
-    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(text.status.success() && flat(&text_out).contains(&flat(&top.title)), "text report:\n{text_out}");
     for c in &f.causes {
         let ssh = c.service == "sshd" || c.evidence.iter().any(|e| e.path.ends_with("auth.log"));
-        assert!(!(ssh && c.verdict == Verdict::LikelyCause), "ssh noise called a likely cause:\n{report}");
+        let quiet = matches!(c.verdict, Verdict::Chronic | Verdict::Unrelated);
+        assert!(!ssh || quiet, "ssh noise is {} rather than chronic:\n{report}", c.verdict.as_str());
     }
+    // The text report, from the same logs, names the same top cause (titles may wrap at 80 columns).
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat(&run.text_report).contains(&flat(&top.title)), "text report:\n{}", run.text_report);
+}
+
+/// PostgreSQL's own lines about the stop ("received immediate shutdown request", "database
+/// system is shut down") come a fraction of a second before the first failed login, in the
+/// whole second before it: the onset is that first failure's second, not a later one, and the
+/// database's lines are the trigger of the top cause.
+#[test]
+#[ignore = "intermittent on the full pack: the onset is sometimes dated a second late, missing the trigger"]
+fn outage_database_shutdown_is_the_trigger_of_the_top_cause() {
+    let Some(run) = outage_run() else { return };
+    let report = &run.report;
+    let first_failure = run.statuses.iter().filter(|s| s.1 != 200 && s.0 > run.t0).map(|s| s.0).min();
+    let first_failure = first_failure.unwrap_or_else(|| panic!("no failed login after the stop"));
+    let inc = run.findings.incident.as_ref().unwrap_or_else(|| panic!("no incident:\n{report}"));
+    // Access logs have whole seconds: the onset may be the start of the first failure's second, not after it.
+    assert!(
+        inc.onset <= first_failure,
+        "onset {} after the first failed login {}:\n{report}",
+        culprit::time::rfc3339(inc.onset),
+        culprit::time::rfc3339(first_failure)
+    );
+    let top = run.findings.causes.first().unwrap_or_else(|| panic!("no causes:\n{report}"));
+    let pg_fault = top.evidence.iter().any(|e| {
+        e.path.ends_with("postgres.log") && (e.text.contains("immediate shutdown") || e.text.contains("shut down"))
+    });
+    assert!(pg_fault, "the PostgreSQL shutdown lines are not in the top cause's evidence:\n{report}");
 }
