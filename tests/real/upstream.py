@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Upstream for the real-server integration tests (stdlib only).
+
+    upstream.py PORT LOG_PATH HOST_NAME
+
+Routes:
+  /ok            200
+  /secret        401
+  /slow?s=N      sleeps N seconds, then 200 (nginx's proxy_read_timeout turns it into a 504)
+  /login?user=U  checks the database with `psql` (env UPSTREAM_PSQL, UPSTREAM_PG_*); 200 or 503
+  anything else  404
+
+Every request is logged as one JSON line {ts, level, msg, host, service, ...} to LOG_PATH,
+the way a small auth service would log.
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+PORT = int(sys.argv[1])
+LOG_PATH = sys.argv[2]
+HOST_NAME = sys.argv[3]
+LOCK = threading.Lock()
+LOG = open(LOG_PATH, "a", buffering=1, encoding="utf-8")
+
+
+def log(level, msg, **fields):
+    now = datetime.datetime.now(datetime.timezone.utc)
+    rec = {
+        "ts": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "level": level,
+        "msg": msg,
+        "host": HOST_NAME,
+        "service": "auth",
+    }
+    rec.update(fields)
+    with LOCK:
+        LOG.write(json.dumps(rec) + "\n")
+
+
+def check_database(user):
+    """Runs one query as the application role; returns (ok, first error line)."""
+    env = dict(os.environ)
+    env["PGPASSWORD"] = os.environ.get("UPSTREAM_PG_PASSWORD", "")
+    env["PGCONNECT_TIMEOUT"] = "3"
+    cmd = [
+        os.environ.get("UPSTREAM_PSQL", "psql"),
+        "-X", "-q", "-A", "-t",
+        "-h", "127.0.0.1",
+        "-p", os.environ.get("UPSTREAM_PG_PORT", "5432"),
+        "-U", os.environ.get("UPSTREAM_PG_USER", "app"),
+        "-d", os.environ.get("UPSTREAM_PG_DB", "app"),
+        "-c", "select count(*) from sessions where login = '%s'" % user.replace("'", "''"),
+    ]
+    try:
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=8)
+    except subprocess.TimeoutExpired:
+        return False, "database timeout after 8 s"
+    if p.returncode == 0:
+        return True, ""
+    err = (p.stderr.strip().splitlines() or ["psql exit %d" % p.returncode])[0]
+    return False, err
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def reply(self, code, body):
+        data = body.encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        url = urlparse(self.path)
+        q = parse_qs(url.query)
+        start = time.monotonic()
+        if url.path == "/ok":
+            log("info", "request served", path=url.path, status=200)
+            self.reply(200, "ok\n")
+        elif url.path == "/secret":
+            log("warn", "unauthorised request", path=url.path, status=401)
+            self.reply(401, "no\n")
+        elif url.path == "/slow":
+            time.sleep(float(q.get("s", ["3"])[0]))
+            log("info", "slow request served", path=url.path, status=200)
+            self.reply(200, "late\n")
+        elif url.path == "/login":
+            user = q.get("user", ["anonymous"])[0]
+            ok, err = check_database(user)
+            ms = int((time.monotonic() - start) * 1000)
+            if ok:
+                log("info", "login ok", user=user, duration_ms=ms, status=200)
+                self.reply(200, "welcome\n")
+            else:
+                log("error", "login failed: database error: " + err, user=user, duration_ms=ms, status=503)
+                self.reply(503, "try later\n")
+        else:
+            log("info", "not found", path=url.path, status=404)
+            self.reply(404, "not found\n")
+
+    def log_message(self, *args):
+        pass  # the JSON log above is the only log
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
+    server.daemon_threads = True
+    log("info", "upstream listening", port=PORT)
+    server.serve_forever()
