@@ -207,7 +207,6 @@ fn sshd_auth_logs_parse_as_syslog_records_with_their_times() {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn sshd_failed_logins_hit_error_or_symptom_rules() {
     let Some(run) = ssh_run() else { return };
     let ix = index(std::slice::from_ref(&run.traditional));
@@ -417,7 +416,6 @@ fn pg_prefix(line: &str) -> Option<(i64, &str)> {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn postgres_stderr_log_parses_with_exact_times_levels_and_continuations() {
     let Some(run) = pg_run() else { return };
     let path = run.log_dir.join("postgres.log");
@@ -474,7 +472,6 @@ fn postgres_stderr_log_parses_with_exact_times_levels_and_continuations() {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn postgres_csv_and_json_logs_parse_with_exact_times() {
     let Some(run) = pg_run() else { return };
     let csv = run.log_dir.join("postgres.csv");
@@ -506,7 +503,6 @@ fn postgres_csv_and_json_logs_parse_with_exact_times() {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn postgres_failures_hit_error_rules() {
     let Some(run) = pg_run() else { return };
     let ix = index(&[run.log_dir.join("postgres.log")]);
@@ -629,7 +625,6 @@ fn mariadb_logs_each_provoked_event() {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn mariadb_error_log_parses_with_exact_times_and_levels() {
     let Some(run) = my_run() else { return };
     let ix = index(std::slice::from_ref(&run.error_log));
@@ -754,7 +749,6 @@ fn nginx_logs_each_request_with_its_status() {
 }
 
 #[test]
-#[ignore = "needs the full format pack"]
 fn nginx_logs_parse_as_access_and_error_records() {
     let Some(run) = nginx_run() else { return };
     let ix = index(&[run.access.clone(), run.error.clone()]);
@@ -984,7 +978,6 @@ fn print_digest(f: &culprit::findings::Findings, t0: i64, down: i64, t1: i64, ba
 /// The scenario really happened, and culprit dates it, blames the database and leaves the
 /// (loud, steady) scanner out.
 #[test]
-#[ignore = "needs the full format pack"]
 fn outage_database_stopped_mid_traffic_is_ranked_first() {
     use culprit::findings::Verdict;
     let Some(run) = outage_run() else { return };
