@@ -186,3 +186,54 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
     assert!(!s.contains("culprit ·"), "alternate screen left after SIGTERM:\n{s}");
     assert_eq!(status(&s).as_deref(), Some("0"), "{s}");
 }
+
+/// The README's first command in a real terminal: `culprit sample-logs/` at 80×24, Enter on the
+/// top cause shows the auth configuration change line (CHG-4411), Esc goes back, q leaves a usable shell.
+#[test]
+fn sample_logs_top_cause_evidence_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux)");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("culprit");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let tmux = Tmux { socket: format!("culprit-sample-{}", std::process::id()) };
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "80",
+        "-y",
+        "24",
+        "env",
+        "-i",
+        &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+        "TERM=screen",
+        "PS1=ready$ ",
+        "sh",
+    ]);
+    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    tmux.wait_for("the shell prompt", |s| s.contains("ready$"));
+    tmux.send(&[&format!("{} {}", bin.display(), sample.display()), "Enter"]);
+    let s = tmux.wait_for("the ranked causes", |s| s.contains("causes, most likely first") && s.contains("LIKELY"));
+    assert!(s.contains("auth"), "top cause names the auth service:\n{s}");
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the evidence view", |s| s.contains("evidence · #1"));
+    // The first evidence is the change record (CHG-4411 on auth-2, audit/changes.jsonl line 5).
+    assert!(
+        s.contains("audit/changes.jsonl:5") && s.contains(r#""event":"config.applied""#),
+        "the auth config change line is on screen:\n{s}"
+    );
+    tmux.send(&["Escape"]);
+    tmux.wait_for("triage again", |s| s.contains("causes, most likely first"));
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell prompt back", |s| {
+        !s.contains("culprit ·") && s.lines().filter(|l| l.starts_with("ready$")).count() >= 2
+    });
+    tmux.send(&["-l", "echo shell-ok"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the shell answering", |s| s.lines().any(|l| l.trim() == "shell-ok"));
+    drop(s);
+}
