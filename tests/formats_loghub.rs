@@ -16,27 +16,6 @@ fn loghub() -> Option<PathBuf> {
     dir
 }
 
-/// Splits one CSV row (RFC 4180 quoting).
-fn csv_row(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 fn num(s: &str) -> u32 {
     s.trim().parse().unwrap_or_else(|_| panic!("not a number: {s:?}"))
 }
@@ -141,9 +120,8 @@ fn every_loghub_line_is_a_timed_record() {
         let log = dir.join(system).join(format!("{system}_2k.log"));
         let csv = std::fs::read_to_string(dir.join(system).join(format!("{system}_2k.log_structured.csv")))
             .unwrap_or_else(|e| panic!("{system}: {e}"));
-        let mut rows = csv.lines();
-        let header = csv_row(rows.next().unwrap_or_default());
-        let first = csv_row(rows.next().unwrap_or_default());
+        let rows = culprit::patterns::ga::parse_csv(&csv);
+        let (header, first) = (&rows[0], &rows[1]);
         let col = |name: &str| -> String {
             let i = header.iter().position(|h| h == name).unwrap_or_else(|| panic!("{system}: no column {name}"));
             first[i].clone()

@@ -21,38 +21,14 @@ fn loghub() -> Option<PathBuf> {
     }
 }
 
-/// Splits one CSV record (RFC 4180 quoting).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
-}
-
 /// LineId -> EventTemplate from a `_structured.csv`.
 fn templates(csv: &Path) -> HashMap<u32, String> {
     let text = std::fs::read_to_string(csv).unwrap_or_else(|e| panic!("{}: {e}", csv.display()));
-    let mut lines = text.lines();
-    let header = csv_fields(lines.next().unwrap().trim_end_matches('\r'));
+    let rows = culprit::patterns::ga::parse_csv(&text);
+    let header = &rows[0];
     let id_col = header.iter().position(|h| h == "LineId").unwrap();
     let tpl_col = header.iter().position(|h| h == "EventTemplate").unwrap();
-    lines
-        .map(|l| csv_fields(l.trim_end_matches('\r')))
-        .map(|f| (f[id_col].parse::<u32>().unwrap(), f[tpl_col].clone()))
-        .collect()
+    rows[1..].iter().map(|f| (f[id_col].parse::<u32>().unwrap(), f[tpl_col].clone())).collect()
 }
 
 struct Counts {

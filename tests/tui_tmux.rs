@@ -42,6 +42,30 @@ impl Tmux {
     }
 }
 
+impl Tmux {
+    /// An 80×24 session running a plain shell with a recognisable prompt, and no inherited environment.
+    fn start_shell(&self) {
+        let out = self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "env",
+            "-i",
+            &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+            "TERM=screen",
+            "PS1=ready$ ",
+            "sh",
+        ]);
+        assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+        self.wait_for("the shell prompt", |s| s.contains("ready$"));
+    }
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
@@ -93,24 +117,7 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
     let top_title = findings["causes"].get(0).and_then(|c| c["title"].as_str()).map(str::to_string);
 
     let tmux = Tmux { socket: format!("culprit-test-{}", std::process::id()) };
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "env",
-        "-i",
-        &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
-        "TERM=screen",
-        "PS1=ready$ ",
-        "sh",
-    ]);
-    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-    tmux.wait_for("the shell prompt", |s| s.contains("ready$"));
+    tmux.start_shell();
     tmux.send(&[&format!("{bin} {}", logs.display()), "Enter"]);
 
     let s = tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
@@ -198,24 +205,7 @@ fn sample_logs_top_cause_evidence_in_tmux() {
     let bin = assert_cmd::cargo::cargo_bin("culprit");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
     let tmux = Tmux { socket: format!("culprit-sample-{}", std::process::id()) };
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "env",
-        "-i",
-        &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
-        "TERM=screen",
-        "PS1=ready$ ",
-        "sh",
-    ]);
-    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
-    tmux.wait_for("the shell prompt", |s| s.contains("ready$"));
+    tmux.start_shell();
     tmux.send(&[&format!("{} {}", bin.display(), sample.display()), "Enter"]);
     let s = tmux.wait_for("the ranked causes", |s| s.contains("causes, most likely first") && s.contains("LIKELY"));
     assert!(s.contains("auth"), "top cause names the auth service:\n{s}");
