@@ -316,9 +316,9 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     let r = &index.records;
     let base_end = t.buckets.time(p.base_end);
     let (win_lo, win_hi) = (t.buckets.time(w.s), t.buckets.time(w.e));
-    // A bounded re-parse: past a few million access lines, every k-th line estimates the shares.
+    // A bounded re-parse: past 400k access lines, every k-th line estimates the shares.
     let candidates = (0..r.len()).filter(|&i| access[r.source[i] as usize]).count();
-    let stride = (candidates / 3_000_000).max(1);
+    let stride = (candidates / 400_000).max(1);
     let mut per: HashMap<String, [u64; 4]> = HashMap::new();
     let mut parsed = crate::format::Parsed::default();
     let ctx = crate::format::ParseCtx::default();
