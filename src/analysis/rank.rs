@@ -423,11 +423,14 @@ impl Story {
 }
 
 /// Display title of a signal.
-/// Title of a change event: the rule's title, else the line's own message (a template's `<*>` reads badly).
+/// Title of a change event: what the line itself says ("config.applied auth-2: token signing key
+/// id auth-2023-11 -> auth-2024-01") tells a responder more than a rule's generic title.
 pub fn change_title(index: &Index, id: SignalId, rec: u32) -> String {
-    match id {
-        SignalId::Rule(_) => signal_title(index, id),
-        SignalId::Pattern(_) => event_title(index, rec),
+    let own = event_title(index, rec);
+    if own.is_empty() {
+        signal_title(index, id)
+    } else {
+        own
     }
 }
 
