@@ -16,3 +16,8 @@ done
 head -c 6000 ../sample-logs/auth/auth-1.log > corpus/json_lines/auth
 head -c 4000 ../sample-logs/audit/changes.jsonl > corpus/json_lines/audit
 cp ../rules/*.toml corpus/rules_load/
+# An incident the analysis ranks (and the input that once stalled it), so the pipeline target
+# reaches window detection and ranking, not only indexing.
+for f in ../tests/data/fuzz/*; do
+    { printf '\020'; cat "$f"; } > "corpus/pipeline/regression-$(basename "$f")"
+done

@@ -103,6 +103,30 @@ fn line() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// An incident the analysis ranks: steady logins on two hosts for 30 minutes, a config change
+/// at 15:19:50, then errors and failed logins on auth-2 (the shape tests/tui_tmux.rs uses).
+fn incident_lines() -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for m in 0..30u32 {
+        for (host, sec) in [("auth-1", 5), ("auth-2", 15), ("auth-1", 35), ("auth-2", 45)] {
+            let bad = m >= 20 && host == "auth-2";
+            let (level, msg, status) = if bad {
+                ("error", "token signing failed: issuer mismatch", 500)
+            } else {
+                ("info", "login succeeded", 200)
+            };
+            out.push(
+                format!(
+                    r#"{{"ts":"2024-01-22T15:{m:02}:{sec:02}Z","level":"{level}","host":"{host}","service":"auth","msg":"{msg}","path":"/api/v1/auth/login","status":{status}}}"#
+                )
+                .into_bytes(),
+            );
+        }
+    }
+    out.insert(80, br#"{"ts":"2024-01-22T15:19:50Z","level":"info","host":"auth-2","service":"deploy","msg":"config changed: jwt.issuer"}"#.to_vec());
+    out
+}
+
 fn join(lines: &[Vec<u8>], crlf: bool) -> Vec<u8> {
     let mut data = Vec::new();
     for l in lines {
@@ -271,5 +295,29 @@ proptest! {
             data.pop();
         }
         pipeline(data, chunk);
+    }
+}
+
+proptest! {
+    // Each case analyses a real incident (~0.3 s unoptimised): fewer cases.
+    #![proptest_config(ProptestConfig { cases: 16, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn whole_pipeline_on_an_incident_with_garbage_spliced_in(
+        inserts in proptest::collection::vec((any::<prop::sample::Index>(), line()), 0..12),
+        drops in proptest::collection::vec(any::<prop::sample::Index>(), 0..6),
+        crlf in any::<bool>(),
+        chunk in 64usize..8192,
+    ) {
+        let mut lines = incident_lines();
+        for at in drops {
+            let k = at.index(lines.len());
+            lines.remove(k);
+        }
+        for (at, l) in inserts {
+            let k = at.index(lines.len() + 1);
+            lines.insert(k, l);
+        }
+        pipeline(join(&lines, crlf), chunk);
     }
 }

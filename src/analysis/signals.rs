@@ -9,6 +9,9 @@ use crate::rules::{RuleKind, NO_RULE};
 use crate::time::{Millis, MS_PER_HOUR, MS_PER_MIN, MS_PER_SEC, NO_TIME};
 use std::collections::HashMap;
 
+/// Most buckets a time axis has (1 h buckets cover 85 days).
+pub const MAX_BUCKETS: i64 = 2048;
+
 /// Time axis: `n` buckets of `size` ms from `start`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Buckets {
@@ -18,7 +21,8 @@ pub struct Buckets {
 }
 
 impl Buckets {
-    /// Aims at a few hundred buckets: 10 s for short spans up to 1 h for weeks.
+    /// Aims at a few hundred buckets: 10 s for short spans up to 1 h for weeks; whole hours,
+    /// at most [`MAX_BUCKETS`] of them, beyond.
     pub fn for_span(lo: Millis, hi: Millis) -> Buckets {
         let span = (hi - lo).max(1);
         const NICE: [i64; 9] = [
@@ -33,7 +37,13 @@ impl Buckets {
             MS_PER_HOUR,
         ];
         let want = span / 600;
-        let size = NICE.iter().copied().find(|&s| s >= want).unwrap_or(MS_PER_HOUR);
+        // At most MAX_BUCKETS: one stray far-off timestamp must not make millions of buckets
+        // (memory per signal and host, and the quadratic segment search over them).
+        let mut size = NICE.iter().copied().find(|&s| s >= want).unwrap_or(MS_PER_HOUR);
+        let least = span / MAX_BUCKETS + 1;
+        if size < least {
+            size = (least + MS_PER_HOUR - 1) / MS_PER_HOUR * MS_PER_HOUR;
+        }
         let start = lo.div_euclid(size) * size;
         let n = ((hi - start) / size + 1) as usize;
         Buckets { start, size, n }
@@ -330,5 +340,9 @@ mod tests {
         assert_eq!(b.of(-1), None);
         let b = Buckets::for_span(0, 30 * 24 * MS_PER_HOUR);
         assert_eq!(b.size, MS_PER_HOUR);
+        // A stray stamp decades away: still a bounded axis, in whole hours.
+        let b = Buckets::for_span(0, 53 * 365 * 24 * MS_PER_HOUR);
+        assert!(b.n as i64 <= MAX_BUCKETS + 1, "{} buckets", b.n);
+        assert_eq!(b.size % MS_PER_HOUR, 0);
     }
 }
