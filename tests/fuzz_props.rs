@@ -18,22 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-const KINDS: [FormatKind; 14] = [
-    FormatKind::Syslog,
-    FormatKind::Syslog5424,
-    FormatKind::JsonLines,
-    FormatKind::Logfmt,
-    FormatKind::Postgres,
-    FormatKind::PostgresCsv,
-    FormatKind::PostgresJson,
-    FormatKind::Mysql,
-    FormatKind::Access,
-    FormatKind::NginxError,
-    FormatKind::ApacheError,
-    FormatKind::Klog,
-    FormatKind::Generic,
-    FormatKind::Unknown,
-];
+const KINDS: [FormatKind; 14] = FormatKind::BUILTIN;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -5,22 +5,7 @@
 use culprit::format::{detect, FormatKind, LineKind, ParseCtx, Parsed, Parser};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [FormatKind; 14] = [
-    FormatKind::Syslog,
-    FormatKind::Syslog5424,
-    FormatKind::JsonLines,
-    FormatKind::Logfmt,
-    FormatKind::Postgres,
-    FormatKind::PostgresCsv,
-    FormatKind::PostgresJson,
-    FormatKind::Mysql,
-    FormatKind::Access,
-    FormatKind::NginxError,
-    FormatKind::ApacheError,
-    FormatKind::Klog,
-    FormatKind::Generic,
-    FormatKind::Unknown,
-];
+const KINDS: [FormatKind; 14] = FormatKind::BUILTIN;
 
 fn check(parser: &Parser, data: &[u8], ctx: &ParseCtx) {
     let mut out = Parsed::default();

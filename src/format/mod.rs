@@ -211,6 +211,24 @@ pub enum FormatKind {
 }
 
 impl FormatKind {
+    /// Every built-in family (custom formats excluded), for tests and fuzzers that try them all.
+    pub const BUILTIN: [FormatKind; 14] = [
+        FormatKind::Syslog,
+        FormatKind::Syslog5424,
+        FormatKind::JsonLines,
+        FormatKind::Logfmt,
+        FormatKind::Postgres,
+        FormatKind::PostgresCsv,
+        FormatKind::PostgresJson,
+        FormatKind::Mysql,
+        FormatKind::Access,
+        FormatKind::NginxError,
+        FormatKind::ApacheError,
+        FormatKind::Klog,
+        FormatKind::Generic,
+        FormatKind::Unknown,
+    ];
+
     pub fn name(&self) -> String {
         match self {
             FormatKind::Syslog => "syslog".into(),
