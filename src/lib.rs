@@ -12,6 +12,7 @@ pub mod analysis;
 pub mod cli;
 pub mod findings;
 pub mod format;
+pub mod hash;
 pub mod index;
 pub mod patterns;
 pub mod report;

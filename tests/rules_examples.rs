@@ -3,7 +3,7 @@
 //! matcher (literal prefilter, rank-ordered candidates) must agree with a
 //! plain rule-by-rule evaluation on every example line.
 
-use culprit::rules::{check_examples, parse_line, RuleKind, RuleSet, BUILTIN, NO_RULE};
+use culprit::rules::{check_examples, parse_line, MatchScratch, RuleKind, RuleSet, BUILTIN, NO_RULE};
 use std::path::Path;
 
 #[test]
@@ -64,17 +64,23 @@ fn naive_best(set: &RuleSet, line: &[u8], p: &culprit::format::Parsed) -> u32 {
 fn fast_matcher_agrees_with_naive_evaluation() {
     let set = RuleSet::builtin().unwrap();
     let mut lines = 0;
-    for r in &set.rules {
-        for ex in r.examples.matching.iter().chain(&r.examples.no_match) {
-            let p = parse_line(ex.as_bytes()).parsed;
-            let fast = set.match_record(ex.as_bytes(), &p);
-            let slow = naive_best(&set, ex.as_bytes(), &p);
-            let name = |i: u32| set.get(i).map(|r| r.id.clone()).unwrap_or_else(|| "-".into());
-            assert_eq!(name(fast), name(slow), "on {ex}");
-            lines += 1;
+    // One scratch across both passes: the second pass answers from the message cache.
+    let mut scratch = MatchScratch::default();
+    for pass in 0..2 {
+        for r in &set.rules {
+            for ex in r.examples.matching.iter().chain(&r.examples.no_match) {
+                let p = parse_line(ex.as_bytes()).parsed;
+                let fast = set.match_record(ex.as_bytes(), &p);
+                let cached = set.match_record_with(ex.as_bytes(), &p, &mut scratch);
+                let slow = naive_best(&set, ex.as_bytes(), &p);
+                let name = |i: u32| set.get(i).map(|r| r.id.clone()).unwrap_or_else(|| "-".into());
+                assert_eq!(name(fast), name(slow), "on {ex}");
+                assert_eq!(name(cached), name(slow), "cached verdict, pass {pass}, on {ex}");
+                lines += 1;
+            }
         }
     }
-    assert!(lines > 100, "{lines} example lines");
+    assert!(lines > 200, "{lines} example lines");
 }
 
 #[test]

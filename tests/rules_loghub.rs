@@ -121,3 +121,39 @@ fn linux_auth_failures_match_ground_truth() {
     assert!(c.truth_successes > 0);
     assert_eq!(c.flagged_successes, 0);
 }
+
+/// The indexing loop answers from per-worker memos (verdicts per distinct message
+/// and per field value); on every line of all 16 systems, twice over so that the
+/// second pass is served from the memos, it must agree with the plain matcher.
+#[test]
+fn memoised_matching_agrees_on_every_loghub_line() {
+    let Some(dir) = loghub() else { return };
+    let set = RuleSet::builtin().unwrap();
+    let mut scratch = culprit::rules::MatchScratch::default();
+    let (mut lines, mut hits) = (0usize, 0usize);
+    let mut systems = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let sys = entry.unwrap().path();
+        let Some(name) = sys.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
+        let log = sys.join(format!("{name}_2k.log"));
+        let Ok(text) = std::fs::read(&log) else { continue };
+        systems += 1;
+        for _pass in 0..2 {
+            for line in text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l)) {
+                let p = culprit::rules::parse_line(line).parsed;
+                let plain = set.match_record(line, &p);
+                assert_eq!(
+                    set.match_record_with(line, &p, &mut scratch),
+                    plain,
+                    "{}: {}",
+                    log.display(),
+                    String::from_utf8_lossy(line)
+                );
+                lines += 1;
+                hits += (plain != NO_RULE) as usize;
+            }
+        }
+    }
+    assert_eq!(systems, 16, "Loghub systems found in {}", dir.display());
+    assert!(hits > 100, "{hits} hits in {lines} lines");
+}

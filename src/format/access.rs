@@ -2,8 +2,8 @@
 //! `10.0.0.7 - alice [22/Jan/2024:15:30:01 +0000] "POST /login HTTP/1.1" 401 512 "-" "curl/8.5"`,
 //! optionally followed by nginx extensions: bare numbers (`$request_time $upstream_response_time`)
 //! or `key=value` pairs (`rt=0.120 urt="0.118"`).
-//! The level comes from the status (5xx error, 4xx warn, else info); the message runs from the
-//! request to the end of the line.
+//! The level comes from the status (5xx error, 4xx warn, else info); the message is the request,
+//! status and size (`"GET /x HTTP/1.1" 200 512`), and everything after it is fields.
 
 use super::{keys, Level, LineKind, ParseCtx, Parsed, Span};
 use crate::time::{days_from_civil, digits, month_abbrev, parse_clock, parse_zone_offset, MS_PER_DAY, MS_PER_SEC};
@@ -86,7 +86,6 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         400..=499 => Level::Warn,
         _ => Level::Info,
     };
-    out.msg = Span::new(msg_start, line.len());
     out.push_field(keys::CLIENT, client);
     out.push_field(keys::STATUS, Span::new(status_pos, status_pos + 3));
     // `METHOD PATH PROTOCOL`; a malformed request (`-`, binary junk) keeps only the status.
@@ -110,6 +109,9 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
             pos = after;
         }
     }
+    // The message is the request, status and size: the referer, agent and extensions are
+    // kept as fields, so they neither split templates nor make rules scan them.
+    out.msg = Span::new(msg_start, pos);
     // Combined: referer and agent.
     for key in [keys::REFERER, keys::AGENT] {
         if line.get(pos) == Some(&b' ') {

@@ -1,6 +1,7 @@
 //! One chunk of one source: split lines, parse, match rules, mine templates.
 
 use crate::format::{LineKind, ParseCtx, Parsed, Parser, Span};
+use crate::hash::BuildWordHasher;
 use crate::patterns::Miner;
 use crate::rules::{RuleSet, NO_RULE};
 use crate::source::Source;
@@ -64,21 +65,30 @@ pub struct ChunkOut {
 }
 
 struct LocalInterner {
-    ids: HashMap<Vec<u8>, u32>,
+    ids: HashMap<Vec<u8>, u32, BuildWordHasher>,
     names: Vec<Vec<u8>>,
+    /// The last name interned: consecutive records nearly always share host and service.
+    last: u32,
 }
 
 impl LocalInterner {
     fn new() -> Self {
-        LocalInterner { ids: HashMap::new(), names: Vec::new() }
+        LocalInterner { ids: HashMap::default(), names: Vec::new(), last: u32::MAX }
     }
     fn intern(&mut self, name: &[u8]) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
+        if self.names.get(self.last as usize).is_some_and(|n| n.as_slice() == name) {
+            return self.last;
         }
-        let id = self.names.len() as u32;
-        self.ids.insert(name.to_vec(), id);
-        self.names.push(name.to_vec());
+        let id = match self.ids.get(name) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.ids.insert(name.to_vec(), id);
+                self.names.push(name.to_vec());
+                id
+            }
+        };
+        self.last = id;
         id
     }
 }
@@ -108,6 +118,7 @@ pub fn index_chunk(
     hosts.intern(b"");
     let default_service_id = services.intern(default_service);
     let mut parsed = Parsed::default();
+    let mut rule_scratch = crate::rules::MatchScratch::default();
     let rec = &mut out.records;
     let mut pos = 0usize;
     let mut line_no = 0u32;
@@ -147,7 +158,7 @@ pub fn index_chunk(
                 let svc_name = if parsed.service.is_empty() { default_service } else { parsed.service.get(line) };
                 let service = services.intern(svc_name);
                 let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
-                let rule = rules.match_record(line, &parsed);
+                let rule = rules.match_record_with(line, &parsed, &mut rule_scratch);
                 let template = if mine { out.miner.add(msg.get(line)) } else { crate::patterns::NO_TEMPLATE };
                 rec.offset.push(pos as u64);
                 rec.len.push(line.len() as u32);

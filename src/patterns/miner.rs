@@ -4,6 +4,7 @@
 //! shape costs a hash and one compare, and allocates nothing.
 
 use super::mask::{tokenise, Tok};
+use crate::hash::hash_bytes;
 use std::collections::HashMap;
 
 /// Tokens kept per message; the rest becomes one final wildcard.
@@ -40,6 +41,49 @@ pub struct Miner {
     pub(crate) arena: Vec<u8>,
     /// Local id of the overflow shape, once the shape cap is reached.
     overflow: Option<u32>,
+    raw: RawCache,
+}
+
+/// Exact message → local id. Structured logs repeat the same message text
+/// ("request completed") millions of times; a repeat then skips tokenising and
+/// masking. Switched off per chunk when messages do not repeat.
+#[derive(Debug, Default)]
+struct RawCache {
+    /// Message hash → (local id, arena range of the message).
+    map: HashMap<u64, (u32, u32, u32), BuildNoHash>,
+    arena: Vec<u8>,
+    lookups: u32,
+    hits: u32,
+    off: bool,
+}
+
+impl RawCache {
+    const MAX_MSG: usize = 160;
+    const MAX_ENTRIES: usize = 4096;
+    /// Lookups before judging whether messages repeat.
+    const TRIAL: u32 = 256;
+
+    fn get(&mut self, msg: &[u8], h: u64) -> Option<u32> {
+        self.lookups += 1;
+        if self.lookups == Self::TRIAL && self.hits < Self::TRIAL / 2 {
+            self.off = true;
+            self.map = HashMap::default();
+            self.arena = Vec::new();
+            return None;
+        }
+        let &(id, s, e) = self.map.get(&h)?;
+        let hit = self.arena[s as usize..e as usize] == *msg;
+        self.hits += hit as u32;
+        hit.then_some(id)
+    }
+
+    fn put(&mut self, msg: &[u8], h: u64, id: u32) {
+        if !self.off && self.map.len() < Self::MAX_ENTRIES {
+            let s = self.arena.len() as u32;
+            self.arena.extend_from_slice(msg);
+            self.map.insert(h, (id, s, self.arena.len() as u32));
+        }
+    }
 }
 
 impl Default for Miner {
@@ -65,11 +109,27 @@ impl Miner {
             chain: Vec::new(),
             arena: Vec::new(),
             overflow: None,
+            raw: RawCache::default(),
         }
     }
 
     /// Assigns a message to a local id (resolved to a template by [`super::merge`]).
     pub fn add(&mut self, msg: &[u8]) -> u32 {
+        if self.raw.off || msg.len() > RawCache::MAX_MSG {
+            return self.add_shape(msg);
+        }
+        let h = hash_bytes(msg);
+        if let Some(id) = self.raw.get(msg, h) {
+            self.counts[id as usize] += 1;
+            return id;
+        }
+        let id = self.add_shape(msg);
+        self.raw.put(msg, h, id);
+        id
+    }
+
+    /// The slow path of [`Miner::add`]: tokenise, mask, and look the shape up.
+    fn add_shape(&mut self, msg: &[u8]) -> u32 {
         tokenise(msg, &mut self.toks, MAX_TOKENS);
         // The masked shape, spelled into a reused buffer: one hash and one compare per line.
         self.scratch.clear();
@@ -141,36 +201,6 @@ fn push_short(out: &mut Vec<u8>, b: &[u8]) {
     }
 }
 
-/// Hash of a masked shape (FxHash-style word mixing; collisions are verified, so they only cost time).
-fn hash_bytes(b: &[u8]) -> u64 {
-    let mut h = Fx(b.len() as u64);
-    h.bytes(b);
-    h.0
-}
-
-struct Fx(u64);
-
-impl Fx {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
-    }
-    #[inline]
-    fn bytes(&mut self, mut b: &[u8]) {
-        while b.len() >= 8 {
-            let (w, rest) = b.split_at(8);
-            self.add(u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]));
-            b = rest;
-        }
-        if !b.is_empty() {
-            let mut w = [0u8; 8];
-            w[..b.len()].copy_from_slice(b);
-            self.add(u64::from_le_bytes(w) ^ ((b.len() as u64) << 59));
-        }
-    }
-}
-
 /// The keys are already hashes.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct BuildNoHash;
@@ -234,5 +264,21 @@ mod tests {
         assert_ne!(m.add(b"ab c"), m.add(b"a bc"));
         assert_ne!(m.add(b"a b"), m.add(b"a  b c"));
         assert_eq!(m.add(b"a  b"), m.add(b"a b"));
+    }
+
+    #[test]
+    fn repeated_messages_count_like_new_ones() {
+        let mut cached = Miner::new();
+        let mut plain = Miner::new();
+        plain.raw.off = true;
+        let msgs: [&[u8]; 4] =
+            [b"request completed", b"login failed for 42", b"request completed", b"login failed for 7"];
+        for _ in 0..3000 {
+            for m in msgs {
+                assert_eq!(cached.add(m), plain.add(m));
+            }
+        }
+        assert_eq!(cached.counts, plain.counts);
+        assert!(cached.raw.hits > 0 && !cached.raw.off, "the cache served repeats");
     }
 }

@@ -1,119 +1,259 @@
-//! Required literals: for a regex, a small set of byte strings such that every
-//! match contains at least one of them (compared ASCII case-insensitively).
-//! The matcher feeds all of them to one Aho-Corasick automaton, so a line that
-//! holds none of a rule's literals never runs that rule's regex.
+//! Required literals: for a regex, one or more *groups* of byte strings such
+//! that every match contains at least one literal of every group (compared
+//! ASCII case-insensitively). The matcher feeds all of them to one
+//! Aho-Corasick automaton; a line runs a regex only when each of its groups
+//! has a hit, so `shutdown (requested|complete)` no longer runs on every
+//! "request completed" line.
+//!
+//! The analysis follows the classic exact/prefix/suffix scheme (as in trigram
+//! indexes): each sub-expression reports the finite set of strings it matches
+//! exactly (when small), the strings every match starts and ends with, and the
+//! required sets found inside it. Concatenation crosses them, so prefixes that
+//! the regex parser factored out (`shut(?:ting down|down …)`) are put back.
 //!
 //! Soundness over cleverness: whenever a sub-expression is not understood the
-//! answer is "no literal", and the regex then runs on every line. One known
-//! gap, accepted on purpose: in a pattern that opts into Unicode with `(?ui)`,
-//! the folds of `k` and `s` (KELVIN SIGN, LATIN SMALL LETTER LONG S) are ignored.
+//! answer is "nothing known", and a regex with no group runs on every line.
+//! One known gap, accepted on purpose: in a pattern that opts into Unicode
+//! with `(?ui)`, the folds of `k` and `s` (KELVIN SIGN, LATIN SMALL LETTER LONG
+//! S) are ignored.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Literals shorter than this filter almost nothing.
 const MIN_LEN: usize = 3;
-/// A larger alternation is cheaper to leave to the regex itself.
+/// A larger set is cheaper to leave to the regex itself.
 const MAX_SET: usize = 64;
+/// Classes with more members than this are "any byte" for the analysis.
+const MAX_CLASS: usize = 8;
+/// Groups kept per regex: the best one triggers, the others confirm.
+const MAX_GROUPS: usize = 3;
 
-/// A set of lowercase literals, one of which every match contains; `None` when unknown.
-pub fn required(hir: &Hir) -> Option<Vec<Vec<u8>>> {
-    let set = walk(hir)?;
-    if set.iter().any(|l| l.len() < MIN_LEN) {
-        return None;
-    }
-    Some(set)
+type Set = Vec<Vec<u8>>;
+
+/// What one sub-expression tells about the strings it matches.
+#[derive(Clone, Debug, Default)]
+struct Info {
+    /// Every match is one of these (lowercased), when known.
+    exact: Option<Set>,
+    /// Every match starts with one of these.
+    prefix: Option<Set>,
+    /// Every match ends with one of these.
+    suffix: Option<Set>,
+    /// Every match contains a literal of each of these sets.
+    inner: Vec<Set>,
 }
 
-/// One byte when the class is a single ASCII character or the two cases of one letter.
-fn class_byte(c: &Class) -> Option<u8> {
+impl Info {
+    fn exact(set: Set) -> Info {
+        Info { exact: Some(set), ..Info::default() }
+    }
+    fn starts(&self) -> Option<&Set> {
+        self.exact.as_ref().or(self.prefix.as_ref())
+    }
+    fn ends(&self) -> Option<&Set> {
+        self.exact.as_ref().or(self.suffix.as_ref())
+    }
+    /// Every set this node vouches for, its own shape included.
+    fn all_sets(&self) -> impl Iterator<Item = &Set> {
+        self.exact.iter().chain(self.prefix.iter()).chain(self.suffix.iter()).chain(self.inner.iter())
+    }
+}
+
+/// Literal groups for a regex (each a set of lowercase literals, every match
+/// containing one of each); `None` when nothing usable is known.
+pub fn required(hir: &Hir) -> Option<Vec<Set>> {
+    let info = walk(hir);
+    let mut groups: Vec<Set> = Vec::new();
+    for set in info.all_sets() {
+        if !usable(set) {
+            continue;
+        }
+        let mut set = set.clone();
+        set.sort();
+        set.dedup();
+        let set = minimise(set);
+        if !groups.contains(&set) {
+            groups.push(set);
+        }
+    }
+    groups.sort_by_key(|g| std::cmp::Reverse(score(g)));
+    // Greedy, best first, skipping a group that a kept one already implies
+    // (` http/` makes ` http` worthless as a second check).
+    let mut kept: Vec<Set> = Vec::new();
+    for g in groups {
+        if kept.len() < MAX_GROUPS && !kept.iter().any(|k| implies(k, &g)) {
+            kept.push(g);
+        }
+    }
+    (!kept.is_empty()).then_some(kept)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A line holding a literal of `a` necessarily holds one of `b`.
+fn implies(a: &Set, b: &Set) -> bool {
+    a.iter().all(|x| b.iter().any(|y| contains(x, y)))
+}
+
+fn usable(set: &Set) -> bool {
+    !set.is_empty() && set.len() <= MAX_SET && set.iter().all(|l| l.len() >= MIN_LEN)
+}
+
+/// Drops literals that contain another literal of the set: a line holding the
+/// longer one holds the shorter too, so the shorter one alone decides.
+fn minimise(set: Set) -> Set {
+    let keep: Vec<bool> = set.iter().map(|l| !set.iter().any(|m| m.len() < l.len() && contains(l, m))).collect();
+    set.into_iter().zip(keep).filter_map(|(l, k)| k.then_some(l)).collect()
+}
+
+/// Longer shortest literal first, then fewer literals.
+fn score(set: &Set) -> (usize, usize) {
+    let min = set.iter().map(|l| l.len()).min().unwrap_or(0);
+    (min, usize::MAX - set.len())
+}
+
+/// The lowercase bytes a class matches, when few and all ASCII.
+fn class_bytes(c: &Class) -> Option<Vec<u8>> {
     let mut chars: Vec<u32> = Vec::new();
+    let mut push_range = |s: u32, e: u32| -> Option<()> {
+        if e - s >= 2 * MAX_CLASS as u32 {
+            return None;
+        }
+        chars.extend(s..=e);
+        Some(())
+    };
     match c {
         Class::Unicode(u) => {
             for r in u.ranges() {
-                let (s, e) = (r.start() as u32, r.end() as u32);
-                if e - s > 2 {
-                    return None;
-                }
-                chars.extend(s..=e);
+                push_range(r.start() as u32, r.end() as u32)?;
             }
         }
         Class::Bytes(b) => {
             for r in b.ranges() {
-                let (s, e) = (r.start() as u32, r.end() as u32);
-                if e - s > 2 {
-                    return None;
-                }
-                chars.extend(s..=e);
+                push_range(r.start() as u32, r.end() as u32)?;
             }
         }
     }
     // Drop the two exotic Unicode folds (see module docs).
     chars.retain(|&c| c != 0x212A && c != 0x017F);
-    let ascii: Vec<u8> = chars.iter().filter(|&&c| c < 128).map(|&c| (c as u8).to_ascii_lowercase()).collect();
-    if ascii.len() != chars.len() || ascii.is_empty() || ascii.iter().any(|&b| b != ascii[0]) {
+    if chars.is_empty() || chars.iter().any(|&c| c >= 128) {
         return None;
     }
-    Some(ascii[0])
+    let mut bytes: Vec<u8> = chars.iter().map(|&c| (c as u8).to_ascii_lowercase()).collect();
+    bytes.sort_unstable();
+    bytes.dedup();
+    (bytes.len() <= MAX_CLASS).then_some(bytes)
 }
 
-fn score(set: &[Vec<u8>]) -> (usize, usize) {
-    let min = set.iter().map(|l| l.len()).min().unwrap_or(0);
-    (min, usize::MAX - set.len())
-}
-
-fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
-        (a, None) => a,
-        (None, b) => b,
+/// Every `a` followed by every `b`, when that stays small.
+fn cross(a: &Set, b: &Set) -> Option<Set> {
+    if a.len().saturating_mul(b.len()) > MAX_SET {
+        return None;
     }
+    let mut out = Vec::with_capacity(a.len() * b.len());
+    for x in a {
+        for y in b {
+            let mut s = x.clone();
+            s.extend_from_slice(y);
+            if !out.contains(&s) {
+                out.push(s);
+            }
+        }
+    }
+    Some(out)
 }
 
-fn walk(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+fn union(sets: &[Option<&Set>]) -> Option<Set> {
+    let mut out: Set = Vec::new();
+    for s in sets {
+        for l in (*s)? {
+            if !out.contains(l) {
+                out.push(l.clone());
+            }
+        }
+        if out.len() > MAX_SET {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+fn walk(hir: &Hir) -> Info {
     match hir.kind() {
-        HirKind::Literal(l) => Some(vec![l.0.to_ascii_lowercase()]),
-        HirKind::Class(c) => class_byte(c).map(|b| vec![vec![b]]),
+        HirKind::Empty | HirKind::Look(_) => Info::exact(vec![Vec::new()]),
+        HirKind::Literal(l) => Info::exact(vec![l.0.to_ascii_lowercase()]),
+        HirKind::Class(c) => match class_bytes(c) {
+            Some(bytes) => Info::exact(bytes.into_iter().map(|b| vec![b]).collect()),
+            None => Info::default(),
+        },
         HirKind::Capture(c) => walk(&c.sub),
-        HirKind::Repetition(r) if r.min >= 1 => walk(&r.sub),
-        HirKind::Alternation(alts) => {
-            let mut out: Vec<Vec<u8>> = Vec::new();
-            for a in alts {
-                for l in walk(a)? {
-                    if !out.contains(&l) {
-                        out.push(l);
+        HirKind::Repetition(r) => {
+            let sub = walk(&r.sub);
+            match (r.min, r.max) {
+                (1, Some(1)) => sub,
+                (0, Some(1)) => Info {
+                    exact: sub.exact.and_then(|e| union(&[Some(&e), Some(&vec![Vec::new()])])),
+                    ..Info::default()
+                },
+                (0, _) => Info::default(),
+                _ => {
+                    let mut inner = sub.inner;
+                    inner.extend(sub.exact.iter().cloned());
+                    Info {
+                        exact: None,
+                        prefix: sub.prefix.or(sub.exact.clone()),
+                        suffix: sub.suffix.or(sub.exact),
+                        inner,
                     }
                 }
-                if out.len() > MAX_SET {
-                    return None;
-                }
             }
-            Some(out)
+        }
+        HirKind::Alternation(alts) => {
+            let infos: Vec<Info> = alts.iter().map(walk).collect();
+            let exact = union(&infos.iter().map(|i| i.exact.as_ref()).collect::<Vec<_>>());
+            let prefix = union(&infos.iter().map(Info::starts).collect::<Vec<_>>());
+            let suffix = union(&infos.iter().map(Info::ends).collect::<Vec<_>>());
+            // Each branch's best usable set; the union is required of the whole.
+            let best: Vec<Option<&Set>> =
+                infos.iter().map(|i| i.all_sets().filter(|s| usable(s)).max_by_key(|s| score(s))).collect();
+            let inner = union(&best).into_iter().collect();
+            Info { exact, prefix, suffix, inner }
         }
         HirKind::Concat(parts) => {
-            // Contiguous runs of single literals/letters form one literal; any
-            // part's own required set is a candidate too. Keep the best.
-            let mut best = None;
-            let mut run: Vec<u8> = Vec::new();
+            let mut acc = Info::exact(vec![Vec::new()]);
             for p in parts {
-                match p.kind() {
-                    HirKind::Literal(l) => run.extend(l.0.to_ascii_lowercase()),
-                    HirKind::Class(c) if class_byte(c).is_some() => run.extend(class_byte(c)),
-                    // Zero-width assertions keep the bytes around them contiguous.
-                    HirKind::Look(_) => {}
-                    _ => {
-                        if !run.is_empty() {
-                            best = better(best, Some(vec![std::mem::take(&mut run)]));
-                        }
-                        best = better(best, walk(p));
-                    }
+                let p = walk(p);
+                let mut inner = std::mem::take(&mut acc.inner);
+                inner.extend(p.inner.iter().cloned());
+                // The two sides' own shapes stay required even when the cross grows too big.
+                inner.extend(acc.all_sets().cloned());
+                inner.extend(p.exact.iter().chain(p.prefix.iter()).chain(p.suffix.iter()).cloned());
+                if let (Some(a), Some(b)) = (acc.ends(), p.starts()) {
+                    inner.extend(cross(a, b));
                 }
+                let exact = match (&acc.exact, &p.exact) {
+                    (Some(a), Some(b)) => cross(a, b),
+                    _ => None,
+                };
+                let prefix = match &acc.exact {
+                    Some(a) => p.starts().and_then(|b| cross(a, b)).or(Some(a.clone())),
+                    None => acc.prefix.clone(),
+                };
+                let suffix = match &p.exact {
+                    Some(b) => acc.ends().and_then(|a| cross(a, b)).or(Some(b.clone())),
+                    None => p.suffix.clone(),
+                };
+                inner.retain(usable);
+                inner.sort();
+                inner.dedup();
+                inner.sort_by_key(|s| std::cmp::Reverse(score(s)));
+                inner.truncate(2 * MAX_GROUPS);
+                acc = Info { exact, prefix, suffix, inner };
             }
-            if !run.is_empty() {
-                best = better(best, Some(vec![run]));
-            }
-            best
+            acc
         }
-        _ => None,
     }
 }
 
@@ -121,30 +261,69 @@ fn walk(hir: &Hir) -> Option<Vec<Vec<u8>>> {
 mod tests {
     use super::*;
 
-    fn req(re: &str) -> Option<Vec<String>> {
+    fn req(re: &str) -> Option<Vec<Vec<String>>> {
         let hir = crate::rules::matcher::hir(re).unwrap();
-        required(&hir).map(|v| v.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
+        required(&hir).map(|groups| {
+            groups
+                .into_iter()
+                .map(|g| {
+                    let mut g: Vec<String> = g.into_iter().map(|l| String::from_utf8(l).unwrap()).collect();
+                    g.sort();
+                    g
+                })
+                .collect()
+        })
+    }
+
+    fn first(re: &str) -> Option<Vec<String>> {
+        req(re).map(|mut g| g.remove(0))
     }
 
     #[test]
     fn picks_longest_run() {
-        assert_eq!(req(r"Failed password for (\S+) from"), Some(vec!["failed password for ".into()]));
-        assert_eq!(req(r"(?i)out of memory: kill(ed)? process"), Some(vec!["out of memory: kill".into()]));
-        assert_eq!(req(r"\bdeadlock\b detected"), Some(vec!["deadlock detected".into()]));
+        assert_eq!(first(r"Failed password for (\S+) from"), Some(vec!["failed password for ".into()]));
+        assert_eq!(
+            first(r"(?i)out of memory: kill(ed)? process"),
+            Some(vec!["out of memory: kill process".into(), "out of memory: killed process".into()])
+        );
+        assert_eq!(first(r"\bdeadlock\b detected"), Some(vec!["deadlock detected".into()]));
     }
 
     #[test]
     fn alternations_union() {
-        assert_eq!(req(r"(?i)(SERVFAIL|NXDOMAIN)"), Some(vec!["servfail".into(), "nxdomain".into()]));
-        assert_eq!(req(r"a(bcd|e)"), None, "a one-byte alternative filters nothing");
-        assert_eq!(req(r"(?:foo)?bar"), Some(vec!["bar".into()]));
-        assert_eq!(req(r"(?:foo)?ba"), None);
-        assert_eq!(req(r"x(?:foo)?barbaz"), Some(vec!["barbaz".into()]));
+        assert_eq!(first(r"(?i)(SERVFAIL|NXDOMAIN)"), Some(vec!["nxdomain".into(), "servfail".into()]));
+        assert_eq!(first(r"a(bcd|e)"), None, "'ae' is too short to filter on");
+        assert_eq!(first(r"(?:foo)?bar"), Some(vec!["bar".into()]));
+        assert_eq!(first(r"(?:foo)?ba"), None);
+        assert_eq!(first(r"x(?:foo)?barbaz"), Some(vec!["xbarbaz".into(), "xfoobarbaz".into()]));
+    }
+
+    #[test]
+    fn factored_prefixes_are_put_back() {
+        // The parser turns this into `shut(?:ting down|down (?:requested|…))`.
+        let g = first(r"(?i)\bshutting down\b|\bshutdown (?:requested|initiated|complete)\b").unwrap();
+        assert!(g.contains(&"shutdown complete".to_string()), "{g:?}");
+        assert!(!g.iter().any(|l| l == "complete"), "{g:?}");
+    }
+
+    #[test]
+    fn separated_parts_are_all_required() {
+        let groups = req(r#""(?P<m>[A-Z]+) (?P<p>\S+) HTTP/[\d.]+" (?P<s>5\d\d)"#).unwrap();
+        assert!(groups.iter().any(|g| g == &vec![" http/".to_string()]), "{groups:?}");
+        assert!(groups.iter().any(|g| g == &vec!["\" 5".to_string()]), "{groups:?}");
+        assert_eq!(groups.len(), 2, "no group implied by another: {groups:?}");
+    }
+
+    #[test]
+    fn small_classes_expand() {
+        let g = first(r"(?i)log[\s_-]?in failed").unwrap();
+        assert!(g.contains(&"login failed".to_string()) && g.contains(&"log-in failed".to_string()), "{g:?}");
     }
 
     #[test]
     fn unknown_is_none() {
         assert_eq!(req(r"\d+ \w+"), None);
         assert_eq!(req(r"^5\d\d$"), None);
+        assert_eq!(req(r".*"), None);
     }
 }

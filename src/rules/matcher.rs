@@ -14,10 +14,12 @@
 
 use super::{FieldCond, Rule, RuleKind};
 use crate::format::{Level, Parsed};
+use crate::hash::BuildWordHasher;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// Compiled-program cap per regex: one pathological rule cannot eat the memory.
 pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -40,8 +42,31 @@ pub fn hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
     regex_syntax::ParserBuilder::new().unicode(false).utf8(false).nest_limit(64).build().parse(pattern).ok()
 }
 
+/// A 256-bit filter over (length, first byte, last byte) of the field keys rules name:
+/// a key that fails it is named by no rule.
+#[derive(Debug, Default)]
+struct KeyFilter([u64; 4]);
+
+impl KeyFilter {
+    fn slot(key: &[u8]) -> usize {
+        match (key.first(), key.last()) {
+            (Some(&a), Some(&z)) => (key.len() * 31 + a as usize * 7 + z as usize) & 255,
+            _ => 0,
+        }
+    }
+    fn add(&mut self, key: &[u8]) {
+        let s = Self::slot(key);
+        self.0[s / 64] |= 1 << (s % 64);
+    }
+    #[inline]
+    fn may_hold(&self, key: &[u8]) -> bool {
+        let s = Self::slot(key);
+        self.0[s / 64] & (1 << (s % 64)) != 0
+    }
+}
+
 /// Where a field condition looks.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq)]
 enum Target {
     /// The parsed level (bit per `Level`), or a raw `level`-like field.
     Level(u16),
@@ -78,12 +103,28 @@ const LEVEL_KEYS: &[&[u8]] = &[b"level", b"log.level", b"severity", b"lvl", b"lo
 struct CompiledField {
     target: Target,
     regex: Regex,
+    /// The condition group (same target) this condition belongs to, and its bit there.
+    group: u32,
+    bit: u8,
+}
+
+/// Conditions that look at the same place (`status` under any of its spellings):
+/// one value lookup and one memo probe answer all of them for a record.
+#[derive(Debug)]
+struct CondGroup {
+    target: Target,
+    /// Distinct patterns; bit `i` of the group's verdict is `regexes[i]`.
+    patterns: Vec<String>,
+    regexes: Vec<Regex>,
 }
 
 #[derive(Debug)]
 struct CompiledRule {
     regexes: Vec<Regex>,
     fields: Vec<CompiledField>,
+    /// Indices into `fields`, cheapest check first: a record usually fails the
+    /// cheap `status` test, and then the long `path` regex never runs.
+    check_order: Vec<usize>,
     weight: f32,
     kind_rank: u8,
 }
@@ -95,8 +136,11 @@ pub struct Matcher {
     /// (rule, pattern index) per prefiltered message regex.
     msg_regex: Vec<(u32, u32)>,
     prefilter: Option<AhoCorasick>,
-    /// Message regexes (ids into `msg_regex`) each literal vouches for.
+    /// Message regexes (ids into `msg_regex`) whose first literal group holds this literal.
     literal_regexes: Vec<Vec<u32>>,
+    /// Per message regex (ids into `msg_regex`): its other literal groups, as literal ids;
+    /// each needs a hit too before the regex runs.
+    confirm: Vec<Vec<Vec<u32>>>,
     /// Regexes without a usable literal, run on every line.
     always: Option<RegexSet>,
     /// (rule, pattern index) per `always` pattern.
@@ -107,13 +151,91 @@ pub struct Matcher {
     /// so a record's fields are looked up once per line rather than once per rule.
     keys: Vec<Vec<u8>>,
     keys_by_len: Vec<Vec<u16>>,
+    /// Field conditions grouped by target.
+    groups: Vec<CondGroup>,
+    /// Rejects most of a record's keys (`referer`, `request_id`, …) before any compare.
+    key_filter: KeyFilter,
+    /// Per rule, its position in [`Matcher::cmp_rules`] order (higher wins): the
+    /// per-line "does this rule beat the best so far" test is one integer compare.
+    strength: Vec<u32>,
 }
 
 /// A record's values for `Matcher::keys`: `None` when the field is absent.
 type FieldTable = Vec<Option<crate::format::Span>>;
 
+/// Per-worker state for [`Matcher::best_cached`]: a field table and the memos.
+#[derive(Default)]
+pub struct MatchScratch {
+    table: FieldTable,
+    list: Vec<u32>,
+    /// Message → rules whose message patterns match it.
+    messages: Memo<Box<[u32]>>,
+    /// Per condition group: value → its conditions' verdicts as bits (`status` =
+    /// "200" a million times; `path` values rarely repeat, and that memo switches off).
+    group_memo: Vec<Memo<u64>>,
+    /// Per condition group: verdict bits for the current record, valid when the
+    /// group's epoch equals `epoch` (bumped per record, so nothing is cleared).
+    group_bits: Vec<u64>,
+    group_epoch: Vec<u32>,
+    epoch: u32,
+}
+
+/// Bytes → a verdict that depends on those bytes alone. Bounded, and switched off
+/// when keys turn out not to repeat (every access-log request line differs), so a
+/// miss costs one hash and nothing is retained for unique keys.
+struct Memo<V> {
+    map: HashMap<Box<[u8]>, V, BuildWordHasher>,
+    max_key: usize,
+    lookups: u32,
+    hits: u32,
+    off: bool,
+}
+
+impl<V> Default for Memo<V> {
+    fn default() -> Self {
+        Memo::new(160)
+    }
+}
+
+impl<V> Memo<V> {
+    const MAX_ENTRIES: usize = 8192;
+    /// Lookups before judging whether keys repeat.
+    const TRIAL: u32 = 256;
+
+    fn new(max_key: usize) -> Self {
+        Memo { map: HashMap::default(), max_key, lookups: 0, hits: 0, off: false }
+    }
+
+    fn usable(&self, key: &[u8]) -> bool {
+        !self.off && key.len() <= self.max_key
+    }
+
+    fn lookup(&mut self, key: &[u8]) -> Option<&V> {
+        if !self.usable(key) {
+            return None;
+        }
+        self.lookups += 1;
+        if self.lookups == Self::TRIAL && self.hits < Self::TRIAL / 2 {
+            self.off = true;
+            self.map = HashMap::default();
+            return None;
+        }
+        let found = self.map.get(key);
+        self.hits += found.is_some() as u32;
+        found
+    }
+
+    fn insert(&mut self, key: &[u8], value: V) {
+        if self.usable(key) && self.map.len() < Self::MAX_ENTRIES {
+            self.map.insert(key.into(), value);
+        }
+    }
+}
+
 thread_local! {
     static CANDIDATES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
+    /// Literal hits of the current line: (bitset by literal id, the ids set).
+    static HITS: RefCell<(Vec<u64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
     static FIELDS: RefCell<FieldTable> = const { RefCell::new(Vec::new()) };
 }
 
@@ -138,20 +260,29 @@ impl Matcher {
                 regexes.push(compile(p).map_err(|e| (ri, format!("bad regex: {e}")))?);
                 let hir = hir(p);
                 match hir.as_ref().and_then(super::literal::required) {
-                    Some(lits) => {
+                    Some(groups) => {
                         let id = m.msg_regex.len() as u32;
                         m.msg_regex.push((ri as u32, pi as u32));
-                        for l in lits {
-                            let li = match literals.iter().position(|x| *x == l) {
-                                Some(i) => i,
-                                None => {
-                                    literals.push(l);
-                                    m.literal_regexes.push(Vec::new());
-                                    literals.len() - 1
-                                }
-                            };
-                            m.literal_regexes[li].push(id);
+                        let mut ids_of = |group: Vec<Vec<u8>>| -> Vec<u32> {
+                            group
+                                .into_iter()
+                                .map(|l| match literals.iter().position(|x| *x == l) {
+                                    Some(i) => i as u32,
+                                    None => {
+                                        literals.push(l);
+                                        m.literal_regexes.push(Vec::new());
+                                        (literals.len() - 1) as u32
+                                    }
+                                })
+                                .collect()
+                        };
+                        let mut groups = groups.into_iter();
+                        let trigger = ids_of(groups.next().expect("required() returns at least one group"));
+                        let confirm: Vec<Vec<u32>> = groups.map(&mut ids_of).collect();
+                        for li in trigger {
+                            m.literal_regexes[li as usize].push(id);
                         }
+                        m.confirm.push(confirm);
                     }
                     None => {
                         always_patterns.push(p.clone());
@@ -161,12 +292,27 @@ impl Matcher {
             }
             let mut fields = Vec::with_capacity(rule.fields.len());
             for f in &rule.fields {
-                fields.push(compile_field(f, &mut m.keys).map_err(|e| (ri, e))?);
+                let mut field = compile_field(f, &mut m.keys).map_err(|e| (ri, e))?;
+                if !matches!(field.target, Target::Level(_)) {
+                    (field.group, field.bit) = m.group_of(&field, &f.pattern);
+                }
+                fields.push(field);
             }
             if regexes.is_empty() {
                 m.field_only.push(ri as u32);
             }
-            m.rules.push(CompiledRule { regexes, fields, weight: rule.weight, kind_rank: kind_rank(rule.kind) });
+            let mut check_order: Vec<usize> = (0..fields.len()).collect();
+            check_order.sort_by_key(|&i| check_cost(&fields[i].target, &rule.fields[i].pattern));
+            m.rules.push(CompiledRule {
+                regexes,
+                fields,
+                check_order,
+                weight: rule.weight,
+                kind_rank: kind_rank(rule.kind),
+            });
+        }
+        for k in &m.keys {
+            m.key_filter.add(k);
         }
         for (i, k) in m.keys.iter().enumerate() {
             if m.keys_by_len.len() <= k.len() {
@@ -193,6 +339,12 @@ impl Matcher {
                 .map_err(|e| (0, format!("regex set: {e}")))?;
             m.always = Some(set);
         }
+        let mut by_strength: Vec<u32> = (0..m.rules.len() as u32).collect();
+        by_strength.sort_by(|&a, &b| m.cmp_rules(a, b));
+        m.strength = vec![0; m.rules.len()];
+        for (pos, &r) in by_strength.iter().enumerate() {
+            m.strength[r as usize] = pos as u32;
+        }
         // Best-ranked rules first, so a strong early hit lets weaker candidates be skipped.
         let order: Vec<u32> = {
             let mut ids: Vec<u32> = (0..m.msg_regex.len() as u32).collect();
@@ -204,12 +356,36 @@ impl Matcher {
             rank_of[id as usize] = rank as u32;
         }
         m.msg_regex = order.iter().map(|&id| m.msg_regex[id as usize]).collect();
+        m.confirm = order.iter().map(|&id| std::mem::take(&mut m.confirm[id as usize])).collect();
         for list in &mut m.literal_regexes {
             for id in list.iter_mut() {
                 *id = rank_of[*id as usize];
             }
         }
         Ok(m)
+    }
+
+    /// The (group, bit) for a condition, sharing a bit with an identical earlier condition.
+    fn group_of(&mut self, field: &CompiledField, pattern: &str) -> (u32, u8) {
+        for (gi, g) in self.groups.iter_mut().enumerate() {
+            if g.target != field.target {
+                continue;
+            }
+            if let Some(b) = g.patterns.iter().position(|p| p == pattern) {
+                return (gi as u32, b as u8);
+            }
+            if g.patterns.len() < 64 {
+                g.patterns.push(pattern.to_string());
+                g.regexes.push(field.regex.clone());
+                return (gi as u32, (g.patterns.len() - 1) as u8);
+            }
+        }
+        self.groups.push(CondGroup {
+            target: field.target.clone(),
+            patterns: vec![pattern.to_string()],
+            regexes: vec![field.regex.clone()],
+        });
+        ((self.groups.len() - 1) as u32, 0)
     }
 
     /// (rule, pattern index) of message patterns with no literal to prefilter on: they run on every line.
@@ -224,7 +400,7 @@ impl Matcher {
     }
 
     fn beats(&self, r: u32, best: u32) -> bool {
-        best == super::NO_RULE || self.cmp_rules(r, best) == Ordering::Greater
+        best == super::NO_RULE || self.strength[r as usize] > self.strength[best as usize]
     }
 
     fn message<'a>(line: &'a [u8], parsed: &Parsed) -> &'a [u8] {
@@ -245,6 +421,9 @@ impl Matcher {
         table.resize(self.keys.len(), None);
         for f in &parsed.fields {
             let key = f.key_bytes(line);
+            if !self.key_filter.may_hold(key) {
+                continue;
+            }
             let Some(bucket) = self.keys_by_len.get(key.len()) else { continue };
             for &k in bucket {
                 let slot = &mut table[k as usize];
@@ -282,30 +461,121 @@ impl Matcher {
                 }
             }
         }
-        let Some(ac) = &self.prefilter else { return best };
-        let mut hits = ac.find_overlapping_iter(msg);
-        let Some(first) = hits.next() else { return best };
-        CANDIDATES.with(|c| {
-            let mut c = c.borrow_mut();
-            c.clear();
-            c.extend_from_slice(&self.literal_regexes[first.pattern().as_usize()]);
-            for h in hits {
-                c.extend_from_slice(&self.literal_regexes[h.pattern().as_usize()]);
+        self.candidates(msg, |r, p| {
+            if !self.beats(r, best) {
+                // Candidates are in rank order: nothing later can win either.
+                return false;
             }
-            c.sort_unstable();
-            c.dedup();
-            for &id in c.iter() {
-                let (r, p) = self.msg_regex[id as usize];
-                if !self.beats(r, best) {
-                    // Candidates are in rank order: nothing later can win either.
-                    break;
-                }
-                if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed, table)
-                {
-                    best = r;
-                }
+            if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed, table) {
+                best = r;
             }
+            true
         });
+        best
+    }
+
+    /// Calls `visit(rule, pattern)` for each prefiltered message regex whose literal
+    /// groups all have a hit in `msg`, best-ranked first, until it returns false.
+    fn candidates(&self, msg: &[u8], mut visit: impl FnMut(u32, u32) -> bool) {
+        let Some(ac) = &self.prefilter else { return };
+        let mut hits = ac.find_overlapping_iter(msg);
+        let Some(first) = hits.next() else { return };
+        HITS.with(|h| {
+            CANDIDATES.with(|c| {
+                let (bits, set) = &mut *h.borrow_mut();
+                let c = &mut *c.borrow_mut();
+                bits.resize(self.literal_regexes.len().div_ceil(64), 0);
+                c.clear();
+                for hit in std::iter::once(first).chain(hits) {
+                    let li = hit.pattern().as_u32();
+                    let (word, bit) = ((li / 64) as usize, 1u64 << (li % 64));
+                    if bits[word] & bit == 0 {
+                        bits[word] |= bit;
+                        set.push(li);
+                        c.extend_from_slice(&self.literal_regexes[li as usize]);
+                    }
+                }
+                c.sort_unstable();
+                c.dedup();
+                let has = |li: u32| bits[(li / 64) as usize] & (1u64 << (li % 64)) != 0;
+                for &id in c.iter() {
+                    if self.confirm[id as usize].iter().all(|g| g.iter().any(|&li| has(li))) {
+                        let (r, p) = self.msg_regex[id as usize];
+                        if !visit(r, p) {
+                            break;
+                        }
+                    }
+                }
+                for li in set.drain(..) {
+                    bits[(li / 64) as usize] = 0;
+                }
+            })
+        });
+    }
+
+    /// Every rule whose message patterns match `msg` (prefiltered or not), best-ranked
+    /// first, deduplicated. Depends on the message bytes alone, so it can be cached.
+    fn message_rules(&self, msg: &[u8], out: &mut Vec<u32>) {
+        out.clear();
+        if let Some(set) = &self.always {
+            if set.is_match(msg) {
+                out.extend(set.matches(msg).iter().map(|i| self.always_rule[i].0));
+            }
+        }
+        self.candidates(msg, |r, p| {
+            if self.rules[r as usize].regexes[p as usize].is_match(msg) {
+                out.push(r);
+            }
+            true
+        });
+        out.sort_unstable_by_key(|&r| std::cmp::Reverse(self.strength[r as usize]));
+        out.dedup();
+    }
+
+    /// [`Matcher::best`] for the indexing loop: the message-only part of the verdict is
+    /// cached per distinct message, because structured logs repeat the same few messages
+    /// ("request completed") millions of times while their fields vary.
+    pub fn best_cached(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
+        let msg = Self::message(line, parsed);
+        self.resolve(line, parsed, &mut scratch.table);
+        if scratch.group_memo.len() != self.groups.len() {
+            scratch.group_memo = (0..self.groups.len()).map(|_| Memo::new(32)).collect();
+            scratch.group_bits = vec![0; self.groups.len()];
+            scratch.group_epoch = vec![0; self.groups.len()];
+        }
+        scratch.epoch = scratch.epoch.wrapping_add(1);
+        if scratch.epoch == 0 {
+            scratch.group_epoch.fill(0);
+            scratch.epoch = 1;
+        }
+        let mut best = super::NO_RULE;
+        for &r in &self.field_only {
+            if self.beats(r, best) && self.fields_hold_memo(r, line, parsed, scratch) {
+                best = r;
+            }
+        }
+        // The list leaves the scratch while field checks borrow it (a few ids: a cheap copy).
+        let mut list = std::mem::take(&mut scratch.list);
+        match scratch.messages.lookup(msg) {
+            Some(cached) => {
+                list.clear();
+                list.extend_from_slice(cached);
+            }
+            None => {
+                self.message_rules(msg, &mut list);
+                scratch.messages.insert(msg, list.as_slice().into());
+            }
+        }
+        for &r in &list {
+            if !self.beats(r, best) {
+                break;
+            }
+            if self.fields_hold_memo(r, line, parsed, scratch) {
+                best = r;
+                break;
+            }
+        }
+        scratch.list = list;
         best
     }
 
@@ -354,8 +624,45 @@ impl Matcher {
         out
     }
 
+    /// [`Matcher::fields_hold`], reading each condition from its group's verdict bits.
+    fn fields_hold_memo(&self, r: u32, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> bool {
+        let rule = &self.rules[r as usize];
+        rule.check_order.iter().map(|&i| &rule.fields[i]).all(|f| match &f.target {
+            Target::Level(mask) => {
+                mask & (1 << parsed.level as u16) != 0
+                    || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
+            }
+            _ => self.group_bits(f.group, line, parsed, scratch) & (1u64 << f.bit) != 0,
+        })
+    }
+
+    /// Verdict bits of every condition in group `g` for the current record.
+    fn group_bits(&self, g: u32, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u64 {
+        let g = g as usize;
+        if scratch.group_epoch[g] == scratch.epoch {
+            return scratch.group_bits[g];
+        }
+        let group = &self.groups[g];
+        let bits = match field_value(&group.target, line, parsed, &scratch.table) {
+            None => 0,
+            Some(v) => match scratch.group_memo[g].lookup(v) {
+                Some(&bits) => bits,
+                None => {
+                    let bits =
+                        group.regexes.iter().enumerate().fold(0u64, |acc, (i, re)| acc | (re.is_match(v) as u64) << i);
+                    scratch.group_memo[g].insert(v, bits);
+                    bits
+                }
+            },
+        };
+        scratch.group_epoch[g] = scratch.epoch;
+        scratch.group_bits[g] = bits;
+        bits
+    }
+
     fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed, table: &[Option<crate::format::Span>]) -> bool {
-        self.rules[r as usize].fields.iter().all(|f| match &f.target {
+        let rule = &self.rules[r as usize];
+        rule.check_order.iter().map(|&i| &rule.fields[i]).all(|f| match &f.target {
             Target::Level(mask) => {
                 mask & (1 << parsed.level as u16) != 0
                     || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
@@ -380,6 +687,18 @@ fn field_value<'a>(
         Target::Service => span(parsed.service),
         Target::Keys(keys) => keys.iter().find_map(|&k| table.get(k as usize).copied().flatten()).map(|s| s.get(line)),
     }
+}
+
+/// Rough cost of checking a condition: the level is a bit test; a short pattern on
+/// a named field is cheap; the message and the whole line are long haystacks.
+fn check_cost(target: &Target, pattern: &str) -> (u8, usize) {
+    let kind = match target {
+        Target::Level(_) => 0,
+        Target::Host | Target::Service | Target::Keys(_) => 1,
+        Target::Message => 2,
+        Target::Line => 3,
+    };
+    (kind, pattern.len())
 }
 
 fn compile_field(f: &FieldCond, registry: &mut Vec<Vec<u8>>) -> Result<CompiledField, String> {
@@ -424,5 +743,5 @@ fn compile_field(f: &FieldCond, registry: &mut Vec<Vec<u8>>) -> Result<CompiledF
             Target::Keys(ids)
         }
     };
-    Ok(CompiledField { target, regex })
+    Ok(CompiledField { target, regex, group: 0, bit: 0 })
 }

@@ -42,7 +42,7 @@ mod matcher;
 pub use builtin::BUILTIN;
 pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};
 pub use file::{line_of, RuleError};
-pub use matcher::REGEX_SIZE_LIMIT;
+pub use matcher::{MatchScratch, REGEX_SIZE_LIMIT};
 
 use crate::format::Parsed;
 use serde::Serialize;
@@ -253,6 +253,12 @@ impl RuleSet {
     /// change > symptom > error > success, then file order.
     pub fn match_record(&self, line: &[u8], parsed: &Parsed) -> u32 {
         self.matcher.best(line, parsed)
+    }
+
+    /// [`RuleSet::match_record`] with a worker's scratch, which caches verdicts per
+    /// distinct message: the indexing loop's entry point.
+    pub fn match_record_with(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
+        self.matcher.best_cached(line, parsed, scratch)
     }
 
     /// Whether rule `rule` matches, and which of its message patterns did

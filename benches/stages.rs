@@ -1,0 +1,68 @@
+//! The cost of each indexing stage on a real-sized input: parse only, parse +
+//! rules, parse + rules + mining, each timed on the same files in the same run,
+//! so the added cost of rules and of mining is a ratio, not an absolute speed.
+//!
+//! `CULPRIT_BENCH_DIR=bench-data/scenario-1G/logs cargo bench --bench stages`
+//! (`scripts/bench.sh` generates that folder). Without the variable it runs on
+//! `sample-logs/`. Each stage runs `CULPRIT_BENCH_RUNS` times (default 3); the
+//! fastest run counts, since a shared machine only ever adds time.
+//! `CULPRIT_STAGE=parse|rules|mine` runs one stage once (for callgrind).
+
+use culprit::index::{Index, IndexOptions};
+use culprit::rules::RuleSet;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn main() {
+    // `cargo bench` passes `--bench`; a compile-only check passes nothing and runs nothing.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let dir = std::env::var("CULPRIT_BENCH_DIR").unwrap_or_else(|_| "sample-logs".into());
+    let runs: usize = std::env::var("CULPRIT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
+    let paths = vec![PathBuf::from(&dir)];
+    let rules = || RuleSet::builtin().expect("built-in rules");
+    let stage = |with_rules: bool, mine: bool| -> (f64, usize, u64) {
+        let (sources, notices) = culprit::source::load(&paths);
+        let bytes = sources.iter().map(|s| s.bytes().len() as u64).sum();
+        let opts = IndexOptions { mine_patterns: mine, ..Default::default() };
+        let set = if with_rules { rules() } else { RuleSet::empty() };
+        let t = Instant::now();
+        let index = Index::build(sources, notices, set, &opts);
+        (t.elapsed().as_secs_f64(), index.records.len(), bytes)
+    };
+    // One stage, once: for instruction counts under `valgrind --tool=callgrind`,
+    // which are stable where wall time on a shared machine is not.
+    if let Ok(only) = std::env::var("CULPRIT_STAGE") {
+        let (with_rules, mine) = match only.as_str() {
+            "parse" => (false, false),
+            "rules" => (true, false),
+            _ => (true, true),
+        };
+        let (secs, records, _) = stage(with_rules, mine);
+        println!("stage {only}: {records} records in {secs:.3} s");
+        return;
+    }
+    // Warm the page cache and the allocator once, then interleave the stages so that
+    // load from other processes drifts over all three alike; the fastest run counts.
+    let (_, records, bytes) = stage(false, false);
+    let (mut parse, mut with_rules, mut all) = (f64::MAX, f64::MAX, f64::MAX);
+    for _ in 0..runs {
+        parse = parse.min(stage(false, false).0);
+        with_rules = with_rules.min(stage(true, false).0);
+        all = all.min(stage(true, true).0);
+    }
+    let mib = bytes as f64 / (1 << 20) as f64;
+    println!("stages on {dir}: {mib:.0} MiB, {records} records, best of {runs}");
+    println!("  parse only            {parse:7.3} s  {:7.0} MiB/s", mib / parse);
+    println!(
+        "  parse + rules         {with_rules:7.3} s  {:7.0} MiB/s  rules add {:+.0} %",
+        mib / with_rules,
+        (with_rules / parse - 1.0) * 100.0
+    );
+    println!(
+        "  parse + rules + mine  {all:7.3} s  {:7.0} MiB/s  mining adds {:+.0} % (over parse + rules)",
+        mib / all,
+        (all / with_rules - 1.0) * 100.0
+    );
+}
