@@ -22,6 +22,7 @@ fn main() {
     let runs: usize = std::env::var("CULPRIT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(3);
     let paths = vec![PathBuf::from(&dir)];
     let rules = || RuleSet::builtin().expect("built-in rules");
+    let heap = std::cell::Cell::new((0usize, 0u64));
     let stage = |with_rules: bool, mine: bool| -> (f64, usize, u64) {
         let (sources, notices) = culprit::source::load(&paths);
         let bytes = sources.iter().map(|s| s.bytes().len() as u64).sum();
@@ -29,7 +30,9 @@ fn main() {
         let set = if with_rules { rules() } else { RuleSet::empty() };
         let t = Instant::now();
         let index = Index::build(sources, notices, set, &opts);
-        (t.elapsed().as_secs_f64(), index.records.len(), bytes)
+        let secs = t.elapsed().as_secs_f64();
+        heap.set((index.records.heap_bytes(), index.inputs.iter().map(|i| i.lines).sum()));
+        (secs, index.records.len(), bytes)
     };
     // One stage, once: for instruction counts under `valgrind --tool=callgrind`,
     // which are stable where wall time on a shared machine is not.
@@ -53,7 +56,13 @@ fn main() {
         all = all.min(stage(true, true).0);
     }
     let mib = bytes as f64 / (1 << 20) as f64;
-    println!("stages on {dir}: {mib:.0} MiB, {records} records, best of {runs}");
+    let (heap_bytes, lines) = heap.get();
+    println!("stages on {dir}: {mib:.0} MiB, {lines} lines, {records} records, best of {runs}");
+    println!(
+        "  index columns on the heap: {:.0} MiB, {:.1} bytes per line",
+        heap_bytes as f64 / (1 << 20) as f64,
+        heap_bytes as f64 / lines.max(1) as f64
+    );
     println!("  parse only            {parse:7.3} s  {:7.0} MiB/s", mib / parse);
     println!(
         "  parse + rules         {with_rules:7.3} s  {:7.0} MiB/s  rules add {:+.0} %",

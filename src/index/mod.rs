@@ -113,6 +113,24 @@ impl Records {
     pub fn len(&self) -> usize {
         self.ts.len()
     }
+
+    /// Bytes the columns hold on the heap (capacity, not length: what the allocator gave).
+    pub fn heap_bytes(&self) -> usize {
+        fn col<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        col(&self.source)
+            + col(&self.offset)
+            + col(&self.len)
+            + col(&self.line)
+            + col(&self.ts)
+            + col(&self.level)
+            + col(&self.host)
+            + col(&self.service)
+            + col(&self.rule)
+            + col(&self.template)
+            + col(&self.msg_start)
+    }
     pub fn is_empty(&self) -> bool {
         self.ts.is_empty()
     }

@@ -178,6 +178,55 @@ pub struct MatchScratch {
     group_bits: Vec<u64>,
     group_epoch: Vec<u32>,
     epoch: u32,
+    /// Verdict bits for short values, all groups in one direct-mapped table.
+    short_memo: ShortMemo,
+}
+
+/// A value of at most 16 bytes, packed into two words (zero-padded) plus its length.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
+struct ShortKey {
+    words: [u64; 2],
+    len: u8,
+}
+
+impl ShortKey {
+    fn new(v: &[u8]) -> Option<ShortKey> {
+        if v.len() > 16 {
+            return None;
+        }
+        let mut buf = [0u8; 16];
+        buf[..v.len()].copy_from_slice(v);
+        let word = |i: usize| u64::from_le_bytes(buf[i..i + 8].try_into().expect("8 bytes"));
+        Some(ShortKey { words: [word(0), word(8)], len: v.len() as u8 })
+    }
+}
+
+/// Direct-mapped (group, short value) → verdict bits. A collision just overwrites:
+/// no allocation, no eviction policy, and a miss costs only the regexes.
+struct ShortMemo {
+    slots: Vec<(u32, ShortKey, u64)>,
+}
+
+impl Default for ShortMemo {
+    fn default() -> Self {
+        ShortMemo { slots: vec![(u32::MAX, ShortKey::default(), 0); Self::SLOTS] }
+    }
+}
+
+impl ShortMemo {
+    const SLOTS: usize = 1024;
+
+    fn get_or_insert(&mut self, group: usize, key: ShortKey, eval: impl FnOnce() -> u64) -> u64 {
+        let h = (key.words[0] ^ key.words[1].rotate_left(29) ^ (group as u64) << 40 ^ key.len as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = &mut self.slots[(h >> 54) as usize];
+        if slot.0 == group as u32 && slot.1 == key {
+            return slot.2;
+        }
+        let bits = eval();
+        *slot = (group as u32, key, bits);
+        bits
+    }
 }
 
 /// Bytes → a verdict that depends on those bytes alone. Bounded, and switched off
@@ -643,16 +692,21 @@ impl Matcher {
             return scratch.group_bits[g];
         }
         let group = &self.groups[g];
+        let eval =
+            |v: &[u8]| group.regexes.iter().enumerate().fold(0u64, |acc, (i, re)| acc | (re.is_match(v) as u64) << i);
         let bits = match field_value(&group.target, line, parsed, &scratch.table) {
             None => 0,
-            Some(v) => match scratch.group_memo[g].lookup(v) {
-                Some(&bits) => bits,
-                None => {
-                    let bits =
-                        group.regexes.iter().enumerate().fold(0u64, |acc, (i, re)| acc | (re.is_match(v) as u64) << i);
-                    scratch.group_memo[g].insert(v, bits);
-                    bits
-                }
+            Some(v) => match ShortKey::new(v) {
+                // Status codes, methods, event names: two word compares, no hashing of slices.
+                Some(key) => scratch.short_memo.get_or_insert(g, key, || eval(v)),
+                None => match scratch.group_memo[g].lookup(v) {
+                    Some(&bits) => bits,
+                    None => {
+                        let bits = eval(v);
+                        scratch.group_memo[g].insert(v, bits);
+                        bits
+                    }
+                },
             },
         };
         scratch.group_epoch[g] = scratch.epoch;
