@@ -17,6 +17,7 @@ use crate::format::{Level, Parsed};
 use crate::hash::BuildWordHasher;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -303,12 +304,19 @@ impl Matcher {
         let mut m = Matcher::default();
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut always_patterns = Vec::new();
-        for (ri, rule) in rules.iter().enumerate() {
+        // Compiling a few hundred regexes and walking their syntax trees is most of
+        // startup: do it on every core, then assemble in rule order.
+        let prepared: Vec<Vec<_>> = rules
+            .par_iter()
+            .map(|rule| {
+                rule.patterns.iter().map(|p| (compile(p), hir(p).as_ref().and_then(super::literal::required))).collect()
+            })
+            .collect();
+        for ((ri, rule), prepared) in rules.iter().enumerate().zip(prepared) {
             let mut regexes = Vec::with_capacity(rule.patterns.len());
-            for (pi, p) in rule.patterns.iter().enumerate() {
-                regexes.push(compile(p).map_err(|e| (ri, format!("bad regex: {e}")))?);
-                let hir = hir(p);
-                match hir.as_ref().and_then(super::literal::required) {
+            for ((pi, p), (regex, groups)) in rule.patterns.iter().enumerate().zip(prepared) {
+                regexes.push(regex.map_err(|e| (ri, format!("bad regex: {e}")))?);
+                match groups {
                     Some(groups) => {
                         let id = m.msg_regex.len() as u32;
                         m.msg_regex.push((ri as u32, pi as u32));
