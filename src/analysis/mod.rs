@@ -100,9 +100,11 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         .filter(|&i| rank::is_error(&table, i))
         .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
         .collect();
-    let changes = rank::without_routine(rank::change_events(index, &table), table.buckets.time(periods.base_end), lo);
+    let topics = rank::Topics::new(&index.rules);
+    let changes =
+        rank::without_routine(rank::change_events(index, &table, &topics), table.buckets.time(periods.base_end), lo);
     let (mut stories, late) = rank::stories(&stats, &table, w.onset);
-    rank::set_severity(&mut stories, &table, index);
+    rank::set_severity(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::score_stories(&mut stories, &symptom_services, w.onset);

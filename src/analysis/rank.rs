@@ -18,6 +18,8 @@ pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
 pub const LEAD: i64 = 15 * MS_PER_MIN;
 /// Proximity decay for changes: a change this long before the onset weighs 1/e.
 const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
+/// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
+const TOPIC_LINK: f64 = 0.7;
 /// A top score below this is "no likely cause".
 pub const LIKELY_THRESHOLD: f64 = 0.5;
 
@@ -123,6 +125,8 @@ pub struct Story {
     pub severity: f64,
     /// The subsystem its rules name most (or guessed from the service name).
     pub subsystem: String,
+    /// Topics its signals are about (see [`Topics`]).
+    pub topics: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -139,6 +143,8 @@ pub struct LinkedChange {
     pub recs: Vec<u32>,
     /// Every kind of change line in the event.
     pub keys: Vec<(SignalId, u32)>,
+    /// The topics that tie it to the story, when no service or host name does.
+    pub via_topics: u64,
 }
 
 /// One change event.
@@ -154,6 +160,66 @@ pub struct ChangeEvent {
     pub mentioned_services: Vec<u32>,
     /// The subsystem its rule names (none for mined change-like templates).
     pub subsystem: Option<String>,
+    /// Topics it is about (its rule's `relates`, and the topic words its line names).
+    pub topics: u64,
+}
+
+/// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
+pub struct Topics {
+    names: Vec<String>,
+    words: Vec<(u64, String)>,
+    by_rule: Vec<u64>,
+}
+
+impl Topics {
+    /// At most 64 topics: tags past that are ignored.
+    pub fn new(rules: &crate::rules::RuleSet) -> Topics {
+        let mut names: Vec<String> = rules.topics.keys().cloned().collect();
+        for r in &rules.rules {
+            for t in &r.relates {
+                if !names.contains(t) {
+                    names.push(t.clone());
+                }
+            }
+        }
+        names.truncate(64);
+        let bit = |t: &str| names.iter().position(|n| n == t).map(|i| 1u64 << i).unwrap_or(0);
+        let words = rules
+            .topics
+            .iter()
+            .flat_map(|(t, ws)| ws.iter().map(move |w| (t, w)))
+            .map(|(t, w)| (bit(t), w.clone()))
+            .filter(|(b, _)| *b != 0)
+            .collect();
+        let by_rule = rules.rules.iter().map(|r| r.relates.iter().fold(0, |acc, t| acc | bit(t))).collect();
+        Topics { names, words, by_rule }
+    }
+
+    pub fn of_rule(&self, rule: u32) -> u64 {
+        self.by_rule.get(rule as usize).copied().unwrap_or(0)
+    }
+
+    /// Topics whose words the text names (as whole words).
+    pub fn of_text(&self, text: &[u8]) -> u64 {
+        self.words.iter().filter(|(_, w)| mentions(text, w)).fold(0, |acc, (b, _)| acc | b)
+    }
+
+    /// Topics of a signal: its rule's relations, or for a mined template the words its text names.
+    pub fn of_signal(&self, index: &Index, id: SignalId) -> u64 {
+        match id {
+            SignalId::Rule(r) => self.of_rule(r),
+            SignalId::Pattern(p) => {
+                index.templates.templates.get(p as usize).map(|t| self.of_text(t.text.as_bytes())).unwrap_or(0)
+            }
+        }
+    }
+
+    /// Names of the topics in a bit set, comma-separated.
+    pub fn names(&self, bits: u64) -> String {
+        let v: Vec<&str> =
+            self.names.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| n.as_str()).collect();
+        v.join(", ")
+    }
 }
 
 /// Whether `needle` occurs in `hay` as a word start (not inside a longer word), case-insensitively.
@@ -178,7 +244,7 @@ pub fn mentions(hay: &[u8], needle: &str) -> bool {
     false
 }
 
-pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
+pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
     let hosts: Vec<(u32, &str)> =
         index.hosts.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
     let services: Vec<(u32, &str)> =
@@ -206,6 +272,7 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
             SignalId::Pattern(_) => None,
         };
+        let own = if let SignalId::Rule(rule) = id { topics.of_rule(rule) } else { 0 };
         out.push(ChangeEvent {
             rec,
             ts: r.ts[i],
@@ -214,6 +281,7 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             mentioned_hosts,
             mentioned_services,
             subsystem,
+            topics: own | topics.of_text(text),
         });
     }
     out
@@ -224,17 +292,22 @@ impl ChangeEvent {
         std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
     }
 
-    /// How strongly this change relates to a story's service and hosts (0 = not at all).
-    pub fn link_to(&self, service: u32, story_hosts: &[u32], story_subsystem: &str) -> f64 {
-        if self.key.1 == service {
+    /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
+    pub fn link_to(&self, st: &Story) -> f64 {
+        if self.key.1 == st.service {
             return 1.0;
         }
-        if self.mentioned_services.contains(&service) {
+        if self.mentioned_services.contains(&st.service) {
             return 0.9;
         }
-        if self.hosts().any(|h| story_hosts.contains(&h)) {
+        if self.hosts().any(|h| st.hosts.contains(&h)) {
             return 0.8;
         }
+        // A clock step before tokens "used before issued": no name connects them, their meaning does.
+        if self.topics & st.topics != 0 {
+            return TOPIC_LINK;
+        }
+        let story_subsystem = st.subsystem.as_str();
         // A database migration before database errors, a DNS change before resolution failures:
         // the same specific subsystem is a weaker link when names do not connect them.
         let generic = ["deploy", "config", "app", "web", "system", ""];
@@ -303,6 +376,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Sto
                 score: 0.0,
                 severity: 1.0,
                 subsystem: String::new(),
+                topics: 0,
             }
         })
         .collect();
@@ -318,7 +392,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
             if c.ts > st.onset + 5 * MS_PER_SEC || c.ts < st.onset - CHANGE_HORIZON {
                 continue;
             }
-            let link = c.link_to(st.service, &st.hosts, &st.subsystem);
+            let link = c.link_to(st);
             if link == 0.0 {
                 continue;
             }
@@ -335,17 +409,21 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
 }
 
 /// One change is usually several lines: the audit record, each host's reload, the deploy tool's
-/// "done". Every linked change within a few minutes of the best one, and every instance of the
-/// same change within 15 minutes (a rollout host by host), is one event; its earliest line is
-/// the trigger.
+/// "done". Every linked change within a few minutes of the best one, every instance of the
+/// same change within 15 minutes (a rollout host by host), and every change on the same host
+/// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
+/// it led to) is one event; its earliest line is the trigger.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
     let limit = st.onset + 5 * MS_PER_SEC;
+    let c_hosts: Vec<u32> = c.hosts().collect();
     let same: Vec<&ChangeEvent> = changes
         .iter()
         .filter(|o| o.ts <= limit)
         .filter(|o| {
-            let span = if o.key == c.key { 15 * MS_PER_MIN } else { 3 * MS_PER_MIN };
-            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st.service, &st.hosts, &st.subsystem) > 0.0)
+            let same_kind = o.key == c.key;
+            let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
+            let span = if same_kind || same_topic { 15 * MS_PER_MIN } else { 3 * MS_PER_MIN };
+            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st) > 0.0)
         })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
@@ -364,6 +442,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         host_match,
         recs: recs.into_iter().map(|r| r.1).collect(),
         keys: keys.into_iter().collect(),
+        via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
     }
 }
 
@@ -614,6 +693,13 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
             clock(ts),
             human_duration(st.onset - ts)
         ));
+        if c.via_topics != 0 {
+            reasons.push(format!(
+                "the change and the errors are both about {} (no host or service name ties them); it acted on {}",
+                Topics::new(&index.rules).names(c.via_topics),
+                host_names(index, c.hosts.iter().copied()).join(", ")
+            ));
+        }
         title = format!("{change_title} → {error_title}");
         evidence_recs.push(c.rec);
         for &r in c.recs.iter().skip(1).take(2) {
@@ -659,7 +745,16 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         verdict: Verdict::Contributing,
         subsystem: st.subsystem.clone(),
         service: service_name,
-        hosts: host_names(index, st.hosts.iter().copied()),
+        // Tied by meaning only, the cause lies on the hosts the change acted on, then those that failed.
+        hosts: host_names(
+            index,
+            st.change.iter().filter(|c| c.via_topics != 0).flat_map(|c| c.hosts.iter().copied()).chain(
+                st.hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| !st.change.as_ref().is_some_and(|c| c.via_topics != 0 && c.hosts.contains(h))),
+            ),
+        ),
         title,
         signal,
         onset: Some(st.onset),
@@ -696,9 +791,11 @@ pub fn is_error(t: &SignalTable, idx: usize) -> bool {
 }
 
 /// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
-pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
+/// Also sets each story's subsystem and topics.
+pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
     for st in stories.iter_mut() {
         st.subsystem = story_subsystem(index, t, st);
+        st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
         let mut sev: f64 = 0.0;
         for s in &st.stats {
             let level = index.records.level[s.onset_rec as usize];
