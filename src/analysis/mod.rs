@@ -104,7 +104,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let changes =
         rank::without_routine(rank::change_events(index, &table, &topics), table.buckets.time(periods.base_end), lo);
     let (mut stories, late) = rank::stories(&stats, &table, w.onset);
-    rank::set_severity(&mut stories, &table, index, &topics);
+    rank::set_severity(&mut stories, &table, index);
+    rank::set_context(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::score_stories(&mut stories, &symptom_services, w.onset);

@@ -127,6 +127,11 @@ pub struct Story {
     pub subsystem: String,
     /// Topics its signals are about (see [`Topics`]).
     pub topics: u64,
+    /// Other services and hosts its first error lines name ("Killed process 812 (recommender)").
+    pub named_services: Vec<u32>,
+    pub named_hosts: Vec<u32>,
+    /// Files its first error lines come from: a change in one of them shares their clock.
+    pub sources: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -162,6 +167,8 @@ pub struct ChangeEvent {
     pub subsystem: Option<String>,
     /// Topics it is about (its rule's `relates`, and the topic words its line names).
     pub topics: u64,
+    /// The file it was read from.
+    pub source: u32,
 }
 
 /// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
@@ -282,6 +289,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             mentioned_services,
             subsystem,
             topics: own | topics.of_text(text),
+            source: r.source[i],
         });
     }
     out
@@ -290,6 +298,13 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
 impl ChangeEvent {
     pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {
         std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
+    }
+
+    /// Whether the change came before the story began. Clocks of different files lag by seconds,
+    /// so a change in another file may be stamped up to 5 s after; one in the same file as the
+    /// story's first errors shares their clock (an automatic restart after a crash is not its cause).
+    pub fn may_precede(&self, st: &Story) -> bool {
+        self.ts <= st.onset || (self.ts <= st.onset + 5 * MS_PER_SEC && !st.sources.contains(&self.source))
     }
 
     /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
@@ -302,6 +317,15 @@ impl ChangeEvent {
         }
         if self.hosts().any(|h| st.hosts.contains(&h)) {
             return 0.8;
+        }
+        // The errors name what the change touched: "Killed process 812 (recommender)" after a flag
+        // of the recommender, "upstream pay-2 timed out" after a change on pay-2.
+        let touched = std::iter::once(self.key.1).chain(self.mentioned_services.iter().copied());
+        if touched.into_iter().any(|s| st.named_services.contains(&s)) {
+            return 0.8;
+        }
+        if self.hosts().any(|h| st.named_hosts.contains(&h)) {
+            return 0.75;
         }
         // A clock step before tokens "used before issued": no name connects them, their meaning does.
         if self.topics & st.topics != 0 {
@@ -377,6 +401,9 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Sto
                 severity: 1.0,
                 subsystem: String::new(),
                 topics: 0,
+                named_services: Vec::new(),
+                named_hosts: Vec::new(),
+                sources: Vec::new(),
             }
         })
         .collect();
@@ -389,7 +416,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if c.ts > st.onset + 5 * MS_PER_SEC || c.ts < st.onset - CHANGE_HORIZON {
+            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON {
                 continue;
             }
             let link = c.link_to(st);
@@ -414,11 +441,10 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
 /// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
 /// it led to) is one event; its earliest line is the trigger.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
-    let limit = st.onset + 5 * MS_PER_SEC;
     let c_hosts: Vec<u32> = c.hosts().collect();
     let same: Vec<&ChangeEvent> = changes
         .iter()
-        .filter(|o| o.ts <= limit)
+        .filter(|o| o.may_precede(st))
         .filter(|o| {
             let same_kind = o.key == c.key;
             let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
@@ -790,12 +816,61 @@ pub fn is_error(t: &SignalTable, idx: usize) -> bool {
     t.signals[idx].role == Role::Error
 }
 
+/// What ties a story to changes besides its service and hosts: its topics, the services and hosts
+/// its first error lines name, and the files they come from.
+pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
+    // Names shorter than 4 characters ("api", "db") are too common in messages to tie anything.
+    let services: Vec<(u32, &str)> = index
+        .services
+        .names()
+        .iter()
+        .enumerate()
+        .skip(1)
+        .take(4096)
+        .filter(|(_, n)| n.len() >= 4)
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .collect();
+    let hosts: Vec<(u32, &str)> = index
+        .hosts
+        .names()
+        .iter()
+        .enumerate()
+        .skip(1)
+        .take(4096)
+        .filter(|(_, n)| n.len() >= 4)
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .collect();
+    for st in stories.iter_mut() {
+        st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
+        st.sources.clear();
+        st.named_services.clear();
+        st.named_hosts.clear();
+        for s in st.stats.iter().take(8) {
+            let i = s.onset_rec as usize;
+            let source = index.records.source[i];
+            if !st.sources.contains(&source) {
+                st.sources.push(source);
+            }
+            let text = index.record_bytes(i);
+            for &(id, name) in &services {
+                if id != st.service && !st.named_services.contains(&id) && mentions(text, name) {
+                    st.named_services.push(id);
+                }
+            }
+            for &(id, name) in &hosts {
+                if id != index.records.host[i] && !st.named_hosts.contains(&id) && mentions(text, name) {
+                    st.named_hosts.push(id);
+                }
+            }
+        }
+    }
+}
+
 /// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
-/// Also sets each story's subsystem and topics.
-pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
+/// Also sets each story's subsystem.
+pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
     for st in stories.iter_mut() {
         st.subsystem = story_subsystem(index, t, st);
-        st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
         let mut sev: f64 = 0.0;
         for s in &st.stats {
             let level = index.records.level[s.onset_rec as usize];

@@ -182,7 +182,8 @@ match = ['not yet valid']
 
 #[test]
 fn bad_topics_are_reported_with_their_line() {
-    let bad_tag = "subsystem = \"x\"\n[[rules]]\nid = \"r\"\nkind = \"error\"\nrelates = [\"Time Sync\"]\nmatch = ['x']\n";
+    let bad_tag =
+        "subsystem = \"x\"\n[[rules]]\nid = \"r\"\nkind = \"error\"\nrelates = [\"Time Sync\"]\nmatch = ['x']\n";
     let e = err_text(&[("r.toml", bad_tag)]);
     assert!(e.contains("r.toml:5") && e.contains("relates"), "{e}");
     let short_word = "subsystem = \"x\"\n[topics]\ntime = [\"a\"]\n";

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Hand-made incident fixtures for tests/incidents.rs.
+
+Each incident is a small log bundle in the formats culprit reads, written with
+its own names, hosts and wording (not those of the built-in scenario generator),
+plus a truth.json naming the trigger line (path:line), or null for a quiet day.
+
+    python3 tests/data/incidents/gen.py      # rewrites every incident folder
+
+Deterministic: a fixed seed per incident, no clock, no environment.
+"""
+
+import json
+import os
+import random
+import shutil
+from datetime import datetime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DAY = datetime(2025, 3, 11, tzinfo=timezone.utc)
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def at(h, m=0, s=0.0):
+    return DAY + timedelta(hours=h, minutes=m, seconds=s)
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
+
+
+def iso_s(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clf(t):
+    return "%02d/%s/%d:%s +0000" % (t.day, MONTHS[t.month - 1], t.year, t.strftime("%H:%M:%S"))
+
+
+def syslog_iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d+00:00" % t.microsecond
+
+
+def syslog_bsd(t):
+    return "%s %2d %s" % (MONTHS[t.month - 1], t.day, t.strftime("%H:%M:%S"))
+
+
+def nginx_err(t):
+    return t.strftime("%Y/%m/%d %H:%M:%S")
+
+
+def klog(t, sev):
+    return "%s%s %s.%06d" % (sev, t.strftime("%m%d"), t.strftime("%H:%M:%S"), t.microsecond)
+
+
+def pg(t):
+    return t.strftime("%Y-%m-%d %H:%M:%S.") + "%03d UTC" % (t.microsecond // 1000)
+
+
+class Bundle:
+    """Lines per file, written in time order; one line may be marked as the trigger."""
+
+    def __init__(self, name):
+        self.name = name
+        self.files = {}
+        self.trigger = None
+
+    def add(self, path, t, line, trigger=False):
+        f = self.files.setdefault(path, [])
+        f.append((t, len(f), line))
+        if trigger:
+            self.trigger = (path, t, line)
+
+    def write(self, note, hosts=None):
+        root = os.path.join(HERE, self.name)
+        if os.path.isdir(root):
+            shutil.rmtree(root)
+        truth = {"note": note, "trigger": None}
+        for path, lines in sorted(self.files.items()):
+            lines.sort(key=lambda x: (x[0], x[1]))
+            full = os.path.join(root, "logs", path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as out:
+                for n, (t, _, line) in enumerate(lines, 1):
+                    out.write(line + "\n")
+                    if self.trigger and self.trigger[0] == path and self.trigger[2] == line:
+                        truth["trigger"] = {"path": path, "line": n, "text": line, "hosts": hosts or []}
+        with open(os.path.join(root, "truth.json"), "w") as out:
+            json.dump(truth, out, indent=2)
+            out.write("\n")
+
+
+def ticks(rng, start, end, per_sec):
+    """Poisson arrivals between start and end."""
+    t = start
+    while True:
+        t += timedelta(seconds=rng.expovariate(per_sec))
+        if t >= end:
+            return
+        yield t
+
+
+def access_line(rng, t, method, path, status, size=None):
+    ip = "203.0.113.%d" % rng.randint(2, 250)
+    ua = rng.choice(["Mozilla/5.0 (X11; Linux x86_64)", "okhttp/4.12.0", "curl/8.5.0", "Mozilla/5.0 (iPhone)"])
+    size = size if size is not None else rng.randint(200, 9000)
+    return '%s - - [%s] "%s %s HTTP/1.1" %d %d "-" "%s"' % (ip, clf(t), method, path, status, size, ua)
+
+
+# (a) A payments deploy introduces an exception no rule knows, while a loud cache timeout
+# that has been there all day keeps shouting.
+def payments_deploy():
+    rng = random.Random(101)
+    b = Bundle("payments-deploy")
+    start, end = at(10, 45), at(12, 45)
+    deploy = at(11, 52, 10.0)
+    rollback = at(12, 31, 40.0)
+    pays = ["pay-1", "pay-2", "pay-3"]
+    deployed = {h: deploy + timedelta(seconds=45 * i) for i, h in enumerate(pays)}
+    rolled = {h: rollback + timedelta(seconds=40 * i) for i, h in enumerate(pays)}
+
+    def broken(h, t):
+        return deployed[h] + timedelta(seconds=50) <= t < rolled[h]
+
+    # Deploy records (JSON lines from the CD tool), routine deploys of other apps too.
+    for i, (t, app, ver, host) in enumerate(
+        [
+            (at(10, 58, 2.0), "ledger", "7.2.0", "ledger-1"),
+            (at(11, 17, 31.0), "search-api", "2.0.9", "srch-1"),
+            (at(11, 41, 5.0), "ledger", "7.2.1", "ledger-1"),
+        ]
+    ):
+        b.add("cd/deployments.jsonl", t, json.dumps({"ts": iso(t), "event": "deploy.completed", "app": app,
+                                                     "version": ver, "target": host, "pipeline": 4400 + i}))
+    for i, h in enumerate(pays):
+        t = deployed[h] - timedelta(seconds=30)
+        b.add("cd/deployments.jsonl", t,
+              json.dumps({"ts": iso(t), "event": "deploy.completed", "app": "payments", "version": "3.14.0",
+                          "target": h, "pipeline": 4471, "note": "multi-currency rounding"}), trigger=(i == 0))
+    for i, h in enumerate(pays):
+        t = rolled[h] - timedelta(seconds=20)
+        b.add("cd/deployments.jsonl", t,
+              json.dumps({"ts": iso(t), "event": "deploy.completed", "app": "payments", "version": "3.13.4",
+                          "target": h, "pipeline": 4472, "note": "rollback"}))
+
+    # Payments application logs (JSON lines).
+    def app(h, t, level, msg, **kw):
+        rec = {"ts": iso(t), "level": level, "service": "payments", "host": h, "msg": msg}
+        rec.update(kw)
+        b.add("payments/%s.json" % h, t, json.dumps(rec))
+
+    for h in pays:
+        for t in (deployed[h], rolled[h]):
+            app(h, t + timedelta(seconds=8), "info", "payments service listening on :8080",
+                version="3.14.0" if t == deployed[h] else "3.13.4")
+        for t in ticks(rng, start, end, 0.07):
+            order = "o-%06d" % rng.randint(0, 999999)
+            if broken(h, t) and rng.random() < 0.42:
+                cur = rng.choice(["JPY", "KRW", "HUF"])
+                app(h, t, "error", "charge failed: CurrencyRoundingError: amount %d has 3 decimal places for %s, expected 0"
+                    % (rng.randint(100, 90000), cur), order_id=order)
+                b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t + timedelta(milliseconds=30),
+                      access_line(rng, t + timedelta(milliseconds=30), "POST", "/v2/charges", 500, 87))
+            else:
+                app(h, t, "info", "charge captured", order_id=order, amount_cents=rng.randint(100, 90000))
+                b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t + timedelta(milliseconds=30),
+                      access_line(rng, t + timedelta(milliseconds=30), "POST", "/v2/charges", 201, 312))
+        # The chronic, loud one: the FX-rate cache times out all day, as often during as before.
+        for t in ticks(rng, start, end, 0.05):
+            app(h, t, "warn", "redis GET fx:rates:%s timed out after 50ms" % rng.choice(["EUR", "USD", "GBP"]),
+                cache="fx-cache-2")
+
+    # Other gateway traffic, with a trickle of 5xx all day.
+    for t in ticks(rng, start, end, 0.2):
+        path = rng.choice(["/v2/cart", "/v2/catalog/items/%d" % rng.randint(1, 9999), "/v2/profile", "/healthz"])
+        status = 502 if rng.random() < 0.004 else 200
+        b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t, access_line(rng, t, "GET", path, status))
+    b.write("payments 3.14.0 rolled out to pay-1..3 at 11:51:40; charges in JPY/KRW/HUF fail with a new "
+            "exception until the rollback at 12:31; the FX cache timeout is chronic", hosts=pays)
+
+
+# (b) A certificate rotation on one of three proxies breaks its handshakes with the upstream.
+def cert_rotation():
+    rng = random.Random(202)
+    b = Bundle("cert-rotation")
+    start, end = at(8, 30), at(10, 0)
+    rotate = at(9, 31, 12.2)
+    lbs = ["lb-a", "lb-b", "lb-c"]
+    bad = "lb-b"
+
+    def sys(t, host, prog, msg, trigger=False):
+        b.add("syslog/messages", t, "%s %s %s: %s" % (syslog_iso(t), host, prog, msg), trigger=trigger)
+
+    for h in lbs + ["api-1", "api-2"]:
+        t = start + timedelta(minutes=rng.randint(1, 20))
+        while t < end:
+            sys(t, h, "CRON[%d]" % rng.randint(2000, 9000), "(root) CMD (/usr/local/bin/push-metrics >/dev/null 2>&1)")
+            t += timedelta(minutes=15, seconds=rng.randint(0, 20))
+    # Routine daily certificate checks everywhere; the real rotation only on lb-b.
+    for h in lbs:
+        sys(at(8, 40, 5.0 + lbs.index(h)), h, "certmgr[811]", "checked /etc/nginx/tls/upstream-client.pem: 61 days left, nothing to do")
+    sys(rotate, bad, "certmgr[811]",
+        "rotated certificate /etc/nginx/tls/upstream-client.pem: new serial 4f:1a:9c:02, issuer CN=Example Internal CA G2",
+        trigger=True)
+    sys(rotate + timedelta(seconds=1.4), bad, "systemd[1]", "Reloading nginx.service - A high performance web server...")
+    sys(rotate + timedelta(seconds=1.6), bad, "systemd[1]", "Reloaded nginx.service - A high performance web server.")
+    # A red herring: an unrelated change on an API host a few minutes earlier.
+    sys(at(9, 24, 40.0), "api-2", "sudo[4410]", "ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/usr/bin/apt-get install -y htop")
+    sys(at(9, 24, 52.0), "api-2", "systemd[1]", "Started unattended-upgrades.service - Unattended Upgrades Shutdown.")
+
+    broken_from = rotate + timedelta(seconds=3)
+    for h in lbs:
+        conn = rng.randint(10000, 90000)
+        for t in ticks(rng, start, end, 0.12):
+            path = rng.choice(["/api/cart", "/api/items/%d" % rng.randint(1, 5000), "/api/orders", "/static/app.js"])
+            upstream = "10.20.0.%d" % rng.choice([11, 12])
+            conn += 1
+            if h == bad and t >= broken_from and not path.startswith("/static"):
+                b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d SSL_do_handshake() failed (SSL: error:0A000412:SSL '
+                      'routines::sslv3 alert bad certificate:SSL alert number 42) while SSL handshaking to upstream, '
+                      'client: 198.51.100.%d, server: shop.example.net, request: "GET %s HTTP/1.1", upstream: '
+                      '"https://%s:8443%s", host: "shop.example.net"'
+                      % (nginx_err(t), conn, rng.randint(2, 250), path, upstream, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 502, 157))
+            else:
+                status = 504 if rng.random() < 0.003 else 200
+                if status == 504:
+                    b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d upstream timed out (110: Connection timed out) '
+                          'while reading response header from upstream, client: 198.51.100.%d, server: shop.example.net, '
+                          'request: "GET %s HTTP/1.1", upstream: "https://%s:8443%s"'
+                          % (nginx_err(t), conn, rng.randint(2, 250), path, upstream, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, status))
+        # Chronic warning on every proxy: buffering large responses.
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/error.log" % h, t, "%s [warn] 2211#2211: *%d an upstream response is buffered to a temporary file "
+                  "/var/cache/nginx/proxy_temp/3/41/00000%d while reading upstream" % (nginx_err(t), conn, rng.randint(1000, 9999)))
+    b.write("lb-b's upstream client certificate rotated at 09:31:12; every upstream handshake from lb-b "
+            "fails (502) while lb-a and lb-c stay healthy", hosts=[bad])
+
+
+# (c) A feature flag raises memory use; the kernel OOM-kills the recommender again and again.
+def oom_cascade():
+    rng = random.Random(303)
+    b = Bundle("oom-cascade")
+    start, end = at(13, 30), at(16, 0)
+    flag = at(14, 50, 2.0)
+    hosts = ["reco-1", "reco-2", "reco-3"]
+
+    def flagline(t, msg, name, old, new, trigger=False):
+        b.add("flags/flagd.log", t, 'time=%s level=info component=flagd msg="%s" flag=%s old=%s new=%s actor=%s'
+              % (iso_s(t), msg, name, old, new, rng.choice(["mlee", "kpatel", "automation"])), trigger=trigger)
+
+    flagline(at(13, 52, 40.0), "flag updated", "checkout.express_button", "false", "true")
+    flagline(at(14, 5, 11.0), "flag updated", "search.synonyms_v3", "10%", "25%")
+    flagline(flag, "flag updated", "recommender.embedding_cache_v2", "false", "true", trigger=True)
+    flagline(at(15, 36, 0.0), "flag updated", "recommender.embedding_cache_v2", "true", "false")
+    recovered = at(15, 37, 0.0)
+
+    def kern(t, host, prog, msg):
+        # Classic BSD syslog: no year, no sub-second part.
+        b.add("syslog/kern.log", t, "%s %s %s: %s" % (syslog_bsd(t), host, prog, msg))
+
+    # OOM kills: each host every few minutes once memory has grown (reco-2 first).
+    kills = {}
+    for i, h in enumerate(["reco-2", "reco-1", "reco-3"]):
+        t = flag + timedelta(minutes=6 + 2.5 * i, seconds=rng.randint(0, 40))
+        while t < recovered:
+            kills.setdefault(h, []).append(t)
+            t += timedelta(minutes=rng.uniform(5, 8))
+    for h, ts in kills.items():
+        for t in ts:
+            pid = rng.randint(3000, 60000)
+            up = rng.randint(100000, 900000)
+            kern(t, h, "kernel", "[%d.%06d] recommender invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0" % (up, rng.randint(0, 999999)))
+            kern(t + timedelta(milliseconds=5), h, "kernel", "[%d.%06d] Out of memory: Killed process %d (recommender) total-vm:9123456kB, anon-rss:7712345kB, file-rss:0kB, shmem-rss:0kB, UID:998 pgtables:15500kB oom_score_adj:0" % (up, rng.randint(0, 999999), pid))
+            kern(t + timedelta(milliseconds=60), h, "systemd[1]", "recommender.service: A process of this unit has been killed by the OOM killer.")
+            kern(t + timedelta(seconds=5), h, "systemd[1]", "recommender.service: Scheduled restart job, restart counter is at %d." % (ts.index(t) + 1))
+    for h in hosts:
+        for t in ticks(rng, start, end, 1 / 600):
+            kern(t, h, "kernel", "[%d.%06d] TCP: request_sock_TCP: Possible SYN flooding on port 8443. Sending cookies." % (rng.randint(100000, 900000), rng.randint(0, 999999)))
+
+    def down(h, t):
+        # The recommender takes over a minute to load its embeddings again after each kill.
+        return any(k <= t < k + timedelta(seconds=75) for k in kills.get(h, []))
+
+    # Recommender (klog) and the storefront's access log in front of it.
+    for h in hosts:
+        f = "recommender/%s.log" % h
+        for t in ticks(rng, start, end, 0.06):
+            if down(h, t):
+                b.add("web/access.log", t, access_line(rng, t, "GET", "/recs/home?u=%d" % rng.randint(1, 99999), 503, 0))
+                continue
+            b.add(f, t, "%s    4242 handler.go:88] served recommendations user=%d items=24 took=%dms"
+                  % (klog(t, "I"), rng.randint(1, 99999), rng.randint(8, 90)))
+            b.add("web/access.log", t, access_line(rng, t, "GET", "/recs/home?u=%d" % rng.randint(1, 99999), 200))
+        for t in ticks(rng, start, end, 1 / 90):
+            b.add(f, t, "%s    4242 featurestore.go:77] feature lookup miss for item=%d, using defaults"
+                  % (klog(t, "E"), rng.randint(1, 50000)))
+    for t in ticks(rng, start, end, 0.1):
+        path = rng.choice(["/", "/product/%d" % rng.randint(1, 5000), "/cart", "/static/main.css"])
+        b.add("web/access.log", t, access_line(rng, t, "GET", path, 200))
+    b.write("flag recommender.embedding_cache_v2 turned on at 14:50:02; from 14:56 the kernel OOM-kills "
+            "the recommender on every host every few minutes (503s) until the flag is turned off", hosts=hosts)
+
+
+# (d) A quiet day: a loud chronic error, routine deploys, ordinary noise. No incident.
+def quiet_day():
+    rng = random.Random(404)
+    b = Bundle("quiet-day")
+    start, end = at(0, 0), at(4, 0)
+    for i in range(4):
+        t = at(0, 30 + 55 * i, rng.uniform(0, 50))
+        b.add("deploy/deploys.log", t, 'ts=%s level=info msg="deploy finished" app=%s version=1.%d.%d env=prod'
+              % (iso_s(t), rng.choice(["catalog", "basket", "mailer"]), 4 + i, rng.randint(0, 9)))
+    # The chronic one: a metrics exporter with a stale password, every few seconds all night.
+    for t in ticks(rng, start, end, 1 / 10):
+        pid = rng.randint(20000, 40000)
+        b.add("pg/postgresql.log", t, '%s [%d] FATAL:  password authentication failed for user "metrics_ro"' % (pg(t), pid))
+        b.add("pg/postgresql.log", t, '%s [%d] DETAIL:  Connection matched pg_hba.conf line 98: "host all all 10.0.0.0/8 scram-sha-256"' % (pg(t), pid))
+    for t in ticks(rng, start, end, 1 / 300):
+        b.add("pg/postgresql.log", t, "%s [811] LOG:  checkpoint complete: wrote %d buffers (0.%d%%); 0 WAL file(s) added"
+              % (pg(t), rng.randint(10, 900), rng.randint(1, 9)))
+    for t in ticks(rng, start, end, 0.2):
+        path = rng.choice(["/basket", "/catalog/%d" % rng.randint(1, 800), "/search?q=x", "/account"])
+        status = rng.choice([500, 502, 503]) if rng.random() < 0.005 else 200
+        b.add("web/frontend.access.log", t, access_line(rng, t, "GET", path, status))
+    for t in ticks(rng, start, end, 1 / 120):
+        b.add("web/frontend.error.log", t, "%s [error] 911#911: *%d connect() failed (111: Connection refused) while "
+              "connecting to upstream, client: 192.0.2.%d, server: shop, request: \"GET /search HTTP/1.1\", upstream: "
+              "\"http://10.0.9.4:9200/search\"" % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250)))
+    b.write("nothing happened: a chronic database authentication failure, routine deploys, ordinary 5xx noise")
+
+
+if __name__ == "__main__":
+    payments_deploy()
+    cert_rotation()
+    oom_cascade()
+    quiet_day()
