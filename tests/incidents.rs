@@ -130,10 +130,31 @@ fn quiet_day_has_no_likely_cause() {
     check("quiet-day");
 }
 
+/// A certificate rotation known only from an audit record naming `lb-b`; the proxies' own lines
+/// carry no host, only their folders (`lb-a/`, `lb-b/`, `lb-c/`) say which proxy wrote them.
+#[test]
+fn audit_only_rotation_links_through_per_host_folders() {
+    check("tls-rotation-audit");
+}
+
+/// No access log: a database limit lowered on the database host; the applications' logfmt lines
+/// carry the reason ("Too many connections") in an `err` field beside a generic message.
+#[test]
+fn database_limit_change_explains_errors_told_in_an_err_field() {
+    check("mysql-max-connections");
+}
+
 /// Every incident folder has a test above, so a new fixture cannot be forgotten.
 #[test]
 fn every_incident_folder_is_checked() {
-    const CHECKED: &[&str] = &["cert-rotation", "oom-cascade", "payments-deploy", "quiet-day"];
+    const CHECKED: &[&str] = &[
+        "cert-rotation",
+        "mysql-max-connections",
+        "oom-cascade",
+        "payments-deploy",
+        "quiet-day",
+        "tls-rotation-audit",
+    ];
     let mut found: Vec<String> = std::fs::read_dir(incidents())
         .expect("incidents folder")
         .filter_map(|e| e.ok())

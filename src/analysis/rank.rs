@@ -169,6 +169,8 @@ pub struct ChangeEvent {
     pub topics: u64,
     /// The file it was read from.
     pub source: u32,
+    /// Subsystems of the services it touched: those running on its hosts and those it names.
+    pub touched_subsystems: Vec<String>,
 }
 
 /// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
@@ -267,9 +269,9 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         };
         let text = index.record_bytes(i);
         // Bounded: a change line naming thousands of hosts is not worth quadratic work.
-        let mentioned_hosts =
+        let mentioned_hosts: Vec<u32> =
             hosts.iter().take(4096).filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
-        let mentioned_services = services
+        let mentioned_services: Vec<u32> = services
             .iter()
             .take(4096)
             .filter(|(s, n)| *s != r.service[i] && mentions(text, n))
@@ -280,6 +282,18 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             SignalId::Pattern(_) => None,
         };
         let own = if let SignalId::Rule(rule) = id { topics.of_rule(rule) } else { 0 };
+        let change_hosts: Vec<u32> =
+            std::iter::once(r.host[i]).filter(|&h| h != 0).chain(mentioned_hosts.iter().copied()).collect();
+        let mut touched_subsystems: Vec<String> = t
+            .service_hosts
+            .iter()
+            .filter(|(&svc, hs)| svc != r.service[i] && change_hosts.iter().any(|h| hs.contains(h)))
+            .map(|(&svc, _)| svc)
+            .chain(mentioned_services.iter().copied())
+            .map(|svc| guess_subsystem(index.services.get(svc)))
+            .collect();
+        touched_subsystems.sort();
+        touched_subsystems.dedup();
         out.push(ChangeEvent {
             rec,
             ts: r.ts[i],
@@ -290,6 +304,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             subsystem,
             topics: own | topics.of_text(text),
             source: r.source[i],
+            touched_subsystems,
         });
     }
     out
@@ -334,8 +349,13 @@ impl ChangeEvent {
         let story_subsystem = st.subsystem.as_str();
         // A database migration before database errors, a DNS change before resolution failures:
         // the same specific subsystem is a weaker link when names do not connect them.
+        // A change on a database host (its audit record says only "parameter.set") before database
+        // errors elsewhere: the subsystem of what the change touched.
         let generic = ["deploy", "config", "app", "web", "system", ""];
-        if self.subsystem.as_deref().is_some_and(|s| s == story_subsystem && !generic.contains(&s)) {
+        if !generic.contains(&story_subsystem)
+            && (self.subsystem.as_deref() == Some(story_subsystem)
+                || self.touched_subsystems.iter().any(|s| s == story_subsystem))
+        {
             return 0.6;
         }
         0.0

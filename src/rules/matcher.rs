@@ -73,6 +73,9 @@ fn aliases(name: &str) -> &'static [&'static str] {
 }
 
 const LEVEL_KEYS: &[&[u8]] = &[b"level", b"log.level", b"severity", b"lvl", b"loglevel", b"levelname"];
+/// Fields that carry an error's detail beside the message, first present wins.
+const DETAIL_KEYS: &[&[u8]] =
+    &[b"err", b"error", b"error.message", b"error_message", b"errorMessage", b"exception", b"exception.message"];
 
 #[derive(Debug)]
 struct CompiledField {
@@ -235,6 +238,15 @@ impl Matcher {
         }
     }
 
+    /// Structured lines often say *why* in a field beside the message (`msg="query failed"
+    /// err="... Too many connections"`): message patterns also run on the first such field.
+    fn detail<'a>(line: &'a [u8], parsed: &Parsed) -> Option<&'a [u8]> {
+        if parsed.msg.is_empty() || parsed.fields.is_empty() {
+            return None;
+        }
+        DETAIL_KEYS.iter().find_map(|k| parsed.field(line, k)).filter(|v| !v.is_empty())
+    }
+
     /// Fills `table` with this record's values for every key a condition names.
     fn resolve(&self, line: &[u8], parsed: &Parsed, table: &mut FieldTable) {
         table.clear();
@@ -272,9 +284,25 @@ impl Matcher {
                 best = r;
             }
         }
+        best = self.best_on(msg, line, parsed, table, best);
+        if let Some(detail) = Self::detail(line, parsed) {
+            best = self.best_on(detail, line, parsed, table, best);
+        }
+        best
+    }
+
+    /// The best message-pattern hit on `hay` that beats `best`.
+    fn best_on(
+        &self,
+        hay: &[u8],
+        line: &[u8],
+        parsed: &Parsed,
+        table: &[Option<crate::format::Span>],
+        mut best: u32,
+    ) -> u32 {
         if let Some(set) = &self.always {
-            if set.is_match(msg) {
-                for i in set.matches(msg).iter() {
+            if set.is_match(hay) {
+                for i in set.matches(hay).iter() {
                     let r = self.always_rule[i].0;
                     if self.beats(r, best) && self.fields_hold(r, line, parsed, table) {
                         best = r;
@@ -283,7 +311,7 @@ impl Matcher {
             }
         }
         let Some(ac) = &self.prefilter else { return best };
-        let mut hits = ac.find_overlapping_iter(msg);
+        let mut hits = ac.find_overlapping_iter(hay);
         let Some(first) = hits.next() else { return best };
         CANDIDATES.with(|c| {
             let mut c = c.borrow_mut();
@@ -300,7 +328,7 @@ impl Matcher {
                     // Candidates are in rank order: nothing later can win either.
                     break;
                 }
-                if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed, table)
+                if self.rules[r as usize].regexes[p as usize].is_match(hay) && self.fields_hold(r, line, parsed, table)
                 {
                     best = r;
                 }
@@ -322,7 +350,8 @@ impl Matcher {
             return Some(None);
         }
         let msg = Self::message(line, parsed);
-        rule.regexes.iter().position(|re| re.is_match(msg)).map(Some)
+        let on = |hay: &[u8]| rule.regexes.iter().position(|re| re.is_match(hay));
+        on(msg).or_else(|| Self::detail(line, parsed).and_then(on)).map(Some)
     }
 
     /// Named captures of rule `r` (message pattern first, then fields).
@@ -344,7 +373,11 @@ impl Matcher {
             }
         };
         if let Some(p) = which {
-            take(&rule.regexes[p], Self::message(line, parsed));
+            let msg = Self::message(line, parsed);
+            let hay = if rule.regexes[p].is_match(msg) { Some(msg) } else { Self::detail(line, parsed) };
+            if let Some(hay) = hay {
+                take(&rule.regexes[p], hay);
+            }
         }
         for f in &rule.fields {
             if let Some(v) = field_value(&f.target, line, parsed, &table) {

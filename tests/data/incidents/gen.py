@@ -331,8 +331,59 @@ def quiet_day():
     b.write("nothing happened: a chronic database authentication failure, routine deploys, ordinary 5xx noise")
 
 
+# (e) A certificate rotation known only from an audit record; the proxies' folders name the hosts.
+def tls_rotation_audit():
+    rng = random.Random(5)
+    b = Bundle("tls-rotation-audit")
+    start, end = at(8, 30), at(10, 0)
+    rotate = at(9, 31, 12.2)
+    lbs = ["lb-a", "lb-b", "lb-c"]
+    b.add("audit/changes.jsonl", at(8, 50), json.dumps({"time": iso(at(8,50)), "action": "dns.update", "actor": "terraform", "target": "shop.example.net", "detail": "TTL 300 -> 60"}))
+    b.add("audit/changes.jsonl", rotate, json.dumps({"time": iso(rotate), "action": "certificate.rotate", "actor": "vault-agent", "target": "lb-b", "detail": "upstream client certificate, new serial 4f:1a:9c:02"}), trigger=True)
+    for h in lbs:
+        conn = 1000
+        for t in ticks(rng, start, end, 0.12):
+            path = rng.choice(["/api/cart", "/api/items/%d" % rng.randint(1, 5000), "/api/orders"])
+            conn += 1
+            if h == "lb-b" and t >= rotate + timedelta(seconds=3):
+                b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d SSL_do_handshake() failed (SSL: error:0A000412:SSL routines::sslv3 alert bad certificate:SSL alert number 42) while SSL handshaking to upstream, client: 198.51.100.%d, server: shop.example.net, request: "GET %s HTTP/1.1", upstream: "https://10.20.0.11:8443%s", host: "shop.example.net"' % (nginx_err(t), conn, rng.randint(2, 250), path, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 502, 157))
+            else:
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 200))
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/error.log" % h, t, "%s [warn] 2211#2211: *%d an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/3/41/00000%d while reading upstream" % (nginx_err(t), conn, rng.randint(1000, 9999)))
+    b.write("a certificate rotation recorded only in an audit log (target lb-b); the proxies' logs carry no "
+            "host names, only their folders do; handshakes to the upstream fail on lb-b alone", hosts=["lb-b"])
+
+
+# (f) No access log: a database limit lowered through an audit record; the applications' logfmt
+# lines say "Too many connections" in an err field; a chronic slow-PDF warning.
+def mysql_max_connections():
+    rng = random.Random(6)
+    b = Bundle("mysql-max-connections")
+    start, end = at(6, 0), at(8, 30)
+    change = at(7, 40, 3.0)
+    apps = ["billing-api-1", "billing-api-2"]
+    b.add("audit/dba.jsonl", at(6, 30), json.dumps({"ts": iso(at(6,30)), "event": "user.grant", "db": "billingdb", "actor": "dba-jo", "detail": "GRANT SELECT ON reports.* TO 'bi'@'%'"}))
+    b.add("audit/dba.jsonl", change, json.dumps({"ts": iso(change), "event": "parameter.set", "db": "billingdb", "host": "mysql-1", "actor": "dba-jo", "detail": "SET PERSIST max_connections = 40 (was 400)"}), trigger=True)
+    for t in ticks(rng, start, end, 1/200):
+        b.add("mysql-1/error.log", t, "%sZ 0 [Warning] [MY-010055] [Server] IP address '10.0.3.%d' could not be resolved: Name or service not known" % (t.strftime("%Y-%m-%dT%H:%M:%S.%f"), rng.randint(2,200)))
+    for h in apps:
+        for t in ticks(rng, start, end, 0.3):
+            if t > change + timedelta(seconds=20) and rng.random() < 0.3:
+                b.add("billing/%s.log" % h, t, 'ts=%s level=error host=%s svc=billing-api msg="invoice query failed" err="SQLSTATE[HY000] [1040] Too many connections" invoice=%d' % (iso(t), h, rng.randint(1, 99999)))
+            else:
+                b.add("billing/%s.log" % h, t, 'ts=%s level=info host=%s svc=billing-api msg="invoice rendered" invoice=%d took_ms=%d' % (iso(t), h, rng.randint(1, 99999), rng.randint(5, 80)))
+        for t in ticks(rng, start, end, 0.08):
+            b.add("billing/%s.log" % h, t, 'ts=%s level=warn host=%s svc=billing-api msg="pdf renderer slow" took_ms=%d' % (iso(t), h, rng.randint(900, 3000)))
+    b.write("max_connections lowered on mysql-1 (audit parameter.set); the billing API's logfmt lines say why "
+            "in an err field; no access log, the window comes from error records; a slow-PDF warning is chronic")
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
     oom_cascade()
     quiet_day()
+    tls_rotation_audit()
+    mysql_max_connections()
