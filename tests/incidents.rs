@@ -144,11 +144,19 @@ fn database_limit_change_explains_errors_told_in_an_err_field() {
     check("mysql-max-connections");
 }
 
+/// Kubernetes: a ConfigMap patch in the API audit log (timestamps in `stageTimestamp`, the object in
+/// a nested `objectRef`) among reads all day; the pods crash-loop and the ingress answers 503.
+#[test]
+fn configmap_patch_in_a_kubernetes_audit_log_explains_a_crash_loop() {
+    check("k8s-configmap");
+}
+
 /// Every incident folder has a test above, so a new fixture cannot be forgotten.
 #[test]
 fn every_incident_folder_is_checked() {
     const CHECKED: &[&str] = &[
         "cert-rotation",
+        "k8s-configmap",
         "mysql-max-connections",
         "oom-cascade",
         "payments-deploy",

@@ -380,6 +380,45 @@ def mysql_max_connections():
             "in an err field; no access log, the window comes from error records; a slow-PDF warning is chronic")
 
 
+# (g) Kubernetes: a ConfigMap patch in the API audit log (reads of ConfigMaps all along); the checkout
+# pods crash-loop (their JSON lines, the kubelet's klog); the ingress answers 503 for /checkout.
+def k8s_configmap():
+    rng = random.Random(9)
+    b = Bundle("k8s-configmap")
+    start, end = at(10, 0), at(12, 0)
+    change = at(11, 12, 30.0)
+    def audit(t, verb, res, name, code=200, trigger=False):
+        b.add("k8s/audit.jsonl", t, json.dumps({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"%08x" % rng.getrandbits(32),"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/%s/%s" % (res, name),"verb":verb,"user":{"username":rng.choice(["alice@example.com","system:serviceaccount:argocd:argocd-application-controller"])},"objectRef":{"resource":res,"namespace":"shop","name":name},"responseStatus":{"code":code},"requestReceivedTimestamp":iso(t).replace("Z","000Z"),"stageTimestamp":iso(t + timedelta(milliseconds=12)).replace("Z","000Z")}, separators=(",",":")), trigger=trigger)
+    for t in ticks(rng, start, end, 1/60):
+        audit(t, "get", "configmaps", rng.choice(["cart-config","checkout-config","search-config"]))
+    audit(at(10, 40), "patch", "deployments", "search")
+    audit(change, "patch", "configmaps", "checkout-config", trigger=True)
+    pods = ["checkout-7d9f-abcde", "checkout-7d9f-fghij"]
+    nodes = ["node-a1", "node-a2"]
+    crash_from = change + timedelta(seconds=40)
+    for p, n in zip(pods, nodes):
+        f = "checkout/%s.log" % p
+        for t in ticks(rng, start, end, 0.1):
+            if t >= crash_from:
+                continue
+            b.add(f, t, json.dumps({"time": iso(t), "level": "info", "pod": p, "msg": "checkout completed", "cart": rng.randint(1, 99999)}))
+        t = crash_from + timedelta(seconds=rng.randint(0, 20))
+        k = 0
+        while t < end:
+            b.add(f, t, json.dumps({"time": iso(t), "level": "fatal", "pod": p, "msg": "invalid configuration: payment.timeout: time: unknown unit \"sec\" in duration \"30sec\""}))
+            b.add("kubelet/%s.log" % n, t + timedelta(seconds=1), '%s    2211 pod_workers.go:1298] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"checkout\\" with CrashLoopBackOff: \\"back-off %ds restarting failed container=checkout pod=%s_shop\\"" pod="shop/%s"' % (klog(t + timedelta(seconds=1), "E"), min(300, 10 * 2**k), p, p))
+            t += timedelta(seconds=min(300, 10 * 2**k) + 5)
+            k += 1
+        for t in ticks(rng, start, end, 1/120):
+            b.add("kubelet/%s.log" % n, t, '%s    2211 kubelet_volumes.go:160] "Cleaned up orphaned pod volumes dir" podUID="%08x" path="/var/lib/kubelet/pods"' % (klog(t, "I"), rng.getrandbits(32)))
+    for t in ticks(rng, start, end, 0.4):
+        path = rng.choice(["/checkout", "/cart", "/search?q=a", "/"])
+        status = 503 if path == "/checkout" and t >= crash_from + timedelta(seconds=10) else 200
+        b.add("ingress/ingress-nginx.log", t, access_line(rng, t, "POST" if path == "/checkout" else "GET", path, status))
+    b.write("a ConfigMap patch at 11:12:30 gives the checkout pods a duration they cannot parse; they "
+            "crash-loop and the ingress answers 503 for /checkout")
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -387,3 +426,4 @@ if __name__ == "__main__":
     quiet_day()
     tls_rotation_audit()
     mysql_max_connections()
+    k8s_configmap()
