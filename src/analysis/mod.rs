@@ -103,7 +103,10 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let topics = rank::Topics::new(&index.rules);
     let changes =
         rank::without_routine(rank::change_events(index, &table, &topics), table.buckets.time(periods.base_end), lo);
-    let (mut stories, late) = rank::stories(&stats, &table, w.onset);
+    let (mut stories, late) = match rank::stories(&stats, &table, w.onset, rank::CAUSE_TOLERANCE) {
+        (s, _) if s.is_empty() => rank::stories(&stats, &table, w.onset, rank::LATE_TOLERANCE),
+        found => found,
+    };
     rank::set_severity(&mut stories, &table, index);
     rank::set_context(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);

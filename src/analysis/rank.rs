@@ -12,6 +12,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Errors may lead the symptoms by this much and still be "before" them; anything later is a consequence.
 pub const CAUSE_TOLERANCE: i64 = 30 * MS_PER_SEC;
+/// When no error began before the users noticed, the errors that began within this long after
+/// are the best explanation there is (a stray failure from the baseline may open the window).
+pub const LATE_TOLERANCE: i64 = 5 * MS_PER_MIN;
 /// How far back before an onset a change can be its trigger.
 pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
 /// Causes often start before users notice: this stretch before the window is neither baseline nor incident.
@@ -384,12 +387,13 @@ pub fn proximity(change_ts: Millis, onset: Millis) -> f64 {
     (-d / CHANGE_DECAY).exp()
 }
 
-/// Builds stories from early elevated error signals, grouped by service.
-pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Story>, Vec<SignalStat>) {
+/// Builds stories from early elevated error signals (begun no later than `tolerance` after the
+/// onset), grouped by service.
+pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: i64) -> (Vec<Story>, Vec<SignalStat>) {
     let mut by_service: HashMap<u32, Vec<SignalStat>> = HashMap::new();
     let mut late = Vec::new();
     for s in stats.iter().filter(|s| s.elevated) {
-        if s.onset <= onset + CAUSE_TOLERANCE {
+        if s.onset <= onset + tolerance {
             by_service.entry(t.signals[s.sig].key.service).or_default().push(s.clone());
         } else {
             late.push(s.clone());
@@ -468,8 +472,10 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         .filter(|o| {
             let same_kind = o.key == c.key;
             let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
-            let span = if same_kind || same_topic { 15 * MS_PER_MIN } else { 3 * MS_PER_MIN };
-            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st) > 0.0)
+            // Other kinds of change join only when tied by name (service, host), not by a subsystem
+            // or topic alone: a database tweak a minute before a deploy is a rival, not a part.
+            let (span, least) = if same_kind || same_topic { (15 * MS_PER_MIN, 0.0) } else { (3 * MS_PER_MIN, 0.75) };
+            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st) > least)
         })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);

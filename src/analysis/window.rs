@@ -45,15 +45,23 @@ fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
 }
 
 /// The segment may open on a stray baseline failure just before the real rise: the onset is the
-/// first bucket whose count is closer to the incident rate than to the baseline rate.
-fn dense_start(series: &Series, s: usize, e: usize) -> usize {
+/// first bucket whose count is closer to the incident rate than to the baseline rate, and that the
+/// next two minutes carry on at half the incident rate at least (a lone failure followed by quiet
+/// is noise, not the start).
+fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     let n = series.counts.len();
     let inside = series.sum(s, e) as f64;
     let outside = series.total() as f64 - inside;
     let rate_in = inside / (e - s).max(1) as f64;
     let rate_out = outside / (n - (e - s)).max(1) as f64;
     let threshold = ((rate_in + rate_out) / 2.0).max(1.0);
-    (s..e).find(|&b| series.counts[b] as f64 >= threshold).unwrap_or(s)
+    let ahead = ((2 * crate::time::MS_PER_MIN) / bucket_ms.max(1)).max(1) as usize;
+    let sustained = |b: usize| {
+        let h = ahead.min(e - b);
+        series.sum(b, b + h) as f64 >= 0.5 * rate_in * h as f64
+    };
+    let dense = |b: &usize| series.counts[*b] as f64 >= threshold;
+    (s..e).filter(dense).find(|&b| sustained(b)).or_else(|| (s..e).find(dense)).unwrap_or(s)
 }
 
 /// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
@@ -78,7 +86,7 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
         Some((seg, series)) => (seg, series.clone(), true),
         None => (elevated_segment(&t.errors)?, t.errors.clone(), false),
     };
-    let s = dense_start(&series, s, e);
+    let s = dense_start(&series, s, e, t.buckets.size);
     let onset_rec = series.first_from(s);
     Some(Window {
         s,
