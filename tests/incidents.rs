@@ -151,6 +151,20 @@ fn configmap_patch_in_a_kubernetes_audit_log_explains_a_crash_loop() {
     check("k8s-configmap");
 }
 
+/// A DDL statement in the PostgreSQL log takes a lock the application's updates wait on; a
+/// release of another application ten minutes earlier is not it.
+#[test]
+fn ddl_lock_in_the_database_log_explains_statement_timeouts() {
+    check("pg-ddl-lock");
+}
+
+/// An nginx reload on one of two proxies, followed only by symptoms (502s, upstream connect
+/// errors): the reload is the cause, and its two lines are one change.
+#[test]
+fn nginx_reload_before_symptoms_alone_is_the_cause() {
+    check("nginx-reload");
+}
+
 /// Every incident folder has a test above, so a new fixture cannot be forgotten.
 #[test]
 fn every_incident_folder_is_checked() {
@@ -158,8 +172,10 @@ fn every_incident_folder_is_checked() {
         "cert-rotation",
         "k8s-configmap",
         "mysql-max-connections",
+        "nginx-reload",
         "oom-cascade",
         "payments-deploy",
+        "pg-ddl-lock",
         "quiet-day",
         "tls-rotation-audit",
     ];

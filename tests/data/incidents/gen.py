@@ -419,6 +419,68 @@ def k8s_configmap():
             "crash-loop and the ingress answers 503 for /checkout")
 
 
+# (h) A DDL statement takes a lock on a hot table (PostgreSQL log); the shipping service's JSON lines
+# time out (the reason in an `error` field) and the edge answers 504; a release of another app
+# ten minutes before; a chronic connection-reset log line.
+def pg_ddl_lock():
+    rng = random.Random(11)
+    b = Bundle("pg-ddl-lock")
+    start, end = at(13, 0), at(15, 0)
+    ddl = at(14, 21, 7.0)
+    b.add("deploy/releases.log", at(14, 11, 40.0), 'ts=%s level=info msg="release complete" app=search-web version=8.1.0 hosts=web-7,web-8' % iso_s(at(14, 11, 40.0)))
+    pgf = "db/postgresql-Tue.log"
+    def pgl(t, pid, text, trigger=False):
+        b.add(pgf, t, "%s [%d] %s" % (pg(t), pid, text), trigger=trigger)
+    for t in ticks(rng, start, end, 1/40):
+        pgl(t, rng.randint(2000, 9000), "LOG:  could not receive data from client: Connection reset by peer")
+    for t in ticks(rng, start, end, 1/600):
+        pgl(t, 811, "LOG:  checkpoint starting: time")
+    pgl(ddl, 5120, "LOG:  statement: ALTER TABLE shipments ADD COLUMN carrier_ref text NOT NULL DEFAULT ''", trigger=True)
+    locked_until = at(14, 44, 0.0)
+    for h in ["ship-1", "ship-2"]:
+        for t in ticks(rng, start, end, 0.12):
+            if ddl + timedelta(seconds=2) <= t < locked_until and rng.random() < 0.7:
+                b.add("shipping/%s.json" % h, t + timedelta(seconds=5), json.dumps({"timestamp": iso(t + timedelta(seconds=5)), "severity": "ERROR", "host": h, "service": "shipping", "message": "update shipment status failed", "error": "pq: canceling statement due to statement timeout"}))
+                pid = rng.randint(9000, 20000)
+                pgl(t + timedelta(seconds=1), pid, "LOG:  process %d still waiting for RowExclusiveLock on relation 16402 of database 16385 after 1000.%03d ms" % (pid, rng.randint(0, 999)))
+                b.add("edge/access.log", t + timedelta(seconds=5), access_line(rng, t + timedelta(seconds=5), "POST", "/shipments/%d/status" % rng.randint(1, 99999), 504, 160))
+            else:
+                b.add("shipping/%s.json" % h, t, json.dumps({"timestamp": iso(t), "severity": "INFO", "host": h, "service": "shipping", "message": "shipment status updated", "shipment": rng.randint(1, 99999)}))
+                b.add("edge/access.log", t, access_line(rng, t, "POST", "/shipments/%d/status" % rng.randint(1, 99999), 200))
+    for t in ticks(rng, start, end, 0.25):
+        b.add("edge/access.log", t, access_line(rng, t, "GET", rng.choice(["/", "/track/%d" % rng.randint(1, 9999), "/search?q=box"]), 200))
+    b.write("ALTER TABLE shipments at 14:21:07 holds a lock the shipping updates wait on until 14:44")
+
+# (i) An nginx reload on one of two proxies points an upstream at a closed port: only symptoms
+# (502s and upstream connect errors) follow, no application error; a chronic upstream timeout.
+def nginx_reload():
+    rng = random.Random(12)
+    b = Bundle("nginx-reload")
+    start, end = at(16, 0), at(18, 0)
+    reload_t = at(17, 5, 33.0)
+    proxies = ["px01", "px02"]
+    for h in proxies:
+        ef = "%s/nginx/error.log" % h
+        af = "%s/nginx/access.log" % h
+        for t in ticks(rng, start, end, 0.015):
+            b.add(ef, t, '%s [error] 77#77: *%d upstream timed out (110: Connection timed out) while reading response header from upstream, client: 192.0.2.%d, server: api.example.com, request: "GET /v1/report HTTP/1.1", upstream: "http://10.8.0.21:9000/v1/report", host: "api.example.com"' % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250)))
+        if h == "px02":
+            b.add(ef, reload_t, "%s [notice] 77#77: signal process started" % nginx_err(reload_t), trigger=True)
+            b.add(ef, reload_t + timedelta(seconds=1), "%s [notice] 78#78: reconfiguring" % nginx_err(reload_t + timedelta(seconds=1)))
+        for t in ticks(rng, start, end, 0.3):
+            path = rng.choice(["/v1/users/%d" % rng.randint(1, 9999), "/v1/items", "/v1/report"])
+            if h == "px02" and t > reload_t + timedelta(seconds=2) and path != "/v1/report":
+                b.add(ef, t, '%s [error] 78#78: *%d connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.%d, server: api.example.com, request: "GET %s HTTP/1.1", upstream: "http://10.8.0.31:8081%s", host: "api.example.com"' % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250), path, path))
+                b.add(af, t, access_line(rng, t, "GET", path, 502, 150))
+            else:
+                b.add(af, t, access_line(rng, t, "GET", path, 200))
+    # Syslog from both proxies: the host names are known.
+    for h in proxies:
+        for t in ticks(rng, start, end, 1/900):
+            b.add("syslog/messages", t, "%s %s CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)" % (syslog_iso(t), h, rng.randint(1000, 9000)))
+    b.write("nginx on px02 reloaded at 17:05:33 with an upstream on a closed port; 502s on px02 only", hosts=["px02"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -427,3 +489,5 @@ if __name__ == "__main__":
     tls_rotation_audit()
     mysql_max_connections()
     k8s_configmap()
+    pg_ddl_lock()
+    nginx_reload()
