@@ -481,6 +481,30 @@ def nginx_reload():
     b.write("nginx on px02 reloaded at 17:05:33 with an upstream on a closed port; 502s on px02 only", hosts=["px02"])
 
 
+# (j) Another quiet day: traffic triples from 08:00 (the morning rise) with the same small share
+# of 502s, so there are three times as many failures; a routine deploy at 07:56. No incident.
+def morning_rise():
+    rng = random.Random(21)
+    b = Bundle("morning-rise")
+    start, end = at(5, 0), at(10, 0)
+    b.add("deploy/deploys.log", at(7, 56, 10.0), 'ts=%s level=info msg="deploy finished" app=storefront version=3.3.1 env=prod host=web-2' % iso_s(at(7, 56, 10.0)))
+    b.add("deploy/deploys.log", at(6, 12, 10.0), 'ts=%s level=info msg="deploy finished" app=basket version=1.9.0 env=prod host=web-1' % iso_s(at(6, 12, 10.0)))
+    t = start
+    while t < end:
+        rate = 0.3 if t < at(8, 0) else 0.3 + 0.9 * min(1.0, (t - at(8, 0)).total_seconds() / 900)
+        t += timedelta(seconds=rng.expovariate(rate))
+        h = rng.choice(["web-1", "web-2"])
+        path = rng.choice(["/", "/product/%d" % rng.randint(1, 999), "/basket", "/search?q=x"])
+        if rng.random() < 0.008:
+            b.add("web/%s.access.log" % h, t, access_line(rng, t, "GET", path, 502, 150))
+            b.add("app/%s.json" % h, t, json.dumps({"ts": iso(t), "level": "error", "host": h, "service": "storefront", "msg": "upstream catalog returned 502"}))
+        else:
+            b.add("web/%s.access.log" % h, t, access_line(rng, t, "GET", path, 200))
+            if rng.random() < 0.3:
+                b.add("app/%s.json" % h, t, json.dumps({"ts": iso(t), "level": "info", "host": h, "service": "storefront", "msg": "page rendered", "took_ms": rng.randint(5, 90)}))
+    b.write("nothing happened: more traffic from 08:00, the same 0.8% share of 502s; routine deploys")
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -491,3 +515,4 @@ if __name__ == "__main__":
     k8s_configmap()
     pg_ddl_lock()
     nginx_reload()
+    morning_rise()
