@@ -73,7 +73,8 @@ fn aliases(name: &str) -> &'static [&'static str] {
 }
 
 const LEVEL_KEYS: &[&[u8]] = &[b"level", b"log.level", b"severity", b"lvl", b"loglevel", b"levelname"];
-/// Fields that carry an error's detail beside the message, first present wins.
+/// Fields that carry an error's detail beside the message, earliest listed wins (all begin with `e`,
+/// a cheap first test on every field key).
 const DETAIL_KEYS: &[&[u8]] =
     &[b"err", b"error", b"error.message", b"error_message", b"errorMessage", b"exception", b"exception.message"];
 
@@ -244,7 +245,21 @@ impl Matcher {
         if parsed.msg.is_empty() || parsed.fields.is_empty() {
             return None;
         }
-        DETAIL_KEYS.iter().find_map(|k| parsed.field(line, k)).filter(|v| !v.is_empty())
+        // One pass over the fields; the earliest key of DETAIL_KEYS wins.
+        let mut best: Option<(usize, &'a [u8])> = None;
+        for f in &parsed.fields {
+            let key = f.key_bytes(line);
+            if key.len() < 3 || !matches!(key[0], b'e' | b'E') {
+                continue;
+            }
+            if let Some(rank) = DETAIL_KEYS.iter().position(|k| *k == key) {
+                let value = f.value.get(line);
+                if !value.is_empty() && best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, value));
+                }
+            }
+        }
+        best.map(|(_, v)| v)
     }
 
     /// Fills `table` with this record's values for every key a condition names.
