@@ -256,11 +256,22 @@ pub fn mentions(hay: &[u8], needle: &str) -> bool {
     false
 }
 
+/// Interned names (id, name) worth looking for in a line: at least `min_len` long, at most 4096
+/// of them (a line naming thousands of hosts is not worth quadratic work).
+fn name_table(names: &[String], min_len: usize) -> Vec<(u32, &str)> {
+    names
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, n)| n.len() >= min_len)
+        .take(4096)
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .collect()
+}
+
 pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
-    let hosts: Vec<(u32, &str)> =
-        index.hosts.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
-    let services: Vec<(u32, &str)> =
-        index.services.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
+    let hosts = name_table(index.hosts.names(), 2);
+    let services = name_table(index.services.names(), 2);
     let mut out = Vec::with_capacity(t.changes.len());
     for &rec in &t.changes {
         let i = rec as usize;
@@ -271,15 +282,11 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             SignalId::Pattern(r.template[i])
         };
         let text = index.record_bytes(i);
-        // Bounded: a change line naming thousands of hosts is not worth quadratic work.
+        // Bounded by `name_table`: a change line naming thousands of hosts is not worth quadratic work.
         let mentioned_hosts: Vec<u32> =
-            hosts.iter().take(4096).filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
-        let mentioned_services: Vec<u32> = services
-            .iter()
-            .take(4096)
-            .filter(|(s, n)| *s != r.service[i] && mentions(text, n))
-            .map(|(s, _)| *s)
-            .collect();
+            hosts.iter().filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
+        let mentioned_services: Vec<u32> =
+            services.iter().filter(|(s, n)| *s != r.service[i] && mentions(text, n)).map(|(s, _)| *s).collect();
         let subsystem = match id {
             SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
             SignalId::Pattern(_) => None,
@@ -846,26 +853,8 @@ pub fn is_error(t: &SignalTable, idx: usize) -> bool {
 /// its first error lines name, and the files they come from.
 pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
     // Names shorter than 4 characters ("api", "db") are too common in messages to tie anything.
-    let services: Vec<(u32, &str)> = index
-        .services
-        .names()
-        .iter()
-        .enumerate()
-        .skip(1)
-        .take(4096)
-        .filter(|(_, n)| n.len() >= 4)
-        .map(|(i, n)| (i as u32, n.as_str()))
-        .collect();
-    let hosts: Vec<(u32, &str)> = index
-        .hosts
-        .names()
-        .iter()
-        .enumerate()
-        .skip(1)
-        .take(4096)
-        .filter(|(_, n)| n.len() >= 4)
-        .map(|(i, n)| (i as u32, n.as_str()))
-        .collect();
+    let services = name_table(index.services.names(), 4);
+    let hosts = name_table(index.hosts.names(), 4);
     for st in stories.iter_mut() {
         st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
         st.sources.clear();
