@@ -6,7 +6,7 @@
 use culprit::scenario::eval;
 
 /// Levels reached at 4 MiB per scenario, seeds 1–3 (update upward as the ranking improves).
-const MIN_TOP1: usize = 29;
+const MIN_TOP1: usize = 30;
 const MIN_TOP3: usize = 30;
 
 #[test]

@@ -135,6 +135,8 @@ pub struct Story {
     pub named_hosts: Vec<u32>,
     /// Files its first error lines come from: a change in one of them shares their clock.
     pub sources: Vec<u32>,
+    /// The service of an earlier story that its errors name: it is downstream of that one.
+    pub downstream_of: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -435,6 +437,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 named_services: Vec::new(),
                 named_hosts: Vec::new(),
                 sources: Vec::new(),
+                downstream_of: None,
             }
         })
         .collect();
@@ -519,11 +522,18 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 ///
 /// Order matters most: errors that began before everything else outrank those that
 /// followed. A story on the service that also reports the users' failures (the
-/// proxy) is downstream of the cause unless a change of its own explains it.
+/// proxy) is downstream of the cause unless a change of its own explains it; so is one
+/// whose errors name the service of a story that began no later ("orders API returned 401"
+/// while the orders service fails).
 pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
+    let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
     for st in stories.iter_mut() {
+        st.downstream_of = begun
+            .iter()
+            .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
+            .map(|&(svc, _)| svc);
         let lead = incident_onset - st.onset;
         let near = 5 * MS_PER_MIN;
         let timing = if lead < 0 {
@@ -547,6 +557,9 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         if let Some(c) = &st.change {
             score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
         } else if symptom_services.contains(&st.service) {
+            score *= 0.8;
+        }
+        if st.downstream_of.is_some() {
             score *= 0.8;
         }
         st.score = score.clamp(0.0, 1.0);
@@ -797,6 +810,9 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     }
     if st.stats.len() > 1 {
         reasons.push(format!("{} related error signals on {service_name} moved with it", st.stats.len() - 1));
+    }
+    if let Some(up) = st.downstream_of {
+        reasons.push(format!("its errors name {}, whose errors began no later", index.services.get(up)));
     }
     Cause {
         rank: 0,
