@@ -100,9 +100,15 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         .filter(|&i| rank::is_error(&table, i))
         .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
         .collect();
-    let changes = rank::without_routine(rank::change_events(index, &table), table.buckets.time(periods.base_end), lo);
-    let (mut stories, late) = rank::stories(&stats, &table, w.onset);
+    let topics = rank::Topics::new(&index.rules);
+    let changes =
+        rank::without_routine(rank::change_events(index, &table, &topics), table.buckets.time(periods.base_end), lo);
+    let (mut stories, late) = match rank::stories(&stats, &table, w.onset, rank::CAUSE_TOLERANCE) {
+        (s, _) if s.is_empty() => rank::stories(&stats, &table, w.onset, rank::LATE_TOLERANCE),
+        found => found,
+    };
     rank::set_severity(&mut stories, &table, index);
+    rank::set_context(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::score_stories(&mut stories, &symptom_services, w.onset);
@@ -377,12 +383,30 @@ fn change_only_causes(
     let claimed_keys: Vec<_> =
         stories.iter().filter_map(|s| s.change.as_ref()).flat_map(|c| c.keys.iter().copied()).collect();
     let mut seen = Vec::new();
-    let mut out = Vec::new();
+    let mut out: Vec<Cause> = Vec::new();
+    // (time, host, service, index in `out`) of each change listed.
+    let mut events: Vec<(Millis, u32, u32, usize)> = Vec::new();
     for c in changes {
         if c.ts < w.onset - rank::CHANGE_HORIZON || c.ts > w.onset + rank::CAUSE_TOLERANCE {
             continue;
         }
-        if claimed.contains(&c.rec) || claimed_keys.contains(&c.key) || seen.contains(&c.key) {
+        if claimed.contains(&c.rec) || claimed_keys.contains(&c.key) {
+            continue;
+        }
+        // One change is often several lines ("signal process started", then "reconfiguring"): a
+        // line on the same host and service within a minute after one already listed joins its cause.
+        if let Some(&(_, _, _, at)) = events
+            .iter()
+            .find(|&&(ts, host, svc, _)| host == c.host && svc == c.key.1 && c.ts >= ts && c.ts - ts <= MS_PER_MIN)
+        {
+            let cause: &mut Cause = &mut out[at];
+            if cause.evidence.len() < 4 && !cause.evidence.iter().any(|e| e.record == Some(c.rec)) {
+                cause.evidence.push(rank::evidence(index, c.rec));
+            }
+            seen.push(c.key);
+            continue;
+        }
+        if seen.contains(&c.key) {
             continue;
         }
         seen.push(c.key);
@@ -462,6 +486,7 @@ fn change_only_causes(
             evidence: vec![rank::evidence(index, c.rec)],
             related: Vec::new(),
         });
+        events.push((c.ts, c.host, c.key.1, out.len() - 1));
     }
     // With no error story at all, and no error that moved even after the onset, the closest change
     // may be the likely cause.

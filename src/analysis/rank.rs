@@ -12,12 +12,17 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Errors may lead the symptoms by this much and still be "before" them; anything later is a consequence.
 pub const CAUSE_TOLERANCE: i64 = 30 * MS_PER_SEC;
+/// When no error began before the users noticed, the errors that began within this long after
+/// are the best explanation there is (a stray failure from the baseline may open the window).
+pub const LATE_TOLERANCE: i64 = 5 * MS_PER_MIN;
 /// How far back before an onset a change can be its trigger.
 pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
 /// Causes often start before users notice: this stretch before the window is neither baseline nor incident.
 pub const LEAD: i64 = 15 * MS_PER_MIN;
 /// Proximity decay for changes: a change this long before the onset weighs 1/e.
 const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
+/// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
+const TOPIC_LINK: f64 = 0.7;
 /// A top score below this is "no likely cause".
 pub const LIKELY_THRESHOLD: f64 = 0.5;
 
@@ -123,6 +128,15 @@ pub struct Story {
     pub severity: f64,
     /// The subsystem its rules name most (or guessed from the service name).
     pub subsystem: String,
+    /// Topics its signals are about (see [`Topics`]).
+    pub topics: u64,
+    /// Other services and hosts its first error lines name ("Killed process 812 (recommender)").
+    pub named_services: Vec<u32>,
+    pub named_hosts: Vec<u32>,
+    /// Files its first error lines come from: a change in one of them shares their clock.
+    pub sources: Vec<u32>,
+    /// The service of an earlier story that its errors name: it is downstream of that one.
+    pub downstream_of: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -139,6 +153,8 @@ pub struct LinkedChange {
     pub recs: Vec<u32>,
     /// Every kind of change line in the event.
     pub keys: Vec<(SignalId, u32)>,
+    /// The topics that tie it to the story, when no service or host name does.
+    pub via_topics: u64,
 }
 
 /// One change event.
@@ -154,6 +170,70 @@ pub struct ChangeEvent {
     pub mentioned_services: Vec<u32>,
     /// The subsystem its rule names (none for mined change-like templates).
     pub subsystem: Option<String>,
+    /// Topics it is about (its rule's `relates`, and the topic words its line names).
+    pub topics: u64,
+    /// The file it was read from.
+    pub source: u32,
+    /// Subsystems of the services it touched: those running on its hosts and those it names.
+    pub touched_subsystems: Vec<String>,
+}
+
+/// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
+pub struct Topics {
+    names: Vec<String>,
+    words: Vec<(u64, String)>,
+    by_rule: Vec<u64>,
+}
+
+impl Topics {
+    /// At most 64 topics: tags past that are ignored.
+    pub fn new(rules: &crate::rules::RuleSet) -> Topics {
+        let mut names: Vec<String> = rules.topics.keys().cloned().collect();
+        for r in &rules.rules {
+            for t in &r.relates {
+                if !names.contains(t) {
+                    names.push(t.clone());
+                }
+            }
+        }
+        names.truncate(64);
+        let bit = |t: &str| names.iter().position(|n| n == t).map(|i| 1u64 << i).unwrap_or(0);
+        let words = rules
+            .topics
+            .iter()
+            .flat_map(|(t, ws)| ws.iter().map(move |w| (t, w)))
+            .map(|(t, w)| (bit(t), w.clone()))
+            .filter(|(b, _)| *b != 0)
+            .collect();
+        let by_rule = rules.rules.iter().map(|r| r.relates.iter().fold(0, |acc, t| acc | bit(t))).collect();
+        Topics { names, words, by_rule }
+    }
+
+    pub fn of_rule(&self, rule: u32) -> u64 {
+        self.by_rule.get(rule as usize).copied().unwrap_or(0)
+    }
+
+    /// Topics whose words the text names (as whole words).
+    pub fn of_text(&self, text: &[u8]) -> u64 {
+        self.words.iter().filter(|(_, w)| mentions(text, w)).fold(0, |acc, (b, _)| acc | b)
+    }
+
+    /// Topics of a signal: its rule's relations, or for a mined template the words its text names.
+    pub fn of_signal(&self, index: &Index, id: SignalId) -> u64 {
+        match id {
+            SignalId::Rule(r) => self.of_rule(r),
+            SignalId::Pattern(p) => {
+                index.templates.templates.get(p as usize).map(|t| self.of_text(t.text.as_bytes())).unwrap_or(0)
+            }
+        }
+    }
+
+    /// Names of the topics in a bit set, comma-separated.
+    pub fn names(&self, bits: u64) -> String {
+        let v: Vec<&str> =
+            self.names.iter().enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| n.as_str()).collect();
+        v.join(", ")
+    }
 }
 
 /// Whether `needle` occurs in `hay` as a word start (not inside a longer word), case-insensitively.
@@ -178,11 +258,22 @@ pub fn mentions(hay: &[u8], needle: &str) -> bool {
     false
 }
 
-pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
-    let hosts: Vec<(u32, &str)> =
-        index.hosts.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
-    let services: Vec<(u32, &str)> =
-        index.services.names().iter().enumerate().skip(1).map(|(i, n)| (i as u32, n.as_str())).collect();
+/// Interned names (id, name) worth looking for in a line: at least `min_len` long, at most 4096
+/// of them (a line naming thousands of hosts is not worth quadratic work).
+fn name_table(names: &[String], min_len: usize) -> Vec<(u32, &str)> {
+    names
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, n)| n.len() >= min_len)
+        .take(4096)
+        .map(|(i, n)| (i as u32, n.as_str()))
+        .collect()
+}
+
+pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
+    let hosts = name_table(index.hosts.names(), 2);
+    let services = name_table(index.services.names(), 2);
     let mut out = Vec::with_capacity(t.changes.len());
     for &rec in &t.changes {
         let i = rec as usize;
@@ -193,19 +284,28 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             SignalId::Pattern(r.template[i])
         };
         let text = index.record_bytes(i);
-        // Bounded: a change line naming thousands of hosts is not worth quadratic work.
-        let mentioned_hosts =
-            hosts.iter().take(4096).filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
-        let mentioned_services = services
-            .iter()
-            .take(4096)
-            .filter(|(s, n)| *s != r.service[i] && mentions(text, n))
-            .map(|(s, _)| *s)
-            .collect();
+        // Bounded by `name_table`: a change line naming thousands of hosts is not worth quadratic work.
+        let mentioned_hosts: Vec<u32> =
+            hosts.iter().filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
+        let mentioned_services: Vec<u32> =
+            services.iter().filter(|(s, n)| *s != r.service[i] && mentions(text, n)).map(|(s, _)| *s).collect();
         let subsystem = match id {
             SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
             SignalId::Pattern(_) => None,
         };
+        let own = if let SignalId::Rule(rule) = id { topics.of_rule(rule) } else { 0 };
+        let change_hosts: Vec<u32> =
+            std::iter::once(r.host[i]).filter(|&h| h != 0).chain(mentioned_hosts.iter().copied()).collect();
+        let mut touched_subsystems: Vec<String> = t
+            .service_hosts
+            .iter()
+            .filter(|(&svc, hs)| svc != r.service[i] && change_hosts.iter().any(|h| hs.contains(h)))
+            .map(|(&svc, _)| svc)
+            .chain(mentioned_services.iter().copied())
+            .map(|svc| guess_subsystem(index.services.get(svc)))
+            .collect();
+        touched_subsystems.sort();
+        touched_subsystems.dedup();
         out.push(ChangeEvent {
             rec,
             ts: r.ts[i],
@@ -214,6 +314,9 @@ pub fn change_events(index: &Index, t: &SignalTable) -> Vec<ChangeEvent> {
             mentioned_hosts,
             mentioned_services,
             subsystem,
+            topics: own | topics.of_text(text),
+            source: r.source[i],
+            touched_subsystems,
         });
     }
     out
@@ -224,21 +327,47 @@ impl ChangeEvent {
         std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
     }
 
-    /// How strongly this change relates to a story's service and hosts (0 = not at all).
-    pub fn link_to(&self, service: u32, story_hosts: &[u32], story_subsystem: &str) -> f64 {
-        if self.key.1 == service {
+    /// Whether the change came before the story began. Clocks of different files lag by seconds,
+    /// so a change in another file may be stamped up to 5 s after; one in the same file as the
+    /// story's first errors shares their clock (an automatic restart after a crash is not its cause).
+    pub fn may_precede(&self, st: &Story) -> bool {
+        self.ts <= st.onset || (self.ts <= st.onset + 5 * MS_PER_SEC && !st.sources.contains(&self.source))
+    }
+
+    /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
+    pub fn link_to(&self, st: &Story) -> f64 {
+        if self.key.1 == st.service {
             return 1.0;
         }
-        if self.mentioned_services.contains(&service) {
+        if self.mentioned_services.contains(&st.service) {
             return 0.9;
         }
-        if self.hosts().any(|h| story_hosts.contains(&h)) {
+        if self.hosts().any(|h| st.hosts.contains(&h)) {
             return 0.8;
         }
+        // The errors name what the change touched: "Killed process 812 (recommender)" after a flag
+        // of the recommender, "upstream pay-2 timed out" after a change on pay-2.
+        let touched = std::iter::once(self.key.1).chain(self.mentioned_services.iter().copied());
+        if touched.into_iter().any(|s| st.named_services.contains(&s)) {
+            return 0.8;
+        }
+        if self.hosts().any(|h| st.named_hosts.contains(&h)) {
+            return 0.75;
+        }
+        // A clock step before tokens "used before issued": no name connects them, their meaning does.
+        if self.topics & st.topics != 0 {
+            return TOPIC_LINK;
+        }
+        let story_subsystem = st.subsystem.as_str();
         // A database migration before database errors, a DNS change before resolution failures:
         // the same specific subsystem is a weaker link when names do not connect them.
+        // A change on a database host (its audit record says only "parameter.set") before database
+        // errors elsewhere: the subsystem of what the change touched.
         let generic = ["deploy", "config", "app", "web", "system", ""];
-        if self.subsystem.as_deref().is_some_and(|s| s == story_subsystem && !generic.contains(&s)) {
+        if !generic.contains(&story_subsystem)
+            && (self.subsystem.as_deref() == Some(story_subsystem)
+                || self.touched_subsystems.iter().any(|s| s == story_subsystem))
+        {
             return 0.6;
         }
         0.0
@@ -267,12 +396,13 @@ pub fn proximity(change_ts: Millis, onset: Millis) -> f64 {
     (-d / CHANGE_DECAY).exp()
 }
 
-/// Builds stories from early elevated error signals, grouped by service.
-pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Story>, Vec<SignalStat>) {
+/// Builds stories from early elevated error signals (begun no later than `tolerance` after the
+/// onset), grouped by service.
+pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: i64) -> (Vec<Story>, Vec<SignalStat>) {
     let mut by_service: HashMap<u32, Vec<SignalStat>> = HashMap::new();
     let mut late = Vec::new();
     for s in stats.iter().filter(|s| s.elevated) {
-        if s.onset <= onset + CAUSE_TOLERANCE {
+        if s.onset <= onset + tolerance {
             by_service.entry(t.signals[s.sig].key.service).or_default().push(s.clone());
         } else {
             late.push(s.clone());
@@ -303,6 +433,11 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis) -> (Vec<Sto
                 score: 0.0,
                 severity: 1.0,
                 subsystem: String::new(),
+                topics: 0,
+                named_services: Vec::new(),
+                named_hosts: Vec::new(),
+                sources: Vec::new(),
+                downstream_of: None,
             }
         })
         .collect();
@@ -315,10 +450,10 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if c.ts > st.onset + 5 * MS_PER_SEC || c.ts < st.onset - CHANGE_HORIZON {
+            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON {
                 continue;
             }
-            let link = c.link_to(st.service, &st.hosts, &st.subsystem);
+            let link = c.link_to(st);
             if link == 0.0 {
                 continue;
             }
@@ -335,17 +470,22 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
 }
 
 /// One change is usually several lines: the audit record, each host's reload, the deploy tool's
-/// "done". Every linked change within a few minutes of the best one, and every instance of the
-/// same change within 15 minutes (a rollout host by host), is one event; its earliest line is
-/// the trigger.
+/// "done". Every linked change within a few minutes of the best one, every instance of the
+/// same change within 15 minutes (a rollout host by host), and every change on the same host
+/// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
+/// it led to) is one event; its earliest line is the trigger.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
-    let limit = st.onset + 5 * MS_PER_SEC;
+    let c_hosts: Vec<u32> = c.hosts().collect();
     let same: Vec<&ChangeEvent> = changes
         .iter()
-        .filter(|o| o.ts <= limit)
+        .filter(|o| o.may_precede(st))
         .filter(|o| {
-            let span = if o.key == c.key { 15 * MS_PER_MIN } else { 3 * MS_PER_MIN };
-            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st.service, &st.hosts, &st.subsystem) > 0.0)
+            let same_kind = o.key == c.key;
+            let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
+            // Other kinds of change join only when tied by name (service, host), not by a subsystem
+            // or topic alone: a database tweak a minute before a deploy is a rival, not a part.
+            let (span, least) = if same_kind || same_topic { (15 * MS_PER_MIN, 0.0) } else { (3 * MS_PER_MIN, 0.75) };
+            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st) > least)
         })
         .collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
@@ -364,6 +504,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         host_match,
         recs: recs.into_iter().map(|r| r.1).collect(),
         keys: keys.into_iter().collect(),
+        via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
     }
 }
 
@@ -381,11 +522,18 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 ///
 /// Order matters most: errors that began before everything else outrank those that
 /// followed. A story on the service that also reports the users' failures (the
-/// proxy) is downstream of the cause unless a change of its own explains it.
+/// proxy) is downstream of the cause unless a change of its own explains it; so is one
+/// whose errors name the service of a story that began no later ("orders API returned 401"
+/// while the orders service fails).
 pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
+    let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
     for st in stories.iter_mut() {
+        st.downstream_of = begun
+            .iter()
+            .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
+            .map(|&(svc, _)| svc);
         let lead = incident_onset - st.onset;
         let near = 5 * MS_PER_MIN;
         let timing = if lead < 0 {
@@ -409,6 +557,9 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         if let Some(c) = &st.change {
             score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
         } else if symptom_services.contains(&st.service) {
+            score *= 0.8;
+        }
+        if st.downstream_of.is_some() {
             score *= 0.8;
         }
         st.score = score.clamp(0.0, 1.0);
@@ -447,8 +598,8 @@ pub fn event_title(index: &Index, rec: u32) -> String {
         p.msg.is_empty() || (p.msg.start == 0 && p.msg.end as usize >= line.len()) || !p.msg.get(line).contains(&b' ');
     let text = if whole && !p.fields.is_empty() {
         let pick = |keys: &[&[u8]]| keys.iter().find_map(|k| p.field(line, k)).filter(|v| !v.is_empty());
-        let action = pick(&[b"action", b"event", b"event_type", b"type", b"operation", b"op", b"kind"]);
-        let target = pick(&[b"target", b"service", b"component", b"app", b"resource", b"cluster"]);
+        let action = pick(&[b"action", b"event", b"event_type", b"type", b"operation", b"op", b"verb", b"kind"]);
+        let target = pick(&[b"target", b"service", b"component", b"app", b"resource", b"cluster", b"requestURI"]);
         let detail = pick(&[b"detail", b"details", b"description", b"summary", b"reason", b"change", b"comment"]);
         let mut t = Vec::new();
         for part in [action, target].into_iter().flatten() {
@@ -614,6 +765,13 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
             clock(ts),
             human_duration(st.onset - ts)
         ));
+        if c.via_topics != 0 {
+            reasons.push(format!(
+                "the change and the errors are both about {} (no host or service name ties them); it acted on {}",
+                Topics::new(&index.rules).names(c.via_topics),
+                host_names(index, c.hosts.iter().copied()).join(", ")
+            ));
+        }
         title = format!("{change_title} → {error_title}");
         evidence_recs.push(c.rec);
         for &r in c.recs.iter().skip(1).take(2) {
@@ -653,13 +811,25 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     if st.stats.len() > 1 {
         reasons.push(format!("{} related error signals on {service_name} moved with it", st.stats.len() - 1));
     }
+    if let Some(up) = st.downstream_of {
+        reasons.push(format!("its errors name {}, whose errors began no later", index.services.get(up)));
+    }
     Cause {
         rank: 0,
         score: (st.score * 100.0).round() / 100.0,
         verdict: Verdict::Contributing,
         subsystem: st.subsystem.clone(),
         service: service_name,
-        hosts: host_names(index, st.hosts.iter().copied()),
+        // Tied by meaning only, the cause lies on the hosts the change acted on, then those that failed.
+        hosts: host_names(
+            index,
+            st.change.iter().filter(|c| c.via_topics != 0).flat_map(|c| c.hosts.iter().copied()).chain(
+                st.hosts
+                    .iter()
+                    .copied()
+                    .filter(|h| !st.change.as_ref().is_some_and(|c| c.via_topics != 0 && c.hosts.contains(h))),
+            ),
+        ),
         title,
         signal,
         onset: Some(st.onset),
@@ -695,7 +865,40 @@ pub fn is_error(t: &SignalTable, idx: usize) -> bool {
     t.signals[idx].role == Role::Error
 }
 
+/// What ties a story to changes besides its service and hosts: its topics, the services and hosts
+/// its first error lines name, and the files they come from.
+pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
+    // Names shorter than 4 characters ("api", "db") are too common in messages to tie anything.
+    let services = name_table(index.services.names(), 4);
+    let hosts = name_table(index.hosts.names(), 4);
+    for st in stories.iter_mut() {
+        st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
+        st.sources.clear();
+        st.named_services.clear();
+        st.named_hosts.clear();
+        for s in st.stats.iter().take(8) {
+            let i = s.onset_rec as usize;
+            let source = index.records.source[i];
+            if !st.sources.contains(&source) {
+                st.sources.push(source);
+            }
+            let text = index.record_bytes(i);
+            for &(id, name) in &services {
+                if id != st.service && !st.named_services.contains(&id) && mentions(text, name) {
+                    st.named_services.push(id);
+                }
+            }
+            for &(id, name) in &hosts {
+                if id != index.records.host[i] && !st.named_hosts.contains(&id) && mentions(text, name) {
+                    st.named_hosts.push(id);
+                }
+            }
+        }
+    }
+}
+
 /// Severity of a story: the worst level among its signals' onset records, weighted by rule weight.
+/// Also sets each story's subsystem.
 pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
     for st in stories.iter_mut() {
         st.subsystem = story_subsystem(index, t, st);

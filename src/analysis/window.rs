@@ -30,7 +30,7 @@ pub struct Window {
     pub series: Series,
 }
 
-fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
+fn elevated_segment(series: &Series, totals: Option<&[u32]>) -> Option<(usize, usize, f64)> {
     let n = series.counts.len();
     if series.total() < MIN_EVENTS {
         return None;
@@ -41,19 +41,62 @@ fn elevated_segment(series: &Series) -> Option<(usize, usize, f64)> {
     let rate_in = inside / (e - s) as f64;
     // Half an event over the outside stretch keeps a zero baseline from dividing by zero.
     let rate_out = (outside + 0.5) / (n - (e - s)).max(1) as f64;
-    (g >= MIN_G && inside as u64 >= MIN_EVENTS && rate_in >= MIN_RATIO * rate_out).then_some((s, e, g))
+    let ok = g >= MIN_G && inside as u64 >= MIN_EVENTS && rate_in >= MIN_RATIO * rate_out;
+    (ok && totals.is_none_or(|t| share_rose(series, t, s, e))).then_some((s, e, g))
+}
+
+/// More failures because there is more traffic (the morning rise) is not an incident: where the
+/// failures are a small share of everything their services log, that share must rise too.
+fn share_rose(series: &Series, totals: &[u32], s: usize, e: usize) -> bool {
+    let sum = |lo: usize, hi: usize| {
+        totals[lo.min(totals.len())..hi.min(totals.len())].iter().map(|&c| c as f64).sum::<f64>()
+    };
+    let (tot_in, tot_all) = (sum(s, e), sum(0, totals.len()));
+    let tot_out = tot_all - tot_in;
+    let inside = series.sum(s, e) as f64;
+    let outside = series.total() as f64 - inside;
+    if tot_in < 50.0 || tot_out < 50.0 {
+        return true;
+    }
+    let share_out = (outside + 0.5) / tot_out;
+    // A log of failures only (an error log) says nothing through its share.
+    if share_out >= 0.5 {
+        return true;
+    }
+    inside / tot_in >= MIN_RATIO * share_out
+}
+
+/// Records per bucket of the given services, summed.
+fn totals_of(t: &SignalTable, services: impl Iterator<Item = u32>) -> Vec<u32> {
+    let mut out = vec![0u32; t.buckets.n];
+    for svc in services {
+        if let Some(c) = t.service_totals.get(&svc) {
+            for (o, &x) in out.iter_mut().zip(c) {
+                *o += x;
+            }
+        }
+    }
+    out
 }
 
 /// The segment may open on a stray baseline failure just before the real rise: the onset is the
-/// first bucket whose count is closer to the incident rate than to the baseline rate.
-fn dense_start(series: &Series, s: usize, e: usize) -> usize {
+/// first bucket whose count is closer to the incident rate than to the baseline rate, and that the
+/// next two minutes carry on at half the incident rate at least (a lone failure followed by quiet
+/// is noise, not the start).
+fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     let n = series.counts.len();
     let inside = series.sum(s, e) as f64;
     let outside = series.total() as f64 - inside;
     let rate_in = inside / (e - s).max(1) as f64;
     let rate_out = outside / (n - (e - s)).max(1) as f64;
     let threshold = ((rate_in + rate_out) / 2.0).max(1.0);
-    (s..e).find(|&b| series.counts[b] as f64 >= threshold).unwrap_or(s)
+    let ahead = ((2 * crate::time::MS_PER_MIN) / bucket_ms.max(1)).max(1) as usize;
+    let sustained = |b: usize| {
+        let h = ahead.min(e - b);
+        series.sum(b, b + h) as f64 >= 0.5 * rate_in * h as f64
+    };
+    let dense = |b: &usize| series.counts[*b] as f64 >= threshold;
+    (s..e).filter(dense).find(|&b| sustained(b)).or_else(|| (s..e).find(dense)).unwrap_or(s)
 }
 
 /// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
@@ -61,24 +104,24 @@ fn dense_start(series: &Series, s: usize, e: usize) -> usize {
 /// Every symptom signal is also tried on its own: a chronic symptom (brute-force logins all day) can
 /// drown a real burst of 5xx in the aggregate.
 pub fn detect(t: &SignalTable) -> Option<Window> {
-    let mut candidates: Vec<&Series> = vec![&t.symptoms];
-    let mut own: Vec<&Series> = t
-        .signals
-        .iter()
-        .filter(|s| s.role == Role::Symptom && s.series.total() >= MIN_EVENTS)
-        .map(|s| &s.series)
-        .collect();
-    own.sort_by_key(|s| std::cmp::Reverse(s.total()));
-    candidates.extend(own.into_iter().take(12));
+    let all_symptom_services = totals_of(t, t.symptoms_by_service.keys().copied());
+    let mut candidates: Vec<(&Series, Vec<u32>)> = vec![(&t.symptoms, all_symptom_services)];
+    let mut own: Vec<_> =
+        t.signals.iter().filter(|s| s.role == Role::Symptom && s.series.total() >= MIN_EVENTS).collect();
+    own.sort_by_key(|s| std::cmp::Reverse(s.series.total()));
+    candidates.extend(own.into_iter().take(12).map(|s| (&s.series, totals_of(t, std::iter::once(s.key.service)))));
     let best = candidates
-        .into_iter()
-        .filter_map(|series| elevated_segment(series).map(|seg| (seg, series)))
+        .iter()
+        .filter_map(|(series, totals)| elevated_segment(series, Some(totals)).map(|seg| (seg, *series)))
         .max_by(|a, b| a.0 .2.total_cmp(&b.0 .2));
     let ((s, e, g), series, from_symptoms) = match best {
         Some((seg, series)) => (seg, series.clone(), true),
-        None => (elevated_segment(&t.errors)?, t.errors.clone(), false),
+        None => {
+            let everything = totals_of(t, t.service_totals.keys().copied());
+            (elevated_segment(&t.errors, Some(&everything))?, t.errors.clone(), false)
+        }
     };
-    let s = dense_start(&series, s, e);
+    let s = dense_start(&series, s, e, t.buckets.size);
     let onset_rec = series.first_from(s);
     Some(Window {
         s,

@@ -123,8 +123,20 @@ enum Nest {
 
 fn role(k: &[u8]) -> Role {
     match k {
-        b"@timestamp" | b"timestamp" | b"time" | b"ts" | b"t" | b"datetime" | b"date" | b"eventTime" | b"@t"
-        | b"time_local" | b"timeMillis" | b"epoch" => Role::Time,
+        b"@timestamp"
+        | b"timestamp"
+        | b"time"
+        | b"ts"
+        | b"t"
+        | b"datetime"
+        | b"date"
+        | b"eventTime"
+        | b"@t"
+        | b"time_local"
+        | b"timeMillis"
+        | b"epoch"
+        | b"stageTimestamp"
+        | b"requestReceivedTimestamp" => Role::Time,
         b"level" | b"log.level" | b"severity" | b"lvl" | b"loglevel" | b"levelname" | b"severity_text"
         | b"error_severity" | b"@l" | b"log_level" | b"SeverityText" => Role::Level,
         b"msg" | b"message" | b"@m" | b"@mt" | b"event" | b"error" | b"Body" | b"log" => Role::Msg,

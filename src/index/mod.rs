@@ -18,6 +18,7 @@ use crate::source::{Notice, Source};
 use crate::time::{civil_from_days, days_from_civil, LocalZone, Millis, MS_PER_DAY, NO_TIME};
 use rayon::prelude::*;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -332,7 +333,12 @@ impl Index {
     /// Log bundles often name the host in the path (`db-1/postgresql.log`, `proxy/edge-2.access.log`)
     /// while the lines themselves do not. When a file's records carry no host and a part of its
     /// path is a host that other inputs name, its records are attributed to that host.
+    ///
+    /// No other input naming the host, a layout of one file per host still does: the same file name
+    /// in sibling folders (`lb-a/error.log`, `lb-b/error.log`) or the same suffix after differing
+    /// names (`gw-1.access.log`, `gw-2.access.log`), when those names look like hosts.
     fn hosts_from_paths(&mut self, source_start: &[usize]) {
+        let per_host = per_host_names(self.sources.iter().map(|s| s.path.as_path()));
         for (sid, &start) in source_start.iter().enumerate() {
             if start == usize::MAX {
                 continue;
@@ -350,7 +356,8 @@ impl Index {
                     .flat_map(|p| p.components().rev().take(3))
                     .map(|c| c.as_os_str().to_string_lossy().into_owned()),
             );
-            let Some(host) = names.iter().filter(|n| n.len() >= 2).find_map(|n| self.hosts.lookup(n)) else {
+            let known = names.iter().filter(|n| n.len() >= 2).find_map(|n| self.hosts.lookup(n));
+            let Some(host) = known.or_else(|| per_host.get(&sid).map(|n| self.hosts.intern(n.as_bytes()))) else {
                 continue;
             };
             for h in &mut self.records.host[range.clone()] {
@@ -540,6 +547,54 @@ fn add_years(ms: Millis, years: i64) -> Millis {
     let (y, m, d) = civil_from_days(days);
     let d = if m == 2 && d == 29 { 28 } else { d };
     days_from_civil(y + years, m, d) * MS_PER_DAY + tod
+}
+
+/// A name that reads like a host of a fleet: starts with a letter, and carries a digit (`web01`,
+/// `ip-10-0-0-7`) or ends in a one-letter member suffix (`lb-a`); not a date, not a word like `nginx`.
+fn host_like(name: &str) -> bool {
+    let b = name.as_bytes();
+    let ok = b.len() >= 2
+        && b.len() <= 63
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'));
+    let numbered = b.iter().any(|c| c.is_ascii_digit());
+    let lettered = b.len() >= 3 && matches!(b[b.len() - 2], b'-' | b'_') && b[b.len() - 1].is_ascii_lowercase();
+    ok && (numbered || lettered)
+}
+
+/// Sources laid out one file per host, by source number: the same file name in at least two
+/// sibling folders with host-like names, or the same suffix after at least two host-like names
+/// in one folder.
+fn per_host_names<'a>(paths: impl Iterator<Item = &'a std::path::Path>) -> HashMap<usize, String> {
+    // (layout, shared part) -> [(source, varying name)]
+    let mut groups: HashMap<(u8, String), Vec<(usize, String)>> = HashMap::new();
+    for (sid, path) in paths.enumerate() {
+        let Some(file) = path.file_name().map(|f| f.to_string_lossy().into_owned()) else { continue };
+        let parent = path.parent();
+        if let Some(dir) = parent.and_then(|p| p.file_name()).map(|d| d.to_string_lossy().into_owned()) {
+            let above = parent.and_then(|p| p.parent()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            groups.entry((0, format!("{above}\0{file}"))).or_default().push((sid, dir));
+        }
+        if let Some((stem, rest)) = file.split_once('.') {
+            let dir = parent.map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            groups.entry((1, format!("{dir}\0{rest}"))).or_default().push((sid, stem.to_string()));
+        }
+    }
+    let mut out = HashMap::new();
+    let mut keys: Vec<_> = groups.keys().cloned().collect();
+    keys.sort();
+    for k in keys {
+        let members = &groups[&k];
+        let mut names: Vec<&str> = members.iter().map(|m| m.1.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() >= 2 && names.iter().all(|n| host_like(n)) {
+            for (sid, name) in members {
+                out.entry(*sid).or_insert_with(|| name.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Yearless timestamps were parsed with one provisional year. Walking in file

@@ -86,3 +86,31 @@ proptest::proptest! {
         proptest::prop_assert_eq!(columns(&whole), columns(&parts));
     }
 }
+
+#[test]
+fn one_file_per_host_layouts_name_their_hosts() {
+    use std::path::Path;
+    let paths = [
+        "logs/lb-a/error.log",
+        "logs/lb-b/error.log",
+        "logs/lb-c/access.log",
+        "logs/gateway/gw-1.access.log",
+        "logs/gateway/gw-2.access.log",
+        "logs/auth/app.log",
+        "logs/orders/app.log",
+        "logs/syslog/messages",
+    ];
+    let got = per_host_names(paths.iter().map(Path::new));
+    assert_eq!(got.get(&0).map(String::as_str), Some("lb-a"));
+    assert_eq!(got.get(&1).map(String::as_str), Some("lb-b"));
+    // Alone with its file name: nothing says its folder is a host.
+    assert_eq!(got.get(&2), None);
+    assert_eq!(got.get(&3).map(String::as_str), Some("gw-1"));
+    assert_eq!(got.get(&4).map(String::as_str), Some("gw-2"));
+    // Folders named after services are not hosts.
+    assert_eq!(got.get(&5), None);
+    assert_eq!(got.get(&6), None);
+    assert_eq!(got.get(&7), None);
+    assert!(host_like("web01") && host_like("ip-10-0-0-7") && host_like("lb-a"));
+    assert!(!host_like("nginx") && !host_like("orders") && !host_like("2025-03-11") && !host_like("a"));
+}

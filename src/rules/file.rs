@@ -14,6 +14,9 @@ use toml::Spanned;
 struct FileDef {
     /// Default subsystem for the file's rules.
     subsystem: Option<String>,
+    /// Topic → words: a line that names one of the words is about the topic (see `relates`).
+    #[serde(default)]
+    topics: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     rules: Vec<Spanned<RuleDef>>,
 }
@@ -32,6 +35,8 @@ struct RuleDef {
     fields: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
     disabled: bool,
+    #[serde(default)]
+    relates: Vec<Spanned<String>>,
     examples: Option<ExamplesDef>,
 }
 
@@ -96,8 +101,20 @@ pub struct Parsed {
     pub disabled: bool,
 }
 
+/// One rule file, parsed: its rules and its topic words.
+pub struct ParsedFile {
+    pub rules: Vec<Parsed>,
+    /// Topic → words that make a line about it.
+    pub topics: BTreeMap<String, Vec<String>>,
+}
+
+/// A topic tag: lowercase letters, digits and `-`.
+fn valid_topic(t: &str) -> bool {
+    !t.is_empty() && t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+}
+
 /// Parses one rule file. `file` is the name errors use.
-pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
+pub fn parse(file: &str, text: &str) -> Result<ParsedFile, RuleError> {
     let err = |line: usize, rule: Option<&str>, msg: String| RuleError::Invalid {
         file: file.to_string(),
         line,
@@ -120,6 +137,20 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
     };
     let mut out = Vec::with_capacity(def.rules.len());
     let mut errors = Vec::new();
+    let mut topics = BTreeMap::new();
+    for (name, words) in def.topics {
+        let line = line_of(text, words.span().start);
+        if !valid_topic(&name) {
+            errors.push(err(line, None, format!("topic '{name}': a topic is lowercase letters, digits and '-'")));
+            continue;
+        }
+        let words: Vec<String> = words.into_inner().into_iter().map(|w| w.trim().to_string()).collect();
+        if let Some(w) = words.iter().find(|w| w.len() < 2) {
+            errors.push(err(line, None, format!("topic '{name}': the word '{w}' is too short to mean anything")));
+            continue;
+        }
+        topics.insert(name, words);
+    }
     for r in def.rules {
         let line = line_of(text, r.span().start);
         let r = r.into_inner();
@@ -190,6 +221,16 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
             }
             fields.push(FieldCond { key: k.clone(), pattern: v.get_ref().clone() });
         }
+        for t in &r.relates {
+            if !valid_topic(t.get_ref()) {
+                errors.push(err(
+                    line_of(text, t.span().start),
+                    Some(&id),
+                    format!("relates: '{}' is not a topic (lowercase letters, digits and '-')", t.get_ref()),
+                ));
+                bad = true;
+            }
+        }
         if bad {
             continue;
         }
@@ -203,6 +244,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
                 weight,
                 patterns: r.patterns.iter().map(|p| p.get_ref().clone()).collect(),
                 fields,
+                relates: r.relates.iter().map(|t| t.get_ref().clone()).collect(),
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,
@@ -211,7 +253,7 @@ pub fn parse(file: &str, text: &str) -> Result<Vec<Parsed>, RuleError> {
         });
     }
     match errors.len() {
-        0 => Ok(out),
+        0 => Ok(ParsedFile { rules: out, topics }),
         1 => Err(errors.remove(0)),
         _ => Err(RuleError::Several(errors)),
     }

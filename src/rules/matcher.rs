@@ -16,8 +16,8 @@ use super::{FieldCond, Rule, RuleKind};
 use crate::format::{Level, Parsed};
 use crate::hash::BuildWordHasher;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use rayon::prelude::*;
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -99,6 +99,10 @@ fn aliases(name: &str) -> &'static [&'static str] {
 }
 
 const LEVEL_KEYS: &[&[u8]] = &[b"level", b"log.level", b"severity", b"lvl", b"loglevel", b"levelname"];
+/// Fields that carry an error's detail beside the message, earliest listed wins (all begin with `e`,
+/// a cheap first test on every field key).
+const DETAIL_KEYS: &[&[u8]] =
+    &[b"err", b"error", b"error.message", b"error_message", b"errorMessage", b"exception", b"exception.message"];
 
 #[derive(Debug)]
 struct CompiledField {
@@ -468,6 +472,29 @@ impl Matcher {
         }
     }
 
+    /// Structured lines often say *why* in a field beside the message (`msg="query failed"
+    /// err="... Too many connections"`): message patterns also run on the first such field.
+    fn detail<'a>(line: &'a [u8], parsed: &Parsed) -> Option<&'a [u8]> {
+        if parsed.msg.is_empty() || parsed.fields.is_empty() {
+            return None;
+        }
+        // One pass over the fields; the earliest key of DETAIL_KEYS wins.
+        let mut best: Option<(usize, &'a [u8])> = None;
+        for f in &parsed.fields {
+            let key = f.key_bytes(line);
+            if key.len() < 3 || !matches!(key[0], b'e' | b'E') {
+                continue;
+            }
+            if let Some(rank) = DETAIL_KEYS.iter().position(|k| *k == key) {
+                let value = f.value.get(line);
+                if !value.is_empty() && best.is_none_or(|(r, _)| rank < r) {
+                    best = Some((rank, value));
+                }
+            }
+        }
+        best.map(|(_, v)| v)
+    }
+
     /// Fills `table` with this record's values for every key a condition names.
     fn resolve(&self, line: &[u8], parsed: &Parsed, table: &mut FieldTable) {
         table.clear();
@@ -508,9 +535,25 @@ impl Matcher {
                 best = r;
             }
         }
+        best = self.best_on(msg, line, parsed, table, best);
+        if let Some(detail) = Self::detail(line, parsed) {
+            best = self.best_on(detail, line, parsed, table, best);
+        }
+        best
+    }
+
+    /// The best message-pattern hit on `hay` that beats `best`.
+    fn best_on(
+        &self,
+        hay: &[u8],
+        line: &[u8],
+        parsed: &Parsed,
+        table: &[Option<crate::format::Span>],
+        mut best: u32,
+    ) -> u32 {
         if let Some(set) = &self.always {
-            if set.is_match(msg) {
-                for i in set.matches(msg).iter() {
+            if set.is_match(hay) {
+                for i in set.matches(hay).iter() {
                     let r = self.always_rule[i].0;
                     if self.beats(r, best) && self.fields_hold(r, line, parsed, table) {
                         best = r;
@@ -518,12 +561,12 @@ impl Matcher {
                 }
             }
         }
-        self.candidates(msg, |r, p| {
+        self.candidates(hay, |r, p| {
             if !self.beats(r, best) {
                 // Candidates are in rank order: nothing later can win either.
                 return false;
             }
-            if self.rules[r as usize].regexes[p as usize].is_match(msg) && self.fields_hold(r, line, parsed, table) {
+            if self.rules[r as usize].regexes[p as usize].is_match(hay) && self.fields_hold(r, line, parsed, table) {
                 best = r;
             }
             true
@@ -611,16 +654,32 @@ impl Matcher {
                 best = r;
             }
         }
+        best = self.best_cached_on(msg, line, parsed, scratch, best);
+        if let Some(detail) = Self::detail(line, parsed) {
+            best = self.best_cached_on(detail, line, parsed, scratch, best);
+        }
+        best
+    }
+
+    /// [`Matcher::best_on`] through the memo of message verdicts.
+    fn best_cached_on(
+        &self,
+        hay: &[u8],
+        line: &[u8],
+        parsed: &Parsed,
+        scratch: &mut MatchScratch,
+        mut best: u32,
+    ) -> u32 {
         // The list leaves the scratch while field checks borrow it (a few ids: a cheap copy).
         let mut list = std::mem::take(&mut scratch.list);
-        match scratch.messages.lookup(msg) {
+        match scratch.messages.lookup(hay) {
             Some(cached) => {
                 list.clear();
                 list.extend_from_slice(cached);
             }
             None => {
-                self.message_rules(msg, &mut list);
-                scratch.messages.insert(msg, list.as_slice().into());
+                self.message_rules(hay, &mut list);
+                scratch.messages.insert(hay, list.as_slice().into());
             }
         }
         for &r in &list {
@@ -649,7 +708,8 @@ impl Matcher {
             return Some(None);
         }
         let msg = Self::message(line, parsed);
-        rule.regexes.iter().position(|re| re.is_match(msg)).map(Some)
+        let on = |hay: &[u8]| rule.regexes.iter().position(|re| re.is_match(hay));
+        on(msg).or_else(|| Self::detail(line, parsed).and_then(on)).map(Some)
     }
 
     /// Named captures of rule `r` (message pattern first, then fields).
@@ -671,7 +731,11 @@ impl Matcher {
             }
         };
         if let Some(p) = which {
-            take(&rule.regexes[p], Self::message(line, parsed));
+            let msg = Self::message(line, parsed);
+            let hay = if rule.regexes[p].is_match(msg) { Some(msg) } else { Self::detail(line, parsed) };
+            if let Some(hay) = hay {
+                take(&rule.regexes[p], hay);
+            }
         }
         for f in &rule.fields {
             if let Some(v) = field_value(&f.target, line, parsed, &table) {

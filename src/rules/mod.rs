@@ -10,12 +10,15 @@
 //!
 //! ```toml
 //! subsystem = "auth"              # default for the file's rules
+//! [topics]                        # a line naming one of these words is about the topic
+//! time = ["chrony", "ntp", "clock skew"]
 //! [[rules]]
 //! id = "auth.ssh-failed-password"
 //! kind = "error"                  # change | error | symptom | success
 //! title = "SSH password rejected"
 //! weight = 1.0                    # default 1.0; the highest-weight hit wins
 //! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
+//! relates = ["time"]              # optional: topics its meaning touches (see below)
 //! [rules.fields]                  # all must hold, as well as one `match` pattern
 //! level = "^(error|fatal)$"       # the parsed level (or a raw level field)
 //! examples = { match = ["..."], no_match = ["..."] }
@@ -30,6 +33,11 @@
 //! `\b` and `(?i)` are ASCII unless a pattern opts in with `(?u)`. A rule with
 //! several `match` patterns hits when any of them does. Named groups
 //! (`(?P<user>…)`) are captured for evidence.
+//!
+//! Topics tie a change to the errors it explains when names do not: a token "used before
+//! issued" (`relates = ["time"]`) and a clock step or an edit of `chrony.conf` (a change whose
+//! line names a word of the `time` topic) are about the same thing. Topics and their words merge
+//! over all files and layers; the ranking reads them (see `docs/analysis.md`).
 //!
 //! Matching (see [`matcher`]) runs inside the parallel index pass.
 
@@ -46,7 +54,7 @@ pub use matcher::{MatchScratch, REGEX_SIZE_LIMIT};
 
 use crate::format::Parsed;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What a rule says a line is.
@@ -107,6 +115,10 @@ pub struct Rule {
     pub patterns: Vec<String>,
     /// Conditions on named fields; all must hold.
     pub fields: Vec<FieldCond>,
+    /// Topics the line's meaning touches beyond its subsystem (`relates = ["time"]`): an error
+    /// about time (a token "used before issued") relates to a change about time (a clock step).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub relates: Vec<String>,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
@@ -117,6 +129,8 @@ pub struct Rule {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// Topic → the words that make a line about it (`[topics]` in rule files, merged over files).
+    pub topics: BTreeMap<String, Vec<String>>,
     matcher: matcher::Matcher,
     by_id: HashMap<String, u32>,
 }
@@ -195,6 +209,7 @@ impl RuleSet {
         let mut errors = Vec::new();
         let mut slots: Vec<Option<Rule>> = Vec::new();
         let mut pos: HashMap<String, usize> = HashMap::new();
+        let mut topics: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for layer in layers {
             let mut seen: HashMap<String, (String, u32)> = HashMap::new();
             for (name, text) in &layer.files {
@@ -205,7 +220,15 @@ impl RuleSet {
                         continue;
                     }
                 };
-                for p in parsed {
+                for (topic, words) in parsed.topics {
+                    let all = topics.entry(topic).or_default();
+                    for w in words {
+                        if !all.iter().any(|a| a.eq_ignore_ascii_case(&w)) {
+                            all.push(w);
+                        }
+                    }
+                }
+                for p in parsed.rules {
                     let id = p.rule.id.clone();
                     if let Some((f, l)) = seen.get(&id) {
                         errors.push(RuleError::Invalid {
@@ -231,7 +254,9 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(if errors.len() == 1 { errors.remove(0) } else { RuleError::Several(errors) });
         }
-        RuleSet::from_rules(slots.into_iter().flatten().collect())
+        let mut set = RuleSet::from_rules(slots.into_iter().flatten().collect())?;
+        set.topics = topics;
+        Ok(set)
     }
 
     /// Compiles already-validated rules.
@@ -246,7 +271,7 @@ impl RuleSet {
             }
         })?;
         let by_id = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        Ok(RuleSet { rules, matcher, by_id })
+        Ok(RuleSet { rules, matcher, by_id, topics: BTreeMap::new() })
     }
 
     /// The best rule hitting this record, or [`NO_RULE`]: highest weight, then

@@ -152,3 +152,41 @@ fn missing_user_dir_is_fine_and_user_dir_respects_xdg() {
         assert!(d.ends_with("culprit/rules"));
     }
 }
+
+#[test]
+fn topics_merge_over_files_and_relates_is_kept() {
+    let a = r#"
+subsystem = "system"
+[topics]
+time = ["chrony", "ntp"]
+[[rules]]
+id = "clock"
+kind = "change"
+relates = ["time"]
+match = ['clock stepped']
+"#;
+    let b = r#"
+subsystem = "auth"
+[topics]
+time = ["NTP", "timesyncd"]
+[[rules]]
+id = "tok"
+kind = "error"
+match = ['not yet valid']
+"#;
+    let set = RuleSet::from_layers(&[layer(&[("a.toml", a), ("b.toml", b)])]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.topics["time"], vec!["chrony", "ntp", "timesyncd"]);
+    assert_eq!(set.get(set.find("clock").unwrap()).unwrap().relates, vec!["time"]);
+    assert!(set.get(set.find("tok").unwrap()).unwrap().relates.is_empty());
+}
+
+#[test]
+fn bad_topics_are_reported_with_their_line() {
+    let bad_tag =
+        "subsystem = \"x\"\n[[rules]]\nid = \"r\"\nkind = \"error\"\nrelates = [\"Time Sync\"]\nmatch = ['x']\n";
+    let e = err_text(&[("r.toml", bad_tag)]);
+    assert!(e.contains("r.toml:5") && e.contains("relates"), "{e}");
+    let short_word = "subsystem = \"x\"\n[topics]\ntime = [\"a\"]\n";
+    let e = err_text(&[("t.toml", short_word)]);
+    assert!(e.contains("t.toml:3") && e.contains("too short"), "{e}");
+}

@@ -1,0 +1,518 @@
+#!/usr/bin/env python3
+"""Hand-made incident fixtures for tests/incidents.rs.
+
+Each incident is a small log bundle in the formats culprit reads, written with
+its own names, hosts and wording (not those of the built-in scenario generator),
+plus a truth.json naming the trigger line (path:line), or null for a quiet day.
+
+    python3 tests/data/incidents/gen.py      # rewrites every incident folder
+
+Deterministic: a fixed seed per incident, no clock, no environment.
+"""
+
+import json
+import os
+import random
+import shutil
+from datetime import datetime, timedelta, timezone
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DAY = datetime(2025, 3, 11, tzinfo=timezone.utc)
+MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def at(h, m=0, s=0.0):
+    return DAY + timedelta(hours=h, minutes=m, seconds=s)
+
+
+def iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000)
+
+
+def iso_s(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def clf(t):
+    return "%02d/%s/%d:%s +0000" % (t.day, MONTHS[t.month - 1], t.year, t.strftime("%H:%M:%S"))
+
+
+def syslog_iso(t):
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + "%06d+00:00" % t.microsecond
+
+
+def syslog_bsd(t):
+    return "%s %2d %s" % (MONTHS[t.month - 1], t.day, t.strftime("%H:%M:%S"))
+
+
+def nginx_err(t):
+    return t.strftime("%Y/%m/%d %H:%M:%S")
+
+
+def klog(t, sev):
+    return "%s%s %s.%06d" % (sev, t.strftime("%m%d"), t.strftime("%H:%M:%S"), t.microsecond)
+
+
+def pg(t):
+    return t.strftime("%Y-%m-%d %H:%M:%S.") + "%03d UTC" % (t.microsecond // 1000)
+
+
+class Bundle:
+    """Lines per file, written in time order; one line may be marked as the trigger."""
+
+    def __init__(self, name):
+        self.name = name
+        self.files = {}
+        self.trigger = None
+
+    def add(self, path, t, line, trigger=False):
+        f = self.files.setdefault(path, [])
+        f.append((t, len(f), line))
+        if trigger:
+            self.trigger = (path, t, line)
+
+    def write(self, note, hosts=None):
+        root = os.path.join(HERE, self.name)
+        if os.path.isdir(root):
+            shutil.rmtree(root)
+        truth = {"note": note, "trigger": None}
+        for path, lines in sorted(self.files.items()):
+            lines.sort(key=lambda x: (x[0], x[1]))
+            full = os.path.join(root, "logs", path)
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w") as out:
+                for n, (t, _, line) in enumerate(lines, 1):
+                    out.write(line + "\n")
+                    if self.trigger and self.trigger[0] == path and self.trigger[2] == line:
+                        truth["trigger"] = {"path": path, "line": n, "text": line, "hosts": hosts or []}
+        with open(os.path.join(root, "truth.json"), "w") as out:
+            json.dump(truth, out, indent=2)
+            out.write("\n")
+
+
+def ticks(rng, start, end, per_sec):
+    """Poisson arrivals between start and end."""
+    t = start
+    while True:
+        t += timedelta(seconds=rng.expovariate(per_sec))
+        if t >= end:
+            return
+        yield t
+
+
+def access_line(rng, t, method, path, status, size=None):
+    ip = "203.0.113.%d" % rng.randint(2, 250)
+    ua = rng.choice(["Mozilla/5.0 (X11; Linux x86_64)", "okhttp/4.12.0", "curl/8.5.0", "Mozilla/5.0 (iPhone)"])
+    size = size if size is not None else rng.randint(200, 9000)
+    return '%s - - [%s] "%s %s HTTP/1.1" %d %d "-" "%s"' % (ip, clf(t), method, path, status, size, ua)
+
+
+# (a) A payments deploy introduces an exception no rule knows, while a loud cache timeout
+# that has been there all day keeps shouting.
+def payments_deploy():
+    rng = random.Random(101)
+    b = Bundle("payments-deploy")
+    start, end = at(10, 45), at(12, 45)
+    deploy = at(11, 52, 10.0)
+    rollback = at(12, 31, 40.0)
+    pays = ["pay-1", "pay-2", "pay-3"]
+    deployed = {h: deploy + timedelta(seconds=45 * i) for i, h in enumerate(pays)}
+    rolled = {h: rollback + timedelta(seconds=40 * i) for i, h in enumerate(pays)}
+
+    def broken(h, t):
+        return deployed[h] + timedelta(seconds=50) <= t < rolled[h]
+
+    # Deploy records (JSON lines from the CD tool), routine deploys of other apps too.
+    for i, (t, app, ver, host) in enumerate(
+        [
+            (at(10, 58, 2.0), "ledger", "7.2.0", "ledger-1"),
+            (at(11, 17, 31.0), "search-api", "2.0.9", "srch-1"),
+            (at(11, 41, 5.0), "ledger", "7.2.1", "ledger-1"),
+        ]
+    ):
+        b.add("cd/deployments.jsonl", t, json.dumps({"ts": iso(t), "event": "deploy.completed", "app": app,
+                                                     "version": ver, "target": host, "pipeline": 4400 + i}))
+    for i, h in enumerate(pays):
+        t = deployed[h] - timedelta(seconds=30)
+        b.add("cd/deployments.jsonl", t,
+              json.dumps({"ts": iso(t), "event": "deploy.completed", "app": "payments", "version": "3.14.0",
+                          "target": h, "pipeline": 4471, "note": "multi-currency rounding"}), trigger=(i == 0))
+    for i, h in enumerate(pays):
+        t = rolled[h] - timedelta(seconds=20)
+        b.add("cd/deployments.jsonl", t,
+              json.dumps({"ts": iso(t), "event": "deploy.completed", "app": "payments", "version": "3.13.4",
+                          "target": h, "pipeline": 4472, "note": "rollback"}))
+
+    # Payments application logs (JSON lines).
+    def app(h, t, level, msg, **kw):
+        rec = {"ts": iso(t), "level": level, "service": "payments", "host": h, "msg": msg}
+        rec.update(kw)
+        b.add("payments/%s.json" % h, t, json.dumps(rec))
+
+    for h in pays:
+        for t in (deployed[h], rolled[h]):
+            app(h, t + timedelta(seconds=8), "info", "payments service listening on :8080",
+                version="3.14.0" if t == deployed[h] else "3.13.4")
+        for t in ticks(rng, start, end, 0.07):
+            order = "o-%06d" % rng.randint(0, 999999)
+            if broken(h, t) and rng.random() < 0.42:
+                cur = rng.choice(["JPY", "KRW", "HUF"])
+                app(h, t, "error", "charge failed: CurrencyRoundingError: amount %d has 3 decimal places for %s, expected 0"
+                    % (rng.randint(100, 90000), cur), order_id=order)
+                b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t + timedelta(milliseconds=30),
+                      access_line(rng, t + timedelta(milliseconds=30), "POST", "/v2/charges", 500, 87))
+            else:
+                app(h, t, "info", "charge captured", order_id=order, amount_cents=rng.randint(100, 90000))
+                b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t + timedelta(milliseconds=30),
+                      access_line(rng, t + timedelta(milliseconds=30), "POST", "/v2/charges", 201, 312))
+        # The chronic, loud one: the FX-rate cache times out all day, as often during as before.
+        for t in ticks(rng, start, end, 0.05):
+            app(h, t, "warn", "redis GET fx:rates:%s timed out after 50ms" % rng.choice(["EUR", "USD", "GBP"]),
+                cache="fx-cache-2")
+
+    # Other gateway traffic, with a trickle of 5xx all day.
+    for t in ticks(rng, start, end, 0.2):
+        path = rng.choice(["/v2/cart", "/v2/catalog/items/%d" % rng.randint(1, 9999), "/v2/profile", "/healthz"])
+        status = 502 if rng.random() < 0.004 else 200
+        b.add("gateway/gw-%d.access.log" % rng.randint(1, 2), t, access_line(rng, t, "GET", path, status))
+    b.write("payments 3.14.0 rolled out to pay-1..3 at 11:51:40; charges in JPY/KRW/HUF fail with a new "
+            "exception until the rollback at 12:31; the FX cache timeout is chronic", hosts=pays)
+
+
+# (b) A certificate rotation on one of three proxies breaks its handshakes with the upstream.
+def cert_rotation():
+    rng = random.Random(202)
+    b = Bundle("cert-rotation")
+    start, end = at(8, 30), at(10, 0)
+    rotate = at(9, 31, 12.2)
+    lbs = ["lb-a", "lb-b", "lb-c"]
+    bad = "lb-b"
+
+    def sys(t, host, prog, msg, trigger=False):
+        b.add("syslog/messages", t, "%s %s %s: %s" % (syslog_iso(t), host, prog, msg), trigger=trigger)
+
+    for h in lbs + ["api-1", "api-2"]:
+        t = start + timedelta(minutes=rng.randint(1, 20))
+        while t < end:
+            sys(t, h, "CRON[%d]" % rng.randint(2000, 9000), "(root) CMD (/usr/local/bin/push-metrics >/dev/null 2>&1)")
+            t += timedelta(minutes=15, seconds=rng.randint(0, 20))
+    # Routine daily certificate checks everywhere; the real rotation only on lb-b.
+    for h in lbs:
+        sys(at(8, 40, 5.0 + lbs.index(h)), h, "certmgr[811]", "checked /etc/nginx/tls/upstream-client.pem: 61 days left, nothing to do")
+    sys(rotate, bad, "certmgr[811]",
+        "rotated certificate /etc/nginx/tls/upstream-client.pem: new serial 4f:1a:9c:02, issuer CN=Example Internal CA G2",
+        trigger=True)
+    sys(rotate + timedelta(seconds=1.4), bad, "systemd[1]", "Reloading nginx.service - A high performance web server...")
+    sys(rotate + timedelta(seconds=1.6), bad, "systemd[1]", "Reloaded nginx.service - A high performance web server.")
+    # A red herring: an unrelated change on an API host a few minutes earlier.
+    sys(at(9, 24, 40.0), "api-2", "sudo[4410]", "ops : TTY=pts/0 ; PWD=/home/ops ; USER=root ; COMMAND=/usr/bin/apt-get install -y htop")
+    sys(at(9, 24, 52.0), "api-2", "systemd[1]", "Started unattended-upgrades.service - Unattended Upgrades Shutdown.")
+
+    broken_from = rotate + timedelta(seconds=3)
+    for h in lbs:
+        conn = rng.randint(10000, 90000)
+        for t in ticks(rng, start, end, 0.12):
+            path = rng.choice(["/api/cart", "/api/items/%d" % rng.randint(1, 5000), "/api/orders", "/static/app.js"])
+            upstream = "10.20.0.%d" % rng.choice([11, 12])
+            conn += 1
+            if h == bad and t >= broken_from and not path.startswith("/static"):
+                b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d SSL_do_handshake() failed (SSL: error:0A000412:SSL '
+                      'routines::sslv3 alert bad certificate:SSL alert number 42) while SSL handshaking to upstream, '
+                      'client: 198.51.100.%d, server: shop.example.net, request: "GET %s HTTP/1.1", upstream: '
+                      '"https://%s:8443%s", host: "shop.example.net"'
+                      % (nginx_err(t), conn, rng.randint(2, 250), path, upstream, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 502, 157))
+            else:
+                status = 504 if rng.random() < 0.003 else 200
+                if status == 504:
+                    b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d upstream timed out (110: Connection timed out) '
+                          'while reading response header from upstream, client: 198.51.100.%d, server: shop.example.net, '
+                          'request: "GET %s HTTP/1.1", upstream: "https://%s:8443%s"'
+                          % (nginx_err(t), conn, rng.randint(2, 250), path, upstream, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, status))
+        # Chronic warning on every proxy: buffering large responses.
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/error.log" % h, t, "%s [warn] 2211#2211: *%d an upstream response is buffered to a temporary file "
+                  "/var/cache/nginx/proxy_temp/3/41/00000%d while reading upstream" % (nginx_err(t), conn, rng.randint(1000, 9999)))
+    b.write("lb-b's upstream client certificate rotated at 09:31:12; every upstream handshake from lb-b "
+            "fails (502) while lb-a and lb-c stay healthy", hosts=[bad])
+
+
+# (c) A feature flag raises memory use; the kernel OOM-kills the recommender again and again.
+def oom_cascade():
+    rng = random.Random(303)
+    b = Bundle("oom-cascade")
+    start, end = at(13, 30), at(16, 0)
+    flag = at(14, 50, 2.0)
+    hosts = ["reco-1", "reco-2", "reco-3"]
+
+    def flagline(t, msg, name, old, new, trigger=False):
+        b.add("flags/flagd.log", t, 'time=%s level=info component=flagd msg="%s" flag=%s old=%s new=%s actor=%s'
+              % (iso_s(t), msg, name, old, new, rng.choice(["mlee", "kpatel", "automation"])), trigger=trigger)
+
+    flagline(at(13, 52, 40.0), "flag updated", "checkout.express_button", "false", "true")
+    flagline(at(14, 5, 11.0), "flag updated", "search.synonyms_v3", "10%", "25%")
+    flagline(flag, "flag updated", "recommender.embedding_cache_v2", "false", "true", trigger=True)
+    flagline(at(15, 36, 0.0), "flag updated", "recommender.embedding_cache_v2", "true", "false")
+    recovered = at(15, 37, 0.0)
+
+    def kern(t, host, prog, msg):
+        # Classic BSD syslog: no year, no sub-second part.
+        b.add("syslog/kern.log", t, "%s %s %s: %s" % (syslog_bsd(t), host, prog, msg))
+
+    # OOM kills: each host every few minutes once memory has grown (reco-2 first).
+    kills = {}
+    for i, h in enumerate(["reco-2", "reco-1", "reco-3"]):
+        t = flag + timedelta(minutes=6 + 2.5 * i, seconds=rng.randint(0, 40))
+        while t < recovered:
+            kills.setdefault(h, []).append(t)
+            t += timedelta(minutes=rng.uniform(5, 8))
+    for h, ts in kills.items():
+        for t in ts:
+            pid = rng.randint(3000, 60000)
+            up = rng.randint(100000, 900000)
+            kern(t, h, "kernel", "[%d.%06d] recommender invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0" % (up, rng.randint(0, 999999)))
+            kern(t + timedelta(milliseconds=5), h, "kernel", "[%d.%06d] Out of memory: Killed process %d (recommender) total-vm:9123456kB, anon-rss:7712345kB, file-rss:0kB, shmem-rss:0kB, UID:998 pgtables:15500kB oom_score_adj:0" % (up, rng.randint(0, 999999), pid))
+            kern(t + timedelta(milliseconds=60), h, "systemd[1]", "recommender.service: A process of this unit has been killed by the OOM killer.")
+            kern(t + timedelta(seconds=5), h, "systemd[1]", "recommender.service: Scheduled restart job, restart counter is at %d." % (ts.index(t) + 1))
+    for h in hosts:
+        for t in ticks(rng, start, end, 1 / 600):
+            kern(t, h, "kernel", "[%d.%06d] TCP: request_sock_TCP: Possible SYN flooding on port 8443. Sending cookies." % (rng.randint(100000, 900000), rng.randint(0, 999999)))
+
+    def down(h, t):
+        # The recommender takes over a minute to load its embeddings again after each kill.
+        return any(k <= t < k + timedelta(seconds=75) for k in kills.get(h, []))
+
+    # Recommender (klog) and the storefront's access log in front of it.
+    for h in hosts:
+        f = "recommender/%s.log" % h
+        for t in ticks(rng, start, end, 0.06):
+            if down(h, t):
+                b.add("web/access.log", t, access_line(rng, t, "GET", "/recs/home?u=%d" % rng.randint(1, 99999), 503, 0))
+                continue
+            b.add(f, t, "%s    4242 handler.go:88] served recommendations user=%d items=24 took=%dms"
+                  % (klog(t, "I"), rng.randint(1, 99999), rng.randint(8, 90)))
+            b.add("web/access.log", t, access_line(rng, t, "GET", "/recs/home?u=%d" % rng.randint(1, 99999), 200))
+        for t in ticks(rng, start, end, 1 / 90):
+            b.add(f, t, "%s    4242 featurestore.go:77] feature lookup miss for item=%d, using defaults"
+                  % (klog(t, "E"), rng.randint(1, 50000)))
+    for t in ticks(rng, start, end, 0.1):
+        path = rng.choice(["/", "/product/%d" % rng.randint(1, 5000), "/cart", "/static/main.css"])
+        b.add("web/access.log", t, access_line(rng, t, "GET", path, 200))
+    b.write("flag recommender.embedding_cache_v2 turned on at 14:50:02; from 14:56 the kernel OOM-kills "
+            "the recommender on every host every few minutes (503s) until the flag is turned off", hosts=hosts)
+
+
+# (d) A quiet day: a loud chronic error, routine deploys, ordinary noise. No incident.
+def quiet_day():
+    rng = random.Random(404)
+    b = Bundle("quiet-day")
+    start, end = at(0, 0), at(4, 0)
+    for i in range(4):
+        t = at(0, 30 + 55 * i, rng.uniform(0, 50))
+        b.add("deploy/deploys.log", t, 'ts=%s level=info msg="deploy finished" app=%s version=1.%d.%d env=prod'
+              % (iso_s(t), rng.choice(["catalog", "basket", "mailer"]), 4 + i, rng.randint(0, 9)))
+    # The chronic one: a metrics exporter with a stale password, every few seconds all night.
+    for t in ticks(rng, start, end, 1 / 10):
+        pid = rng.randint(20000, 40000)
+        b.add("pg/postgresql.log", t, '%s [%d] FATAL:  password authentication failed for user "metrics_ro"' % (pg(t), pid))
+        b.add("pg/postgresql.log", t, '%s [%d] DETAIL:  Connection matched pg_hba.conf line 98: "host all all 10.0.0.0/8 scram-sha-256"' % (pg(t), pid))
+    for t in ticks(rng, start, end, 1 / 300):
+        b.add("pg/postgresql.log", t, "%s [811] LOG:  checkpoint complete: wrote %d buffers (0.%d%%); 0 WAL file(s) added"
+              % (pg(t), rng.randint(10, 900), rng.randint(1, 9)))
+    for t in ticks(rng, start, end, 0.2):
+        path = rng.choice(["/basket", "/catalog/%d" % rng.randint(1, 800), "/search?q=x", "/account"])
+        status = rng.choice([500, 502, 503]) if rng.random() < 0.005 else 200
+        b.add("web/frontend.access.log", t, access_line(rng, t, "GET", path, status))
+    for t in ticks(rng, start, end, 1 / 120):
+        b.add("web/frontend.error.log", t, "%s [error] 911#911: *%d connect() failed (111: Connection refused) while "
+              "connecting to upstream, client: 192.0.2.%d, server: shop, request: \"GET /search HTTP/1.1\", upstream: "
+              "\"http://10.0.9.4:9200/search\"" % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250)))
+    b.write("nothing happened: a chronic database authentication failure, routine deploys, ordinary 5xx noise")
+
+
+# (e) A certificate rotation known only from an audit record; the proxies' folders name the hosts.
+def tls_rotation_audit():
+    rng = random.Random(5)
+    b = Bundle("tls-rotation-audit")
+    start, end = at(8, 30), at(10, 0)
+    rotate = at(9, 31, 12.2)
+    lbs = ["lb-a", "lb-b", "lb-c"]
+    b.add("audit/changes.jsonl", at(8, 50), json.dumps({"time": iso(at(8,50)), "action": "dns.update", "actor": "terraform", "target": "shop.example.net", "detail": "TTL 300 -> 60"}))
+    b.add("audit/changes.jsonl", rotate, json.dumps({"time": iso(rotate), "action": "certificate.rotate", "actor": "vault-agent", "target": "lb-b", "detail": "upstream client certificate, new serial 4f:1a:9c:02"}), trigger=True)
+    for h in lbs:
+        conn = 1000
+        for t in ticks(rng, start, end, 0.12):
+            path = rng.choice(["/api/cart", "/api/items/%d" % rng.randint(1, 5000), "/api/orders"])
+            conn += 1
+            if h == "lb-b" and t >= rotate + timedelta(seconds=3):
+                b.add("%s/error.log" % h, t, '%s [error] 2211#2211: *%d SSL_do_handshake() failed (SSL: error:0A000412:SSL routines::sslv3 alert bad certificate:SSL alert number 42) while SSL handshaking to upstream, client: 198.51.100.%d, server: shop.example.net, request: "GET %s HTTP/1.1", upstream: "https://10.20.0.11:8443%s", host: "shop.example.net"' % (nginx_err(t), conn, rng.randint(2, 250), path, path))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 502, 157))
+            else:
+                b.add("%s/access.log" % h, t, access_line(rng, t, "GET", path, 200))
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/error.log" % h, t, "%s [warn] 2211#2211: *%d an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/3/41/00000%d while reading upstream" % (nginx_err(t), conn, rng.randint(1000, 9999)))
+    b.write("a certificate rotation recorded only in an audit log (target lb-b); the proxies' logs carry no "
+            "host names, only their folders do; handshakes to the upstream fail on lb-b alone", hosts=["lb-b"])
+
+
+# (f) No access log: a database limit lowered through an audit record; the applications' logfmt
+# lines say "Too many connections" in an err field; a chronic slow-PDF warning.
+def mysql_max_connections():
+    rng = random.Random(6)
+    b = Bundle("mysql-max-connections")
+    start, end = at(6, 0), at(8, 30)
+    change = at(7, 40, 3.0)
+    apps = ["billing-api-1", "billing-api-2"]
+    b.add("audit/dba.jsonl", at(6, 30), json.dumps({"ts": iso(at(6,30)), "event": "user.grant", "db": "billingdb", "actor": "dba-jo", "detail": "GRANT SELECT ON reports.* TO 'bi'@'%'"}))
+    b.add("audit/dba.jsonl", change, json.dumps({"ts": iso(change), "event": "parameter.set", "db": "billingdb", "host": "mysql-1", "actor": "dba-jo", "detail": "SET PERSIST max_connections = 40 (was 400)"}), trigger=True)
+    for t in ticks(rng, start, end, 1/200):
+        b.add("mysql-1/error.log", t, "%sZ 0 [Warning] [MY-010055] [Server] IP address '10.0.3.%d' could not be resolved: Name or service not known" % (t.strftime("%Y-%m-%dT%H:%M:%S.%f"), rng.randint(2,200)))
+    for h in apps:
+        for t in ticks(rng, start, end, 0.3):
+            if t > change + timedelta(seconds=20) and rng.random() < 0.3:
+                b.add("billing/%s.log" % h, t, 'ts=%s level=error host=%s svc=billing-api msg="invoice query failed" err="SQLSTATE[HY000] [1040] Too many connections" invoice=%d' % (iso(t), h, rng.randint(1, 99999)))
+            else:
+                b.add("billing/%s.log" % h, t, 'ts=%s level=info host=%s svc=billing-api msg="invoice rendered" invoice=%d took_ms=%d' % (iso(t), h, rng.randint(1, 99999), rng.randint(5, 80)))
+        for t in ticks(rng, start, end, 0.08):
+            b.add("billing/%s.log" % h, t, 'ts=%s level=warn host=%s svc=billing-api msg="pdf renderer slow" took_ms=%d' % (iso(t), h, rng.randint(900, 3000)))
+    b.write("max_connections lowered on mysql-1 (audit parameter.set); the billing API's logfmt lines say why "
+            "in an err field; no access log, the window comes from error records; a slow-PDF warning is chronic")
+
+
+# (g) Kubernetes: a ConfigMap patch in the API audit log (reads of ConfigMaps all along); the checkout
+# pods crash-loop (their JSON lines, the kubelet's klog); the ingress answers 503 for /checkout.
+def k8s_configmap():
+    rng = random.Random(9)
+    b = Bundle("k8s-configmap")
+    start, end = at(10, 0), at(12, 0)
+    change = at(11, 12, 30.0)
+    def audit(t, verb, res, name, code=200, trigger=False):
+        b.add("k8s/audit.jsonl", t, json.dumps({"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"%08x" % rng.getrandbits(32),"stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/%s/%s" % (res, name),"verb":verb,"user":{"username":rng.choice(["alice@example.com","system:serviceaccount:argocd:argocd-application-controller"])},"objectRef":{"resource":res,"namespace":"shop","name":name},"responseStatus":{"code":code},"requestReceivedTimestamp":iso(t).replace("Z","000Z"),"stageTimestamp":iso(t + timedelta(milliseconds=12)).replace("Z","000Z")}, separators=(",",":")), trigger=trigger)
+    for t in ticks(rng, start, end, 1/60):
+        audit(t, "get", "configmaps", rng.choice(["cart-config","checkout-config","search-config"]))
+    audit(at(10, 40), "patch", "deployments", "search")
+    audit(change, "patch", "configmaps", "checkout-config", trigger=True)
+    pods = ["checkout-7d9f-abcde", "checkout-7d9f-fghij"]
+    nodes = ["node-a1", "node-a2"]
+    crash_from = change + timedelta(seconds=40)
+    for p, n in zip(pods, nodes):
+        f = "checkout/%s.log" % p
+        for t in ticks(rng, start, end, 0.1):
+            if t >= crash_from:
+                continue
+            b.add(f, t, json.dumps({"time": iso(t), "level": "info", "pod": p, "msg": "checkout completed", "cart": rng.randint(1, 99999)}))
+        t = crash_from + timedelta(seconds=rng.randint(0, 20))
+        k = 0
+        while t < end:
+            b.add(f, t, json.dumps({"time": iso(t), "level": "fatal", "pod": p, "msg": "invalid configuration: payment.timeout: time: unknown unit \"sec\" in duration \"30sec\""}))
+            b.add("kubelet/%s.log" % n, t + timedelta(seconds=1), '%s    2211 pod_workers.go:1298] "Error syncing pod, skipping" err="failed to \\"StartContainer\\" for \\"checkout\\" with CrashLoopBackOff: \\"back-off %ds restarting failed container=checkout pod=%s_shop\\"" pod="shop/%s"' % (klog(t + timedelta(seconds=1), "E"), min(300, 10 * 2**k), p, p))
+            t += timedelta(seconds=min(300, 10 * 2**k) + 5)
+            k += 1
+        for t in ticks(rng, start, end, 1/120):
+            b.add("kubelet/%s.log" % n, t, '%s    2211 kubelet_volumes.go:160] "Cleaned up orphaned pod volumes dir" podUID="%08x" path="/var/lib/kubelet/pods"' % (klog(t, "I"), rng.getrandbits(32)))
+    for t in ticks(rng, start, end, 0.4):
+        path = rng.choice(["/checkout", "/cart", "/search?q=a", "/"])
+        status = 503 if path == "/checkout" and t >= crash_from + timedelta(seconds=10) else 200
+        b.add("ingress/ingress-nginx.log", t, access_line(rng, t, "POST" if path == "/checkout" else "GET", path, status))
+    b.write("a ConfigMap patch at 11:12:30 gives the checkout pods a duration they cannot parse; they "
+            "crash-loop and the ingress answers 503 for /checkout")
+
+
+# (h) A DDL statement takes a lock on a hot table (PostgreSQL log); the shipping service's JSON lines
+# time out (the reason in an `error` field) and the edge answers 504; a release of another app
+# ten minutes before; a chronic connection-reset log line.
+def pg_ddl_lock():
+    rng = random.Random(11)
+    b = Bundle("pg-ddl-lock")
+    start, end = at(13, 0), at(15, 0)
+    ddl = at(14, 21, 7.0)
+    b.add("deploy/releases.log", at(14, 11, 40.0), 'ts=%s level=info msg="release complete" app=search-web version=8.1.0 hosts=web-7,web-8' % iso_s(at(14, 11, 40.0)))
+    pgf = "db/postgresql-Tue.log"
+    def pgl(t, pid, text, trigger=False):
+        b.add(pgf, t, "%s [%d] %s" % (pg(t), pid, text), trigger=trigger)
+    for t in ticks(rng, start, end, 1/40):
+        pgl(t, rng.randint(2000, 9000), "LOG:  could not receive data from client: Connection reset by peer")
+    for t in ticks(rng, start, end, 1/600):
+        pgl(t, 811, "LOG:  checkpoint starting: time")
+    pgl(ddl, 5120, "LOG:  statement: ALTER TABLE shipments ADD COLUMN carrier_ref text NOT NULL DEFAULT ''", trigger=True)
+    locked_until = at(14, 44, 0.0)
+    for h in ["ship-1", "ship-2"]:
+        for t in ticks(rng, start, end, 0.12):
+            if ddl + timedelta(seconds=2) <= t < locked_until and rng.random() < 0.7:
+                b.add("shipping/%s.json" % h, t + timedelta(seconds=5), json.dumps({"timestamp": iso(t + timedelta(seconds=5)), "severity": "ERROR", "host": h, "service": "shipping", "message": "update shipment status failed", "error": "pq: canceling statement due to statement timeout"}))
+                pid = rng.randint(9000, 20000)
+                pgl(t + timedelta(seconds=1), pid, "LOG:  process %d still waiting for RowExclusiveLock on relation 16402 of database 16385 after 1000.%03d ms" % (pid, rng.randint(0, 999)))
+                b.add("edge/access.log", t + timedelta(seconds=5), access_line(rng, t + timedelta(seconds=5), "POST", "/shipments/%d/status" % rng.randint(1, 99999), 504, 160))
+            else:
+                b.add("shipping/%s.json" % h, t, json.dumps({"timestamp": iso(t), "severity": "INFO", "host": h, "service": "shipping", "message": "shipment status updated", "shipment": rng.randint(1, 99999)}))
+                b.add("edge/access.log", t, access_line(rng, t, "POST", "/shipments/%d/status" % rng.randint(1, 99999), 200))
+    for t in ticks(rng, start, end, 0.25):
+        b.add("edge/access.log", t, access_line(rng, t, "GET", rng.choice(["/", "/track/%d" % rng.randint(1, 9999), "/search?q=box"]), 200))
+    b.write("ALTER TABLE shipments at 14:21:07 holds a lock the shipping updates wait on until 14:44")
+
+# (i) An nginx reload on one of two proxies points an upstream at a closed port: only symptoms
+# (502s and upstream connect errors) follow, no application error; a chronic upstream timeout.
+def nginx_reload():
+    rng = random.Random(12)
+    b = Bundle("nginx-reload")
+    start, end = at(16, 0), at(18, 0)
+    reload_t = at(17, 5, 33.0)
+    proxies = ["px01", "px02"]
+    for h in proxies:
+        ef = "%s/nginx/error.log" % h
+        af = "%s/nginx/access.log" % h
+        for t in ticks(rng, start, end, 0.015):
+            b.add(ef, t, '%s [error] 77#77: *%d upstream timed out (110: Connection timed out) while reading response header from upstream, client: 192.0.2.%d, server: api.example.com, request: "GET /v1/report HTTP/1.1", upstream: "http://10.8.0.21:9000/v1/report", host: "api.example.com"' % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250)))
+        if h == "px02":
+            b.add(ef, reload_t, "%s [notice] 77#77: signal process started" % nginx_err(reload_t), trigger=True)
+            b.add(ef, reload_t + timedelta(seconds=1), "%s [notice] 78#78: reconfiguring" % nginx_err(reload_t + timedelta(seconds=1)))
+        for t in ticks(rng, start, end, 0.3):
+            path = rng.choice(["/v1/users/%d" % rng.randint(1, 9999), "/v1/items", "/v1/report"])
+            if h == "px02" and t > reload_t + timedelta(seconds=2) and path != "/v1/report":
+                b.add(ef, t, '%s [error] 78#78: *%d connect() failed (111: Connection refused) while connecting to upstream, client: 192.0.2.%d, server: api.example.com, request: "GET %s HTTP/1.1", upstream: "http://10.8.0.31:8081%s", host: "api.example.com"' % (nginx_err(t), rng.randint(1000, 99999), rng.randint(2, 250), path, path))
+                b.add(af, t, access_line(rng, t, "GET", path, 502, 150))
+            else:
+                b.add(af, t, access_line(rng, t, "GET", path, 200))
+    # Syslog from both proxies: the host names are known.
+    for h in proxies:
+        for t in ticks(rng, start, end, 1/900):
+            b.add("syslog/messages", t, "%s %s CRON[%d]: (root) CMD (run-parts /etc/cron.hourly)" % (syslog_iso(t), h, rng.randint(1000, 9000)))
+    b.write("nginx on px02 reloaded at 17:05:33 with an upstream on a closed port; 502s on px02 only", hosts=["px02"])
+
+
+# (j) Another quiet day: traffic triples from 08:00 (the morning rise) with the same small share
+# of 502s, so there are three times as many failures; a routine deploy at 07:56. No incident.
+def morning_rise():
+    rng = random.Random(21)
+    b = Bundle("morning-rise")
+    start, end = at(5, 0), at(10, 0)
+    b.add("deploy/deploys.log", at(7, 56, 10.0), 'ts=%s level=info msg="deploy finished" app=storefront version=3.3.1 env=prod host=web-2' % iso_s(at(7, 56, 10.0)))
+    b.add("deploy/deploys.log", at(6, 12, 10.0), 'ts=%s level=info msg="deploy finished" app=basket version=1.9.0 env=prod host=web-1' % iso_s(at(6, 12, 10.0)))
+    t = start
+    while t < end:
+        rate = 0.3 if t < at(8, 0) else 0.3 + 0.9 * min(1.0, (t - at(8, 0)).total_seconds() / 900)
+        t += timedelta(seconds=rng.expovariate(rate))
+        h = rng.choice(["web-1", "web-2"])
+        path = rng.choice(["/", "/product/%d" % rng.randint(1, 999), "/basket", "/search?q=x"])
+        if rng.random() < 0.008:
+            b.add("web/%s.access.log" % h, t, access_line(rng, t, "GET", path, 502, 150))
+            b.add("app/%s.json" % h, t, json.dumps({"ts": iso(t), "level": "error", "host": h, "service": "storefront", "msg": "upstream catalog returned 502"}))
+        else:
+            b.add("web/%s.access.log" % h, t, access_line(rng, t, "GET", path, 200))
+            if rng.random() < 0.3:
+                b.add("app/%s.json" % h, t, json.dumps({"ts": iso(t), "level": "info", "host": h, "service": "storefront", "msg": "page rendered", "took_ms": rng.randint(5, 90)}))
+    b.write("nothing happened: more traffic from 08:00, the same 0.8% share of 502s; routine deploys")
+
+
+if __name__ == "__main__":
+    payments_deploy()
+    cert_rotation()
+    oom_cascade()
+    quiet_day()
+    tls_rotation_audit()
+    mysql_max_connections()
+    k8s_configmap()
+    pg_ddl_lock()
+    nginx_reload()
+    morning_rise()

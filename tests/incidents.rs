@@ -1,0 +1,198 @@
+//! Hand-made incidents (`tests/data/incidents/<name>/`, written by `gen.py` there) in the formats
+//! culprit reads, with their own service and host names and wording, unlike the built-in scenario
+//! generator's world. Each folder's `truth.json` names the trigger line (path:line), or none for a
+//! quiet day. The real binary runs on each (`culprit report --format json`); the first cause must
+//! be the likely cause and hold the trigger line among its evidence, and a quiet day must get no
+//! likely cause at all.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn incidents() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/incidents")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn report(logs: &Path) -> Value {
+    let out = Command::cargo_bin("culprit")
+        .expect("binary")
+        .env_remove("NO_COLOR")
+        // A user's own rule folder must not change what the built-in pack finds.
+        .env("XDG_CONFIG_HOME", logs.join("no-such-config"))
+        .args(["report", "--format", "json"])
+        .arg(logs)
+        .output()
+        .expect("run culprit");
+    assert!(out.status.success(), "culprit failed: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
+/// One line per cause, for failure messages.
+fn causes_brief(f: &Value) -> String {
+    let mut s = String::new();
+    for c in f["causes"].as_array().into_iter().flatten().take(6) {
+        let ev: Vec<String> = c["evidence"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| format!("{}:{}", e["path"].as_str().unwrap_or(""), e["line"]))
+            .collect();
+        s.push_str(&format!(
+            "  #{} [{}] {:.2} {} — evidence {}\n",
+            c["rank"],
+            c["verdict"].as_str().unwrap_or(""),
+            c["score"].as_f64().unwrap_or(0.0),
+            c["title"].as_str().unwrap_or(""),
+            ev.join(", ")
+        ));
+    }
+    format!("summary: {}\n{s}", f["summary"].as_str().unwrap_or(""))
+}
+
+fn holds(cause: &Value, path: &str, line: u64) -> bool {
+    cause["evidence"].as_array().into_iter().flatten().any(|e| {
+        e["line"].as_u64() == Some(line)
+            && e["path"].as_str().is_some_and(|p| p.replace('\\', "/").ends_with(&format!("/{path}")))
+    })
+}
+
+/// Runs one incident and checks the first cause against its truth.
+fn check(name: &str) {
+    let dir = incidents().join(name);
+    let truth = read_json(&dir.join("truth.json"));
+    let logs = dir.join("logs");
+    let f = report(&logs);
+    let causes = f["causes"].as_array().cloned().unwrap_or_default();
+    let trigger = &truth["trigger"];
+    if trigger.is_null() {
+        assert!(
+            !causes.iter().any(|c| c["verdict"] == "likely-cause"),
+            "{name}: a quiet day got a likely cause\n{}",
+            causes_brief(&f)
+        );
+        return;
+    }
+    let path = trigger["path"].as_str().expect("trigger path");
+    let line = trigger["line"].as_u64().expect("trigger line");
+    // The truth must still point at the line it describes (gen.py and the folder agree).
+    let text = std::fs::read_to_string(logs.join(path)).expect("trigger file");
+    assert_eq!(
+        text.lines().nth(line as usize - 1),
+        trigger["text"].as_str(),
+        "{name}: truth.json is stale; rerun tests/data/incidents/gen.py"
+    );
+    let top = causes.first().unwrap_or_else(|| panic!("{name}: no cause at all\n{}", causes_brief(&f)));
+    assert_eq!(top["verdict"], "likely-cause", "{name}: the first cause is not a likely cause\n{}", causes_brief(&f));
+    assert!(
+        holds(top, path, line),
+        "{name}: the first cause does not hold the trigger {path}:{line}\n{}",
+        causes_brief(&f)
+    );
+    let hosts: Vec<&str> = trigger["hosts"].as_array().into_iter().flatten().filter_map(|h| h.as_str()).collect();
+    if !hosts.is_empty() {
+        let named: Vec<&str> = top["hosts"].as_array().into_iter().flatten().filter_map(|h| h.as_str()).collect();
+        assert!(
+            named.iter().any(|h| hosts.contains(h)),
+            "{name}: the first cause names hosts {named:?}, the trigger acted on {hosts:?}\n{}",
+            causes_brief(&f)
+        );
+    }
+}
+
+/// A deploy introduces an exception template no rule knows (only pattern mining sees it), while a
+/// loud cache timeout has been failing at the same rate all along.
+#[test]
+fn deploy_with_an_unknown_exception_beats_a_loud_chronic_timeout() {
+    check("payments-deploy");
+}
+
+/// A certificate rotation on one of three proxies; handshake errors and 502s only on that proxy.
+#[test]
+fn certificate_rotation_on_one_proxy_explains_its_handshake_failures() {
+    check("cert-rotation");
+}
+
+/// A feature flag raises memory use; the kernel (classic yearless syslog) OOM-kills the service
+/// again and again, and the automatic restarts that follow each kill are not the cause.
+#[test]
+fn feature_flag_before_an_oom_kill_cascade_is_the_cause() {
+    check("oom-cascade");
+}
+
+/// A chronic loud database error, routine deploys, ordinary 5xx noise: no likely cause.
+#[test]
+fn quiet_day_has_no_likely_cause() {
+    check("quiet-day");
+}
+
+/// A certificate rotation known only from an audit record naming `lb-b`; the proxies' own lines
+/// carry no host, only their folders (`lb-a/`, `lb-b/`, `lb-c/`) say which proxy wrote them.
+#[test]
+fn audit_only_rotation_links_through_per_host_folders() {
+    check("tls-rotation-audit");
+}
+
+/// No access log: a database limit lowered on the database host; the applications' logfmt lines
+/// carry the reason ("Too many connections") in an `err` field beside a generic message.
+#[test]
+fn database_limit_change_explains_errors_told_in_an_err_field() {
+    check("mysql-max-connections");
+}
+
+/// Kubernetes: a ConfigMap patch in the API audit log (timestamps in `stageTimestamp`, the object in
+/// a nested `objectRef`) among reads all day; the pods crash-loop and the ingress answers 503.
+#[test]
+fn configmap_patch_in_a_kubernetes_audit_log_explains_a_crash_loop() {
+    check("k8s-configmap");
+}
+
+/// A DDL statement in the PostgreSQL log takes a lock the application's updates wait on; a
+/// release of another application ten minutes earlier is not it.
+#[test]
+fn ddl_lock_in_the_database_log_explains_statement_timeouts() {
+    check("pg-ddl-lock");
+}
+
+/// An nginx reload on one of two proxies, followed only by symptoms (502s, upstream connect
+/// errors): the reload is the cause, and its two lines are one change.
+#[test]
+fn nginx_reload_before_symptoms_alone_is_the_cause() {
+    check("nginx-reload");
+}
+
+/// More traffic from 08:00 brings more failures at the same small share, and a routine deploy
+/// came just before: not an incident, no likely cause.
+#[test]
+fn morning_traffic_rise_with_a_steady_failure_share_has_no_likely_cause() {
+    check("morning-rise");
+}
+
+/// Every incident folder has a test above, so a new fixture cannot be forgotten.
+#[test]
+fn every_incident_folder_is_checked() {
+    const CHECKED: &[&str] = &[
+        "cert-rotation",
+        "k8s-configmap",
+        "morning-rise",
+        "mysql-max-connections",
+        "nginx-reload",
+        "oom-cascade",
+        "payments-deploy",
+        "pg-ddl-lock",
+        "quiet-day",
+        "tls-rotation-audit",
+    ];
+    let mut found: Vec<String> = std::fs::read_dir(incidents())
+        .expect("incidents folder")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().join("truth.json").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    assert_eq!(found, CHECKED, "add a test for each folder under tests/data/incidents");
+}
