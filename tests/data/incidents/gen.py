@@ -515,7 +515,7 @@ def hourly_retry_storm():
         t = at(0, 50 + 65 * i, rng.uniform(0, 50))
         b.add("deploy/deploys.log", t, 'ts=%s level=info msg="deploy finished" app=worker version=2.%d.0 host=wrk-%d' % (iso_s(t), i, 1 + i % 3))
     for h in ["wrk-1", "wrk-2", "wrk-3"]:
-        for t in ticks(rng, start, end, 0.2):
+        for t in ticks(rng, start, end, 0.05):
             b.add("workers/%s.log" % h, t, 'ts=%s level=info host=%s msg="job done" job=%d took_ms=%d' % (iso(t), h, rng.randint(1, 10**6), rng.randint(10, 900)))
         for t in ticks(rng, start, end, 1/120):
             b.add("workers/%s.log" % h, t, 'ts=%s level=error host=%s msg="job failed" err="upstream returned 500" job=%d' % (iso(t), h, rng.randint(1, 10**6)))
