@@ -172,11 +172,19 @@ fn morning_traffic_rise_with_a_steady_failure_share_has_no_likely_cause() {
     check("morning-rise");
 }
 
+/// No access log, an hourly job's retry storm (the one at 04:00 like every one before it), a trickle
+/// of job errors and routine deploys: no likely cause.
+#[test]
+fn hourly_retry_storm_like_every_hour_before_has_no_likely_cause() {
+    check("hourly-retry-storm");
+}
+
 /// Every incident folder has a test above, so a new fixture cannot be forgotten.
 #[test]
 fn every_incident_folder_is_checked() {
     const CHECKED: &[&str] = &[
         "cert-rotation",
+        "hourly-retry-storm",
         "k8s-configmap",
         "morning-rise",
         "mysql-max-connections",

@@ -42,7 +42,29 @@ fn elevated_segment(series: &Series, totals: Option<&[u32]>) -> Option<(usize, u
     // Half an event over the outside stretch keeps a zero baseline from dividing by zero.
     let rate_out = (outside + 0.5) / (n - (e - s)).max(1) as f64;
     let ok = g >= MIN_G && inside as u64 >= MIN_EVENTS && rate_in >= MIN_RATIO * rate_out;
-    (ok && totals.is_none_or(|t| share_rose(series, t, s, e))).then_some((s, e, g))
+    (ok && !happened_before(series, s, e, rate_out) && totals.is_none_or(|t| share_rose(series, t, s, e)))
+        .then_some((s, e, g))
+}
+
+/// A burst that already happened before, as large (an hourly job's retry storm), is routine, not an
+/// incident: some earlier stretch of the same length, ending before this one begins, carries at least
+/// half its excess over the outside rate.
+fn happened_before(series: &Series, s: usize, e: usize, rate_out: f64) -> bool {
+    let len = e - s;
+    if len == 0 || s < len {
+        return false;
+    }
+    let excess = |sum: u64| sum as f64 - rate_out * len as f64;
+    let inside = excess(series.sum(s, e));
+    let mut run: u64 = series.sum(0, len);
+    let mut best = run;
+    // Windows [i, i + len) with i + len <= s.
+    for i in 1..=(s - len) {
+        run = run + series.counts[i + len - 1] as u64 - series.counts[i - 1] as u64;
+        best = best.max(run);
+    }
+    let before = excess(best);
+    before >= MIN_EVENTS as f64 && before >= 0.5 * inside
 }
 
 /// More failures because there is more traffic (the morning rise) is not an incident: where the

@@ -505,6 +505,28 @@ def morning_rise():
     b.write("nothing happened: more traffic from 08:00, the same 0.8% share of 502s; routine deploys")
 
 
+# (k) A third quiet day, without access logs: workers log a steady trickle of errors, an hourly
+# export job's retry storm, and routine deploys. The storm at 04:00 is like those at 00:00-03:00.
+def hourly_retry_storm():
+    rng = random.Random(31)
+    b = Bundle("hourly-retry-storm")
+    start, end = at(0, 0), at(6, 0)
+    for i in range(5):
+        t = at(0, 50 + 65 * i, rng.uniform(0, 50))
+        b.add("deploy/deploys.log", t, 'ts=%s level=info msg="deploy finished" app=worker version=2.%d.0 host=wrk-%d' % (iso_s(t), i, 1 + i % 3))
+    for h in ["wrk-1", "wrk-2", "wrk-3"]:
+        for t in ticks(rng, start, end, 0.05):
+            b.add("workers/%s.log" % h, t, 'ts=%s level=info host=%s msg="job done" job=%d took_ms=%d' % (iso(t), h, rng.randint(1, 10**6), rng.randint(10, 900)))
+        for t in ticks(rng, start, end, 1/120):
+            b.add("workers/%s.log" % h, t, 'ts=%s level=error host=%s msg="job failed" err="upstream returned 500" job=%d' % (iso(t), h, rng.randint(1, 10**6)))
+        for hh in range(6):
+            t0 = at(hh, 0, 5)
+            for k in range(rng.randint(8, 15)):
+                t = t0 + timedelta(seconds=k * 2)
+                b.add("workers/%s.log" % h, t, 'ts=%s level=error host=%s msg="report export failed" err="s3: SlowDown: please reduce your request rate" attempt=%d' % (iso(t), h, k + 1))
+    b.write("nothing happened: an hourly retry storm like every hour before, a trickle of job errors, routine deploys")
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -516,3 +538,4 @@ if __name__ == "__main__":
     pg_ddl_lock()
     nginx_reload()
     morning_rise()
+    hourly_retry_storm()
