@@ -6,7 +6,8 @@
 //! (`scripts/bench.sh` generates that folder). Without the variable it runs on
 //! `sample-logs/`. Each stage runs `CULPRIT_BENCH_RUNS` times (default 3); the
 //! fastest run counts, since a shared machine only ever adds time.
-//! `CULPRIT_STAGE=parse|rules|mine` runs one stage once (for callgrind).
+//! `CULPRIT_STAGE=parse|rules|mine` runs one stage once (for callgrind). After the
+//! full index it also times the analysis (window, onset, ranking) on it.
 
 use culprit::index::{Index, IndexOptions};
 use culprit::rules::RuleSet;
@@ -23,6 +24,7 @@ fn main() {
     let paths = vec![PathBuf::from(&dir)];
     let rules = || RuleSet::builtin().expect("built-in rules");
     let heap = std::cell::Cell::new((0usize, 0u64));
+    let analysis = std::cell::Cell::new(f64::MAX);
     let stage = |with_rules: bool, mine: bool| -> (f64, usize, u64) {
         let (sources, notices) = culprit::source::load(&paths);
         let bytes = sources.iter().map(|s| s.bytes().len() as u64).sum();
@@ -32,6 +34,11 @@ fn main() {
         let index = Index::build(sources, notices, set, &opts);
         let secs = t.elapsed().as_secs_f64();
         heap.set((index.records.heap_bytes(), index.inputs.iter().map(|i| i.lines).sum()));
+        if with_rules && mine {
+            let t = Instant::now();
+            std::hint::black_box(culprit::analysis::analyse(&index, &Default::default()));
+            analysis.set(analysis.get().min(t.elapsed().as_secs_f64()));
+        }
         (secs, index.records.len(), bytes)
     };
     // One stage, once: for instruction counts under `valgrind --tool=callgrind`,
@@ -73,5 +80,10 @@ fn main() {
         "  parse + rules + mine  {all:7.3} s  {:7.0} MiB/s  mining adds {:+.0} % (over parse + rules)",
         mib / all,
         (all / with_rules - 1.0) * 100.0
+    );
+    let analysis = analysis.get();
+    println!(
+        "  analysis              {analysis:7.3} s  {:.1} % of index + analysis",
+        analysis / (all + analysis) * 100.0
     );
 }
