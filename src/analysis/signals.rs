@@ -3,6 +3,7 @@
 //! index columns; no log bytes are touched except to classify templates once.
 
 use crate::format::{FormatKind, Level};
+use crate::hash::BuildWordHasher;
 use crate::index::Index;
 use crate::patterns::NO_TEMPLATE;
 use crate::rules::{RuleKind, NO_RULE};
@@ -128,7 +129,7 @@ pub struct Signal {
     pub role: Role,
     pub series: Series,
     /// Per host: counts per bucket.
-    pub hosts: HashMap<u32, Vec<u32>>,
+    pub hosts: HashMap<u32, Vec<u32>, BuildWordHasher>,
 }
 
 /// Everything the analysis reads, computed in one pass.
@@ -252,7 +253,10 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         changes: Vec::new(),
         timed_records: timed,
     };
-    let mut slot: HashMap<SignalKey, usize> = HashMap::new();
+    let mut slot: HashMap<SignalKey, usize, BuildWordHasher> = HashMap::default();
+    // Per-record tallies by dense service id; the maps are filled once at the end.
+    let mut service_totals: Vec<Vec<u32>> = vec![Vec::new(); index.services.len()];
+    let mut last_service_host = (u32::MAX, u32::MAX);
     for i in 0..r.len() {
         let ts = r.ts[i];
         if !in_range(ts) {
@@ -263,9 +267,18 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         let service = r.service[i];
         let host = r.host[i];
         let level = r.level[i];
-        table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
-        if host != 0 {
+        match service_totals.get_mut(service as usize) {
+            Some(v) => {
+                if v.is_empty() {
+                    v.resize(n, 0);
+                }
+                v[b] += 1;
+            }
+            None => table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1,
+        }
+        if host != 0 && (service, host) != last_service_host {
             table.service_hosts.entry(service).or_default().insert(host);
+            last_service_host = (service, host);
         }
         if level >= Level::Error {
             table.errors.add(b, rec);
@@ -304,7 +317,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         let mut add = |id: SignalId, role: Role| {
             let key = SignalKey { id, service };
             let idx = *slot.entry(key).or_insert_with(|| {
-                table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::new() });
+                table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::default() });
                 table.signals.len() - 1
             });
             let sig = &mut table.signals[idx];
@@ -321,6 +334,11 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
             && field_only_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);
+        }
+    }
+    for (service, totals) in service_totals.into_iter().enumerate() {
+        if !totals.is_empty() {
+            table.service_totals.insert(service as u32, totals);
         }
     }
     table
