@@ -57,6 +57,49 @@ pub fn hash_bytes(b: &[u8]) -> u64 {
     h.0
 }
 
+/// Whether a memo table earns its keep: after [`RepeatTrial::TRIAL`] lookups, a
+/// table whose keys repeated less than half the time switches off for good, so
+/// inputs of unique lines (access logs) pay one hash per line and keep nothing.
+#[derive(Debug, Default)]
+pub struct RepeatTrial {
+    lookups: u32,
+    hits: u32,
+    off: bool,
+}
+
+impl RepeatTrial {
+    pub const TRIAL: u32 = 256;
+
+    pub fn is_off(&self) -> bool {
+        self.off
+    }
+
+    /// Counts a lookup about to happen; false when the table is (now) off.
+    pub fn begin_lookup(&mut self) -> bool {
+        if self.off {
+            return false;
+        }
+        self.lookups += 1;
+        if self.lookups == Self::TRIAL && self.hits < Self::TRIAL / 2 {
+            self.off = true;
+        }
+        !self.off
+    }
+
+    pub fn record_hit(&mut self) {
+        self.hits += 1;
+    }
+
+    pub fn hits(&self) -> u32 {
+        self.hits
+    }
+
+    #[cfg(test)]
+    pub fn switch_off(&mut self) {
+        self.off = true;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +109,19 @@ mod tests {
         assert_ne!(hash_bytes(b"ab"), hash_bytes(b"ab\0"));
         assert_ne!(hash_bytes(b"abcdefgh"), hash_bytes(b"abcdefgi"));
         assert_eq!(hash_bytes(b"request completed"), hash_bytes(b"request completed"));
+    }
+
+    #[test]
+    fn trial_switches_off_only_when_keys_do_not_repeat() {
+        let mut repeating = RepeatTrial::default();
+        let mut unique = RepeatTrial::default();
+        for _ in 0..2 * RepeatTrial::TRIAL {
+            if repeating.begin_lookup() {
+                repeating.record_hit();
+            }
+            unique.begin_lookup();
+        }
+        assert!(!repeating.is_off());
+        assert!(unique.is_off() && !unique.begin_lookup());
     }
 }

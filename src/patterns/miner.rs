@@ -4,7 +4,7 @@
 //! shape costs a hash and one compare, and allocates nothing.
 
 use super::mask::{tokenise, Tok};
-use crate::hash::hash_bytes;
+use crate::hash::{hash_bytes, RepeatTrial};
 use std::collections::HashMap;
 
 /// Tokens kept per message; the rest becomes one final wildcard.
@@ -52,33 +52,29 @@ struct RawCache {
     /// Message hash → (local id, arena range of the message).
     map: HashMap<u64, (u32, u32, u32), BuildNoHash>,
     arena: Vec<u8>,
-    lookups: u32,
-    hits: u32,
-    off: bool,
+    trial: RepeatTrial,
 }
 
 impl RawCache {
     const MAX_MSG: usize = 160;
     const MAX_ENTRIES: usize = 4096;
-    /// Lookups before judging whether messages repeat.
-    const TRIAL: u32 = 256;
 
     fn get(&mut self, msg: &[u8], h: u64) -> Option<u32> {
-        self.lookups += 1;
-        if self.lookups == Self::TRIAL && self.hits < Self::TRIAL / 2 {
-            self.off = true;
+        if !self.trial.begin_lookup() {
             self.map = HashMap::default();
             self.arena = Vec::new();
             return None;
         }
         let &(id, s, e) = self.map.get(&h)?;
         let hit = self.arena[s as usize..e as usize] == *msg;
-        self.hits += hit as u32;
+        if hit {
+            self.trial.record_hit();
+        }
         hit.then_some(id)
     }
 
     fn put(&mut self, msg: &[u8], h: u64, id: u32) {
-        if !self.off && self.map.len() < Self::MAX_ENTRIES {
+        if !self.trial.is_off() && self.map.len() < Self::MAX_ENTRIES {
             let s = self.arena.len() as u32;
             self.arena.extend_from_slice(msg);
             self.map.insert(h, (id, s, self.arena.len() as u32));
@@ -115,7 +111,7 @@ impl Miner {
 
     /// Assigns a message to a local id (resolved to a template by [`super::merge`]).
     pub fn add(&mut self, msg: &[u8]) -> u32 {
-        if self.raw.off || msg.len() > RawCache::MAX_MSG {
+        if self.raw.trial.is_off() || msg.len() > RawCache::MAX_MSG {
             return self.add_shape(msg);
         }
         let h = hash_bytes(msg);
@@ -270,7 +266,7 @@ mod tests {
     fn repeated_messages_count_like_new_ones() {
         let mut cached = Miner::new();
         let mut plain = Miner::new();
-        plain.raw.off = true;
+        plain.raw.trial.switch_off();
         let msgs: [&[u8]; 4] =
             [b"request completed", b"login failed for 42", b"request completed", b"login failed for 7"];
         for _ in 0..3000 {
@@ -279,6 +275,6 @@ mod tests {
             }
         }
         assert_eq!(cached.counts, plain.counts);
-        assert!(cached.raw.hits > 0 && !cached.raw.off, "the cache served repeats");
+        assert!(cached.raw.trial.hits() > 0 && !cached.raw.trial.is_off(), "the cache served repeats");
     }
 }

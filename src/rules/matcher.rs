@@ -14,7 +14,7 @@
 
 use super::{FieldCond, Rule, RuleKind};
 use crate::format::{Level, Parsed};
-use crate::hash::BuildWordHasher;
+use crate::hash::{BuildWordHasher, RepeatTrial};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
@@ -240,9 +240,7 @@ impl ShortMemo {
 struct Memo<V> {
     map: HashMap<Box<[u8]>, V, BuildWordHasher>,
     max_key: usize,
-    lookups: u32,
-    hits: u32,
-    off: bool,
+    trial: RepeatTrial,
 }
 
 impl<V> Default for Memo<V> {
@@ -253,29 +251,27 @@ impl<V> Default for Memo<V> {
 
 impl<V> Memo<V> {
     const MAX_ENTRIES: usize = 8192;
-    /// Lookups before judging whether keys repeat.
-    const TRIAL: u32 = 256;
 
     fn new(max_key: usize) -> Self {
-        Memo { map: HashMap::default(), max_key, lookups: 0, hits: 0, off: false }
+        Memo { map: HashMap::default(), max_key, trial: RepeatTrial::default() }
     }
 
     fn usable(&self, key: &[u8]) -> bool {
-        !self.off && key.len() <= self.max_key
+        !self.trial.is_off() && key.len() <= self.max_key
     }
 
     fn lookup(&mut self, key: &[u8]) -> Option<&V> {
         if !self.usable(key) {
             return None;
         }
-        self.lookups += 1;
-        if self.lookups == Self::TRIAL && self.hits < Self::TRIAL / 2 {
-            self.off = true;
+        if !self.trial.begin_lookup() {
             self.map = HashMap::default();
             return None;
         }
         let found = self.map.get(key);
-        self.hits += found.is_some() as u32;
+        if found.is_some() {
+            self.trial.record_hit();
+        }
         found
     }
 
