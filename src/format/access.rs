@@ -112,6 +112,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     // The message is the request, status and size: the referer, agent and extensions are
     // kept as fields, so they neither split templates nor make rules scan them.
     out.msg = Span::new(msg_start, pos);
+    out.message_from_fields = true;
     // Combined: referer and agent.
     for key in [keys::REFERER, keys::AGENT] {
         if line.get(pos) == Some(&b' ') {

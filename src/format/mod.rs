@@ -126,6 +126,20 @@ pub mod keys {
     pub const CONNECTION: Span = k(20);
     pub const MODULE: Span = k(21);
 
+    /// Which constant above `key` is, by position.
+    #[inline]
+    pub fn implied_index(key: Span) -> Option<usize> {
+        if key.start < BASE || key.start != key.end {
+            return None;
+        }
+        Some((key.start - BASE) as usize).filter(|&i| i < NAMES.len())
+    }
+
+    /// Every implied name, by position.
+    pub fn implied_names() -> &'static [&'static str] {
+        &NAMES
+    }
+
     /// The implied name of `key`, when it is one of the constants above.
     pub fn implied_name(key: Span) -> Option<&'static str> {
         if key.start < BASE || key.start != key.end {
@@ -144,6 +158,9 @@ pub struct Parsed {
     pub service: Span,
     pub msg: Span,
     pub fields: Vec<Field>,
+    /// The message was assembled from columns (an access log's request, status and size) rather
+    /// than written as text: its meaning is in the fields, so message patterns do not run on it.
+    pub message_from_fields: bool,
 }
 
 impl Parsed {
@@ -154,6 +171,7 @@ impl Parsed {
         self.service = Span::EMPTY;
         self.msg = Span::EMPTY;
         self.fields.clear();
+        self.message_from_fields = false;
     }
 
     /// The value of the first field whose key equals `key`.

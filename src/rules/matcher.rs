@@ -150,7 +150,7 @@ pub struct Matcher {
     always: Option<RegexSet>,
     /// (rule, pattern index) per `always` pattern.
     always_rule: Vec<(u32, u32)>,
-    /// Rules with field conditions only.
+    /// Rules with field conditions only, strongest first: the first that holds wins.
     field_only: Vec<u32>,
     /// Every field key a condition names, and those indices bucketed by key length,
     /// so a record's fields are looked up once per line rather than once per rule.
@@ -160,13 +160,37 @@ pub struct Matcher {
     groups: Vec<CondGroup>,
     /// Rejects most of a record's keys (`referer`, `request_id`, …) before any compare.
     key_filter: KeyFilter,
+    /// Per implied key (`format::keys`, a parser's named columns): the slots it fills, found at build.
+    implied_slots: Vec<Vec<u16>>,
+    /// Per key: the groups whose target it can fill (bits past 64 dropped, see `FieldTable::present`).
+    key_groups: Vec<u64>,
+    /// Groups targeting the host, the service, the message and the whole line.
+    host_groups: u64,
+    service_groups: u64,
+    always_groups: u64,
+    /// Per rule: the groups its conditions read; all must be present for it to hold.
+    needs: Vec<u64>,
     /// Per rule, its position in [`Matcher::cmp_rules`] order (higher wins): the
     /// per-line "does this rule beat the best so far" test is one integer compare.
     strength: Vec<u32>,
 }
 
-/// A record's values for `Matcher::keys`: `None` when the field is absent.
-type FieldTable = Vec<Option<crate::format::Span>>;
+/// A record's values for `Matcher::keys` (`None` when the field is absent), and which
+/// condition groups have a value to look at.
+#[derive(Default)]
+struct FieldTable {
+    slots: Vec<Option<crate::format::Span>>,
+    /// Slots set for the current record, so the next one clears only those.
+    touched: Vec<u16>,
+    /// Bit `g` set: group `g`'s target is present (groups past 64 are always marked).
+    present: u64,
+}
+
+impl FieldTable {
+    fn get(&self, key: u16) -> Option<crate::format::Span> {
+        self.slots.get(key as usize).copied().flatten()
+    }
+}
 
 /// Per-worker state for [`Matcher::best_cached`]: a field table and the memos.
 #[derive(Default)]
@@ -187,50 +211,50 @@ pub struct MatchScratch {
     short_memo: ShortMemo,
 }
 
-/// A value of at most 16 bytes, packed into two words (zero-padded) plus its length.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
-struct ShortKey {
-    words: [u64; 2],
-    len: u8,
-}
-
-impl ShortKey {
-    fn new(v: &[u8]) -> Option<ShortKey> {
-        if v.len() > 16 {
-            return None;
-        }
-        let mut buf = [0u8; 16];
-        buf[..v.len()].copy_from_slice(v);
-        let word = |i: usize| u64::from_le_bytes(buf[i..i + 8].try_into().expect("8 bytes"));
-        Some(ShortKey { words: [word(0), word(8)], len: v.len() as u8 })
-    }
-}
-
-/// Direct-mapped (group, short value) → verdict bits. A collision just overwrites:
-/// no allocation, no eviction policy, and a miss costs only the regexes.
+/// Direct-mapped (group, value ≤ 32 bytes) → verdict bits: status codes, methods, event
+/// names, most request paths. A collision just overwrites: no allocation, no eviction
+/// policy, and a miss costs only the regexes.
 struct ShortMemo {
-    slots: Vec<(u32, ShortKey, u64)>,
+    slots: Vec<ShortSlot>,
+}
+
+#[derive(Clone, Copy)]
+struct ShortSlot {
+    group: u32,
+    len: u8,
+    bytes: [u8; ShortMemo::MAX_LEN],
+    bits: u64,
 }
 
 impl Default for ShortMemo {
     fn default() -> Self {
-        ShortMemo { slots: vec![(u32::MAX, ShortKey::default(), 0); Self::SLOTS] }
+        let empty = ShortSlot { group: u32::MAX, len: 0, bytes: [0; Self::MAX_LEN], bits: 0 };
+        ShortMemo { slots: vec![empty; Self::SLOTS] }
     }
 }
 
 impl ShortMemo {
-    const SLOTS: usize = 1024;
+    const SLOTS: usize = 512;
+    const MAX_LEN: usize = 32;
 
-    fn get_or_insert(&mut self, group: usize, key: ShortKey, eval: impl FnOnce() -> u64) -> u64 {
-        let h = (key.words[0] ^ key.words[1].rotate_left(29) ^ (group as u64) << 40 ^ key.len as u64)
+    /// The verdict for `value` in `group`, or `None` when the value is too long for this table.
+    #[inline]
+    fn get_or_insert(&mut self, group: usize, value: &[u8], eval: impl FnOnce() -> u64) -> Option<u64> {
+        if value.len() > Self::MAX_LEN {
+            return None;
+        }
+        let h = (crate::hash::hash_bytes(value) ^ (group as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
             .wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = &mut self.slots[(h >> 54) as usize];
-        if slot.0 == group as u32 && slot.1 == key {
-            return slot.2;
+        let slot = &mut self.slots[(h >> 55) as usize];
+        if slot.group == group as u32 && &slot.bytes[..slot.len as usize] == value {
+            return Some(slot.bits);
         }
         let bits = eval();
-        *slot = (group as u32, key, bits);
-        bits
+        slot.group = group as u32;
+        slot.len = value.len() as u8;
+        slot.bytes[..value.len()].copy_from_slice(value);
+        slot.bits = bits;
+        Some(bits)
     }
 }
 
@@ -286,7 +310,7 @@ thread_local! {
     static CANDIDATES: RefCell<Vec<u32>> = const { RefCell::new(Vec::new()) };
     /// Literal hits of the current line: (bitset by literal id, the ids set).
     static HITS: RefCell<(Vec<u64>, Vec<u32>)> = const { RefCell::new((Vec::new(), Vec::new())) };
-    static FIELDS: RefCell<FieldTable> = const { RefCell::new(Vec::new()) };
+    static FIELDS: RefCell<FieldTable> = RefCell::new(FieldTable::default());
 }
 
 fn kind_rank(k: RuleKind) -> u8 {
@@ -371,6 +395,7 @@ impl Matcher {
         for k in &m.keys {
             m.key_filter.add(k);
         }
+        m.index_groups();
         for (i, k) in m.keys.iter().enumerate() {
             if m.keys_by_len.len() <= k.len() {
                 m.keys_by_len.resize(k.len() + 1, Vec::new());
@@ -402,6 +427,9 @@ impl Matcher {
         for (pos, &r) in by_strength.iter().enumerate() {
             m.strength[r as usize] = pos as u32;
         }
+        let strength = std::mem::take(&mut m.strength);
+        m.field_only.sort_by_key(|&r| std::cmp::Reverse(strength[r as usize]));
+        m.strength = strength;
         // Best-ranked rules first, so a strong early hit lets weaker candidates be skipped.
         let order: Vec<u32> = {
             let mut ids: Vec<u32> = (0..m.msg_regex.len() as u32).collect();
@@ -420,6 +448,34 @@ impl Matcher {
             }
         }
         Ok(m)
+    }
+
+    /// Which groups each key, the host, the service and the message can fill, and which
+    /// groups each rule reads: a rule whose field is absent is rejected by one mask test.
+    fn index_groups(&mut self) {
+        let bit = |g: u32| if g < 64 { 1u64 << g } else { 0 };
+        self.key_groups = vec![0; self.keys.len()];
+        for (gi, g) in self.groups.iter().enumerate() {
+            let b = bit(gi as u32);
+            match &g.target {
+                Target::Keys(keys) => keys.iter().for_each(|&k| self.key_groups[k as usize] |= b),
+                Target::Host => self.host_groups |= b,
+                Target::Service => self.service_groups |= b,
+                Target::Message | Target::Line => self.always_groups |= b,
+                Target::Level(_) => {}
+            }
+        }
+        self.needs = self
+            .rules
+            .iter()
+            .map(|r| {
+                r.fields.iter().filter(|f| !matches!(f.target, Target::Level(_))).fold(0, |acc, f| acc | bit(f.group))
+            })
+            .collect();
+        self.implied_slots = crate::format::keys::implied_names()
+            .iter()
+            .map(|name| (0..self.keys.len() as u16).filter(|&k| self.keys[k as usize] == name.as_bytes()).collect())
+            .collect();
     }
 
     /// The (group, bit) for a condition, sharing a bit with an identical earlier condition.
@@ -493,25 +549,54 @@ impl Matcher {
 
     /// Fills `table` with this record's values for every key a condition names.
     fn resolve(&self, line: &[u8], parsed: &Parsed, table: &mut FieldTable) {
-        table.clear();
-        // No fields (syslog, plain text): every key is absent, and an empty table says so.
-        if parsed.fields.is_empty() {
-            return;
+        if table.slots.len() != self.keys.len() {
+            table.slots = vec![None; self.keys.len()];
+            table.touched.clear();
         }
-        table.resize(self.keys.len(), None);
+        for k in table.touched.drain(..) {
+            table.slots[k as usize] = None;
+        }
+        let mut present = self.always_groups;
+        if !parsed.host.is_empty() {
+            present |= self.host_groups;
+        }
+        if !parsed.service.is_empty() {
+            present |= self.service_groups;
+        }
+        let mut fill = |k: u16, value: crate::format::Span| {
+            let slot = &mut table.slots[k as usize];
+            if slot.is_none() {
+                *slot = Some(value);
+                table.touched.push(k);
+                present |= self.key_groups[k as usize];
+            }
+        };
         for f in &parsed.fields {
-            let key = f.key_bytes(line);
+            // A parser's named column (an access log's status): its slots are known, no compare.
+            if let Some(i) = crate::format::keys::implied_index(f.key) {
+                for &k in self.implied_slots.get(i).map_or(&[][..], Vec::as_slice) {
+                    fill(k, f.value);
+                }
+                continue;
+            }
+            let key = f.key.get(line);
             if !self.key_filter.may_hold(key) {
                 continue;
             }
             let Some(bucket) = self.keys_by_len.get(key.len()) else { continue };
             for &k in bucket {
-                let slot = &mut table[k as usize];
-                if slot.is_none() && self.keys[k as usize] == key {
-                    *slot = Some(f.value);
+                if self.keys[k as usize] == key {
+                    fill(k, f.value);
                 }
             }
         }
+        table.present = present;
+    }
+
+    /// Can rule `r`'s field conditions hold, given which fields this record has?
+    #[inline]
+    fn fields_present(&self, r: u32, table: &FieldTable) -> bool {
+        self.needs[r as usize] & !table.present == 0
     }
 
     /// The best rule hitting this record, or `NO_RULE`.
@@ -523,13 +608,12 @@ impl Matcher {
         })
     }
 
-    fn best_with(&self, line: &[u8], parsed: &Parsed, table: &[Option<crate::format::Span>]) -> u32 {
+    fn best_with(&self, line: &[u8], parsed: &Parsed, table: &FieldTable) -> u32 {
         let msg = Self::message(line, parsed);
-        let mut best = super::NO_RULE;
-        for &r in &self.field_only {
-            if self.beats(r, best) && self.fields_hold(r, line, parsed, table) {
-                best = r;
-            }
+        let mut best =
+            self.best_field_only(|r| self.fields_present(r, table) && self.fields_hold(r, line, parsed, table));
+        if parsed.message_from_fields {
+            return best;
         }
         best = self.best_on(msg, line, parsed, table, best);
         if let Some(detail) = Self::detail(line, parsed) {
@@ -539,14 +623,7 @@ impl Matcher {
     }
 
     /// The best message-pattern hit on `hay` that beats `best`.
-    fn best_on(
-        &self,
-        hay: &[u8],
-        line: &[u8],
-        parsed: &Parsed,
-        table: &[Option<crate::format::Span>],
-        mut best: u32,
-    ) -> u32 {
+    fn best_on(&self, hay: &[u8], line: &[u8], parsed: &Parsed, table: &FieldTable, mut best: u32) -> u32 {
         if let Some(set) = &self.always {
             if set.is_match(hay) {
                 for i in set.matches(hay).iter() {
@@ -644,17 +721,22 @@ impl Matcher {
             scratch.group_epoch.fill(0);
             scratch.epoch = 1;
         }
-        let mut best = super::NO_RULE;
-        for &r in &self.field_only {
-            if self.beats(r, best) && self.fields_hold_memo(r, line, parsed, scratch) {
-                best = r;
-            }
+        let mut best = self.best_field_only(|r| {
+            self.fields_present(r, &scratch.table) && self.fields_hold_memo(r, line, parsed, scratch)
+        });
+        if parsed.message_from_fields {
+            return best;
         }
         best = self.best_cached_on(msg, line, parsed, scratch, best);
         if let Some(detail) = Self::detail(line, parsed) {
             best = self.best_cached_on(detail, line, parsed, scratch, best);
         }
         best
+    }
+
+    /// The strongest field-only rule that holds, or `NO_RULE`.
+    fn best_field_only(&self, mut holds: impl FnMut(u32) -> bool) -> u32 {
+        self.field_only.iter().copied().find(|&r| holds(r)).unwrap_or(super::NO_RULE)
     }
 
     /// [`Matcher::best_on`] through the memo of message verdicts.
@@ -695,13 +777,16 @@ impl Matcher {
     /// (`Some(None)` for a field-only rule), or `None`.
     pub fn check(&self, r: u32, line: &[u8], parsed: &Parsed) -> Option<Option<usize>> {
         let rule = self.rules.get(r as usize)?;
-        let mut table = FieldTable::new();
+        let mut table = FieldTable::default();
         self.resolve(line, parsed, &mut table);
         if !self.fields_hold(r, line, parsed, &table) {
             return None;
         }
         if rule.regexes.is_empty() {
             return Some(None);
+        }
+        if parsed.message_from_fields {
+            return None;
         }
         let msg = Self::message(line, parsed);
         let on = |hay: &[u8]| rule.regexes.iter().position(|re| re.is_match(hay));
@@ -713,7 +798,7 @@ impl Matcher {
         let mut out = Vec::new();
         let Some(rule) = self.rules.get(r as usize) else { return out };
         let Some(which) = self.check(r, line, parsed) else { return out };
-        let mut table = FieldTable::new();
+        let mut table = FieldTable::default();
         self.resolve(line, parsed, &mut table);
         let mut take = |re: &Regex, hay: &[u8]| {
             if let Some(caps) = re.captures(hay) {
@@ -764,9 +849,9 @@ impl Matcher {
             |v: &[u8]| group.regexes.iter().enumerate().fold(0u64, |acc, (i, re)| acc | (re.is_match(v) as u64) << i);
         let bits = match field_value(&group.target, line, parsed, &scratch.table) {
             None => 0,
-            Some(v) => match ShortKey::new(v) {
-                // Status codes, methods, event names: two word compares, no hashing of slices.
-                Some(key) => scratch.short_memo.get_or_insert(g, key, || eval(v)),
+            // Status codes, methods, event names, paths: a direct-mapped table, no allocation.
+            Some(v) => match scratch.short_memo.get_or_insert(g, v, || eval(v)) {
+                Some(bits) => bits,
                 None => match scratch.group_memo[g].lookup(v) {
                     Some(&bits) => bits,
                     None => {
@@ -782,7 +867,7 @@ impl Matcher {
         bits
     }
 
-    fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed, table: &[Option<crate::format::Span>]) -> bool {
+    fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed, table: &FieldTable) -> bool {
         let rule = &self.rules[r as usize];
         rule.check_order.iter().map(|&i| &rule.fields[i]).all(|f| match &f.target {
             Target::Level(mask) => {
@@ -794,12 +879,7 @@ impl Matcher {
     }
 }
 
-fn field_value<'a>(
-    t: &Target,
-    line: &'a [u8],
-    parsed: &Parsed,
-    table: &[Option<crate::format::Span>],
-) -> Option<&'a [u8]> {
+fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &Parsed, table: &FieldTable) -> Option<&'a [u8]> {
     let span = |s: crate::format::Span| if s.is_empty() { None } else { Some(s.get(line)) };
     match t {
         Target::Level(_) => None,
@@ -807,7 +887,7 @@ fn field_value<'a>(
         Target::Line => Some(line),
         Target::Host => span(parsed.host),
         Target::Service => span(parsed.service),
-        Target::Keys(keys) => keys.iter().find_map(|&k| table.get(k as usize).copied().flatten()).map(|s| s.get(line)),
+        Target::Keys(keys) => keys.iter().find_map(|&k| table.get(k)).map(|s| s.get(line)),
     }
 }
 

@@ -190,3 +190,35 @@ fn bad_topics_are_reported_with_their_line() {
     let e = err_text(&[("t.toml", short_word)]);
     assert!(e.contains("t.toml:3") && e.contains("too short"), "{e}");
 }
+
+/// An access log's request line is what a client asked for, not what a program said: a page
+/// about OOM kills or a rollback endpoint answering 200 is no OOM kill and no rollback. Status
+/// and path carry an access record's meaning.
+#[test]
+fn access_records_are_judged_by_their_fields_not_their_request_text() {
+    let set = RuleSet::builtin().unwrap();
+    let access = |path: &str, status: &str| {
+        format!(r#"10.0.0.7 - - [22/Jan/2024:15:30:01 +0000] "GET {path} HTTP/1.1" {status} 512 "-" "curl/8.0""#)
+    };
+    let verdicts = |line: &str| {
+        let parsed = check::parse_line(line.as_bytes());
+        assert_eq!(parsed.format, crate::format::FormatKind::Access, "{line}");
+        let mut scratch = MatchScratch::default();
+        let id = |r: u32| set.get(r).map(|r| r.id.clone());
+        let cached = set.match_record_with(line.as_bytes(), &parsed.parsed, &mut scratch);
+        (id(set.match_record(line.as_bytes(), &parsed.parsed)), id(cached))
+    };
+    assert_eq!(verdicts(&access("/wiki/OOMKilled", "200")), (None, None));
+    assert_eq!(verdicts(&access("/api/deploy/rollback", "200")), (None, None));
+    let success = Some("web.auth-success".to_string());
+    assert_eq!(verdicts(&access("/api/v1/oauth/token?error=invalid_grant", "200")), (success.clone(), success));
+    let failed = Some("web.5xx".to_string());
+    assert_eq!(verdicts(&access("/api/deploy/rollback", "503")), (failed.clone(), failed));
+
+    // The same words written by a program keep their meaning.
+    let text =
+        "2024-01-22T15:30:01+00:00 node1 kernel: [1234.5] Memory cgroup out of memory: Killed process 812 (java)";
+    let parsed = check::parse_line(text.as_bytes());
+    let rule = set.match_record(text.as_bytes(), &parsed.parsed);
+    assert_eq!(set.get(rule).map(|r| r.id.as_str()), Some("sys.oom-kill"));
+}
