@@ -39,11 +39,12 @@ fn quoted(line: &[u8], pos: usize) -> Option<(Span, usize)> {
         return None;
     }
     let mut i = pos + 1;
+    // User agents run to a hundred bytes and more: jump between quotes and escapes.
     loop {
-        match line.get(i)? {
+        i += memchr::memchr2(b'"', b'\\', line.get(i..)?)?;
+        match line[i] {
             b'\\' => i += 2,
-            b'"' => return Some((Span::new(pos + 1, i), i + 1)),
-            _ => i += 1,
+            _ => return Some((Span::new(pos + 1, i), i + 1)),
         }
     }
 }

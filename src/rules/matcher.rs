@@ -121,6 +121,60 @@ struct CondGroup {
     /// Distinct patterns; bit `i` of the group's verdict is `regexes[i]`.
     patterns: Vec<String>,
     regexes: Vec<Regex>,
+    /// Per pattern, a fully built DFA when it is small: field values are short, and a DFA walk
+    /// skips the regex engine's per-call setup, which costs more than the walk itself.
+    dfas: Vec<Option<ValueDfa>>,
+}
+
+impl CondGroup {
+    fn is_match(&self, i: usize, value: &[u8]) -> bool {
+        match &self.dfas[i] {
+            Some(dfa) => dfa.is_match(value).unwrap_or_else(|| self.regexes[i].is_match(value)),
+            None => self.regexes[i].is_match(value),
+        }
+    }
+}
+
+/// A dense DFA for a short field pattern, built with the same syntax options as [`compile`].
+#[derive(Debug)]
+struct ValueDfa(regex_automata::dfa::dense::DFA<Vec<u32>>);
+
+impl ValueDfa {
+    /// Patterns whose DFA would be larger than this keep the regex (Unicode classes, long alternations).
+    const SIZE_LIMIT: usize = 64 << 10;
+
+    fn build(pattern: &str) -> Option<ValueDfa> {
+        use regex_automata::dfa::dense;
+        let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false).nest_limit(64);
+        let config = dense::Config::new()
+            .dfa_size_limit(Some(Self::SIZE_LIMIT))
+            .determinize_size_limit(Some(4 * Self::SIZE_LIMIT));
+        dense::Builder::new().syntax(syntax).configure(config).build(pattern).ok().map(ValueDfa)
+    }
+
+    /// Whether `value` holds a match; `None` when the DFA gives up (a quit byte), so the caller asks
+    /// the regex instead.
+    #[inline]
+    fn is_match(&self, value: &[u8]) -> Option<bool> {
+        use regex_automata::dfa::Automaton;
+        let dfa = &self.0;
+        let mut state = dfa.start_state_forward(&regex_automata::Input::new(value)).ok()?;
+        for &b in value {
+            state = dfa.next_state(state, b);
+            if dfa.is_special_state(state) {
+                if dfa.is_match_state(state) {
+                    return Some(true);
+                }
+                if dfa.is_dead_state(state) {
+                    return Some(false);
+                }
+                if dfa.is_quit_state(state) {
+                    return None;
+                }
+            }
+        }
+        Some(dfa.is_match_state(dfa.next_eoi_state(state)))
+    }
 }
 
 #[derive(Debug)]
@@ -155,7 +209,7 @@ pub struct Matcher {
     /// Every field key a condition names, and those indices bucketed by key length,
     /// so a record's fields are looked up once per line rather than once per rule.
     keys: Vec<Vec<u8>>,
-    keys_by_len: Vec<Vec<u16>>,
+    keys_by_len: Vec<Vec<(u64, u16)>>,
     /// Field conditions grouped by target.
     groups: Vec<CondGroup>,
     /// Rejects most of a record's keys (`referer`, `request_id`, …) before any compare.
@@ -198,7 +252,10 @@ pub struct MatchScratch {
     table: FieldTable,
     list: Vec<u32>,
     /// Message → rules whose message patterns match it.
-    messages: Memo<Box<[u32]>>,
+    /// (start, len) of the message's rule list in `lists`.
+    messages: Memo<(u32, u32)>,
+    /// Rule lists of cached messages, back to back.
+    lists: Vec<u32>,
     /// Per condition group: value → its conditions' verdicts as bits (`status` =
     /// "200" a million times; `path` values rarely repeat, and that memo switches off).
     group_memo: Vec<Memo<u64>>,
@@ -299,8 +356,12 @@ impl<V> Memo<V> {
         found
     }
 
+    fn would_keep(&self, key: &[u8]) -> bool {
+        self.usable(key) && self.map.len() < Self::MAX_ENTRIES
+    }
+
     fn insert(&mut self, key: &[u8], value: V) {
-        if self.usable(key) && self.map.len() < Self::MAX_ENTRIES {
+        if self.would_keep(key) {
             self.map.insert(key.into(), value);
         }
     }
@@ -400,7 +461,7 @@ impl Matcher {
             if m.keys_by_len.len() <= k.len() {
                 m.keys_by_len.resize(k.len() + 1, Vec::new());
             }
-            m.keys_by_len[k.len()].push(i as u16);
+            m.keys_by_len[k.len()].push((prefix_word(k), i as u16));
         }
         if !literals.is_empty() {
             // A full DFA: a few hundred KiB for the pack, and the fastest per-byte scan.
@@ -490,6 +551,7 @@ impl Matcher {
             if g.patterns.len() < 64 {
                 g.patterns.push(pattern.to_string());
                 g.regexes.push(field.regex.clone());
+                g.dfas.push(ValueDfa::build(pattern));
                 return (gi as u32, (g.patterns.len() - 1) as u8);
             }
         }
@@ -497,6 +559,7 @@ impl Matcher {
             target: field.target.clone(),
             patterns: vec![pattern.to_string()],
             regexes: vec![field.regex.clone()],
+            dfas: vec![ValueDfa::build(pattern)],
         });
         ((self.groups.len() - 1) as u32, 0)
     }
@@ -584,8 +647,9 @@ impl Matcher {
                 continue;
             }
             let Some(bucket) = self.keys_by_len.get(key.len()) else { continue };
-            for &k in bucket {
-                if self.keys[k as usize] == key {
+            let word = prefix_word(key);
+            for &(w, k) in bucket {
+                if w == word && (key.len() <= 8 || self.keys[k as usize][8..] == key[8..]) {
                     fill(k, f.value);
                 }
             }
@@ -740,36 +804,47 @@ impl Matcher {
     }
 
     /// [`Matcher::best_on`] through the memo of message verdicts.
-    fn best_cached_on(
+    fn best_cached_on(&self, hay: &[u8], line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch, best: u32) -> u32 {
+        let (start, len) = match scratch.messages.lookup(hay) {
+            Some(&range) => range,
+            None => {
+                // The list leaves the scratch while field checks borrow it.
+                let mut list = std::mem::take(&mut scratch.list);
+                self.message_rules(hay, &mut list);
+                if scratch.messages.would_keep(hay) {
+                    scratch.messages.insert(hay, (scratch.lists.len() as u32, list.len() as u32));
+                    scratch.lists.extend_from_slice(&list);
+                }
+                let found = list
+                    .iter()
+                    .copied()
+                    .take_while(|&r| self.beats(r, best))
+                    .find(|&r| self.fields_hold_memo(r, line, parsed, scratch));
+                scratch.list = list;
+                return found.unwrap_or(best);
+            }
+        };
+        self.first_holding((start, len), line, parsed, scratch, best)
+    }
+
+    /// The first rule of a cached list (strongest first) that beats `best` and whose fields hold.
+    fn first_holding(
         &self,
-        hay: &[u8],
+        (start, len): (u32, u32),
         line: &[u8],
         parsed: &Parsed,
         scratch: &mut MatchScratch,
-        mut best: u32,
+        best: u32,
     ) -> u32 {
-        // The list leaves the scratch while field checks borrow it (a few ids: a cheap copy).
-        let mut list = std::mem::take(&mut scratch.list);
-        match scratch.messages.lookup(hay) {
-            Some(cached) => {
-                list.clear();
-                list.extend_from_slice(cached);
-            }
-            None => {
-                self.message_rules(hay, &mut list);
-                scratch.messages.insert(hay, list.as_slice().into());
-            }
-        }
-        for &r in &list {
+        for i in start as usize..(start + len) as usize {
+            let r = scratch.lists[i];
             if !self.beats(r, best) {
                 break;
             }
             if self.fields_hold_memo(r, line, parsed, scratch) {
-                best = r;
-                break;
+                return r;
             }
         }
-        scratch.list = list;
         best
     }
 
@@ -845,8 +920,7 @@ impl Matcher {
             return scratch.group_bits[g];
         }
         let group = &self.groups[g];
-        let eval =
-            |v: &[u8]| group.regexes.iter().enumerate().fold(0u64, |acc, (i, re)| acc | (re.is_match(v) as u64) << i);
+        let eval = |v: &[u8]| (0..group.regexes.len()).fold(0u64, |acc, i| acc | (group.is_match(i, v) as u64) << i);
         let bits = match field_value(&group.target, line, parsed, &scratch.table) {
             None => 0,
             // Status codes, methods, event names, paths: a direct-mapped table, no allocation.
@@ -876,6 +950,15 @@ impl Matcher {
             }
             t => field_value(t, line, parsed, table).is_some_and(|v| f.regex.is_match(v)),
         })
+    }
+}
+
+/// The first eight bytes of `b`, zero-padded: most field keys compare in one word.
+#[inline]
+fn prefix_word(b: &[u8]) -> u64 {
+    match b.get(..8) {
+        Some(head) => u64::from_le_bytes(head.try_into().expect("8 bytes")),
+        None => b.iter().rev().fold(0, |w, &c| w << 8 | c as u64),
     }
 }
 
