@@ -5,6 +5,16 @@
 use super::{level_from_word, Level, LineKind, ParseCtx, Parsed, Span};
 use crate::time::{parse_epoch_digits, parse_iso};
 
+/// Bytes that end a key: blank, `=` or a quote.
+const KEY_END: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b'=' as usize] = true;
+    t[b'"' as usize] = true;
+    t
+};
+
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut pos = 0;
     let mut pairs = 0usize;
@@ -19,9 +29,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
             break;
         }
         let kstart = pos;
-        while pos < line.len() && !matches!(line[pos], b' ' | b'\t' | b'=' | b'"') {
-            pos += 1;
-        }
+        pos += line[pos..].iter().position(|&c| KEY_END[c as usize]).unwrap_or(line.len() - pos);
         let key = Span::new(kstart, pos);
         if line.get(pos) != Some(&b'=') || key.is_empty() {
             // A leading bare stamp (`2024-01-22T15:30:01Z level=info …`, as some shippers prefix) is the time.
@@ -46,20 +54,20 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
             let vstart = pos + 1;
             let mut i = vstart;
             loop {
-                match line.get(i) {
-                    None => return LineKind::Unparsed,
-                    Some(b'\\') => i += 2,
-                    Some(b'"') => break,
-                    Some(_) => i += 1,
+                let Some(at) = line.get(i..).and_then(|rest| memchr::memchr2(b'"', b'\\', rest)) else {
+                    return LineKind::Unparsed;
+                };
+                i += at;
+                if line[i] == b'"' {
+                    break;
                 }
+                i += 2;
             }
             pos = i + 1;
             Span::new(vstart, i)
         } else {
             let vstart = pos;
-            while pos < line.len() && !matches!(line[pos], b' ' | b'\t') {
-                pos += 1;
-            }
+            pos += line[pos..].iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(line.len() - pos);
             Span::new(vstart, pos)
         };
         pairs += 1;
