@@ -199,7 +199,7 @@ pub fn parse(file: &str, text: &str) -> Result<ParsedFile, RuleError> {
         };
         let mut bad = false;
         for p in &r.patterns {
-            if let Err(e) = super::matcher::compile(p.get_ref()) {
+            if let Err(e) = super::matcher::validate(p.get_ref()) {
                 errors.push(err(line_of(text, p.span().start), Some(&id), format!("bad regex: {e}")));
                 bad = true;
             }
@@ -215,7 +215,7 @@ pub fn parse(file: &str, text: &str) -> Result<ParsedFile, RuleError> {
                 bad = true;
                 continue;
             }
-            if let Err(e) = super::matcher::compile(v.get_ref()) {
+            if let Err(e) = super::matcher::validate(v.get_ref()) {
                 errors.push(err(line_of(text, v.span().start), Some(&id), format!("bad regex for field '{k}': {e}")));
                 bad = true;
             }

@@ -38,6 +38,44 @@ pub fn compile(pattern: &str) -> Result<Regex, regex::Error> {
         .build()
 }
 
+/// Checks that `pattern` compiles (syntax, nesting and program size, as [`compile`] has them)
+/// without building the search engines: rule files are validated at every start, and most of
+/// their regexes never run on a given input.
+pub fn validate(pattern: &str) -> Result<(), String> {
+    use regex_automata::nfa::thompson;
+    let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false).nest_limit(64);
+    thompson::Compiler::new()
+        .syntax(syntax)
+        .configure(thompson::Config::new().nfa_size_limit(Some(REGEX_SIZE_LIMIT)).utf8(false))
+        .build(pattern)
+        .map(drop)
+        .map_err(|e| e.to_string())
+}
+
+/// A rule's message regex, compiled the first time a line's literals call for it.
+#[derive(Debug)]
+struct LazyRegex {
+    pattern: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(pattern: &str) -> LazyRegex {
+        LazyRegex { pattern: pattern.to_string(), regex: std::sync::OnceLock::new() }
+    }
+
+    fn get(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            // Validated at load (`validate`); should the engine still refuse it, the rule matches nothing.
+            compile(&self.pattern).unwrap_or_else(|_| compile(r"[^\x00-\xFF]").expect("an empty class compiles"))
+        })
+    }
+
+    fn is_match(&self, hay: &[u8]) -> bool {
+        self.get().is_match(hay)
+    }
+}
+
 /// The pattern's syntax tree, parsed exactly as [`compile`] does.
 pub fn hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
     regex_syntax::ParserBuilder::new().unicode(false).utf8(false).nest_limit(64).build().parse(pattern).ok()
@@ -179,7 +217,7 @@ impl ValueDfa {
 
 #[derive(Debug)]
 struct CompiledRule {
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
     fields: Vec<CompiledField>,
     /// Indices into `fields`, cheapest check first: a record usually fails the
     /// cheap `status` test, and then the long `path` regex never runs.
@@ -394,13 +432,20 @@ impl Matcher {
         let prepared: Vec<Vec<_>> = rules
             .par_iter()
             .map(|rule| {
-                rule.patterns.iter().map(|p| (compile(p), hir(p).as_ref().and_then(super::literal::required))).collect()
+                rule.patterns
+                    .iter()
+                    .map(|p| match hir(p) {
+                        Some(h) => Ok(super::literal::required(&h)),
+                        None => Err(validate(p).err().unwrap_or_else(|| "does not parse".into())),
+                    })
+                    .collect()
             })
             .collect();
         for ((ri, rule), prepared) in rules.iter().enumerate().zip(prepared) {
             let mut regexes = Vec::with_capacity(rule.patterns.len());
-            for ((pi, p), (regex, groups)) in rule.patterns.iter().enumerate().zip(prepared) {
-                regexes.push(regex.map_err(|e| (ri, format!("bad regex: {e}")))?);
+            for ((pi, p), groups) in rule.patterns.iter().enumerate().zip(prepared) {
+                let groups = groups.map_err(|e| (ri, format!("bad regex: {e}")))?;
+                regexes.push(LazyRegex::new(p));
                 match groups {
                     Some(groups) => {
                         let id = m.msg_regex.len() as u32;
@@ -890,7 +935,7 @@ impl Matcher {
             let msg = Self::message(line, parsed);
             let hay = if rule.regexes[p].is_match(msg) { Some(msg) } else { Self::detail(line, parsed) };
             if let Some(hay) = hay {
-                take(&rule.regexes[p], hay);
+                take(rule.regexes[p].get(), hay);
             }
         }
         for f in &rule.fields {

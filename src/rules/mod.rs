@@ -45,7 +45,7 @@ mod builtin;
 mod check;
 mod file;
 mod literal;
-mod matcher;
+pub(crate) mod matcher;
 
 pub use builtin::BUILTIN;
 pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};

@@ -222,3 +222,18 @@ fn access_records_are_judged_by_their_fields_not_their_request_text() {
     let rule = set.match_record(text.as_bytes(), &parsed.parsed);
     assert_eq!(set.get(rule).map(|r| r.id.as_str()), Some("sys.oom-kill"));
 }
+
+/// Message regexes compile on first use, so load-time validation must refuse what `compile`
+/// would, and the fallback for a regex the engine still refuses must match nothing.
+#[test]
+fn validation_refuses_what_compile_refuses_and_the_fallback_matches_nothing() {
+    for bad in ["(unclosed", "a{1001}{1001}{1001}", "[z-a]"] {
+        assert!(matcher::validate(bad).is_err(), "{bad}");
+        assert!(matcher::compile(bad).is_err(), "{bad}");
+    }
+    for good in [r"(?i)connection refused", r"^5\d\d$", r"(?u)\w+ failed"] {
+        assert!(matcher::validate(good).is_ok(), "{good}");
+    }
+    let nothing = matcher::compile(r"[^\x00-\xFF]").unwrap();
+    assert!(!nothing.is_match(b"") && !nothing.is_match(b"any \xff bytes"));
+}
