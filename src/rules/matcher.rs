@@ -317,14 +317,30 @@ struct ShortMemo {
 struct ShortSlot {
     group: u32,
     len: u8,
-    bytes: [u8; ShortMemo::MAX_LEN],
+    words: [u64; 4],
     bits: u64,
 }
 
 impl Default for ShortMemo {
     fn default() -> Self {
-        let empty = ShortSlot { group: u32::MAX, len: 0, bytes: [0; Self::MAX_LEN], bits: 0 };
+        let empty = ShortSlot { group: u32::MAX, len: 0, words: [0; 4], bits: 0 };
         ShortMemo { slots: vec![empty; Self::SLOTS] }
+    }
+}
+
+/// A value of at most 32 bytes as four words that together cover every byte (the windows
+/// overlap for lengths between 8 and 32): with the length, equal words mean equal bytes.
+/// Loaded straight from the line, so neither hashing nor comparing walks the bytes again.
+#[inline]
+fn cover_words(v: &[u8]) -> [u64; 4] {
+    let n = v.len();
+    let at = |i: usize| u64::from_le_bytes(v[i..i + 8].try_into().expect("8 bytes"));
+    if n >= 16 {
+        [at(0), at(8), at(n - 16), at(n - 8)]
+    } else if n >= 8 {
+        [at(0), at(n - 8), 0, 0]
+    } else {
+        [v.iter().rev().fold(0, |w, &c| w << 8 | c as u64), 0, 0, 0]
     }
 }
 
@@ -338,17 +354,18 @@ impl ShortMemo {
         if value.len() > Self::MAX_LEN {
             return None;
         }
-        let h = (crate::hash::hash_bytes(value) ^ (group as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-            .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        const K: u64 = 0x9e37_79b9_7f4a_7c15;
+        let w = cover_words(value);
+        // The four words are independent loads; one multiply mixes them.
+        let h = (w[0] ^ w[1].rotate_left(17) ^ w[2].rotate_left(34) ^ w[3].rotate_left(51))
+            .wrapping_add((group as u64) << 8 | value.len() as u64)
+            .wrapping_mul(K);
         let slot = &mut self.slots[(h >> 55) as usize];
-        if slot.group == group as u32 && &slot.bytes[..slot.len as usize] == value {
+        if slot.group == group as u32 && slot.len as usize == value.len() && slot.words == w {
             return Some(slot.bits);
         }
         let bits = eval();
-        slot.group = group as u32;
-        slot.len = value.len() as u8;
-        slot.bytes[..value.len()].copy_from_slice(value);
-        slot.bits = bits;
+        *slot = ShortSlot { group: group as u32, len: value.len() as u8, words: w, bits };
         Some(bits)
     }
 }
@@ -1074,4 +1091,34 @@ fn compile_field(f: &FieldCond, registry: &mut Vec<Vec<u8>>) -> Result<CompiledF
         }
     };
     Ok(CompiledField { target, regex, group: 0, bit: 0 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The short memo trusts equal cover words and length to mean equal bytes: any one-byte
+    /// change, at any position of any length up to 32, must change the words.
+    #[test]
+    fn cover_words_tell_apart_every_one_byte_change() {
+        let base: Vec<u8> = (0..32u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=32 {
+            let v = &base[..n];
+            for i in 0..n {
+                let mut w = v.to_vec();
+                w[i] ^= 0x20;
+                assert_ne!(cover_words(v), cover_words(&w), "len {n}, byte {i}");
+            }
+            assert_eq!(cover_words(v), cover_words(&v.to_vec()));
+        }
+        let mut memo = ShortMemo::default();
+        assert_eq!(memo.get_or_insert(3, b"200", || 1), Some(1));
+        assert_eq!(memo.get_or_insert(3, b"200", || unreachable!("cached")), Some(1));
+        assert_eq!(memo.get_or_insert(4, b"200", || 2), Some(2), "groups do not share verdicts");
+        // Equal words, different lengths: only the length tells an empty value from a NUL byte.
+        assert_eq!(cover_words(b""), cover_words(b"\0"));
+        assert_eq!(memo.get_or_insert(3, b"", || 5), Some(5));
+        assert_eq!(memo.get_or_insert(3, b"\0", || 6), Some(6), "nor do lengths");
+        assert_eq!(memo.get_or_insert(3, &[b'x'; 33], || 0), None);
+    }
 }
