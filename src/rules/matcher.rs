@@ -274,7 +274,8 @@ struct FieldTable {
     slots: Vec<Option<crate::format::Span>>,
     /// Slots set for the current record, so the next one clears only those.
     touched: Vec<u16>,
-    /// Bit `g` set: group `g`'s target is present (groups past 64 are always marked).
+    /// Bit `g` set: group `g`'s target is present. Groups past 64 have no bit, and no rule's
+    /// `needs` names them, so they are never prechecked.
     present: u64,
 }
 
