@@ -50,8 +50,8 @@ fn generate(n: usize) -> Loaded {
     let mut findings = culprit::analysis::analyse(&index, &Default::default());
     let ev = |id: usize| Evidence {
         path: index.path_of(id),
-        line: index.records.line[id] as u64,
-        ts: Some(index.records.ts[id]),
+        line: index.line_of(id) as u64,
+        ts: Some(index.records.ts(id)),
         text: String::new(),
         record: Some(id as u32),
     };

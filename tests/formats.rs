@@ -37,8 +37,8 @@ fn postgres_detail_lines_join_their_record() {
     assert_eq!(idx.records.len(), 2);
     assert_eq!(idx.inputs[0].unparsed, 0);
     assert!(idx.record_bytes(0).ends_with(b"INSERT INTO users VALUES (1)"));
-    assert_eq!(idx.records.level[0], Level::Error);
-    assert_eq!(idx.services.get(idx.records.service[0]), "postgres");
+    assert_eq!(idx.records.level(0), Level::Error);
+    assert_eq!(idx.services.get(idx.records.service(0)), "postgres");
     assert_eq!(idx.message(0), b"duplicate key value violates unique constraint \"users_pkey\"");
 }
 
@@ -52,7 +52,7 @@ fn java_stack_trace_joins_the_json_record() {
     let idx = build(&[("auth.json", text)], None);
     assert_eq!(idx.inputs[0].format, "json");
     assert_eq!(idx.records.len(), 2);
-    assert_eq!(idx.records.line[1], 5);
+    assert_eq!(idx.line_of(1), 5);
 }
 
 #[test]
@@ -60,8 +60,8 @@ fn yearless_syslog_across_new_year() {
     let text = "Dec 31 23:59:58 h app[1]: a\nDec 31 23:59:59 h app[1]: b\nJan  1 00:00:01 h app[1]: c\n";
     let idx = build(&[("syslog", text)], Some(2023));
     assert_eq!(idx.inputs[0].format, "syslog");
-    assert_eq!(idx.records.ts[0], civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
-    assert_eq!(idx.records.ts[2], civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
+    assert_eq!(idx.records.ts(0), civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts(2), civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
 }
 
 #[test]
@@ -71,20 +71,23 @@ fn yearless_klog_and_generic_across_new_year() {
     let idx = build(&[("kubelet.log", klog), ("logcat.txt", android)], Some(2023));
     assert_eq!(idx.inputs[0].format, "klog");
     assert_eq!(idx.inputs[1].format, "generic");
-    assert_eq!(idx.records.ts[1], civil_to_millis(2024, 1, 1, 0, 0, 2, 0));
-    assert_eq!(idx.records.ts[3], civil_to_millis(2024, 1, 1, 0, 0, 1, 200));
-    assert_eq!(idx.records.level[3], Level::Error);
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 1, 1, 0, 0, 2, 0));
+    assert_eq!(idx.records.ts(3), civil_to_millis(2024, 1, 1, 0, 0, 1, 200));
+    assert_eq!(idx.records.level(3), Level::Error);
 }
 
 #[test]
 fn epoch_stamps() {
     let text = "{\"time\":1705937401.25,\"msg\":\"a\"}\n{\"time\":\"1705937402000\",\"msg\":\"b\"}\n{\"time\":1705937403000000000,\"msg\":\"c\"}\n";
     let idx = build(&[("app.json", text)], None);
-    assert_eq!(idx.records.ts, vec![1_705_937_401_250, 1_705_937_402_000, 1_705_937_403_000]);
+    assert_eq!(
+        (0..idx.records.len()).map(|i| idx.records.ts(i)).collect::<Vec<_>>(),
+        vec![1_705_937_401_250, 1_705_937_402_000, 1_705_937_403_000]
+    );
     let text = "1705937401.123 10.0.0.1 TCP_MISS/200 512 GET http://x/ - DIRECT/1.2.3.4 text/html\n";
     let idx = build(&[("access.log", text)], None);
     assert_eq!(idx.inputs[0].format, "generic");
-    assert_eq!(idx.records.ts[0], 1_705_937_401_123);
+    assert_eq!(idx.records.ts(0), 1_705_937_401_123);
 }
 
 #[test]
@@ -96,8 +99,8 @@ fn malformed_lines_are_kept_unparsed() {
     assert_eq!(idx.inputs[0].format, "access");
     assert_eq!(idx.records.len(), 3);
     assert_eq!(idx.inputs[0].unparsed, 1);
-    assert_eq!(idx.records.ts[1], NO_TIME);
-    assert_eq!(idx.records.level[2], Level::Error);
+    assert_eq!(idx.records.ts(1), NO_TIME);
+    assert_eq!(idx.records.level(2), Level::Error);
     assert_eq!(idx.message(2), b"\"GET /x HTTP/1.1\" 503 1 \"-\" \"c\"");
 }
 
@@ -116,7 +119,7 @@ fn custom_formats_from_a_rules_folder() {
     let text = "GW|22.01.2024 15:30:01|ERROR|billing|card declined\nGW|22.01.2024 15:30:02|INFO|billing|ok\n";
     let idx = Index::build(vec![source(0, "gw.log", text)], Vec::new(), RuleSet::empty(), &opts);
     assert_eq!(idx.inputs[0].format, "gateway");
-    assert_eq!(idx.records.ts[0], civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
-    assert_eq!(idx.records.level[0], Level::Error);
-    assert_eq!(idx.services.get(idx.records.service[0]), "billing");
+    assert_eq!(idx.records.ts(0), civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
+    assert_eq!(idx.records.level(0), Level::Error);
+    assert_eq!(idx.services.get(idx.records.service(0)), "billing");
 }

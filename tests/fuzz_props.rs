@@ -166,7 +166,7 @@ fn pipeline(data: Vec<u8>, chunk_size: usize) {
     let mut index = Index::build(vec![source], Vec::new(), rules, &opts);
     let lines = index.inputs[0].lines;
     assert!(index.records.len() as u64 <= lines, "{} records from {lines} lines", index.records.len());
-    for &l in &index.records.line {
+    for l in (0..index.records.len()).map(|i| index.line_of(i)) {
         assert!(l >= 1 && u64::from(l) <= lines, "record at line {l} of a {lines}-line file");
     }
     let findings = analyse(&index, &AnalysisOptions::default());

@@ -43,10 +43,9 @@ fn build(text: &str, chunk_size: usize) -> Index {
 }
 
 fn record_ids(idx: &Index) -> Vec<String> {
-    idx.records
-        .template
-        .iter()
-        .map(|&t| if t == NO_TEMPLATE { "-".to_string() } else { idx.templates.templates[t as usize].id.clone() })
+    (0..idx.records.len())
+        .map(|i| idx.records.template(i))
+        .map(|t| if t == NO_TEMPLATE { "-".to_string() } else { idx.templates.templates[t as usize].id.clone() })
         .collect()
 }
 
@@ -103,5 +102,5 @@ fn mining_off_leaves_no_templates() {
     let opts = IndexOptions { mine_patterns: false, ..Default::default() };
     let idx = Index::build(vec![src], Vec::new(), RuleSet::empty(), &opts);
     assert!(idx.templates.templates.is_empty());
-    assert!(idx.records.template.iter().all(|&t| t == NO_TEMPLATE));
+    assert!((0..idx.records.len()).all(|i| idx.records.template(i) == NO_TEMPLATE));
 }

@@ -213,7 +213,7 @@ fn sshd_failed_logins_hit_error_or_symptom_rules() {
     let mut failed = 0;
     for i in 0..ix.records.len() {
         let line = String::from_utf8_lossy(ix.first_line(i)).into_owned();
-        let rule = ix.records.rule[i];
+        let rule = ix.records.rule(i);
         if line.contains("Failed password") {
             failed += 1;
             let r = ix.rules.get(rule).unwrap_or_else(|| panic!("no rule for {line}"));
@@ -460,7 +460,7 @@ fn postgres_stderr_log_parses_with_exact_times_levels_and_continuations() {
     assert_eq!(auth.len(), run.bad_passwords);
     assert!(auth.iter().all(|v| v.level == Level::Fatal && v.msg.contains(PG_AUTH_FAILED)));
     // Index records: one per prefixed severity line at least, every record a postgres service record.
-    let pg_service = ix.services.get(ix.records.service[0]).to_string();
+    let pg_service = ix.services.get(ix.records.service(0)).to_string();
     assert_eq!(pg_service, "postgres");
     // The multi-line statement joins the record of its STATEMENT line (same pid and stamp).
     let i = (0..ix.records.len())
@@ -496,7 +496,7 @@ fn postgres_csv_and_json_logs_parse_with_exact_times() {
     assert_eq!(ix.inputs[c].records, ix.inputs[j].records);
     assert_eq!(ix.inputs[c].unparsed, 0);
     let auth = (0..ix.records.len())
-        .filter(|&i| ix.records.source[i] as usize == c)
+        .filter(|&i| ix.records.source(i) as usize == c)
         .filter(|&i| String::from_utf8_lossy(ix.record_bytes(i)).contains("password authentication failed for user"))
         .count();
     assert_eq!(auth, run.bad_passwords + 1);
@@ -519,7 +519,7 @@ fn postgres_failures_hit_error_rules() {
             continue;
         };
         seen[k] += 1;
-        let rule = ix.records.rule[i];
+        let rule = ix.records.rule(i);
         assert_ne!(rule, NO_RULE, "no rule for {line}");
         let r = ix.rules.get(rule).expect("rule");
         assert!(matches!(r.kind, RuleKind::Error | RuleKind::Symptom), "{} is {:?}: {line}", r.id, r.kind);
@@ -657,7 +657,7 @@ fn mariadb_error_log_parses_with_exact_times_and_levels() {
     let denied = records_with(&views, "Access denied for user 'app'");
     assert_eq!(denied.len(), run.denied);
     assert!(denied.iter().all(|v| v.msg.starts_with("Access denied") || v.msg.contains("] Access denied")));
-    let svc = ix.services.get(ix.records.service[0]).to_string();
+    let svc = ix.services.get(ix.records.service(0)).to_string();
     assert_eq!(svc, "mysql");
 }
 
@@ -774,7 +774,7 @@ fn nginx_logs_parse_as_access_and_error_records() {
         assert_eq!(v.ts, ts.timestamp_millis(), "{}", v.text);
         assert_eq!(v.level, Level::Error, "{}", v.text);
     }
-    let svc = ix.services.get(ix.records.service[0]).to_string();
+    let svc = ix.services.get(ix.records.service(0)).to_string();
     assert_eq!(svc, "proxy");
 }
 

@@ -61,10 +61,10 @@ fn run(dir: &Path, name: &str) -> Counts {
     };
     let mut wrong = Vec::new();
     for i in 0..rec.len() {
-        let rule = index.rules.get(rec.rule[i]).filter(|_| rec.rule[i] != NO_RULE);
+        let rule = index.rules.get(rec.rule(i)).filter(|_| rec.rule(i) != NO_RULE);
         let auth_failure =
             rule.is_some_and(|r| r.subsystem == "auth" && matches!(r.kind, RuleKind::Error | RuleKind::Symptom));
-        let tpl = truth.get(&rec.line[i]).map(|t| t.to_ascii_lowercase()).unwrap_or_default();
+        let tpl = truth.get(&index.line_of(i)).map(|t| t.to_ascii_lowercase()).unwrap_or_default();
         let is_failure = ["failed password", "authentication failure", "invalid user"].iter().any(|k| tpl.contains(k));
         let is_success = ["accepted", "session opened"].iter().any(|k| tpl.contains(k));
         // Other wordings of a rejected login (Kerberos in the Linux sample) may count too.
@@ -81,7 +81,7 @@ fn run(dir: &Path, name: &str) -> Counts {
         }
         c.flagged_other += (auth_failure && also_failure && !is_failure) as usize;
         if (is_failure && !auth_failure || auth_failure && !is_failure && !also_failure) && wrong.len() < 10 {
-            wrong.push(format!("line {}: {tpl} -> {:?}", rec.line[i], rule.map(|r| &r.id)));
+            wrong.push(format!("line {}: {tpl} -> {:?}", index.line_of(i), rule.map(|r| &r.id)));
         }
     }
     eprintln!(

@@ -50,11 +50,11 @@ fn check_indexes(dir: &Path, truth: &Truth) {
     if truth.family != "clock-step" {
         let r = &idx.records;
         for i in 1..r.len() {
-            if r.source[i] == r.source[i - 1]
-                && r.ts[i] != culprit::time::NO_TIME
-                && r.ts[i - 1] != culprit::time::NO_TIME
+            if r.source(i) == r.source(i - 1)
+                && r.ts(i) != culprit::time::NO_TIME
+                && r.ts(i - 1) != culprit::time::NO_TIME
             {
-                assert!(r.ts[i] >= r.ts[i - 1], "{} line {} goes back in time", idx.path_of(i), r.line[i]);
+                assert!(r.ts(i) >= r.ts(i - 1), "{} line {} goes back in time", idx.path_of(i), idx.line_of(i));
             }
         }
     }

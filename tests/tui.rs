@@ -107,8 +107,8 @@ fn evidence(idx: &Index, id: u32) -> Evidence {
     let i = id as usize;
     Evidence {
         path: idx.path_of(i),
-        line: idx.records.line[i] as u64,
-        ts: Some(idx.records.ts[i]),
+        line: idx.line_of(i) as u64,
+        ts: Some(idx.records.ts(i)),
         text: String::from_utf8_lossy(idx.first_line(i)).into_owned(),
         record: Some(id),
     }
@@ -117,9 +117,9 @@ fn evidence(idx: &Index, id: u32) -> Evidence {
 fn story(idx: &Index, id: u32, summary: &str) -> TimelineEntry {
     let i = id as usize;
     TimelineEntry {
-        ts: idx.records.ts[i],
+        ts: idx.records.ts(i),
         path: idx.path_of(i),
-        line: idx.records.line[i] as u64,
+        line: idx.line_of(i) as u64,
         summary: summary.into(),
         record: Some(id),
     }
@@ -129,7 +129,7 @@ fn story(idx: &Index, id: u32, summary: &str) -> TimelineEntry {
 fn series(idx: &Index, label: &str, needle: &str) -> Series {
     let mut counts = vec![0u32; 60];
     for id in records_with(idx, needle) {
-        let m = ((idx.records.ts[id as usize] - t(15, 0, 0)) / MS_PER_MIN) as usize;
+        let m = ((idx.records.ts(id as usize) - t(15, 0, 0)) / MS_PER_MIN) as usize;
         if let Some(c) = counts.get_mut(m) {
             *c += 1;
         }
@@ -583,7 +583,7 @@ fn filters_narrow_and_clear() {
     assert!(n > 0 && n < all);
     for r in 0..n {
         let id = a.log.record_at(ld, r).unwrap();
-        assert!(ld.index.records.level[id] >= culprit::format::Level::Warn);
+        assert!(ld.index.records.level(id) >= culprit::format::Level::Warn);
     }
     a.apply(Action::CycleLevel); // error and up
     a.apply(Action::CycleLevel); // all again
@@ -624,7 +624,7 @@ fn filters_narrow_and_clear() {
     let n = a.log.row_count(ld);
     assert!(n > 0);
     for r in 0..n {
-        assert_eq!(ld.index.hosts.get(ld.index.records.host[a.log.record_at(ld, r).unwrap()]), host);
+        assert_eq!(ld.index.hosts.get(ld.index.records.host(a.log.record_at(ld, r).unwrap())), host);
     }
 }
 
@@ -642,14 +642,14 @@ fn jump_to_onset_and_time() {
     a.apply(Action::JumpOnset);
     let ld = a.loaded.as_ref().unwrap();
     let id = a.log.selected(ld).unwrap();
-    assert_eq!(ld.index.records.ts[id], t(15, 42, 5), "first line at the onset");
+    assert_eq!(ld.index.records.ts(id), t(15, 42, 5), "first line at the onset");
     // The line before it is earlier: we landed on the first, not any, line at that time.
     let before = a.log.record_at(ld, a.log.cursor - 1).unwrap();
-    assert!(ld.index.records.ts[before] < t(15, 42, 5));
+    assert!(ld.index.records.ts(before) < t(15, 42, 5));
     type_prompt(&mut a, Prompt::Time, "15:30");
     let ld = a.loaded.as_ref().unwrap();
     let id = a.log.selected(ld).unwrap();
-    assert!(ld.index.records.ts[id] >= t(15, 30, 0) && ld.index.records.ts[id] < t(15, 30, 10));
+    assert!(ld.index.records.ts(id) >= t(15, 30, 0) && ld.index.records.ts(id) < t(15, 30, 10));
     type_prompt(&mut a, Prompt::Time, "not a time");
     assert!(a.status.contains("cannot read time"));
     a.apply(Action::Top);

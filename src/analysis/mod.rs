@@ -83,7 +83,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     };
     if w.source == crate::findings::WindowSource::Auto {
         if let Some(r) = w.onset_rec {
-            w.onset = index.records.ts[r as usize];
+            w.onset = index.records.ts(r as usize);
             w.start = w.onset;
         }
     }
@@ -325,7 +325,7 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     let (win_lo, win_hi) = (t.buckets.time(w.s), t.buckets.time(w.e));
     // A bounded re-parse on all cores: past 200k access lines, every k-th record estimates the shares
     // (200k samples put a failing share within a fraction of a percent).
-    let candidates = (0..r.len()).filter(|&i| access[r.source[i] as usize]).count();
+    let candidates = (0..r.len()).filter(|&i| access[r.source(i) as usize]).count();
     let stride = (candidates / 200_000).max(1);
     let ctx = crate::format::ParseCtx::default();
     let per: HashMap<String, [u64; 4]> = (0..r.len())
@@ -334,10 +334,10 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
         .fold(
             || (HashMap::new(), crate::format::Parsed::default()),
             |(mut per, mut parsed): (HashMap<String, [u64; 4]>, _), i| {
-                if i % stride != 0 || !access[r.source[i] as usize] {
+                if i % stride != 0 || !access[r.source(i) as usize] {
                     return (per, parsed);
                 }
-                let ts = r.ts[i];
+                let ts = r.ts(i);
                 let slot = if ts >= win_lo && ts < win_hi {
                     0
                 } else if ts != NO_TIME && ts >= t.buckets.start && ts < base_end {
@@ -346,7 +346,7 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
                     return (per, parsed);
                 };
                 let line = index.first_line(i);
-                index.parsers[r.source[i] as usize].parse(line, &ctx, &mut parsed);
+                index.parsers[r.source(i) as usize].parse(line, &ctx, &mut parsed);
                 if let (Some(method), Some(path)) = (parsed.field(line, b"method"), parsed.field(line, b"path")) {
                     let e = per.entry(endpoint_key(method, path)).or_default();
                     e[slot + 1] += 1;
@@ -596,9 +596,9 @@ fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
 fn entry(index: &Index, rec: u32, summary: String) -> TimelineEntry {
     let i = rec as usize;
     TimelineEntry {
-        ts: index.records.ts[i],
+        ts: index.records.ts(i),
         path: index.path_of(i),
-        line: index.records.line[i] as u64,
+        line: index.line_of(i) as u64,
         summary,
         record: Some(rec),
     }
@@ -715,7 +715,7 @@ fn charts(index: &Index, t: &SignalTable) -> Vec<Series> {
     if !t.changes.is_empty() {
         let mut counts = vec![0u32; t.buckets.n];
         for &r in &t.changes {
-            if let Some(b) = t.buckets.of(index.records.ts[r as usize]) {
+            if let Some(b) = t.buckets.of(index.records.ts(r as usize)) {
                 counts[b] += 1;
             }
         }
@@ -746,8 +746,8 @@ fn pattern_stats(index: &Index, t: &SignalTable, p: Option<&Periods>) -> Vec<Pat
     let span = (b.n as i64 * b.size).max(1);
     let r = &index.records;
     for i in 0..r.len() {
-        let ts = r.ts[i];
-        let tpl = r.template[i] as usize;
+        let ts = r.ts(i);
+        let tpl = r.template(i) as usize;
         if ts == NO_TIME || tpl >= n_templates {
             continue;
         }
@@ -776,8 +776,8 @@ fn pattern_stats(index: &Index, t: &SignalTable, p: Option<&Periods>) -> Vec<Pat
                 a.inc += 1;
             }
         }
-        if a.services.len() < 3 && !a.services.contains(&r.service[i]) {
-            a.services.push(r.service[i]);
+        if a.services.len() < 3 && !a.services.contains(&r.service(i)) {
+            a.services.push(r.service(i));
         }
         if a.examples.len() < 2 {
             a.examples.push(i as u32);

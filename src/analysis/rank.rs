@@ -83,13 +83,13 @@ pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> O
         0.0
     };
     let new = base_count == 0 && base_minutes >= 30.0 && after_k >= 1;
-    let serious = index.records.level[sig.series.first_from(k).unwrap_or(0) as usize] >= crate::format::Level::Error
+    let serious = index.records.level(sig.series.first_from(k).unwrap_or(0) as usize) >= crate::format::Level::Error
         || matches!(sig.key.id, SignalId::Rule(_));
     let elevated =
         (after_k >= 3 && (new || (g >= 10.0 && after_rate >= 2.0 * base_per_min.max(1e-9)))) || (new && serious);
     let onset_bucket = if new { sig.series.first_from(0).map(|_| 0).unwrap_or(k).max(p.lead_start) } else { k };
     let onset_rec = sig.series.first_from(onset_bucket.min(p.e))?;
-    let onset = index.records.ts[onset_rec as usize];
+    let onset = index.records.ts(onset_rec as usize);
     let mut hosts: Vec<(u32, u64)> = sig
         .hosts
         .iter()
@@ -278,28 +278,28 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
     for &rec in &t.changes {
         let i = rec as usize;
         let r = &index.records;
-        let id = if r.rule[i] != crate::rules::NO_RULE {
-            SignalId::Rule(r.rule[i])
+        let id = if r.rule(i) != crate::rules::NO_RULE {
+            SignalId::Rule(r.rule(i))
         } else {
-            SignalId::Pattern(r.template[i])
+            SignalId::Pattern(r.template(i))
         };
         let text = index.record_bytes(i);
         // Bounded by `name_table`: a change line naming thousands of hosts is not worth quadratic work.
         let mentioned_hosts: Vec<u32> =
-            hosts.iter().filter(|(h, n)| *h != r.host[i] && mentions(text, n)).map(|(h, _)| *h).collect();
+            hosts.iter().filter(|(h, n)| *h != r.host(i) && mentions(text, n)).map(|(h, _)| *h).collect();
         let mentioned_services: Vec<u32> =
-            services.iter().filter(|(s, n)| *s != r.service[i] && mentions(text, n)).map(|(s, _)| *s).collect();
+            services.iter().filter(|(s, n)| *s != r.service(i) && mentions(text, n)).map(|(s, _)| *s).collect();
         let subsystem = match id {
             SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
             SignalId::Pattern(_) => None,
         };
         let own = if let SignalId::Rule(rule) = id { topics.of_rule(rule) } else { 0 };
         let change_hosts: Vec<u32> =
-            std::iter::once(r.host[i]).filter(|&h| h != 0).chain(mentioned_hosts.iter().copied()).collect();
+            std::iter::once(r.host(i)).filter(|&h| h != 0).chain(mentioned_hosts.iter().copied()).collect();
         let mut touched_subsystems: Vec<String> = t
             .service_hosts
             .iter()
-            .filter(|(&svc, hs)| svc != r.service[i] && change_hosts.iter().any(|h| hs.contains(h)))
+            .filter(|(&svc, hs)| svc != r.service(i) && change_hosts.iter().any(|h| hs.contains(h)))
             .map(|(&svc, _)| svc)
             .chain(mentioned_services.iter().copied())
             .map(|svc| guess_subsystem(index.services.get(svc)))
@@ -308,14 +308,14 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         touched_subsystems.dedup();
         out.push(ChangeEvent {
             rec,
-            ts: r.ts[i],
-            key: (id, r.service[i]),
-            host: r.host[i],
+            ts: r.ts(i),
+            key: (id, r.service(i)),
+            host: r.host(i),
             mentioned_hosts,
             mentioned_services,
             subsystem,
             topics: own | topics.of_text(text),
-            source: r.source[i],
+            source: r.source(i),
             touched_subsystems,
         });
     }
@@ -511,10 +511,10 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
 /// The signal a change line belongs to.
 pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
     let i = rec as usize;
-    if index.records.rule[i] != crate::rules::NO_RULE {
-        SignalId::Rule(index.records.rule[i])
+    if index.records.rule(i) != crate::rules::NO_RULE {
+        SignalId::Rule(index.records.rule(i))
     } else {
-        SignalId::Pattern(index.records.template[i])
+        SignalId::Pattern(index.records.template(i))
     }
 }
 
@@ -590,7 +590,7 @@ pub fn change_title(index: &Index, id: SignalId, rec: u32) -> String {
 pub fn event_title(index: &Index, rec: u32) -> String {
     let i = rec as usize;
     let line = index.first_line(i);
-    let parser = &index.parsers[index.records.source[i] as usize];
+    let parser = &index.parsers[index.records.source(i) as usize];
     let mut p = crate::format::Parsed::default();
     parser.parse(line, &crate::format::ParseCtx::default(), &mut p);
     // No message, or only an event name (`"event":"cert.rotated"`): compose from the fields.
@@ -683,10 +683,10 @@ pub fn guess_subsystem(service: &str) -> String {
 
 pub fn evidence(index: &Index, rec: u32) -> Evidence {
     let i = rec as usize;
-    let ts = index.records.ts[i];
+    let ts = index.records.ts(i);
     Evidence {
         path: index.path_of(i),
-        line: index.records.line[i] as u64,
+        line: index.line_of(i) as u64,
         ts: (ts != crate::time::NO_TIME).then_some(ts),
         text: String::from_utf8_lossy(index.first_line(i)).chars().take(2000).collect(),
         record: Some(rec),
@@ -757,7 +757,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         let ticket = change_id(text);
         let trigger_key = trigger_key(index, c.rec);
         let change_title = change_title(index, trigger_key, c.rec);
-        let ts = index.records.ts[c.rec as usize];
+        let ts = index.records.ts(c.rec as usize);
         reasons.push(format!(
             "right after change{} \"{}\" at {} ({} before)",
             ticket.as_ref().map(|t| format!(" {t}")).unwrap_or_default(),
@@ -878,7 +878,7 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
         st.named_hosts.clear();
         for s in st.stats.iter().take(8) {
             let i = s.onset_rec as usize;
-            let source = index.records.source[i];
+            let source = index.records.source(i);
             if !st.sources.contains(&source) {
                 st.sources.push(source);
             }
@@ -889,7 +889,7 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
                 }
             }
             for &(id, name) in &hosts {
-                if id != index.records.host[i] && !st.named_hosts.contains(&id) && mentions(text, name) {
+                if id != index.records.host(i) && !st.named_hosts.contains(&id) && mentions(text, name) {
                     st.named_hosts.push(id);
                 }
             }
@@ -904,7 +904,7 @@ pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
         st.subsystem = story_subsystem(index, t, st);
         let mut sev: f64 = 0.0;
         for s in &st.stats {
-            let level = index.records.level[s.onset_rec as usize];
+            let level = index.records.level(s.onset_rec as usize);
             let mut v = if level >= crate::format::Level::Error { 1.0 } else { 0.7 };
             if let SignalId::Rule(r) = t.signals[s.sig].key.id {
                 if let Some(rule) = index.rules.get(r) {

@@ -203,9 +203,9 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
 /// rule, or a server error in an access log that no rule claims.
 pub fn is_symptom(index: &Index, i: usize) -> bool {
     let r = &index.records;
-    match index.rules.get(r.rule[i]) {
+    match index.rules.get(r.rule(i)) {
         Some(rule) => rule.kind == RuleKind::Symptom,
-        None => index.parsers[r.source[i] as usize].kind == FormatKind::Access && r.level[i] >= Level::Error,
+        None => index.parsers[r.source(i) as usize].kind == FormatKind::Access && r.level(i) >= Level::Error,
     }
 }
 
@@ -228,11 +228,11 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
     let mut template_counts = vec![0u64; index.templates.templates.len()];
     let mut timed = 0u64;
     for i in 0..r.len() {
-        if !in_range(r.ts[i]) {
+        if !in_range(r.ts(i)) {
             continue;
         }
         timed += 1;
-        if let Some(c) = template_counts.get_mut(r.template[i] as usize) {
+        if let Some(c) = template_counts.get_mut(r.template(i) as usize) {
             *c += 1;
         }
     }
@@ -258,15 +258,15 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
     let mut service_totals: Vec<Vec<u32>> = vec![Vec::new(); index.services.len()];
     let mut last_service_host = (u32::MAX, u32::MAX);
     for i in 0..r.len() {
-        let ts = r.ts[i];
+        let ts = r.ts(i);
         if !in_range(ts) {
             continue;
         }
         let Some(b) = buckets.of(ts) else { continue };
         let rec = i as u32;
-        let service = r.service[i];
-        let host = r.host[i];
-        let level = r.level[i];
+        let service = r.service(i);
+        let host = r.host(i);
+        let level = r.level(i);
         match service_totals.get_mut(service as usize) {
             Some(v) => {
                 if v.is_empty() {
@@ -283,8 +283,8 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         if level >= Level::Error {
             table.errors.add(b, rec);
         }
-        let rule = r.rule[i];
-        let template = r.template[i];
+        let rule = r.rule(i);
+        let template = r.template(i);
         let (id, role) = if rule != NO_RULE {
             match index.rules.get(rule) {
                 Some(rl) => (SignalId::Rule(rule), role_of_rule(rl.kind)),
@@ -292,7 +292,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
             }
         } else if template != NO_TEMPLATE && change_like.get(template as usize).copied().unwrap_or(false) {
             (SignalId::Pattern(template), Role::Change)
-        } else if access_source[r.source[i] as usize] {
+        } else if access_source[r.source(i) as usize] {
             // The proxy's view of users: server errors are symptoms, the rest is traffic.
             if level >= Level::Error {
                 (SignalId::Pattern(template), Role::Symptom)
@@ -330,7 +330,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         if role == Role::Symptom
             && level >= Level::Error
             && template != NO_TEMPLATE
-            && !access_source[r.source[i] as usize]
+            && !access_source[r.source(i) as usize]
             && field_only_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);

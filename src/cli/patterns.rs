@@ -76,7 +76,7 @@ fn write_per_line(out: &mut impl Write, index: &Index) -> std::io::Result<()> {
     // Records of each source, in offset order (the index keeps them in that order).
     let mut by_source: Vec<Vec<usize>> = vec![Vec::new(); index.sources.len()];
     for i in 0..r.len() {
-        if let Some(v) = by_source.get_mut(r.source[i] as usize) {
+        if let Some(v) = by_source.get_mut(r.source(i) as usize) {
             v.push(i);
         }
     }
@@ -90,13 +90,13 @@ fn write_per_line(out: &mut impl Write, index: &Index) -> std::io::Result<()> {
         while pos < data.len() {
             line_no += 1;
             let end = memchr::memchr(b'\n', &data[pos..]).map_or(data.len(), |i| pos + i);
-            while k < recs.len() && (r.offset[recs[k]] as usize + r.len[recs[k]] as usize) < pos {
+            while k < recs.len() && (r.offset(recs[k]) as usize + r.byte_len(recs[k])) < pos {
                 k += 1;
             }
             let id = recs
                 .get(k)
-                .filter(|&&i| r.offset[i] as usize <= pos)
-                .map(|&i| r.template[i])
+                .filter(|&&i| r.offset(i) as usize <= pos)
+                .map(|&i| r.template(i))
                 .filter(|&t| t != NO_TEMPLATE)
                 .and_then(|t| index.templates.get(t))
                 .map_or("-", |t| t.id.as_str());

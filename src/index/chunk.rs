@@ -42,7 +42,6 @@ pub struct LocalRecords {
     pub service: Vec<u32>,
     pub rule: Vec<u32>,
     pub template: Vec<u32>,
-    pub msg_start: Vec<u16>,
 }
 
 impl LocalRecords {
@@ -169,7 +168,6 @@ pub fn index_chunk(
                 rec.service.push(service);
                 rec.rule.push(rule);
                 rec.template.push(template);
-                rec.msg_start.push(msg.start.min(u16::MAX as u32) as u16);
             }
         }
         pos = match nl {
@@ -192,5 +190,4 @@ fn push_unparsed(rec: &mut LocalRecords, pos: usize, line: &[u8], line_no: u32, 
     rec.service.push(service);
     rec.rule.push(NO_RULE);
     rec.template.push(crate::patterns::NO_TEMPLATE);
-    rec.msg_start.push(0);
 }

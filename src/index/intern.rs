@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 /// Past this many distinct names, new names share one overflow id (hostile input cannot exhaust memory).
-pub const MAX_NAMES: usize = 1 << 20;
+pub const MAX_NAMES: usize = u16::MAX as usize - 1;
 pub const OVERFLOW_NAME: &str = "(other)";
 
 #[derive(Debug, Default, Clone)]

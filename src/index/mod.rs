@@ -8,10 +8,13 @@
 
 mod chunk;
 mod intern;
+mod records;
 
 pub use intern::Interner;
+pub use records::{BlockSummary, Records, SourceRun, BLOCK, LINE_MARK};
+use records::{ChunkRows, RecordsBuilder};
 
-use crate::format::{self, FormatKind, Level, ParseCtx, Parser};
+use crate::format::{self, FormatKind, ParseCtx, Parser};
 use crate::patterns::{self, TemplateTable};
 use crate::rules::RuleSet;
 use crate::source::{Notice, Source};
@@ -22,9 +25,6 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// Records per block summary.
-pub const BLOCK: usize = 4096;
 
 /// How to build an index.
 #[derive(Clone, Debug)]
@@ -86,64 +86,6 @@ fn ser_time<S: serde::Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> 
     } else {
         s.serialize_str(&crate::time::rfc3339(*ms))
     }
-}
-
-/// One row per record (a line plus its continuation lines).
-#[derive(Debug, Default)]
-pub struct Records {
-    pub source: Vec<u32>,
-    /// Byte offset of the record's first line in its source.
-    pub offset: Vec<u64>,
-    /// Byte length of the record, continuation lines included, without the final newline.
-    pub len: Vec<u32>,
-    /// 1-based line number of the first line in its file.
-    pub line: Vec<u32>,
-    pub ts: Vec<Millis>,
-    pub level: Vec<Level>,
-    pub host: Vec<u32>,
-    pub service: Vec<u32>,
-    /// Index into the rule set, or `rules::NO_RULE`.
-    pub rule: Vec<u32>,
-    /// Index into the template table, or `patterns::NO_TEMPLATE`.
-    pub template: Vec<u32>,
-    /// Offset of the message inside the record's first line (saturating).
-    pub msg_start: Vec<u16>,
-}
-
-impl Records {
-    pub fn len(&self) -> usize {
-        self.ts.len()
-    }
-
-    /// Bytes the columns hold on the heap (capacity, not length: what the allocator gave).
-    pub fn heap_bytes(&self) -> usize {
-        fn col<T>(v: &Vec<T>) -> usize {
-            v.capacity() * std::mem::size_of::<T>()
-        }
-        col(&self.source)
-            + col(&self.offset)
-            + col(&self.len)
-            + col(&self.line)
-            + col(&self.ts)
-            + col(&self.level)
-            + col(&self.host)
-            + col(&self.service)
-            + col(&self.rule)
-            + col(&self.template)
-            + col(&self.msg_start)
-    }
-    pub fn is_empty(&self) -> bool {
-        self.ts.is_empty()
-    }
-}
-
-/// Per-block summary: lets time seeks and level filters skip whole blocks.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct BlockSummary {
-    pub min_ts: Millis,
-    pub max_ts: Millis,
-    /// Bit `l` set when a record of level `l` is in the block.
-    pub level_mask: u8,
 }
 
 /// The whole indexed input set.
@@ -220,114 +162,58 @@ impl Index {
 
     fn merge(&mut self, task_source: Vec<usize>, outs: Vec<chunk::ChunkOut>, yearless: &[bool], opts: &IndexOptions) {
         let total: usize = outs.iter().map(|o| o.records.len()).sum();
-        self.records.offset.reserve(total);
-        self.records.ts.reserve(total);
-        let mut miners = Vec::with_capacity(outs.len());
+        // Templates first: chunk-local ids can outnumber the 16-bit column; global ids cannot.
+        let mut outs = outs;
+        let template_maps = if opts.mine_patterns {
+            let miners = outs.iter_mut().map(|o| std::mem::take(&mut o.miner)).collect();
+            let (table, maps) = patterns::merge(miners);
+            self.templates = table;
+            maps
+        } else {
+            Vec::new()
+        };
+        let mut b = RecordsBuilder::with_capacity(total);
         let mut per_source_lines = vec![0u64; self.sources.len()];
         let mut per_source_unparsed = vec![0u64; self.sources.len()];
-        let mut source_start = vec![usize::MAX; self.sources.len()];
-        let mut template_local = Vec::with_capacity(outs.len());
-        for (sid, out) in task_source.iter().copied().zip(outs) {
-            if source_start[sid] == usize::MAX {
-                source_start[sid] = self.records.len();
-            }
+        for (k, (sid, out)) in task_source.iter().copied().zip(outs).enumerate() {
             let line_base = per_source_lines[sid] as u32;
             per_source_lines[sid] += out.lines;
             per_source_unparsed[sid] += out.unparsed;
             // A chunk that starts with continuation lines extends the previous record of the same source.
             if out.leading_continuation > 0 {
-                let last = self.records.len().checked_sub(1);
-                if let Some(last) = last.filter(|&i| self.records.source[i] == sid as u32) {
+                if let Some((offset, len)) = b.last_mut(sid as u32) {
                     let end = out.chunk_start + out.leading_continuation as u64;
-                    self.records.len[last] = (end - self.records.offset[last]).min(u32::MAX as u64) as u32;
+                    *len = (end - offset).min(u32::MAX as u64) as u32;
                 }
             }
             let host_map: Vec<u32> = out.hosts.iter().map(|h| self.hosts.intern(h)).collect();
             let service_map: Vec<u32> = out.services.iter().map(|s| self.services.intern(s)).collect();
-            let rec = out.records;
-            let r = &mut self.records;
-            let n = rec.ts.len();
-            r.source.extend(std::iter::repeat_n(sid as u32, n));
-            r.offset.extend(rec.offset.iter().map(|&o| o + out.chunk_start));
-            r.len.extend_from_slice(&rec.len);
-            r.line.extend(rec.line.iter().map(|&l| l + line_base));
-            r.ts.extend_from_slice(&rec.ts);
-            r.level.extend_from_slice(&rec.level);
-            r.host.extend(rec.host.iter().map(|&h| host_map[h as usize]));
-            r.service.extend(rec.service.iter().map(|&s| service_map[s as usize]));
-            r.rule.extend_from_slice(&rec.rule);
-            r.msg_start.extend_from_slice(&rec.msg_start);
-            template_local.push((r.template.len(), n));
-            r.template.extend_from_slice(&rec.template);
-            miners.push(out.miner);
-        }
-        // Templates: fold chunk miners in chunk order, then remap local ids.
-        if opts.mine_patterns {
-            let (table, maps) = patterns::merge(miners);
-            for ((start, n), map) in template_local.into_iter().zip(maps) {
-                for t in &mut self.records.template[start..start + n] {
-                    if let Some(&g) = map.get(*t as usize) {
-                        *t = g;
-                    }
-                }
-            }
-            self.templates = table;
+            let templates = template_maps.get(k).map(|m| m.as_slice()).unwrap_or(&[]);
+            let rows = ChunkRows {
+                records: &out.records,
+                chunk_start: out.chunk_start,
+                line_base,
+                hosts: &host_map,
+                services: &service_map,
+                templates,
+            };
+            b.extend(sid as u32, rows);
         }
         for (sid, &is_yearless) in yearless.iter().enumerate() {
-            if is_yearless && source_start[sid] != usize::MAX {
-                let range = self.source_range(sid as u32, source_start[sid]);
+            if let Some(range) = b.records.source_range(sid as u32).filter(|_| is_yearless) {
                 let mtime = self.sources[sid].mtime;
-                fix_year_rollover(&mut self.records.ts[range], opts.year, mtime);
+                fix_year_rollover(&mut b.ts[range], opts.year, mtime);
             }
         }
         if opts.year.is_none() {
-            self.align_yearless_to_dated(yearless, &source_start);
+            align_yearless_to_dated(&mut b, yearless);
         }
-        self.hosts_from_paths(&source_start);
-        self.services_from_paths(&source_start);
-        self.blocks = summarise_blocks(&self.records);
-        self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed, &source_start);
-    }
-
-    /// Yearless inputs (BSD syslog, klog) get their year from the file's mtime, which a copy or a
-    /// checkout resets. When other inputs carry full dates, the year that puts the yearless
-    /// records inside (or nearest to) their span is the better guess.
-    fn align_yearless_to_dated(&mut self, yearless: &[bool], source_start: &[usize]) {
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        for (sid, &y) in yearless.iter().enumerate() {
-            if y || source_start[sid] == usize::MAX {
-                continue;
-            }
-            for &t in &self.records.ts[self.source_range(sid as u32, source_start[sid])] {
-                if t != NO_TIME {
-                    lo = lo.min(t);
-                    hi = hi.max(t);
-                }
-            }
-        }
-        if lo > hi {
-            return;
-        }
-        for (sid, &y) in yearless.iter().enumerate() {
-            if !y || source_start[sid] == usize::MAX {
-                continue;
-            }
-            let range = self.source_range(sid as u32, source_start[sid]);
-            let ts = &mut self.records.ts[range];
-            let timed = || ts.iter().copied().filter(|&t| t != NO_TIME);
-            let (Some(first), Some(last)) = (timed().min(), timed().max()) else { continue };
-            let distance = |shift: i64| {
-                let (a, b) = (add_years(first, shift), add_years(last, shift));
-                // Zero when the spans overlap; otherwise the gap between them.
-                (lo - b).max(a - hi).max(0)
-            };
-            let best = (-5i64..=5).min_by_key(|&k| (distance(k), k.abs())).unwrap_or(0);
-            if best != 0 && distance(best) < distance(0) {
-                for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
-                    *t = add_years(*t, best);
-                }
-            }
-        }
+        self.hosts_from_paths(&mut b);
+        self.services_from_paths(&mut b);
+        let (records, blocks) = b.finish();
+        self.records = records;
+        self.blocks = blocks;
+        self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed);
     }
 
     /// Log bundles often name the host in the path (`db-1/postgresql.log`, `proxy/edge-2.access.log`)
@@ -337,14 +223,11 @@ impl Index {
     /// No other input naming the host, a layout of one file per host still does: the same file name
     /// in sibling folders (`lb-a/error.log`, `lb-b/error.log`) or the same suffix after differing
     /// names (`gw-1.access.log`, `gw-2.access.log`), when those names look like hosts.
-    fn hosts_from_paths(&mut self, source_start: &[usize]) {
+    fn hosts_from_paths(&mut self, b: &mut RecordsBuilder) {
         let per_host = per_host_names(self.sources.iter().map(|s| s.path.as_path()));
-        for (sid, &start) in source_start.iter().enumerate() {
-            if start == usize::MAX {
-                continue;
-            }
-            let range = self.source_range(sid as u32, start);
-            if self.records.host[range.clone()].iter().any(|&h| h != 0) {
+        for sid in 0..self.sources.len() {
+            let Some(range) = b.records.source_range(sid as u32) else { continue };
+            if b.host_mut(range.clone()).iter().any(|&h| h != 0) {
                 continue;
             }
             let path = &self.sources[sid].path;
@@ -360,29 +243,25 @@ impl Index {
             let Some(host) = known.or_else(|| per_host.get(&sid).map(|n| self.hosts.intern(n.as_bytes()))) else {
                 continue;
             };
-            for h in &mut self.records.host[range.clone()] {
-                *h = host;
-            }
+            b.host_mut(range).fill(host as u16);
         }
     }
 
     /// A service named after its file (`orders-2.log`, no service in the lines) is better named by
     /// its host (`orders-2` → `orders`, when other inputs know that service) or by its folder.
-    fn services_from_paths(&mut self, source_start: &[usize]) {
-        for (sid, &start) in source_start.iter().enumerate() {
-            if start == usize::MAX {
-                continue;
-            }
-            let range = self.source_range(sid as u32, start);
+    fn services_from_paths(&mut self, b: &mut RecordsBuilder) {
+        for sid in 0..self.sources.len() {
+            let Some(range) = b.records.source_range(sid as u32) else { continue };
             let Some(stream_id) = self.services.lookup(&self.sources[sid].stream) else { continue };
-            if !self.records.service[range.clone()].contains(&stream_id) {
+            let stream_id = stream_id as u16;
+            if !b.service_mut(range.clone()).contains(&stream_id) {
                 continue;
             }
             // Only a per-host file: one host throughout, and that host named in the path.
-            let mut hosts = self.records.host[range.clone()].iter().copied().filter(|&h| h != 0);
+            let mut hosts = b.host_mut(range.clone()).iter().copied().filter(|&h| h != 0);
             let host = hosts.next();
             let one_host = host.is_some_and(|h| hosts.all(|o| o == h));
-            let mut host_name = host.map(|h| self.hosts.get(h).to_string()).unwrap_or_default();
+            let mut host_name = host.map(|h| self.hosts.get(h as u32).to_string()).unwrap_or_default();
             let path_text = self.sources[sid].path.to_string_lossy();
             if !one_host || host_name.is_empty() || !path_text.contains(host_name.as_str()) {
                 host_name.clear();
@@ -400,8 +279,8 @@ impl Index {
                 })
             };
             if let Some(service) = service {
-                let id = self.services.intern(service.as_bytes());
-                for s in &mut self.records.service[range] {
+                let id = self.services.intern(service.as_bytes()) as u16;
+                for s in b.service_mut(range) {
                     if *s == stream_id {
                         *s = id;
                     }
@@ -410,27 +289,18 @@ impl Index {
         }
     }
 
-    fn source_range(&self, sid: u32, start: usize) -> std::ops::Range<usize> {
-        let mut end = start;
-        while end < self.records.len() && self.records.source[end] == sid {
-            end += 1;
-        }
-        start..end
-    }
-
-    fn input_infos(&self, lines: &[u64], unparsed: &[u64], starts: &[usize]) -> Vec<InputInfo> {
+    fn input_infos(&self, lines: &[u64], unparsed: &[u64]) -> Vec<InputInfo> {
         self.sources
             .iter()
             .enumerate()
             .map(|(sid, src)| {
-                let range = if starts[sid] == usize::MAX { 0..0 } else { self.source_range(sid as u32, starts[sid]) };
-                let ts = &self.records.ts[range.clone()];
-                let timed = ts.iter().copied().filter(|&t| t != NO_TIME);
+                let range = self.records.source_range(sid as u32).unwrap_or(0..0);
+                let timed = range.clone().map(|i| self.records.ts(i)).filter(|&t| t != NO_TIME);
                 let first = timed.clone().min().unwrap_or(NO_TIME);
-                let last = timed.max().unwrap_or(NO_TIME);
-                let untimed = ts.iter().filter(|&&t| t == NO_TIME).count() as u64;
+                let last = timed.clone().max().unwrap_or(NO_TIME);
+                let untimed = (range.len() - timed.count()) as u64;
                 let mut warnings = src.warnings.clone();
-                if !ts.is_empty() && untimed == ts.len() as u64 {
+                if !range.is_empty() && untimed == range.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
                 }
                 let name = self.parsers[sid].name();
@@ -452,10 +322,22 @@ impl Index {
 
     /// The record's bytes (first line plus continuation lines), without the final newline.
     pub fn record_bytes(&self, i: usize) -> &[u8] {
-        let src = &self.sources[self.records.source[i] as usize];
-        let start = self.records.offset[i] as usize;
-        let end = start + self.records.len[i] as usize;
+        let src = &self.sources[self.records.source(i) as usize];
+        let start = self.records.offset(i) as usize;
+        let end = start + self.records.byte_len(i);
         src.bytes().get(start..end).unwrap_or(&[])
+    }
+
+    /// 1-based line number of the record's first line in its file.
+    pub fn line_of(&self, i: usize) -> u32 {
+        let (anchor, line) = self.records.line_anchor(i);
+        if anchor == i {
+            return line;
+        }
+        let bytes = self.sources[self.records.source(i) as usize].bytes();
+        let (from, to) = (self.records.offset(anchor) as usize, self.records.offset(i) as usize);
+        let between = bytes.get(from..to).unwrap_or(&[]);
+        line + memchr::memchr_iter(b'\n', between).count() as u32
     }
 
     /// The record's first physical line, without `\r`.
@@ -466,13 +348,20 @@ impl Index {
     }
 
     /// The message part of the record's first line.
+    /// Reparsed on demand: the index keeps no message offsets.
     pub fn message(&self, i: usize) -> &[u8] {
         let l = self.first_line(i);
-        l.get(self.records.msg_start[i] as usize..).unwrap_or(l)
+        let mut parsed = format::Parsed::default();
+        let parser = &self.parsers[self.records.source(i) as usize];
+        let is_record = parser.parse(l, &ParseCtx::default(), &mut parsed) == format::LineKind::Record;
+        if !is_record || parsed.msg.is_empty() {
+            return l;
+        }
+        l.get(parsed.msg.start as usize..).unwrap_or(l)
     }
 
     pub fn path_of(&self, i: usize) -> String {
-        self.sources[self.records.source[i] as usize].display()
+        self.sources[self.records.source(i) as usize].display()
     }
 
     /// Earliest and latest timestamps over all records.
@@ -486,19 +375,56 @@ impl Index {
     pub fn time_order(&self) -> Vec<u32> {
         let r = &self.records;
         let mut eff = Vec::with_capacity(r.len());
-        let mut prev = (u32::MAX, NO_TIME);
-        for i in 0..r.len() {
-            if r.source[i] != prev.0 {
-                prev = (r.source[i], NO_TIME);
+        for run in 0..r.runs().len() {
+            let mut prev = NO_TIME;
+            for i in r.run_range(run) {
+                let t = r.ts(i);
+                if t != NO_TIME {
+                    prev = t;
+                }
+                eff.push(prev);
             }
-            if r.ts[i] != NO_TIME {
-                prev.1 = r.ts[i];
-            }
-            eff.push(prev.1);
         }
+        // Runs go in source order, so record order breaks ties by source, then by place.
         let mut order: Vec<u32> = (0..r.len() as u32).collect();
-        order.par_sort_by_key(|&i| (eff[i as usize], r.source[i as usize], i));
+        order.par_sort_by_key(|&i| (eff[i as usize], i));
         order
+    }
+}
+
+/// Yearless inputs (BSD syslog, klog) get their year from the file's mtime, which a copy or a
+/// checkout resets. When other inputs carry full dates, the year that puts the yearless
+/// records inside (or nearest to) their span is the better guess.
+fn align_yearless_to_dated(b: &mut RecordsBuilder, yearless: &[bool]) {
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for (sid, &y) in yearless.iter().enumerate() {
+        let Some(range) = b.records.source_range(sid as u32).filter(|_| !y) else { continue };
+        for &t in &b.ts[range] {
+            if t != NO_TIME {
+                lo = lo.min(t);
+                hi = hi.max(t);
+            }
+        }
+    }
+    if lo > hi {
+        return;
+    }
+    for (sid, &y) in yearless.iter().enumerate() {
+        let Some(range) = b.records.source_range(sid as u32).filter(|_| y) else { continue };
+        let ts = &mut b.ts[range];
+        let timed = || ts.iter().copied().filter(|&t| t != NO_TIME);
+        let (Some(first), Some(last)) = (timed().min(), timed().max()) else { continue };
+        let distance = |shift: i64| {
+            let (a, b) = (add_years(first, shift), add_years(last, shift));
+            // Zero when the spans overlap; otherwise the gap between them.
+            (lo - b).max(a - hi).max(0)
+        };
+        let best = (-5i64..=5).min_by_key(|&k| (distance(k), k.abs())).unwrap_or(0);
+        if best != 0 && distance(best) < distance(0) {
+            for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
+                *t = add_years(*t, best);
+            }
+        }
     }
 }
 
@@ -638,25 +564,6 @@ pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std
             *t = add_years(*t, delta);
         }
     }
-}
-
-fn summarise_blocks(r: &Records) -> Vec<BlockSummary> {
-    (0..r.len())
-        .step_by(BLOCK)
-        .map(|start| {
-            let end = (start + BLOCK).min(r.len());
-            let mut b = BlockSummary { min_ts: NO_TIME, max_ts: NO_TIME, level_mask: 0 };
-            for i in start..end {
-                let t = r.ts[i];
-                if t != NO_TIME {
-                    b.min_ts = if b.min_ts == NO_TIME { t } else { b.min_ts.min(t) };
-                    b.max_ts = b.max_ts.max(t);
-                }
-                b.level_mask |= 1 << (r.level[i] as u8);
-            }
-            b
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -24,7 +24,7 @@ fn continuation_lines_join_their_record() {
     assert_eq!(idx.records.len(), 2);
     assert_eq!(idx.inputs[0].lines, 4);
     assert_eq!(idx.record_bytes(0), b"2024-01-22T15:30:01Z ERROR boom\n  at foo.bar(Baz.java:1)\n  at x");
-    assert_eq!(idx.records.line[1], 4);
+    assert_eq!(idx.line_of(1), 4);
     assert_eq!(idx.first_line(1), b"2024-01-22T15:30:02Z INFO ok");
 }
 
@@ -43,20 +43,20 @@ fn year_rollover_across_new_year() {
     let text = "Dec 31 23:59:58 h app: a\nJan  1 00:00:01 h app: b\n";
     let opts = IndexOptions { year: Some(2023), ..Default::default() };
     let idx = Index::build(vec![source(0, "syslog", text)], Vec::new(), RuleSet::empty(), &opts);
-    assert_eq!(idx.records.ts[0], crate::time::civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
-    assert_eq!(idx.records.ts[1], crate::time::civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
+    assert_eq!(idx.records.ts(0), crate::time::civil_to_millis(2023, 12, 31, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts(1), crate::time::civil_to_millis(2024, 1, 1, 0, 0, 1, 0));
 }
 
-fn columns(idx: &Index) -> Vec<(u64, u32, u32, Millis, Level, String)> {
+fn columns(idx: &Index) -> Vec<(u64, usize, u32, Millis, crate::format::Level, String)> {
     (0..idx.records.len())
         .map(|i| {
             (
-                idx.records.offset[i],
-                idx.records.len[i],
-                idx.records.line[i],
-                idx.records.ts[i],
-                idx.records.level[i],
-                idx.hosts.get(idx.records.host[i]).to_string(),
+                idx.records.offset(i),
+                idx.records.byte_len(i),
+                idx.line_of(i),
+                idx.records.ts(i),
+                idx.records.level(i),
+                idx.hosts.get(idx.records.host(i)).to_string(),
             )
         })
         .collect()
@@ -113,4 +113,36 @@ fn one_file_per_host_layouts_name_their_hosts() {
     assert_eq!(got.get(&7), None);
     assert!(host_like("web01") && host_like("ip-10-0-0-7") && host_like("lb-a"));
     assert!(!host_like("nginx") && !host_like("orders") && !host_like("2025-03-11") && !host_like("a"));
+}
+
+/// Line numbers are derived from marks and newline counts; a plain count from the file start
+/// must agree, across sources, blank lines, continuations, CRLF and many marks.
+#[test]
+fn derived_line_numbers_match_a_plain_count() {
+    let mut text = String::new();
+    for i in 0..700 {
+        match i % 7 {
+            0 => text.push('\n'),
+            1 => text.push_str("  at frame\r\n"),
+            _ => text.push_str(&format!("2024-01-22T15:30:{:02}Z INFO line {i}\r\n", i % 60)),
+        }
+    }
+    let opts = IndexOptions { chunk_size: 997, year: Some(2024), ..Default::default() };
+    let sources = vec![source(0, "a.log", &text), source(1, "b.log", "\n\nnot a log\n"), source(2, "c.log", &text)];
+    let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
+    assert!(idx.records.len() > 2 * LINE_MARK * 4);
+    for i in 0..idx.records.len() {
+        let src = &idx.sources[idx.records.source(i) as usize];
+        let before = &src.bytes()[..idx.records.offset(i) as usize];
+        let plain = 1 + before.iter().filter(|&&c| c == b'\n').count() as u32;
+        assert_eq!(idx.line_of(i), plain, "record {i}");
+    }
+    assert_eq!(idx.records.source_range(1).map(|r| r.len()), Some(1));
+}
+
+#[test]
+fn the_message_is_reparsed_from_the_line() {
+    let idx = build("2024-01-22T15:30:01Z ERROR pool exhausted\nplain words\n", 1 << 20);
+    assert_eq!(idx.message(0), b"pool exhausted");
+    assert_eq!(idx.message(1), b"plain words");
 }

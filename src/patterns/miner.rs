@@ -16,6 +16,8 @@ pub(crate) const SEP: u8 = b'\n';
 
 /// Default cap on templates (the overflow template takes the rest).
 pub const DEFAULT_CAP: usize = 20_000;
+/// The largest cap: template ids, the overflow template's included, stay below `u16::MAX`.
+pub const MAX_CAP: usize = u16::MAX as usize - 2;
 
 /// Distinct shapes a chunk keeps per template of the cap; beyond, new shapes overflow.
 const SHAPES_PER_TEMPLATE: usize = 4;
@@ -94,9 +96,10 @@ impl Miner {
     }
 
     /// A miner whose merged table holds at most `cap` templates plus the overflow template.
+    /// The index keeps template ids in 16 bits, so `cap` stops below that.
     pub fn with_cap(cap: usize) -> Miner {
         Miner {
-            cap: cap.max(1),
+            cap: cap.clamp(1, MAX_CAP),
             toks: Vec::with_capacity(MAX_TOKENS),
             scratch: Vec::with_capacity(256),
             by_hash: HashMap::default(),

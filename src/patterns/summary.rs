@@ -78,24 +78,24 @@ pub fn summarise(index: &Index) -> Vec<TemplateSummary> {
     let mut services: HashSet<(u32, u32)> = HashSet::new();
     let mut hosts: HashSet<(u32, u32)> = HashSet::new();
     for i in 0..r.len() {
-        let t = r.template[i];
+        let t = r.template(i);
         if t as usize >= n {
             continue;
         }
         let s = &mut out[t as usize];
         s.count += 1;
-        let ts = r.ts[i];
+        let ts = r.ts(i);
         if ts != NO_TIME {
             s.first = Some(s.first.map_or(ts, |f| f.min(ts)));
             s.last = Some(s.last.map_or(ts, |l| l.max(ts)));
         }
-        if services.insert((t, r.service[i])) {
+        if services.insert((t, r.service(i))) {
             s.service_count += 1;
             if s.services.len() < NAMES {
-                s.services.push(index.services.get(r.service[i]).to_string());
+                s.services.push(index.services.get(r.service(i)).to_string());
             }
         }
-        let h = r.host[i];
+        let h = r.host(i);
         if !index.hosts.get(h).is_empty() && hosts.insert((t, h)) {
             s.host_count += 1;
             if s.hosts.len() < NAMES {
@@ -103,7 +103,7 @@ pub fn summarise(index: &Index) -> Vec<TemplateSummary> {
             }
         }
         if s.examples.len() < EXAMPLES {
-            s.examples.push(Example { record: i as u32, path: index.path_of(i), line: r.line[i] });
+            s.examples.push(Example { record: i as u32, path: index.path_of(i), line: index.line_of(i) });
         }
     }
     out.retain(|s| s.count > 0);

@@ -137,6 +137,8 @@ pub struct RuleSet {
 
 /// Sentinel for "no rule hit".
 pub const NO_RULE: u32 = u32::MAX;
+/// Rules one rule set can hold.
+pub const MAX_RULES: usize = u16::MAX as usize - 1;
 
 /// One layer of rule files: the built-in pack, the user's folder, or one `--rules` folder.
 pub struct Layer {
@@ -261,6 +263,15 @@ impl RuleSet {
 
     /// Compiles already-validated rules.
     pub fn from_rules(rules: Vec<Rule>) -> Result<RuleSet, RuleError> {
+        // The index keeps rule numbers in 16 bits, one value kept for "no rule".
+        if let Some(r) = rules.get(MAX_RULES) {
+            return Err(RuleError::Invalid {
+                file: r.source_file.clone(),
+                line: r.line as usize,
+                rule: Some(r.id.clone()),
+                msg: format!("more than {MAX_RULES} rules are loaded"),
+            });
+        }
         let matcher = matcher::Matcher::build(&rules).map_err(|(i, msg)| {
             let r = rules.get(i);
             RuleError::Invalid {

@@ -62,15 +62,15 @@ pub fn naive_pick(index: &Index, truth: &Truth) -> Option<Vec<String>> {
     let r = &index.records;
     let mut counts: HashMap<u32, u64> = HashMap::new();
     for i in 0..r.len() {
-        if r.ts[i] >= lo && r.ts[i] <= hi && r.level[i] >= Level::Error {
-            *counts.entry(r.template[i]).or_default() += 1;
+        if r.ts(i) >= lo && r.ts(i) <= hi && r.level(i) >= Level::Error {
+            *counts.entry(r.template(i)).or_default() += 1;
         }
     }
     let (&top, _) = counts.iter().max_by_key(|(t, c)| (**c, std::cmp::Reverse(**t)))?;
     let mut hosts: HashMap<u32, u64> = HashMap::new();
     for i in 0..r.len() {
-        if r.ts[i] >= lo && r.ts[i] <= hi && r.level[i] >= Level::Error && r.template[i] == top {
-            *hosts.entry(r.host[i]).or_default() += 1;
+        if r.ts(i) >= lo && r.ts(i) <= hi && r.level(i) >= Level::Error && r.template(i) == top {
+            *hosts.entry(r.host(i)).or_default() += 1;
         }
     }
     Some(hosts.keys().filter(|&&h| h != 0).map(|&h| index.hosts.get(h).to_string()).collect())

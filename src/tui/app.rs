@@ -53,18 +53,23 @@ impl Loaded {
     /// for evidence that carries no record id (findings read back from JSON).
     pub fn record_at_line(&self, path: &str, line: u64) -> Option<u32> {
         let sid = self.index.sources.iter().position(|s| s.display() == path)? as u32;
-        let r = &self.index.records;
-        // Records are grouped by source, in source order, and by line within a source.
-        let start = r.source.partition_point(|&s| s < sid);
-        let end = r.source.partition_point(|&s| s <= sid);
-        let lines = &r.line[start..end];
-        let k = lines.partition_point(|&l| (l as u64) <= line).checked_sub(1)?;
-        Some((start + k) as u32)
+        // A source's records are contiguous and in line order: the last one starting at or before `line`.
+        let range = self.index.records.source_range(sid)?;
+        let (mut lo, mut hi) = (range.start, range.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.index.line_of(mid) as u64 <= line {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        (lo > range.start).then(|| (lo - 1) as u32)
     }
 
     /// `path:line` of a record, as `y` copies it.
     pub fn reference(&self, id: usize) -> String {
-        format!("{}:{}", self.index.path_of(id), self.index.records.line[id])
+        format!("{}:{}", self.index.path_of(id), self.index.line_of(id))
     }
 }
 
@@ -735,7 +740,7 @@ impl App {
         let at_end = old.is_some_and(|o| self.log.cursor + 1 >= self.log.row_count(o));
         // Keep the cursor on the same time after re-reading (record ids shift when an earlier input grows).
         let keep_t = old
-            .and_then(|o| self.log.selected(o).map(|id| o.index.records.ts[id]))
+            .and_then(|o| self.log.selected(o).map(|id| o.index.records.ts(id)))
             .filter(|&t| t != crate::time::NO_TIME);
         let ncauses = ld.findings.causes.len();
         let filtered = !self.log.filters.is_empty();

@@ -466,8 +466,8 @@ impl App {
         theme: Theme,
     ) -> Line<'static> {
         let r = &ld.index.records;
-        let level = r.level[id];
-        let src = &ld.index.sources[r.source[id] as usize];
+        let level = r.level(id);
+        let src = &ld.index.sources[r.source(id) as usize];
         let tag = format!("{:<9} ", source_tag(&src.stream));
         let line = ld.index.first_line(id);
         let extra = memchr::memchr_iter(b'\n', clip(ld.index.record_bytes(id), 1 << 20)).count();
@@ -595,8 +595,8 @@ impl App {
         while y < h && row < n {
             let Some(id) = self.log.record_at(ld, row) else { break };
             let r = &ld.index.records;
-            let level = r.level[id];
-            let src = &ld.index.sources[r.source[id] as usize];
+            let level = r.level(id);
+            let src = &ld.index.sources[r.source(id) as usize];
             let text = escape(clip(ld.index.first_line(id), 64 * 1024)).into_owned();
             let chars: Vec<char> = text.chars().collect();
             let mut lines = Vec::new();
@@ -630,13 +630,13 @@ impl App {
     fn draw_detail(&self, frame: &mut Frame, area: Rect, ld: &Loaded, theme: Theme) {
         let Some(id) = self.log.selected(ld) else { return };
         let r = &ld.index.records;
-        let tpl = ld.index.templates.templates.get(r.template[id] as usize).map(|t| t.id.as_str()).unwrap_or("-");
+        let tpl = ld.index.templates.templates.get(r.template(id) as usize).map(|t| t.id.as_str()).unwrap_or("-");
         let title = format!(
             " {} · {} · host {} · service {} · pattern {tpl} ",
             ld.reference(id),
-            r.level[id].as_str(),
-            or_dash(ld.index.hosts.get(r.host[id])),
-            or_dash(ld.index.services.get(r.service[id])),
+            r.level(id).as_str(),
+            or_dash(ld.index.hosts.get(r.host(id))),
+            or_dash(ld.index.services.get(r.service(id))),
         );
         let bytes = clip(ld.index.record_bytes(id), 256 * 1024);
         let body = pretty(bytes);

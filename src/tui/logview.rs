@@ -68,13 +68,13 @@ impl Filters {
     pub fn keep(&self, ld: &Loaded, id: usize) -> bool {
         let r = &ld.index.records;
         if let Some(l) = self.level {
-            if r.level[id] < l {
+            if r.level(id) < l {
                 return false;
             }
         }
-        if self.source.is_some_and(|s| r.source[id] != s)
-            || self.host.is_some_and(|h| r.host[id] != h)
-            || self.template.is_some_and(|t| r.template[id] != t)
+        if self.source.is_some_and(|s| r.source(id) != s)
+            || self.host.is_some_and(|h| r.host(id) != h)
+            || self.template.is_some_and(|t| r.template(id) != t)
         {
             return false;
         }
@@ -270,7 +270,7 @@ impl LogState {
 /// A record's time, or the time of the nearest earlier timed record in the
 /// merged order (the order sorts untimed records after their predecessor).
 fn effective_ts(ld: &Loaded, id: u32) -> Millis {
-    let ts = ld.index.records.ts[id as usize];
+    let ts = ld.index.records.ts(id as usize);
     if ts != NO_TIME {
         return ts;
     }
@@ -280,7 +280,7 @@ fn effective_ts(ld: &Loaded, id: u32) -> Millis {
     let stop = p.saturating_sub(4096);
     while p > stop {
         p -= 1;
-        let t = ld.index.records.ts[ld.order[p] as usize];
+        let t = ld.index.records.ts(ld.order[p] as usize);
         if t != NO_TIME {
             return t;
         }

@@ -1,0 +1,473 @@
+//! The index's per-record columns, packed to about 21 bytes a record.
+//!
+//! - Offsets keep their low 32 bits per record; the high bits change rarely (every 4 GiB of one
+//!   source, or at a source boundary) and live in a short run table.
+//! - Timestamps are 32-bit deltas from their block's earliest time. A block whose times span
+//!   more than 49 days (a sparse audit log, a stray date) keeps full timestamps on the side.
+//! - The source of a record is a run table too: records are contiguous per source.
+//! - Line numbers are not stored: a mark every [`LINE_MARK`] records plus the newlines between
+//!   the mark and the record give them back.
+//! - Host, service, rule and template ids are 16-bit; the interners, the rule loader and the
+//!   template cap keep them in range.
+
+use crate::format::Level;
+use crate::time::{Millis, NO_TIME};
+use std::ops::Range;
+
+/// Records per block summary (and per timestamp base).
+pub const BLOCK: usize = 1 << BLOCK_SHIFT;
+const BLOCK_SHIFT: usize = 12;
+/// Records between stored line numbers.
+pub const LINE_MARK: usize = 64;
+
+/// A 16-bit id column's "none" (`rules::NO_RULE`, `patterns::NO_TEMPLATE` widen to `u32::MAX`).
+const NONE16: u16 = u16::MAX;
+/// Timestamp delta meaning "no timestamp".
+const UNTIMED: u32 = u32::MAX;
+/// A block base meaning "this block's deltas index `ts_wide`".
+const WIDE_BLOCK: Millis = Millis::MAX;
+
+/// One run of records from one source.
+#[derive(Clone, Copy, Debug)]
+pub struct SourceRun {
+    pub first_record: u32,
+    pub source: u32,
+    /// Line number of the run's first record.
+    pub first_line: u32,
+}
+
+/// One row per record (a line plus its continuation lines), column-wise and packed.
+#[derive(Debug, Default)]
+pub struct Records {
+    offset_low: Vec<u32>,
+    /// (first record, high 32 bits of the offset) per run of records sharing them.
+    offset_high: Vec<(u32, u32)>,
+    /// Byte length of the record, continuation lines included, without the final newline.
+    len: Vec<u32>,
+    ts_delta: Vec<u32>,
+    /// Per block: its earliest timestamp, or `WIDE_BLOCK`.
+    ts_base: Vec<Millis>,
+    ts_wide: Vec<Millis>,
+    level: Vec<Level>,
+    host: Vec<u16>,
+    service: Vec<u16>,
+    rule: Vec<u16>,
+    template: Vec<u16>,
+    runs: Vec<SourceRun>,
+    /// Line number of every `LINE_MARK`-th record.
+    line_marks: Vec<u32>,
+}
+
+fn narrow(id: u32) -> u16 {
+    if id == u32::MAX {
+        NONE16
+    } else {
+        debug_assert!(id < NONE16 as u32, "id {id} does not fit the 16-bit column");
+        id.min(NONE16 as u32 - 1) as u16
+    }
+}
+
+fn widen(id: u16) -> u32 {
+    if id == NONE16 {
+        u32::MAX
+    } else {
+        id as u32
+    }
+}
+
+impl Records {
+    pub fn len(&self) -> usize {
+        self.len.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len.is_empty()
+    }
+
+    /// Byte offset of the record's first line in its source.
+    #[inline]
+    pub fn offset(&self, i: usize) -> u64 {
+        let high = match self.offset_high.as_slice() {
+            [(_, h)] => *h,
+            runs => runs[runs.partition_point(|r| r.0 as usize <= i) - 1].1,
+        };
+        ((high as u64) << 32) | self.offset_low[i] as u64
+    }
+
+    /// Byte length of the record, continuation lines included, without the final newline.
+    #[inline]
+    pub fn byte_len(&self, i: usize) -> usize {
+        self.len[i] as usize
+    }
+
+    #[inline]
+    pub fn ts(&self, i: usize) -> Millis {
+        let d = self.ts_delta[i];
+        let base = self.ts_base[i >> BLOCK_SHIFT];
+        if d == UNTIMED {
+            NO_TIME
+        } else if base == WIDE_BLOCK {
+            self.ts_wide[d as usize]
+        } else {
+            base + d as Millis
+        }
+    }
+
+    #[inline]
+    pub fn level(&self, i: usize) -> Level {
+        self.level[i]
+    }
+
+    /// Host id (0: none).
+    #[inline]
+    pub fn host(&self, i: usize) -> u32 {
+        self.host[i] as u32
+    }
+
+    #[inline]
+    pub fn service(&self, i: usize) -> u32 {
+        self.service[i] as u32
+    }
+
+    /// Index into the rule set, or `rules::NO_RULE`.
+    #[inline]
+    pub fn rule(&self, i: usize) -> u32 {
+        widen(self.rule[i])
+    }
+
+    /// Index into the template table, or `patterns::NO_TEMPLATE`.
+    #[inline]
+    pub fn template(&self, i: usize) -> u32 {
+        widen(self.template[i])
+    }
+
+    /// The run holding record `i`.
+    #[inline]
+    pub fn run_of(&self, i: usize) -> &SourceRun {
+        &self.runs[self.runs.partition_point(|r| r.first_record as usize <= i) - 1]
+    }
+
+    /// Source number of record `i`.
+    #[inline]
+    pub fn source(&self, i: usize) -> u32 {
+        self.run_of(i).source
+    }
+
+    /// The runs of records per source, in record order.
+    pub fn runs(&self) -> &[SourceRun] {
+        &self.runs
+    }
+
+    /// Record range of one run.
+    pub fn run_range(&self, run: usize) -> Range<usize> {
+        let start = self.runs[run].first_record as usize;
+        let end = self.runs.get(run + 1).map(|r| r.first_record as usize).unwrap_or(self.len());
+        start..end
+    }
+
+    /// The nearest record at or before `i`, in the same source, whose line number is known, and
+    /// that line number.
+    pub fn line_anchor(&self, i: usize) -> (usize, u32) {
+        let mark = i / LINE_MARK * LINE_MARK;
+        let run = self.run_of(i);
+        if (run.first_record as usize) > mark {
+            (run.first_record as usize, run.first_line)
+        } else {
+            (mark, self.line_marks[i / LINE_MARK])
+        }
+    }
+
+    /// Bytes the columns hold on the heap (capacity, not length: what the allocator gave).
+    pub fn heap_bytes(&self) -> usize {
+        fn col<T>(v: &Vec<T>) -> usize {
+            v.capacity() * std::mem::size_of::<T>()
+        }
+        col(&self.offset_low)
+            + col(&self.offset_high)
+            + col(&self.len)
+            + col(&self.ts_delta)
+            + col(&self.ts_base)
+            + col(&self.ts_wide)
+            + col(&self.level)
+            + col(&self.host)
+            + col(&self.service)
+            + col(&self.rule)
+            + col(&self.template)
+            + col(&self.runs)
+            + col(&self.line_marks)
+    }
+
+    /// Record range of one source (`None` when it has no records).
+    pub fn source_range(&self, source: u32) -> Option<Range<usize>> {
+        let run = self.runs.iter().position(|r| r.source == source)?;
+        Some(self.run_range(run))
+    }
+}
+
+/// Builds [`Records`] while chunks merge. Timestamps stay full-width until [`RecordsBuilder::finish`],
+/// since year fixes rewrite them in place.
+#[derive(Default)]
+pub struct RecordsBuilder {
+    pub records: Records,
+    pub ts: Vec<Millis>,
+}
+
+/// One record as a chunk produced it, ids already global.
+pub struct Row {
+    pub offset: u64,
+    pub len: u32,
+    pub line: u32,
+    pub ts: Millis,
+    pub level: Level,
+    pub host: u32,
+    pub service: u32,
+    pub rule: u32,
+    pub template: u32,
+}
+
+/// A chunk's records with the maps from its local ids to global ones.
+pub struct ChunkRows<'a> {
+    pub records: &'a super::chunk::LocalRecords,
+    pub chunk_start: u64,
+    pub line_base: u32,
+    pub hosts: &'a [u32],
+    pub services: &'a [u32],
+    /// Empty when templates were not mined.
+    pub templates: &'a [u32],
+}
+
+impl RecordsBuilder {
+    pub fn with_capacity(n: usize) -> RecordsBuilder {
+        let r = Records {
+            offset_low: Vec::with_capacity(n),
+            len: Vec::with_capacity(n),
+            ts_delta: Vec::with_capacity(n),
+            level: Vec::with_capacity(n),
+            host: Vec::with_capacity(n),
+            service: Vec::with_capacity(n),
+            rule: Vec::with_capacity(n),
+            template: Vec::with_capacity(n),
+            line_marks: Vec::with_capacity(n / LINE_MARK + 1),
+            ..Records::default()
+        };
+        RecordsBuilder { records: r, ts: Vec::with_capacity(n) }
+    }
+
+    #[inline]
+    pub fn push(&mut self, source: u32, row: Row) {
+        let r = &mut self.records;
+        let i = r.len.len() as u32;
+        if r.runs.last().is_none_or(|run| run.source != source) {
+            r.runs.push(SourceRun { first_record: i, source, first_line: row.line });
+        }
+        let high = (row.offset >> 32) as u32;
+        if r.offset_high.last().is_none_or(|&(_, h)| h != high) {
+            r.offset_high.push((i, high));
+        }
+        if i as usize % LINE_MARK == 0 {
+            r.line_marks.push(row.line);
+        }
+        r.offset_low.push(row.offset as u32);
+        r.len.push(row.len);
+        self.ts.push(row.ts);
+        r.level.push(row.level);
+        r.host.push(narrow(row.host));
+        r.service.push(narrow(row.service));
+        r.rule.push(narrow(row.rule));
+        r.template.push(narrow(row.template));
+    }
+
+    /// Appends a chunk's records column by column.
+    pub fn extend(&mut self, source: u32, c: ChunkRows) {
+        let rec = c.records;
+        let n = rec.len();
+        let (Some(&first), Some(&last)) = (rec.offset.first(), rec.offset.last()) else { return };
+        // Offsets whose high bits change inside the chunk (it straddles 4 GiB) go one by one.
+        if (first + c.chunk_start) >> 32 != (last + c.chunk_start) >> 32 {
+            for j in 0..n {
+                let row = Row {
+                    offset: rec.offset[j] + c.chunk_start,
+                    len: rec.len[j],
+                    line: rec.line[j] + c.line_base,
+                    ts: rec.ts[j],
+                    level: rec.level[j],
+                    host: c.hosts[rec.host[j] as usize],
+                    service: c.services[rec.service[j] as usize],
+                    rule: rec.rule[j],
+                    template: c.templates.get(rec.template[j] as usize).copied().unwrap_or(rec.template[j]),
+                };
+                self.push(source, row);
+            }
+            return;
+        }
+        let r = &mut self.records;
+        let start = r.len.len();
+        if r.runs.last().is_none_or(|run| run.source != source) {
+            r.runs.push(SourceRun { first_record: start as u32, source, first_line: rec.line[0] + c.line_base });
+        }
+        let high = ((first + c.chunk_start) >> 32) as u32;
+        if r.offset_high.last().is_none_or(|&(_, h)| h != high) {
+            r.offset_high.push((start as u32, high));
+        }
+        let first_mark = start.div_ceil(LINE_MARK) * LINE_MARK;
+        for i in (first_mark..start + n).step_by(LINE_MARK) {
+            r.line_marks.push(rec.line[i - start] + c.line_base);
+        }
+        r.offset_low.extend(rec.offset.iter().map(|&o| (o + c.chunk_start) as u32));
+        r.len.extend_from_slice(&rec.len);
+        self.ts.extend_from_slice(&rec.ts);
+        r.level.extend_from_slice(&rec.level);
+        r.host.extend(rec.host.iter().map(|&h| narrow(c.hosts[h as usize])));
+        r.service.extend(rec.service.iter().map(|&s| narrow(c.services[s as usize])));
+        r.rule.extend(rec.rule.iter().map(|&x| narrow(x)));
+        if c.templates.is_empty() {
+            r.template.extend(rec.template.iter().map(|&t| narrow(t)));
+        } else {
+            r.template.extend(rec.template.iter().map(|&t| narrow(c.templates.get(t as usize).copied().unwrap_or(t))));
+        }
+    }
+
+    /// The last record's offset and length (a chunk's leading continuation lines extend it).
+    pub fn last_mut(&mut self, source: u32) -> Option<(u64, &mut u32)> {
+        let r = &mut self.records;
+        let last = r.len.len().checked_sub(1)?;
+        if r.runs.last()?.source != source {
+            return None;
+        }
+        let offset = r.offset(last);
+        Some((offset, &mut r.len[last]))
+    }
+
+    pub fn host_mut(&mut self, range: Range<usize>) -> &mut [u16] {
+        &mut self.records.host[range]
+    }
+
+    pub fn service_mut(&mut self, range: Range<usize>) -> &mut [u16] {
+        &mut self.records.service[range]
+    }
+
+    /// Packs the timestamps per block and returns the columns with their block summaries.
+    pub fn finish(self) -> (Records, Vec<BlockSummary>) {
+        let RecordsBuilder { mut records, ts, .. } = self;
+        let blocks: Vec<BlockSummary> = ts
+            .chunks(BLOCK)
+            .zip(records.level.chunks(BLOCK))
+            .map(|(ts, levels)| {
+                let mut b = BlockSummary { min_ts: NO_TIME, max_ts: NO_TIME, level_mask: 0 };
+                for &t in ts.iter().filter(|&&t| t != NO_TIME) {
+                    b.min_ts = if b.min_ts == NO_TIME { t } else { b.min_ts.min(t) };
+                    b.max_ts = b.max_ts.max(t);
+                }
+                for &l in levels {
+                    b.level_mask |= 1 << (l as u8);
+                }
+                b
+            })
+            .collect();
+        records.ts_base = Vec::with_capacity(blocks.len());
+        records.ts_delta.clear();
+        for (block, b) in ts.chunks(BLOCK).zip(&blocks) {
+            // Deltas up to UNTIMED - 1; a wider span stores the block's times whole.
+            let fits = b.min_ts == NO_TIME || b.max_ts.abs_diff(b.min_ts) < UNTIMED as u64;
+            if fits {
+                records.ts_base.push(b.min_ts);
+                records
+                    .ts_delta
+                    .extend(block.iter().map(|&t| if t == NO_TIME { UNTIMED } else { (t - b.min_ts) as u32 }));
+            } else {
+                records.ts_base.push(WIDE_BLOCK);
+                for &t in block {
+                    if t == NO_TIME {
+                        records.ts_delta.push(UNTIMED);
+                    } else {
+                        records.ts_delta.push(records.ts_wide.len() as u32);
+                        records.ts_wide.push(t);
+                    }
+                }
+            }
+        }
+        records.ts_wide.shrink_to_fit();
+        (records, blocks)
+    }
+}
+
+/// Per-block summary: lets time seeks and level filters skip whole blocks.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BlockSummary {
+    pub min_ts: Millis,
+    pub max_ts: Millis,
+    /// Bit `l` set when a record of level `l` is in the block.
+    pub level_mask: u8,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(offset: u64, ts: Millis, k: u32) -> Row {
+        Row {
+            offset,
+            len: k % 300,
+            line: k + 1,
+            ts,
+            level: if k % 3 == 0 { Level::Error } else { Level::Info },
+            host: k % 5,
+            service: k % 7,
+            rule: if k % 4 == 0 { u32::MAX } else { k % 40 },
+            template: if k % 6 == 0 { u32::MAX } else { k % 900 },
+        }
+    }
+
+    /// Every accessor gives back what was pushed: offsets past 4 GiB, a source change, untimed
+    /// records, a block whose times span years, and "none" ids.
+    #[test]
+    fn packed_columns_give_back_what_was_pushed() {
+        let n = 3 * BLOCK as u32 + 17;
+        let base: Millis = 1_705_937_401_000;
+        let mut want = Vec::new();
+        let mut b = RecordsBuilder::with_capacity(n as usize);
+        for k in 0..n {
+            let source = if k < n / 2 { 0 } else { 3 };
+            let offset = if source == 0 { k as u64 * 2_000_000 } else { (k - n / 2) as u64 * 100 };
+            let ts = match k {
+                _ if k % 11 == 0 => NO_TIME,
+                // The second block spans from 2001 to 2024.
+                _ if (BLOCK as u32..2 * BLOCK as u32).contains(&k) && k % 2 == 0 => 978_307_200_000 + k as Millis,
+                _ => base + k as Millis * 250,
+            };
+            want.push((source, row(offset, ts, k)));
+            b.push(source, row(offset, ts, k));
+        }
+        let (r, blocks) = b.finish();
+        assert_eq!(r.len(), n as usize);
+        assert_eq!(blocks.len(), 4);
+        assert!(r.offset_high.len() > 2, "offsets crossed 4 GiB and went back at the source change");
+        for (i, (source, w)) in want.iter().enumerate() {
+            assert_eq!(r.source(i), *source, "record {i}");
+            assert_eq!(r.offset(i), w.offset, "record {i}");
+            assert_eq!(r.byte_len(i), w.len as usize);
+            assert_eq!(r.ts(i), w.ts, "record {i}");
+            assert_eq!(r.level(i), w.level);
+            assert_eq!((r.host(i), r.service(i), r.rule(i), r.template(i)), (w.host, w.service, w.rule, w.template));
+        }
+        assert_eq!(r.runs().len(), 2);
+        assert_eq!(r.source_range(3), Some(n as usize / 2..n as usize));
+        assert_eq!(r.source_range(1), None);
+        let (mark, line) = r.line_anchor(LINE_MARK + 5);
+        assert_eq!((mark, line), (LINE_MARK, LINE_MARK as u32 + 1));
+        // The first record of the second source anchors its own lines.
+        assert_eq!(r.line_anchor(n as usize / 2 + 1), (n as usize / 2, n / 2 + 1));
+    }
+
+    #[test]
+    fn columns_hold_at_most_22_bytes_per_record() {
+        let n = 100_000u32;
+        let mut b = RecordsBuilder::with_capacity(n as usize);
+        for k in 0..n {
+            b.push(0, row(k as u64 * 120, 1_705_937_401_000 + k as Millis, k));
+        }
+        let (r, _) = b.finish();
+        let per_record = r.heap_bytes() as f64 / n as f64;
+        assert!(per_record <= 22.0, "{per_record:.2} bytes per record");
+    }
+}
