@@ -325,18 +325,19 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     let (win_lo, win_hi) = (t.buckets.time(w.s), t.buckets.time(w.e));
     // A bounded re-parse on all cores: past 200k access lines, every k-th record estimates the shares
     // (200k samples put a failing share within a fraction of a percent).
-    let candidates = (0..r.len()).filter(|&i| access[r.source(i) as usize]).count();
+    let access_runs: Vec<std::ops::Range<usize>> =
+        (0..r.runs().len()).filter(|&k| access[r.runs()[k].source as usize]).map(|k| r.run_range(k)).collect();
+    let candidates: usize = access_runs.iter().map(|run| run.len()).sum();
     let stride = (candidates / 200_000).max(1);
     let ctx = crate::format::ParseCtx::default();
-    let per: HashMap<String, [u64; 4]> = (0..r.len())
+    let sampled: Vec<usize> =
+        access_runs.into_iter().flat_map(|run| (run.start.next_multiple_of(stride)..run.end).step_by(stride)).collect();
+    let per: HashMap<String, [u64; 4]> = sampled
         .into_par_iter()
-        .with_min_len(1 << 16)
+        .with_min_len(1 << 12)
         .fold(
             || (HashMap::new(), crate::format::Parsed::default()),
             |(mut per, mut parsed): (HashMap<String, [u64; 4]>, _), i| {
-                if i % stride != 0 || !access[r.source(i) as usize] {
-                    return (per, parsed);
-                }
                 let ts = r.ts(i);
                 let slot = if ts >= win_lo && ts < win_hi {
                     0

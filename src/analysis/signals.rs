@@ -257,7 +257,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
     // Per-record tallies by dense service id; the maps are filled once at the end.
     let mut service_totals: Vec<Vec<u32>> = vec![Vec::new(); index.services.len()];
     let mut last_service_host = (u32::MAX, u32::MAX);
-    for i in 0..r.len() {
+    for (i, source) in r.source_ids().enumerate() {
         let ts = r.ts(i);
         if !in_range(ts) {
             continue;
@@ -292,7 +292,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
             }
         } else if template != NO_TEMPLATE && change_like.get(template as usize).copied().unwrap_or(false) {
             (SignalId::Pattern(template), Role::Change)
-        } else if access_source[r.source(i) as usize] {
+        } else if access_source[source as usize] {
             // The proxy's view of users: server errors are symptoms, the rest is traffic.
             if level >= Level::Error {
                 (SignalId::Pattern(template), Role::Symptom)
@@ -330,7 +330,7 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         if role == Role::Symptom
             && level >= Level::Error
             && template != NO_TEMPLATE
-            && !access_source[r.source(i) as usize]
+            && !access_source[source as usize]
             && field_only_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);

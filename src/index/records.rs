@@ -153,6 +153,11 @@ impl Records {
         self.run_of(i).source
     }
 
+    /// The source of every record, in record order (a walk over the runs, no search per record).
+    pub fn source_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.runs.len()).flat_map(|k| std::iter::repeat_n(self.runs[k].source, self.run_range(k).len()))
+    }
+
     /// The runs of records per source, in record order.
     pub fn runs(&self) -> &[SourceRun] {
         &self.runs
