@@ -222,6 +222,10 @@ struct CompiledRule {
     /// Indices into `fields`, cheapest check first: a record usually fails the
     /// cheap `status` test, and then the long `path` regex never runs.
     check_order: Vec<usize>,
+    /// The level condition, if any; then per condition group, in check order, the bits that
+    /// must all be set: the memo path's whole test.
+    level_cond: Option<usize>,
+    group_masks: Vec<(u32, u64)>,
     weight: f32,
     kind_rank: u8,
 }
@@ -508,10 +512,20 @@ impl Matcher {
             }
             let mut check_order: Vec<usize> = (0..fields.len()).collect();
             check_order.sort_by_key(|&i| check_cost(&fields[i].target, &rule.fields[i].pattern));
+            let level_cond = fields.iter().position(|f| matches!(f.target, Target::Level(_)));
+            let mut group_masks: Vec<(u32, u64)> = Vec::new();
+            for f in check_order.iter().map(|&i| &fields[i]).filter(|f| !matches!(f.target, Target::Level(_))) {
+                match group_masks.iter_mut().find(|(g, _)| *g == f.group) {
+                    Some((_, mask)) => *mask |= 1 << f.bit,
+                    None => group_masks.push((f.group, 1 << f.bit)),
+                }
+            }
             m.rules.push(CompiledRule {
                 regexes,
                 fields,
                 check_order,
+                level_cond,
+                group_masks,
                 weight: rule.weight,
                 kind_rank: kind_rank(rule.kind),
             });
@@ -965,23 +979,35 @@ impl Matcher {
     }
 
     /// [`Matcher::fields_hold`], reading each condition from its group's verdict bits.
+    #[inline]
     fn fields_hold_memo(&self, r: u32, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> bool {
         let rule = &self.rules[r as usize];
-        rule.check_order.iter().map(|&i| &rule.fields[i]).all(|f| match &f.target {
-            Target::Level(mask) => {
-                mask & (1 << parsed.level as u16) != 0
-                    || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
+        if let Some(f) = rule.level_cond.map(|i| &rule.fields[i]) {
+            if !Self::level_holds(f, line, parsed) {
+                return false;
             }
-            _ => self.group_bits(f.group, line, parsed, scratch) & (1u64 << f.bit) != 0,
+        }
+        rule.group_masks.iter().all(|&(g, mask)| {
+            let g = g as usize;
+            // Most lookups repeat within a record (`status` read by several rules).
+            let bits = if scratch.group_epoch[g] == scratch.epoch {
+                scratch.group_bits[g]
+            } else {
+                self.group_bits(g, line, parsed, scratch)
+            };
+            bits & mask == mask
         })
     }
 
+    fn level_holds(f: &CompiledField, line: &[u8], parsed: &Parsed) -> bool {
+        let Target::Level(mask) = f.target else { return false };
+        mask & (1 << parsed.level as u16) != 0
+            || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
+    }
+
     /// Verdict bits of every condition in group `g` for the current record.
-    fn group_bits(&self, g: u32, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u64 {
-        let g = g as usize;
-        if scratch.group_epoch[g] == scratch.epoch {
-            return scratch.group_bits[g];
-        }
+    #[inline(never)]
+    fn group_bits(&self, g: usize, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u64 {
         let group = &self.groups[g];
         let eval = |v: &[u8]| (0..group.regexes.len()).fold(0u64, |acc, i| acc | (group.is_match(i, v) as u64) << i);
         let bits = match field_value(&group.target, line, parsed, &scratch.table) {
@@ -1007,10 +1033,7 @@ impl Matcher {
     fn fields_hold(&self, r: u32, line: &[u8], parsed: &Parsed, table: &FieldTable) -> bool {
         let rule = &self.rules[r as usize];
         rule.check_order.iter().map(|&i| &rule.fields[i]).all(|f| match &f.target {
-            Target::Level(mask) => {
-                mask & (1 << parsed.level as u16) != 0
-                    || LEVEL_KEYS.iter().any(|k| parsed.field(line, k).is_some_and(|v| f.regex.is_match(v)))
-            }
+            Target::Level(_) => Self::level_holds(f, line, parsed),
             t => field_value(t, line, parsed, table).is_some_and(|v| f.regex.is_match(v)),
         })
     }
