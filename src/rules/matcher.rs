@@ -328,8 +328,7 @@ struct ShortSlot {
 
 impl Default for ShortMemo {
     fn default() -> Self {
-        let empty = ShortSlot { group: u32::MAX, len: 0, words: [0; 4], bits: 0 };
-        ShortMemo { slots: vec![empty; Self::SLOTS] }
+        ShortMemo { slots: Vec::new() }
     }
 }
 
@@ -350,8 +349,15 @@ fn cover_words(v: &[u8]) -> [u64; 4] {
 }
 
 impl ShortMemo {
-    const SLOTS: usize = 512;
+    /// Slots per group: each group's own small table, so a group of many values (request paths)
+    /// cannot evict a group of few (status codes), and the few stay in the L1 cache.
+    const SLOTS_BITS: u32 = 7;
     const MAX_LEN: usize = 32;
+
+    fn for_groups(groups: usize) -> ShortMemo {
+        let empty = ShortSlot { group: u32::MAX, len: 0, words: [0; 4], bits: 0 };
+        ShortMemo { slots: vec![empty; groups << Self::SLOTS_BITS] }
+    }
 
     /// The verdict for `value` in `group`, or `None` when the value is too long for this table.
     #[inline]
@@ -365,7 +371,7 @@ impl ShortMemo {
         let h = (w[0] ^ w[1].rotate_left(17) ^ w[2].rotate_left(34) ^ w[3].rotate_left(51))
             .wrapping_add((group as u64) << 8 | value.len() as u64)
             .wrapping_mul(K);
-        let slot = &mut self.slots[(h >> 55) as usize];
+        let slot = &mut self.slots[group << Self::SLOTS_BITS | (h >> (64 - Self::SLOTS_BITS)) as usize];
         if slot.group == group as u32 && slot.len as usize == value.len() && slot.words == w {
             return Some(slot.bits);
         }
@@ -856,6 +862,7 @@ impl Matcher {
             scratch.group_memo = (0..self.groups.len()).map(|_| Memo::new(32)).collect();
             scratch.group_bits = vec![0; self.groups.len()];
             scratch.group_epoch = vec![0; self.groups.len()];
+            scratch.short_memo = ShortMemo::for_groups(self.groups.len());
         }
         scratch.epoch = scratch.epoch.wrapping_add(1);
         if scratch.epoch == 0 {
@@ -1138,7 +1145,7 @@ mod tests {
             elsewhere[5..5 + n].copy_from_slice(v);
             assert_eq!(cover_words(v), cover_words(&elsewhere[5..5 + n]));
         }
-        let mut memo = ShortMemo::default();
+        let mut memo = ShortMemo::for_groups(5);
         assert_eq!(memo.get_or_insert(3, b"200", || 1), Some(1));
         assert_eq!(memo.get_or_insert(3, b"200", || unreachable!("cached")), Some(1));
         assert_eq!(memo.get_or_insert(4, b"200", || 2), Some(2), "groups do not share verdicts");
