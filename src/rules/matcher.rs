@@ -314,6 +314,7 @@ pub struct MatchScratch {
 /// Direct-mapped (group, value ≤ 32 bytes) → verdict bits: status codes, methods, event
 /// names, most request paths. A collision just overwrites: no allocation, no eviction
 /// policy, and a miss costs only the regexes.
+#[derive(Default)]
 struct ShortMemo {
     slots: Vec<ShortSlot>,
 }
@@ -324,12 +325,6 @@ struct ShortSlot {
     len: u8,
     words: [u64; 4],
     bits: u64,
-}
-
-impl Default for ShortMemo {
-    fn default() -> Self {
-        ShortMemo { slots: Vec::new() }
-    }
 }
 
 /// A value of at most 32 bytes as four words that together cover every byte (the windows
