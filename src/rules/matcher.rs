@@ -307,12 +307,12 @@ pub struct MatchScratch {
     group_bits: Vec<u64>,
     group_epoch: Vec<u32>,
     epoch: u32,
-    /// Verdict bits for short values, all groups in one direct-mapped table.
+    /// Verdict bits for short values: a direct-mapped table per group.
     short_memo: ShortMemo,
 }
 
-/// Direct-mapped (group, value ≤ 32 bytes) → verdict bits: status codes, methods, event
-/// names, most request paths. A collision just overwrites: no allocation, no eviction
+/// Direct-mapped (group, value ≤ 32 bytes) → verdict bits, in one small table per group:
+/// status codes, methods, event names, most request paths. A collision just overwrites: no allocation, no eviction
 /// policy, and a miss costs only the regexes.
 #[derive(Default)]
 struct ShortMemo {
