@@ -146,3 +146,21 @@ fn the_message_is_reparsed_from_the_line() {
     assert_eq!(idx.message(0), b"pool exhausted");
     assert_eq!(idx.message(1), b"plain words");
 }
+
+/// Host ids are 16-bit in the index: past the interner's cap, hosts share the overflow name
+/// and every record is still indexed.
+#[test]
+fn hosts_past_the_id_range_share_the_overflow_name() {
+    let n = intern::MAX_NAMES + 5000;
+    let mut text = String::with_capacity(n * 60);
+    for i in 0..n {
+        text.push_str(&format!("{{\"ts\":\"2024-01-22T15:30:01Z\",\"host\":\"h{i}\",\"msg\":\"x\"}}\n"));
+    }
+    let opts = IndexOptions { year: Some(2024), mine_patterns: false, ..Default::default() };
+    let idx = Index::build(vec![source(0, "app.json", &text)], Vec::new(), RuleSet::empty(), &opts);
+    assert_eq!(idx.records.len(), n);
+    assert!(idx.hosts.len() <= u16::MAX as usize);
+    assert_eq!(idx.hosts.get(idx.records.host(0)), "h0");
+    assert_eq!(idx.hosts.get(idx.records.host(n - 1)), intern::OVERFLOW_NAME);
+    assert_eq!(idx.line_of(n - 1), n as u32);
+}
