@@ -175,7 +175,12 @@ impl CondGroup {
 
 /// A dense DFA for a short field pattern, built with the same syntax options as [`compile`].
 #[derive(Debug)]
-struct ValueDfa(regex_automata::dfa::dense::DFA<Vec<u32>>);
+struct ValueDfa {
+    dfa: regex_automata::dfa::dense::DFA<Vec<u32>>,
+    /// Every walk starts at the start of a value (no look-behind byte, unanchored): one start
+    /// state, found once.
+    start: regex_automata::util::primitives::StateID,
+}
 
 impl ValueDfa {
     /// Patterns whose DFA would be larger than this keep the regex (Unicode classes, long alternations).
@@ -187,7 +192,10 @@ impl ValueDfa {
         let config = dense::Config::new()
             .dfa_size_limit(Some(Self::SIZE_LIMIT))
             .determinize_size_limit(Some(4 * Self::SIZE_LIMIT));
-        dense::Builder::new().syntax(syntax).configure(config).build(pattern).ok().map(ValueDfa)
+        use regex_automata::dfa::Automaton;
+        let dfa = dense::Builder::new().syntax(syntax).configure(config).build(pattern).ok()?;
+        let start = dfa.start_state(&regex_automata::util::start::Config::new()).ok()?;
+        Some(ValueDfa { dfa, start })
     }
 
     /// Whether `value` holds a match; `None` when the DFA gives up (a quit byte), so the caller asks
@@ -195,8 +203,8 @@ impl ValueDfa {
     #[inline]
     fn is_match(&self, value: &[u8]) -> Option<bool> {
         use regex_automata::dfa::Automaton;
-        let dfa = &self.0;
-        let mut state = dfa.start_state_forward(&regex_automata::Input::new(value)).ok()?;
+        let dfa = &self.dfa;
+        let mut state = self.start;
         for &b in value {
             state = dfa.next_state(state, b);
             if dfa.is_special_state(state) {
