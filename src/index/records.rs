@@ -464,6 +464,67 @@ mod tests {
         assert_eq!(r.line_anchor(n as usize / 2 + 1), (n as usize / 2, n / 2 + 1));
     }
 
+    /// Chunks append column-wise; one whose offsets cross 4 GiB goes record by record. Either
+    /// way the columns equal pushing each record.
+    #[test]
+    fn appended_chunks_equal_pushed_records() {
+        let chunk = |start: u64, n: u32| {
+            let mut local = super::super::chunk::LocalRecords::default();
+            for k in 0..n {
+                local.offset.push(k as u64 * 40_000_000);
+                local.len.push(100 + k);
+                local.line.push(k + 1);
+                local.ts.push(1_705_937_401_000 + k as Millis);
+                local.level.push(Level::Warn);
+                local.host.push(k % 2);
+                local.service.push(0);
+                local.rule.push(if k % 3 == 0 { u32::MAX } else { k });
+                local.template.push(k % 4);
+            }
+            (start, local)
+        };
+        // The second chunk starts just under 4 GiB and runs past it.
+        let chunks = [chunk(0, 70), chunk((1 << 32) - 100_000_000, 90)];
+        let (hosts, services, templates) = ([7u32, 9], [3u32], [20u32, 21, 22, 23]);
+        let mut appended = RecordsBuilder::with_capacity(0);
+        let mut pushed = RecordsBuilder::with_capacity(0);
+        let mut line_base = 0;
+        for (start, local) in &chunks {
+            let rows = ChunkRows {
+                records: local,
+                chunk_start: *start,
+                line_base,
+                hosts: &hosts,
+                services: &services,
+                templates: &templates,
+            };
+            appended.extend(5, rows);
+            for j in 0..local.len() {
+                let row = Row {
+                    offset: local.offset[j] + start,
+                    len: local.len[j],
+                    line: local.line[j] + line_base,
+                    ts: local.ts[j],
+                    level: local.level[j],
+                    host: hosts[local.host[j] as usize],
+                    service: services[local.service[j] as usize],
+                    rule: local.rule[j],
+                    template: templates[local.template[j] as usize],
+                };
+                pushed.push(5, row);
+            }
+            line_base += local.len() as u32;
+        }
+        let ((a, _), (p, _)) = (appended.finish(), pushed.finish());
+        assert_eq!(a.len(), 160);
+        for i in 0..a.len() {
+            let row = |r: &Records| (r.offset(i), r.byte_len(i), r.ts(i), r.host(i), r.rule(i), r.template(i));
+            assert_eq!(row(&a), row(&p), "record {i}");
+            assert_eq!(a.line_anchor(i), p.line_anchor(i), "record {i}");
+        }
+        assert!(a.offset(159) > 1 << 32);
+    }
+
     #[test]
     fn columns_hold_at_most_22_bytes_per_record() {
         let n = 100_000u32;
