@@ -230,6 +230,14 @@ pub struct Row {
     pub template: u32,
 }
 
+impl ChunkRows<'_> {
+    /// The global template of a local one (unchanged when templates were not mined).
+    #[inline]
+    fn template(&self, local: u32) -> u32 {
+        self.templates.get(local as usize).copied().unwrap_or(local)
+    }
+}
+
 /// A chunk's records with the maps from its local ids to global ones.
 pub struct ChunkRows<'a> {
     pub records: &'a super::chunk::LocalRecords,
@@ -258,18 +266,25 @@ impl RecordsBuilder {
         RecordsBuilder { records: r, ts: Vec::with_capacity(n) }
     }
 
-    #[inline]
-    pub fn push(&mut self, source: u32, row: Row) {
+    /// Opens a source run and an offset run at the next record when its source or its offset's
+    /// high bits differ from the record before.
+    fn note_runs(&mut self, source: u32, first_line: u32, offset: u64) {
         let r = &mut self.records;
         let i = r.len.len() as u32;
         if r.runs.last().is_none_or(|run| run.source != source) {
-            r.runs.push(SourceRun { first_record: i, source, first_line: row.line });
+            r.runs.push(SourceRun { first_record: i, source, first_line });
         }
-        let high = (row.offset >> 32) as u32;
+        let high = (offset >> 32) as u32;
         if r.offset_high.last().is_none_or(|&(_, h)| h != high) {
             r.offset_high.push((i, high));
         }
-        if i as usize % LINE_MARK == 0 {
+    }
+
+    #[inline]
+    pub fn push(&mut self, source: u32, row: Row) {
+        self.note_runs(source, row.line, row.offset);
+        let r = &mut self.records;
+        if r.len.len() % LINE_MARK == 0 {
             r.line_marks.push(row.line);
         }
         r.offset_low.push(row.offset as u32);
@@ -299,21 +314,15 @@ impl RecordsBuilder {
                     host: c.hosts[rec.host[j] as usize],
                     service: c.services[rec.service[j] as usize],
                     rule: rec.rule[j],
-                    template: c.templates.get(rec.template[j] as usize).copied().unwrap_or(rec.template[j]),
+                    template: c.template(rec.template[j]),
                 };
                 self.push(source, row);
             }
             return;
         }
+        self.note_runs(source, rec.line[0] + c.line_base, first + c.chunk_start);
         let r = &mut self.records;
         let start = r.len.len();
-        if r.runs.last().is_none_or(|run| run.source != source) {
-            r.runs.push(SourceRun { first_record: start as u32, source, first_line: rec.line[0] + c.line_base });
-        }
-        let high = ((first + c.chunk_start) >> 32) as u32;
-        if r.offset_high.last().is_none_or(|&(_, h)| h != high) {
-            r.offset_high.push((start as u32, high));
-        }
         let first_mark = start.div_ceil(LINE_MARK) * LINE_MARK;
         for i in (first_mark..start + n).step_by(LINE_MARK) {
             r.line_marks.push(rec.line[i - start] + c.line_base);
@@ -325,11 +334,7 @@ impl RecordsBuilder {
         r.host.extend(rec.host.iter().map(|&h| narrow(c.hosts[h as usize])));
         r.service.extend(rec.service.iter().map(|&s| narrow(c.services[s as usize])));
         r.rule.extend(rec.rule.iter().map(|&x| narrow(x)));
-        if c.templates.is_empty() {
-            r.template.extend(rec.template.iter().map(|&t| narrow(t)));
-        } else {
-            r.template.extend(rec.template.iter().map(|&t| narrow(c.templates.get(t as usize).copied().unwrap_or(t))));
-        }
+        r.template.extend(rec.template.iter().map(|&t| narrow(c.template(t))));
     }
 
     /// The last record's offset and length (a chunk's leading continuation lines extend it).
