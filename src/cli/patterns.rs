@@ -73,17 +73,11 @@ fn write_table(out: &mut impl Write, list: &[TemplateSummary], index: &Index) ->
 /// continuation lines carry their record's template, lines outside any mined record `-`.
 fn write_per_line(out: &mut impl Write, index: &Index) -> std::io::Result<()> {
     let r = &index.records;
-    // Records of each source, in offset order (the index keeps them in that order).
-    let mut by_source: Vec<Vec<usize>> = vec![Vec::new(); index.sources.len()];
-    for i in 0..r.len() {
-        if let Some(v) = by_source.get_mut(r.source(i) as usize) {
-            v.push(i);
-        }
-    }
     for (sid, src) in index.sources.iter().enumerate() {
         let path = escape(src.display().as_bytes()).into_owned();
         let data = src.bytes();
-        let recs = &by_source[sid];
+        // A source's records are contiguous in the index, in offset order.
+        let recs: Vec<usize> = r.source_range(sid as u32).unwrap_or(0..0).collect();
         let mut k = 0usize;
         let mut pos = 0usize;
         let mut line_no = 0u64;

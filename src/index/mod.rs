@@ -160,10 +160,15 @@ impl Index {
         index
     }
 
-    fn merge(&mut self, task_source: Vec<usize>, outs: Vec<chunk::ChunkOut>, yearless: &[bool], opts: &IndexOptions) {
+    fn merge(
+        &mut self,
+        task_source: Vec<usize>,
+        mut outs: Vec<chunk::ChunkOut>,
+        yearless: &[bool],
+        opts: &IndexOptions,
+    ) {
         let total: usize = outs.iter().map(|o| o.records.len()).sum();
         // Templates first: chunk-local ids can outnumber the 16-bit column; global ids cannot.
-        let mut outs = outs;
         let template_maps = if opts.mine_patterns {
             let miners = outs.iter_mut().map(|o| std::mem::take(&mut o.miner)).collect();
             let (table, maps) = patterns::merge(miners);

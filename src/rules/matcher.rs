@@ -187,12 +187,11 @@ impl ValueDfa {
     const SIZE_LIMIT: usize = 64 << 10;
 
     fn build(pattern: &str) -> Option<ValueDfa> {
-        use regex_automata::dfa::dense;
+        use regex_automata::dfa::{dense, Automaton};
         let syntax = regex_automata::util::syntax::Config::new().unicode(false).utf8(false).nest_limit(64);
         let config = dense::Config::new()
             .dfa_size_limit(Some(Self::SIZE_LIMIT))
             .determinize_size_limit(Some(4 * Self::SIZE_LIMIT));
-        use regex_automata::dfa::Automaton;
         let dfa = dense::Builder::new().syntax(syntax).configure(config).build(pattern).ok()?;
         let start = dfa.start_state(&regex_automata::util::start::Config::new()).ok()?;
         Some(ValueDfa { dfa, start })
