@@ -296,22 +296,23 @@ struct EndpointImpact {
 }
 
 /// `/api/v1/items/9312?x=1` → `/api/v1/items/{id}`: requests to one endpoint group together.
-fn endpoint_key(method: &[u8], path: &[u8]) -> String {
+/// `GET /api/v1/orders/{id}`: the method and the path without its query, segments holding
+/// ids (a digit, three bytes or more) masked. Written into `out`, which is cleared first.
+fn endpoint_key(method: &[u8], path: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     let path = path.split(|&c| c == b'?').next().unwrap_or(path);
-    let mut out = String::with_capacity(path.len() + 8);
-    out.push_str(&String::from_utf8_lossy(method));
-    out.push(' ');
+    out.extend_from_slice(method);
+    out.push(b' ');
     for (i, seg) in path.split(|&c| c == b'/').enumerate() {
         if i > 0 {
-            out.push('/');
+            out.push(b'/');
         }
         if seg.iter().any(|c| c.is_ascii_digit()) && seg.len() > 2 {
-            out.push_str("{id}");
+            out.extend_from_slice(b"{id}");
         } else {
-            out.push_str(&String::from_utf8_lossy(seg));
+            out.extend_from_slice(seg);
         }
     }
-    out
 }
 
 fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> Option<EndpointImpact> {
@@ -323,43 +324,47 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     let r = &index.records;
     let base_end = t.buckets.time(p.base_end);
     let (win_lo, win_hi) = (t.buckets.time(w.s), t.buckets.time(w.e));
-    // A bounded re-parse on all cores: past 200k access lines, every k-th record estimates the shares
+    // A bounded read on all cores: past 200k access lines, every k-th record estimates the shares
     // (200k samples put a failing share within a fraction of a percent).
     let access_runs: Vec<std::ops::Range<usize>> =
         (0..r.runs().len()).filter(|&k| access[r.runs()[k].source as usize]).map(|k| r.run_range(k)).collect();
     let candidates: usize = access_runs.iter().map(|run| run.len()).sum();
     let stride = (candidates / 200_000).max(1);
-    let ctx = crate::format::ParseCtx::default();
     let sampled: Vec<usize> =
         access_runs.into_iter().flat_map(|run| (run.start.next_multiple_of(stride)..run.end).step_by(stride)).collect();
-    let per: HashMap<String, [u64; 4]> = sampled
+    // Keys are built in a reused buffer; only a new endpoint allocates.
+    type PerEndpoint = HashMap<Vec<u8>, [u64; 4]>;
+    let per: PerEndpoint = sampled
         .into_par_iter()
         .with_min_len(1 << 12)
         .fold(
-            || (HashMap::new(), crate::format::Parsed::default()),
-            |(mut per, mut parsed): (HashMap<String, [u64; 4]>, _), i| {
+            || (PerEndpoint::new(), Vec::new()),
+            |(mut per, mut key): (PerEndpoint, Vec<u8>), i| {
                 let ts = r.ts(i);
                 let slot = if ts >= win_lo && ts < win_hi {
                     0
                 } else if ts != NO_TIME && ts >= t.buckets.start && ts < base_end {
                     2
                 } else {
-                    return (per, parsed);
+                    return (per, key);
                 };
-                let line = index.first_line(i);
-                index.parsers[r.source(i) as usize].parse(line, &ctx, &mut parsed);
-                if let (Some(method), Some(path)) = (parsed.field(line, b"method"), parsed.field(line, b"path")) {
-                    let e = per.entry(endpoint_key(method, path)).or_default();
-                    e[slot + 1] += 1;
-                    if signals::is_symptom(index, i) {
-                        e[slot] += 1;
-                    }
+                let Some((method, path)) = crate::format::access::method_and_path(index.first_line(i)) else {
+                    return (per, key);
+                };
+                endpoint_key(method, path, &mut key);
+                let e = match per.get_mut(key.as_slice()) {
+                    Some(e) => e,
+                    None => per.entry(key.clone()).or_default(),
+                };
+                e[slot + 1] += 1;
+                if signals::is_symptom(index, i) {
+                    e[slot] += 1;
                 }
-                (per, parsed)
+                (per, key)
             },
         )
         .map(|(per, _)| per)
-        .reduce(HashMap::new, |mut a, b| {
+        .reduce(PerEndpoint::new, |mut a, b| {
             for (k, v) in b {
                 let e = a.entry(k).or_default();
                 for (x, y) in e.iter_mut().zip(v) {
@@ -373,7 +378,7 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
         return None;
     }
     Some(EndpointImpact {
-        endpoint,
+        endpoint: String::from_utf8_lossy(&endpoint).into_owned(),
         ratio_in: c[0] as f64 / c[1] as f64,
         ratio_base: (c[3] > 0).then(|| c[2] as f64 / c[3] as f64),
     })
@@ -727,63 +732,37 @@ fn charts(index: &Index, t: &SignalTable) -> Vec<Series> {
 
 /// Per-template counts, rates against the baseline and sparklines.
 fn pattern_stats(index: &Index, t: &SignalTable, p: Option<&Periods>) -> Vec<PatternStat> {
-    const SPARK: usize = 48;
+    let len = index.records.len();
+    pattern_stats_split(index, t, p, signals::record_ranges(len, signals::worker_parts(len)))
+}
+
+/// [`pattern_stats`] over the given record ranges, which must cover all records in order.
+fn pattern_stats_split(
+    index: &Index,
+    t: &SignalTable,
+    p: Option<&Periods>,
+    ranges: Vec<std::ops::Range<usize>>,
+) -> Vec<PatternStat> {
     let n_templates = index.templates.templates.len();
     if n_templates == 0 {
         return Vec::new();
     }
-    struct Acc {
-        count: u64,
-        first: Millis,
-        last: Millis,
-        base: u64,
-        inc: u64,
-        spark: [u32; SPARK],
-        services: Vec<u32>,
-        examples: Vec<u32>,
-    }
-    let mut acc: Vec<Option<Box<Acc>>> = (0..n_templates).map(|_| None).collect();
     let b = &t.buckets;
-    let span = (b.n as i64 * b.size).max(1);
-    let r = &index.records;
-    for i in 0..r.len() {
-        let ts = r.ts(i);
-        let tpl = r.template(i) as usize;
-        if ts == NO_TIME || tpl >= n_templates {
-            continue;
-        }
-        let Some(bucket) = b.of(ts) else { continue };
-        let a = acc[tpl].get_or_insert_with(|| {
-            Box::new(Acc {
-                count: 0,
-                first: ts,
-                last: ts,
-                base: 0,
-                inc: 0,
-                spark: [0; SPARK],
-                services: Vec::new(),
-                examples: Vec::new(),
-            })
-        });
-        a.count += 1;
-        a.first = a.first.min(ts);
-        a.last = a.last.max(ts);
-        let sb = (((ts - b.start) as i128 * SPARK as i128) / span as i128).clamp(0, SPARK as i128 - 1) as usize;
-        a.spark[sb] += 1;
-        if let Some(p) = p {
-            if bucket < p.base_end {
-                a.base += 1;
-            } else if bucket >= p.s && bucket < p.e {
-                a.inc += 1;
+    // Record ranges tally in parallel and merge in range order: the same services and examples
+    // as one pass in file order.
+    let acc = ranges.into_par_iter().map(|range| template_tally(index, b, p, range)).reduce(
+        || (0..n_templates).map(|_| None).collect(),
+        |mut earlier, later| {
+            for (mine, theirs) in earlier.iter_mut().zip(later) {
+                match (mine.as_mut(), theirs) {
+                    (Some(m), Some(t)) => m.absorb(&t),
+                    (None, Some(t)) => *mine = Some(t),
+                    _ => {}
+                }
             }
-        }
-        if a.services.len() < 3 && !a.services.contains(&r.service(i)) {
-            a.services.push(r.service(i));
-        }
-        if a.examples.len() < 2 {
-            a.examples.push(i as u32);
-        }
-    }
+            earlier
+        },
+    );
     let base_minutes = p.map(|p| b.minutes(p.base_end)).unwrap_or(0.0);
     let inc_minutes = p.map(|p| b.minutes(p.e - p.s)).unwrap_or(0.0);
     let mut out: Vec<PatternStat> = acc
@@ -807,6 +786,92 @@ fn pattern_stats(index: &Index, t: &SignalTable, p: Option<&Periods>) -> Vec<Pat
     out.sort_by(|a, b| b.count.cmp(&a.count).then(a.id.cmp(&b.id)));
     out.truncate(MAX_PATTERNS);
     out
+}
+
+const SPARK: usize = 48;
+
+/// One template's tallies over a record range.
+struct TemplateAcc {
+    count: u64,
+    first: Millis,
+    last: Millis,
+    base: u64,
+    inc: u64,
+    spark: [u32; SPARK],
+    services: Vec<u32>,
+    examples: Vec<u32>,
+}
+
+impl TemplateAcc {
+    /// Adds the tallies of a later record range.
+    fn absorb(&mut self, later: &TemplateAcc) {
+        self.count += later.count;
+        self.first = self.first.min(later.first);
+        self.last = self.last.max(later.last);
+        self.base += later.base;
+        self.inc += later.inc;
+        self.spark.iter_mut().zip(&later.spark).for_each(|(x, y)| *x += y);
+        for &s in &later.services {
+            if self.services.len() < 3 && !self.services.contains(&s) {
+                self.services.push(s);
+            }
+        }
+        let room = 2usize.saturating_sub(self.examples.len());
+        self.examples.extend(later.examples.iter().take(room));
+    }
+}
+
+fn template_tally(
+    index: &Index,
+    b: &signals::Buckets,
+    p: Option<&Periods>,
+    range: std::ops::Range<usize>,
+) -> Vec<Option<Box<TemplateAcc>>> {
+    let n_templates = index.templates.templates.len();
+    let mut acc: Vec<Option<Box<TemplateAcc>>> = (0..n_templates).map(|_| None).collect();
+    // At most MAX_BUCKETS hours: times SPARK, well inside i64.
+    let span = (b.n as i64 * b.size).max(1);
+    let r = &index.records;
+    for i in range {
+        let ts = r.ts(i);
+        let tpl = r.template(i) as usize;
+        if ts == NO_TIME || tpl >= n_templates {
+            continue;
+        }
+        let Some(bucket) = b.of(ts) else { continue };
+        let a = acc[tpl].get_or_insert_with(|| {
+            Box::new(TemplateAcc {
+                count: 0,
+                first: ts,
+                last: ts,
+                base: 0,
+                inc: 0,
+                spark: [0; SPARK],
+                services: Vec::new(),
+                examples: Vec::new(),
+            })
+        });
+        a.count += 1;
+        a.first = a.first.min(ts);
+        a.last = a.last.max(ts);
+        let sb = (((ts - b.start) * SPARK as i64) / span).clamp(0, SPARK as i64 - 1) as usize;
+        a.spark[sb] += 1;
+        if let Some(p) = p {
+            if bucket < p.base_end {
+                a.base += 1;
+            } else if bucket >= p.s && bucket < p.e {
+                a.inc += 1;
+            }
+        }
+        let service = r.service(i);
+        if a.services.len() < 3 && !a.services.contains(&service) {
+            a.services.push(service);
+        }
+        if a.examples.len() < 2 {
+            a.examples.push(i as u32);
+        }
+    }
+    acc
 }
 
 pub fn input_summaries(index: &Index) -> Vec<InputSummary> {

@@ -8,7 +8,9 @@ use crate::index::Index;
 use crate::patterns::NO_TEMPLATE;
 use crate::rules::{RuleKind, NO_RULE};
 use crate::time::{Millis, MS_PER_HOUR, MS_PER_MIN, MS_PER_SEC, NO_TIME};
+use rayon::prelude::*;
 use std::collections::HashMap;
+use std::ops::Range;
 
 /// Most buckets a time axis has (1 h buckets cover 85 days).
 pub const MAX_BUCKETS: i64 = 2048;
@@ -90,7 +92,7 @@ pub struct SignalKey {
 }
 
 /// Counts per bucket, plus the first record seen in each bucket (for evidence and exact onsets).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub counts: Vec<u32>,
     pub first_rec: Vec<u32>,
@@ -123,7 +125,7 @@ impl Series {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Signal {
     pub key: SignalKey,
     pub role: Role,
@@ -133,6 +135,7 @@ pub struct Signal {
 }
 
 /// Everything the analysis reads, computed in one pass.
+#[derive(Debug, PartialEq)]
 pub struct SignalTable {
     pub buckets: Buckets,
     pub signals: Vec<Signal>,
@@ -219,27 +222,87 @@ fn role_of_rule(kind: RuleKind) -> Role {
 }
 
 /// Builds the signal table over records with `lo <= ts <= hi`.
+///
+/// Record ranges are tallied in parallel and merged in range order, so signal order, first
+/// records and change order are exactly those of one pass in file order.
 pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
+    build_split(index, lo, hi, record_ranges(index.records.len(), worker_parts(index.records.len())))
+}
+
+/// [`build`] over the given record ranges, which must cover all records in order.
+pub(crate) fn build_split(index: &Index, lo: Millis, hi: Millis, ranges: Vec<Range<usize>>) -> SignalTable {
     let r = &index.records;
     let buckets = Buckets::for_span(lo, hi);
-    let n = buckets.n;
-    let in_range = |t: Millis| t != NO_TIME && t >= lo && t <= hi;
-
-    let mut template_counts = vec![0u64; index.templates.templates.len()];
-    let mut timed = 0u64;
-    for i in 0..r.len() {
-        if !in_range(r.ts(i)) {
-            continue;
-        }
-        timed += 1;
-        if let Some(c) = template_counts.get_mut(r.template(i) as usize) {
-            *c += 1;
-        }
+    let n_templates = index.templates.templates.len();
+    let (template_counts, timed) = ranges
+        .par_iter()
+        .map(|range| {
+            let mut counts = vec![0u64; n_templates];
+            let mut timed = 0u64;
+            for i in range.clone() {
+                if !in_range(r.ts(i), lo, hi) {
+                    continue;
+                }
+                timed += 1;
+                if let Some(c) = counts.get_mut(r.template(i) as usize) {
+                    *c += 1;
+                }
+            }
+            (counts, timed)
+        })
+        .reduce(
+            || (vec![0u64; n_templates], 0),
+            |(mut a, ta), (b, tb)| {
+                a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+                (a, ta + tb)
+            },
+        );
+    let kinds = RecordKinds {
+        change_like: change_templates(index, &template_counts, timed),
+        access_source: index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect(),
+        field_only_rule: index.rules.rules.iter().map(|r| r.patterns.is_empty()).collect(),
+    };
+    let partials: Vec<SignalTable> =
+        ranges.into_par_iter().map(|range| tally(index, range, buckets, lo, hi, &kinds)).collect();
+    let mut partials = partials.into_iter();
+    let mut table = partials.next().unwrap_or_else(|| tally(index, 0..0, buckets, lo, hi, &kinds));
+    for later in partials {
+        table.absorb(later);
     }
-    let change_like = change_templates(index, &template_counts, timed);
-    let access_source: Vec<bool> = index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect();
-    let field_only_rule: Vec<bool> = index.rules.rules.iter().map(|r| r.patterns.is_empty()).collect();
+    table.timed_records = timed;
+    table
+}
 
+#[inline]
+fn in_range(t: Millis, lo: Millis, hi: Millis) -> bool {
+    t != NO_TIME && t >= lo && t <= hi
+}
+
+/// How many record ranges to tally in parallel: one per worker, but small inputs stay whole,
+/// since each range costs a partial table to merge.
+pub(crate) fn worker_parts(len: usize) -> usize {
+    const MIN_RANGE: usize = 1 << 16;
+    rayon::current_num_threads().min(len / MIN_RANGE).max(1)
+}
+
+/// `0..len` cut into `parts` consecutive ranges.
+pub(crate) fn record_ranges(len: usize, parts: usize) -> Vec<Range<usize>> {
+    let parts = parts.max(1);
+    let step = len.div_ceil(parts).max(1);
+    (0..parts).map(|k| (k * step).min(len)..((k + 1) * step).min(len)).collect()
+}
+
+/// Per-record readings that do not depend on the record range.
+struct RecordKinds {
+    change_like: Vec<bool>,
+    access_source: Vec<bool>,
+    field_only_rule: Vec<bool>,
+}
+
+/// One range's signal table (its `timed_records` is left at zero).
+fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: Millis, k: &RecordKinds) -> SignalTable {
+    let r = &index.records;
+    let n = buckets.n;
     let mut table = SignalTable {
         buckets,
         signals: Vec::new(),
@@ -251,15 +314,15 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         service_totals: HashMap::new(),
         service_hosts: HashMap::new(),
         changes: Vec::new(),
-        timed_records: timed,
+        timed_records: 0,
     };
     let mut slot: HashMap<SignalKey, usize, BuildWordHasher> = HashMap::default();
     // Per-record tallies by dense service id; the maps are filled once at the end.
     let mut service_totals: Vec<Vec<u32>> = vec![Vec::new(); index.services.len()];
     let mut last_service_host = (u32::MAX, u32::MAX);
-    for (i, source) in r.source_ids().enumerate() {
+    for (i, source) in range.clone().zip(r.source_ids_in(range)) {
         let ts = r.ts(i);
-        if !in_range(ts) {
+        if !in_range(ts, lo, hi) {
             continue;
         }
         let Some(b) = buckets.of(ts) else { continue };
@@ -290,9 +353,9 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
                 Some(rl) => (SignalId::Rule(rule), role_of_rule(rl.kind)),
                 None => continue,
             }
-        } else if template != NO_TEMPLATE && change_like.get(template as usize).copied().unwrap_or(false) {
+        } else if template != NO_TEMPLATE && k.change_like.get(template as usize).copied().unwrap_or(false) {
             (SignalId::Pattern(template), Role::Change)
-        } else if access_source[source as usize] {
+        } else if k.access_source[source as usize] {
             // The proxy's view of users: server errors are symptoms, the rest is traffic.
             if level >= Level::Error {
                 (SignalId::Pattern(template), Role::Symptom)
@@ -330,8 +393,8 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         if role == Role::Symptom
             && level >= Level::Error
             && template != NO_TEMPLATE
-            && !access_source[source as usize]
-            && field_only_rule.get(rule as usize).copied().unwrap_or(false)
+            && !k.access_source[source as usize]
+            && k.field_only_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);
         }
@@ -342,6 +405,67 @@ pub fn build(index: &Index, lo: Millis, hi: Millis) -> SignalTable {
         }
     }
     table
+}
+
+fn add_counts(into: &mut [u32], from: &[u32]) {
+    into.iter_mut().zip(from).for_each(|(x, y)| *x += y);
+}
+
+fn absorb_map<K: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
+    into: &mut HashMap<K, Vec<u32>, S>,
+    from: HashMap<K, Vec<u32>, S>,
+) {
+    for (k, v) in from {
+        match into.entry(k) {
+            std::collections::hash_map::Entry::Occupied(mut e) => add_counts(e.get_mut(), &v),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(v);
+            }
+        }
+    }
+}
+
+impl Series {
+    /// Adds a later range's counts; this range's first records stay first.
+    fn absorb(&mut self, later: &Series) {
+        add_counts(&mut self.counts, &later.counts);
+        for (mine, &theirs) in self.first_rec.iter_mut().zip(&later.first_rec) {
+            if *mine == u32::MAX {
+                *mine = theirs;
+            }
+        }
+    }
+}
+
+impl SignalTable {
+    /// Merges the table of the record range that follows this one.
+    fn absorb(&mut self, later: SignalTable) {
+        let mut slot: HashMap<SignalKey, usize, BuildWordHasher> =
+            self.signals.iter().enumerate().map(|(i, s)| (s.key, i)).collect();
+        for sig in later.signals {
+            match slot.get(&sig.key) {
+                Some(&i) => {
+                    let mine = &mut self.signals[i];
+                    mine.series.absorb(&sig.series);
+                    absorb_map(&mut mine.hosts, sig.hosts);
+                }
+                None => {
+                    slot.insert(sig.key, self.signals.len());
+                    self.signals.push(sig);
+                }
+            }
+        }
+        self.symptoms.absorb(&later.symptoms);
+        self.successes.absorb(&later.successes);
+        self.errors.absorb(&later.errors);
+        absorb_map(&mut self.symptoms_by_host, later.symptoms_by_host);
+        absorb_map(&mut self.symptoms_by_service, later.symptoms_by_service);
+        absorb_map(&mut self.service_totals, later.service_totals);
+        for (service, hosts) in later.service_hosts {
+            self.service_hosts.entry(service).or_default().extend(hosts);
+        }
+        self.changes.extend(later.changes);
+    }
 }
 
 #[cfg(test)]

@@ -216,3 +216,39 @@ fn debug_dump() {
     eprintln!("{}", serde_json::to_string_pretty(&f.causes).unwrap());
     eprintln!("{}", f.summary);
 }
+
+/// Tallying record ranges in parallel and merging them gives the table and the pattern
+/// statistics of one pass in file order, wherever the cuts fall.
+#[test]
+fn split_tallies_equal_one_pass() {
+    let index = auth_incident(true);
+    let (lo, hi) = index.time_span().expect("timed records");
+    let len = index.records.len();
+    let whole = signals::build_split(&index, lo, hi, signals::record_ranges(len, 1));
+    assert!(whole.signals.len() > 3 && !whole.changes.is_empty());
+    let w = window::detect(&whole).expect("an incident window");
+    let periods = Periods::new(&whole, &w);
+    let patterns = pattern_stats_split(&index, &whole, Some(&periods), signals::record_ranges(len, 1));
+    assert!(!patterns.is_empty());
+    for parts in [2, 3, 7, len + 3] {
+        let split = signals::build_split(&index, lo, hi, signals::record_ranges(len, parts));
+        assert!(split == whole, "signal table differs with {parts} ranges");
+        let split_patterns = pattern_stats_split(&index, &whole, Some(&periods), signals::record_ranges(len, parts));
+        assert_eq!(split_patterns, patterns, "pattern statistics differ with {parts} ranges");
+    }
+}
+
+/// The impact names the failing endpoint from the access log, ids masked, with its failing share:
+/// two of three auth hosts fail 68% of their logins, so about 45% of `POST /api/login` fails.
+#[test]
+fn impact_names_the_failing_endpoint_and_its_share() {
+    let f = analyse(&auth_incident(true), &AnalysisOptions::default());
+    let impact = &f.incident.as_ref().expect("an incident").impact;
+    assert!(impact.description.contains("POST /api/login requests"), "{}", impact.description);
+    let share = impact.incident_ratio.expect("a failing share");
+    assert!((0.35..0.55).contains(&share), "share {share}");
+    assert!(impact.baseline_ratio.expect("a baseline share") < 0.01);
+    let mut key = Vec::new();
+    endpoint_key(b"GET", b"/api/v1/orders/12345/items?page=2", &mut key);
+    assert_eq!(key, b"GET /api/v1/orders/{id}/items");
+}

@@ -54,6 +54,28 @@ fn token(line: &[u8], pos: usize) -> (Span, usize) {
     (Span::new(pos, end), end)
 }
 
+/// Method and path spans of the request `METHOD PATH PROTOCOL` (the protocol may be missing).
+fn split_request(line: &[u8], request: Span) -> Option<(Span, Span)> {
+    let s = request.start as usize;
+    let sp = memchr::memchr(b' ', request.get(line))?;
+    let rest = s + sp + 1;
+    let path_end = memchr::memrchr(b' ', &line[rest..request.end as usize]).map_or(request.end as usize, |e| rest + e);
+    Some((Span::new(s, s + sp), Span::new(rest, path_end)))
+}
+
+/// Method and path of an access line's request, read without parsing the rest of the line:
+/// the analysis reads the endpoints of many lines it has already indexed.
+pub fn method_and_path(line: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (_, pos) = token(line, 0);
+    let close = pos + memchr::memchr(b']', line.get(pos..)?)?;
+    if line.get(close + 1) != Some(&b' ') {
+        return None;
+    }
+    let (request, _) = quoted(line, close + 2)?;
+    let (method, path) = split_request(line, request)?;
+    Some((method.get(line), path.get(line)))
+}
+
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     // client, ident, user; the user may be absent in odd configs, so find the `[` of the stamp.
     let (client, mut pos) = token(line, 0);
@@ -90,16 +112,11 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     out.push_field(keys::CLIENT, client);
     out.push_field(keys::STATUS, Span::new(status_pos, status_pos + 3));
     // `METHOD PATH PROTOCOL`; a malformed request (`-`, binary junk) keeps only the status.
-    let req = request.get(line);
-    if let Some(sp) = memchr::memchr(b' ', req) {
-        let s = request.start as usize;
-        out.push_field(keys::METHOD, Span::new(s, s + sp));
-        let rest = s + sp + 1;
-        let path_end =
-            memchr::memrchr(b' ', &line[rest..request.end as usize]).map_or(request.end as usize, |e| rest + e);
-        out.push_field(keys::PATH, Span::new(rest, path_end));
-        if path_end < request.end as usize {
-            out.push_field(keys::PROTOCOL, Span::new(path_end + 1, request.end as usize));
+    if let Some((method, path)) = split_request(line, request) {
+        out.push_field(keys::METHOD, method);
+        out.push_field(keys::PATH, path);
+        if (path.end as usize) < request.end as usize {
+            out.push_field(keys::PROTOCOL, Span::new(path.end as usize + 1, request.end as usize));
         }
     }
     pos = status_pos + 3;

@@ -8,7 +8,7 @@
 //! needs order — yearless syslog rolling over New Year — is fixed up afterwards
 //! by the index (see `index::fix_year_rollover`).
 
-mod access;
+pub(crate) mod access;
 mod apache;
 pub mod custom;
 mod detect;

@@ -158,6 +158,18 @@ impl Records {
         (0..self.runs.len()).flat_map(|k| std::iter::repeat_n(self.runs[k].source, self.run_range(k).len()))
     }
 
+    /// The source of every record in `range`, in record order (one search, then a walk over the runs).
+    pub fn source_ids_in(&self, range: Range<usize>) -> impl Iterator<Item = u32> + '_ {
+        let first_run = self.runs.partition_point(|r| r.first_record as usize <= range.start).saturating_sub(1);
+        (first_run..self.runs.len())
+            .map(move |k| {
+                let run = self.run_range(k);
+                (self.runs[k].source, run.start.max(range.start)..run.end.min(range.end))
+            })
+            .take_while(move |(_, part)| part.start < range.end)
+            .flat_map(|(source, part)| std::iter::repeat_n(source, part.len()))
+    }
+
     /// The runs of records per source, in record order.
     pub fn runs(&self) -> &[SourceRun] {
         &self.runs
@@ -467,6 +479,25 @@ mod tests {
         assert_eq!((mark, line), (LINE_MARK, LINE_MARK as u32 + 1));
         // The first record of the second source anchors its own lines.
         assert_eq!(r.line_anchor(n as usize / 2 + 1), (n as usize / 2, n / 2 + 1));
+    }
+
+    /// The sources of any record range equal the same slice of the full walk, whichever runs
+    /// the range starts, ends or lies in.
+    #[test]
+    fn source_ids_of_a_range_equal_the_full_walk() {
+        let mut b = RecordsBuilder::with_capacity(40);
+        for (k, source) in [0u32, 0, 0, 2, 2, 1, 1, 1, 1, 0, 3].into_iter().enumerate() {
+            b.push(source, row(k as u64 * 10, 1_705_937_401_000, k as u32));
+        }
+        let (r, _) = b.finish();
+        let all: Vec<u32> = r.source_ids().collect();
+        assert_eq!(all, [0, 0, 0, 2, 2, 1, 1, 1, 1, 0, 3]);
+        for start in 0..=all.len() {
+            for end in start..=all.len() {
+                let part: Vec<u32> = r.source_ids_in(start..end).collect();
+                assert_eq!(part, all[start..end], "{start}..{end}");
+            }
+        }
     }
 
     /// Chunks append column-wise; one whose offsets cross 4 GiB goes record by record. Either
