@@ -118,6 +118,8 @@ pub fn index_chunk(
     let default_service_id = services.intern(default_service);
     let mut parsed = Parsed::default();
     let mut rule_scratch = crate::rules::MatchScratch::default();
+    // Without rules the matcher would still resolve fields and probe its memos for nothing.
+    let no_rules = rules.is_empty();
     let rec = &mut out.records;
     let mut pos = 0usize;
     let mut line_no = 0u32;
@@ -157,7 +159,7 @@ pub fn index_chunk(
                 let svc_name = if parsed.service.is_empty() { default_service } else { parsed.service.get(line) };
                 let service = services.intern(svc_name);
                 let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
-                let rule = rules.match_record_with(line, &parsed, &mut rule_scratch);
+                let rule = if no_rules { NO_RULE } else { rules.match_record_with(line, &parsed, &mut rule_scratch) };
                 let template = if mine { out.miner.add(msg.get(line)) } else { crate::patterns::NO_TEMPLATE };
                 rec.offset.push(pos as u64);
                 rec.len.push(line.len() as u32);

@@ -167,7 +167,6 @@ impl Index {
         yearless: &[bool],
         opts: &IndexOptions,
     ) {
-        let total: usize = outs.iter().map(|o| o.records.len()).sum();
         // Templates first: chunk-local ids can outnumber the 16-bit column; global ids cannot.
         let template_maps = if opts.mine_patterns {
             let miners = outs.iter_mut().map(|o| std::mem::take(&mut o.miner)).collect();
@@ -177,33 +176,48 @@ impl Index {
         } else {
             Vec::new()
         };
-        let mut b = RecordsBuilder::with_capacity(total);
         let mut per_source_lines = vec![0u64; self.sources.len()];
         let mut per_source_unparsed = vec![0u64; self.sources.len()];
-        for (k, (sid, out)) in task_source.iter().copied().zip(outs).enumerate() {
-            let line_base = per_source_lines[sid] as u32;
+        // Ids are interned in chunk order (so they do not depend on scheduling); the columns
+        // are then filled in parallel.
+        let mut id_maps = Vec::with_capacity(outs.len());
+        let mut line_bases = Vec::with_capacity(outs.len());
+        for (&sid, out) in task_source.iter().zip(&outs) {
+            line_bases.push(per_source_lines[sid] as u32);
             per_source_lines[sid] += out.lines;
             per_source_unparsed[sid] += out.unparsed;
-            // A chunk that starts with continuation lines extends the previous record of the same source.
+            let host_map: Vec<u32> = out.hosts.iter().map(|h| self.hosts.intern(h)).collect();
+            let service_map: Vec<u32> = out.services.iter().map(|s| self.services.intern(s)).collect();
+            id_maps.push((host_map, service_map));
+        }
+        let rows: Vec<(u32, ChunkRows)> = outs
+            .iter()
+            .enumerate()
+            .map(|(k, out)| {
+                let rows = ChunkRows {
+                    records: &out.records,
+                    chunk_start: out.chunk_start,
+                    line_base: line_bases[k],
+                    hosts: &id_maps[k].0,
+                    services: &id_maps[k].1,
+                    templates: template_maps.get(k).map(|m| m.as_slice()).unwrap_or(&[]),
+                };
+                (task_source[k] as u32, rows)
+            })
+            .collect();
+        let (mut b, starts) = RecordsBuilder::from_chunks(&rows);
+        drop(rows);
+        // A chunk that starts with continuation lines extends the previous record of the same source.
+        for ((&sid, out), &start) in task_source.iter().zip(&outs).zip(&starts) {
             if out.leading_continuation > 0 {
-                if let Some((offset, len)) = b.last_mut(sid as u32) {
+                if let Some((offset, len)) = b.record_before_mut(start, sid as u32) {
                     let end = out.chunk_start + out.leading_continuation as u64;
                     *len = (end - offset).min(u32::MAX as u64) as u32;
                 }
             }
-            let host_map: Vec<u32> = out.hosts.iter().map(|h| self.hosts.intern(h)).collect();
-            let service_map: Vec<u32> = out.services.iter().map(|s| self.services.intern(s)).collect();
-            let templates = template_maps.get(k).map(|m| m.as_slice()).unwrap_or(&[]);
-            let rows = ChunkRows {
-                records: &out.records,
-                chunk_start: out.chunk_start,
-                line_base,
-                hosts: &host_map,
-                services: &service_map,
-                templates,
-            };
-            b.extend(sid as u32, rows);
         }
+        // Thousands of chunk columns: freed on the workers too.
+        outs.into_par_iter().for_each(drop);
         for (sid, &is_yearless) in yearless.iter().enumerate() {
             if let Some(range) = b.records.source_range(sid as u32).filter(|_| is_yearless) {
                 let mtime = self.sources[sid].mtime;

@@ -12,6 +12,7 @@
 
 use crate::format::Level;
 use crate::time::{Millis, NO_TIME};
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Records per block summary (and per timestamp base).
@@ -230,6 +231,7 @@ pub struct RecordsBuilder {
 }
 
 /// One record as a chunk produced it, ids already global.
+#[cfg(test)]
 pub struct Row {
     pub offset: u64,
     pub len: u32,
@@ -261,7 +263,77 @@ pub struct ChunkRows<'a> {
     pub templates: &'a [u32],
 }
 
+/// One chunk's slice of every column (or, before splitting, the rest of them).
+struct ColumnsMut<'a> {
+    offset_low: &'a mut [u32],
+    len: &'a mut [u32],
+    ts: &'a mut [Millis],
+    level: &'a mut [Level],
+    host: &'a mut [u16],
+    service: &'a mut [u16],
+    rule: &'a mut [u16],
+    template: &'a mut [u16],
+    line_marks: &'a mut [u32],
+}
+
+impl<'a> ColumnsMut<'a> {
+    /// The first `n` records (and `marks` line marks), and the rest.
+    fn split(self, n: usize, marks: usize) -> (ColumnsMut<'a>, ColumnsMut<'a>) {
+        let (offset_low, offset_low_rest) = self.offset_low.split_at_mut(n);
+        let (len, len_rest) = self.len.split_at_mut(n);
+        let (ts, ts_rest) = self.ts.split_at_mut(n);
+        let (level, level_rest) = self.level.split_at_mut(n);
+        let (host, host_rest) = self.host.split_at_mut(n);
+        let (service, service_rest) = self.service.split_at_mut(n);
+        let (rule, rule_rest) = self.rule.split_at_mut(n);
+        let (template, template_rest) = self.template.split_at_mut(n);
+        let (line_marks, line_marks_rest) = self.line_marks.split_at_mut(marks);
+        (
+            ColumnsMut { offset_low, len, ts, level, host, service, rule, template, line_marks },
+            ColumnsMut {
+                offset_low: offset_low_rest,
+                len: len_rest,
+                ts: ts_rest,
+                level: level_rest,
+                host: host_rest,
+                service: service_rest,
+                rule: rule_rest,
+                template: template_rest,
+                line_marks: line_marks_rest,
+            },
+        )
+    }
+
+    /// Writes a chunk whose first record is record `start`, mapping its ids to global ones.
+    fn fill(self, c: &ChunkRows, start: usize) {
+        let rec = c.records;
+        for (out, &o) in self.offset_low.iter_mut().zip(&rec.offset) {
+            *out = (o + c.chunk_start) as u32;
+        }
+        self.len.copy_from_slice(&rec.len);
+        self.ts.copy_from_slice(&rec.ts);
+        self.level.copy_from_slice(&rec.level);
+        for (out, &h) in self.host.iter_mut().zip(&rec.host) {
+            *out = narrow(c.hosts[h as usize]);
+        }
+        for (out, &sv) in self.service.iter_mut().zip(&rec.service) {
+            *out = narrow(c.services[sv as usize]);
+        }
+        for (out, &x) in self.rule.iter_mut().zip(&rec.rule) {
+            *out = narrow(x);
+        }
+        for (out, &t) in self.template.iter_mut().zip(&rec.template) {
+            *out = narrow(c.template(t));
+        }
+        let first_mark = start.div_ceil(LINE_MARK) * LINE_MARK;
+        for (out, i) in self.line_marks.iter_mut().zip((first_mark..).step_by(LINE_MARK)) {
+            *out = rec.line[i - start] + c.line_base;
+        }
+    }
+}
+
 impl RecordsBuilder {
+    #[cfg(test)]
     pub fn with_capacity(n: usize) -> RecordsBuilder {
         let r = Records {
             offset_low: Vec::with_capacity(n),
@@ -280,6 +352,7 @@ impl RecordsBuilder {
 
     /// Opens a source run and an offset run at the next record when its source or its offset's
     /// high bits differ from the record before.
+    #[cfg(test)]
     fn note_runs(&mut self, source: u32, first_line: u32, offset: u64) {
         let r = &mut self.records;
         let i = r.len.len() as u32;
@@ -292,7 +365,8 @@ impl RecordsBuilder {
         }
     }
 
-    #[inline]
+    /// Appends one record: the reference that [`RecordsBuilder::from_chunks`] is tested against.
+    #[cfg(test)]
     pub fn push(&mut self, source: u32, row: Row) {
         self.note_runs(source, row.line, row.offset);
         let r = &mut self.records;
@@ -309,51 +383,77 @@ impl RecordsBuilder {
         r.template.push(narrow(row.template));
     }
 
-    /// Appends a chunk's records column by column.
-    pub fn extend(&mut self, source: u32, c: ChunkRows) {
-        let rec = c.records;
-        let n = rec.len();
-        let (Some(&first), Some(&last)) = (rec.offset.first(), rec.offset.last()) else { return };
-        // Offsets whose high bits change inside the chunk (it straddles 4 GiB) go one by one.
-        if (first + c.chunk_start) >> 32 != (last + c.chunk_start) >> 32 {
-            for j in 0..n {
-                let row = Row {
-                    offset: rec.offset[j] + c.chunk_start,
-                    len: rec.len[j],
-                    line: rec.line[j] + c.line_base,
-                    ts: rec.ts[j],
-                    level: rec.level[j],
-                    host: c.hosts[rec.host[j] as usize],
-                    service: c.services[rec.service[j] as usize],
-                    rule: rec.rule[j],
-                    template: c.template(rec.template[j]),
-                };
-                self.push(source, row);
+    /// The columns of chunks laid end to end, in order, each with its source. The run tables
+    /// are found chunk by chunk; then every chunk fills its own slice of each column in parallel.
+    /// Returns the builder and the index of each chunk's first record.
+    pub fn from_chunks(chunks: &[(u32, ChunkRows)]) -> (RecordsBuilder, Vec<usize>) {
+        let total: usize = chunks.iter().map(|(_, c)| c.records.len()).sum();
+        let mut r = Records::default();
+        let mut starts = Vec::with_capacity(chunks.len());
+        let mut start = 0usize;
+        for (source, c) in chunks {
+            starts.push(start);
+            let rec = c.records;
+            if let Some(&first_line) = rec.line.first() {
+                if r.runs.last().is_none_or(|run| run.source != *source) {
+                    r.runs.push(SourceRun {
+                        first_record: start as u32,
+                        source: *source,
+                        first_line: first_line + c.line_base,
+                    });
+                }
+                // Offsets rise within a chunk, so their high bits change at most a few times.
+                let high_of = |o: u64| ((o + c.chunk_start) >> 32) as u32;
+                let mut j = 0;
+                while j < rec.len() {
+                    let high = high_of(rec.offset[j]);
+                    if r.offset_high.last().is_none_or(|&(_, h)| h != high) {
+                        r.offset_high.push(((start + j) as u32, high));
+                    }
+                    j += rec.offset[j..].partition_point(|&o| high_of(o) == high).max(1);
+                }
             }
-            return;
+            start += rec.len();
         }
-        self.note_runs(source, rec.line[0] + c.line_base, first + c.chunk_start);
-        let r = &mut self.records;
-        let start = r.len.len();
-        let first_mark = start.div_ceil(LINE_MARK) * LINE_MARK;
-        for i in (first_mark..start + n).step_by(LINE_MARK) {
-            r.line_marks.push(rec.line[i - start] + c.line_base);
+        // Zeroed allocations come fresh from the kernel: their pages fault in on the workers.
+        r.offset_low = vec![0; total];
+        r.len = vec![0; total];
+        r.level = vec![Level::Unknown; total];
+        r.host = vec![0; total];
+        r.service = vec![0; total];
+        r.rule = vec![0; total];
+        r.template = vec![0; total];
+        r.line_marks = vec![0; total.div_ceil(LINE_MARK)];
+        let mut ts = vec![0; total];
+        let mut rest = ColumnsMut {
+            offset_low: &mut r.offset_low,
+            len: &mut r.len,
+            ts: &mut ts,
+            level: &mut r.level,
+            host: &mut r.host,
+            service: &mut r.service,
+            rule: &mut r.rule,
+            template: &mut r.template,
+            line_marks: &mut r.line_marks,
+        };
+        let mut parts = Vec::with_capacity(chunks.len());
+        for ((_, c), &start) in chunks.iter().zip(&starts) {
+            let n = c.records.len();
+            let marks = (start + n).div_ceil(LINE_MARK) - start.div_ceil(LINE_MARK);
+            let (part, after) = rest.split(n, marks);
+            parts.push(part);
+            rest = after;
         }
-        r.offset_low.extend(rec.offset.iter().map(|&o| (o + c.chunk_start) as u32));
-        r.len.extend_from_slice(&rec.len);
-        self.ts.extend_from_slice(&rec.ts);
-        r.level.extend_from_slice(&rec.level);
-        r.host.extend(rec.host.iter().map(|&h| narrow(c.hosts[h as usize])));
-        r.service.extend(rec.service.iter().map(|&s| narrow(c.services[s as usize])));
-        r.rule.extend(rec.rule.iter().map(|&x| narrow(x)));
-        r.template.extend(rec.template.iter().map(|&t| narrow(c.template(t))));
+        parts.into_par_iter().zip(chunks).zip(&starts).for_each(|((part, (_, c)), &start)| part.fill(c, start));
+        (RecordsBuilder { records: r, ts }, starts)
     }
 
-    /// The last record's offset and length (a chunk's leading continuation lines extend it).
-    pub fn last_mut(&mut self, source: u32) -> Option<(u64, &mut u32)> {
+    /// The record just before record `next`, when it comes from `source`: its offset and a
+    /// handle on its length (a chunk's leading continuation lines extend it).
+    pub fn record_before_mut(&mut self, next: usize, source: u32) -> Option<(u64, &mut u32)> {
         let r = &mut self.records;
-        let last = r.len.len().checked_sub(1)?;
-        if r.runs.last()?.source != source {
+        let last = next.checked_sub(1)?;
+        if r.run_of(last).source != source {
             return None;
         }
         let offset = r.offset(last);
@@ -372,8 +472,8 @@ impl RecordsBuilder {
     pub fn finish(self) -> (Records, Vec<BlockSummary>) {
         let RecordsBuilder { mut records, ts, .. } = self;
         let blocks: Vec<BlockSummary> = ts
-            .chunks(BLOCK)
-            .zip(records.level.chunks(BLOCK))
+            .par_chunks(BLOCK)
+            .zip(records.level.par_chunks(BLOCK))
             .map(|(ts, levels)| {
                 let mut b = BlockSummary { min_ts: NO_TIME, max_ts: NO_TIME, level_mask: 0 };
                 for &t in ts.iter().filter(|&&t| t != NO_TIME) {
@@ -386,28 +486,34 @@ impl RecordsBuilder {
                 b
             })
             .collect();
-        records.ts_base = Vec::with_capacity(blocks.len());
-        records.ts_delta.clear();
-        for (block, b) in ts.chunks(BLOCK).zip(&blocks) {
-            // Deltas up to UNTIMED - 1; a wider span stores the block's times whole.
-            let fits = b.min_ts == NO_TIME || b.max_ts.abs_diff(b.min_ts) < UNTIMED as u64;
-            if fits {
-                records.ts_base.push(b.min_ts);
-                records
-                    .ts_delta
-                    .extend(block.iter().map(|&t| if t == NO_TIME { UNTIMED } else { (t - b.min_ts) as u32 }));
-            } else {
-                records.ts_base.push(WIDE_BLOCK);
-                for &t in block {
-                    if t == NO_TIME {
-                        records.ts_delta.push(UNTIMED);
-                    } else {
-                        records.ts_delta.push(records.ts_wide.len() as u32);
-                        records.ts_wide.push(t);
-                    }
+        let mut deltas = vec![0u32; ts.len()];
+        // Deltas up to UNTIMED - 1; a wider span stores the block's times whole (rare: filled after).
+        records.ts_base = deltas
+            .par_chunks_mut(BLOCK)
+            .zip(ts.par_chunks(BLOCK))
+            .zip(&blocks)
+            .map(|((out, block), b)| {
+                if b.min_ts != NO_TIME && b.max_ts.abs_diff(b.min_ts) >= UNTIMED as u64 {
+                    return WIDE_BLOCK;
+                }
+                for (d, &t) in out.iter_mut().zip(block) {
+                    *d = if t == NO_TIME { UNTIMED } else { (t - b.min_ts) as u32 };
+                }
+                b.min_ts
+            })
+            .collect();
+        for (k, _) in records.ts_base.iter().enumerate().filter(|(_, &base)| base == WIDE_BLOCK) {
+            let range = k * BLOCK..((k + 1) * BLOCK).min(ts.len());
+            for (d, &t) in deltas[range.clone()].iter_mut().zip(&ts[range]) {
+                if t == NO_TIME {
+                    *d = UNTIMED;
+                } else {
+                    *d = records.ts_wide.len() as u32;
+                    records.ts_wide.push(t);
                 }
             }
         }
+        records.ts_delta = deltas;
         records.ts_wide.shrink_to_fit();
         (records, blocks)
     }
@@ -500,18 +606,18 @@ mod tests {
         }
     }
 
-    /// Chunks append column-wise; one whose offsets cross 4 GiB goes record by record. Either
-    /// way the columns equal pushing each record.
+    /// Chunks laid end to end and filled in parallel equal pushing each record: a chunk whose
+    /// offsets cross 4 GiB, a source change, an empty chunk, and line marks across chunk ends.
     #[test]
-    fn appended_chunks_equal_pushed_records() {
+    fn chunks_filled_in_parallel_equal_pushed_records() {
         let chunk = |start: u64, n: u32| {
             let mut local = super::super::chunk::LocalRecords::default();
             for k in 0..n {
                 local.offset.push(k as u64 * 40_000_000);
                 local.len.push(100 + k);
-                local.line.push(k + 1);
+                local.line.push(2 * k + 1);
                 local.ts.push(1_705_937_401_000 + k as Millis);
-                local.level.push(Level::Warn);
+                local.level.push(if k % 5 == 0 { Level::Error } else { Level::Warn });
                 local.host.push(k % 2);
                 local.service.push(0);
                 local.rule.push(if k % 3 == 0 { u32::MAX } else { k });
@@ -519,22 +625,29 @@ mod tests {
             }
             (start, local)
         };
-        // The second chunk starts just under 4 GiB and runs past it.
-        let chunks = [chunk(0, 70), chunk((1 << 32) - 100_000_000, 90)];
+        // The third chunk starts just under 4 GiB and runs past it; the last is another source.
+        let chunks = [
+            (5, chunk(0, 70)),
+            (5, chunk(3_000_000_000, 0)),
+            (5, chunk((1 << 32) - 100_000_000, 90)),
+            (6, chunk(0, 33)),
+        ];
         let (hosts, services, templates) = ([7u32, 9], [3u32], [20u32, 21, 22, 23]);
-        let mut appended = RecordsBuilder::with_capacity(0);
         let mut pushed = RecordsBuilder::with_capacity(0);
+        let mut rows = Vec::new();
         let mut line_base = 0;
-        for (start, local) in &chunks {
-            let rows = ChunkRows {
-                records: local,
-                chunk_start: *start,
-                line_base,
-                hosts: &hosts,
-                services: &services,
-                templates: &templates,
-            };
-            appended.extend(5, rows);
+        for (source, (start, local)) in &chunks {
+            rows.push((
+                *source,
+                ChunkRows {
+                    records: local,
+                    chunk_start: *start,
+                    line_base,
+                    hosts: &hosts,
+                    services: &services,
+                    templates: &templates,
+                },
+            ));
             for j in 0..local.len() {
                 let row = Row {
                     offset: local.offset[j] + start,
@@ -547,18 +660,36 @@ mod tests {
                     rule: local.rule[j],
                     template: templates[local.template[j] as usize],
                 };
-                pushed.push(5, row);
+                pushed.push(*source, row);
             }
-            line_base += local.len() as u32;
+            line_base += 2 * local.len() as u32;
         }
-        let ((a, _), (p, _)) = (appended.finish(), pushed.finish());
-        assert_eq!(a.len(), 160);
+        let (filled, starts) = RecordsBuilder::from_chunks(&rows);
+        assert_eq!(starts, [0, 70, 70, 160]);
+        let ((a, a_blocks), (p, p_blocks)) = (filled.finish(), pushed.finish());
+        assert_eq!(a.len(), 193);
         for i in 0..a.len() {
-            let row = |r: &Records| (r.offset(i), r.byte_len(i), r.ts(i), r.host(i), r.rule(i), r.template(i));
+            let row = |r: &Records| {
+                (
+                    r.source(i),
+                    r.offset(i),
+                    r.byte_len(i),
+                    r.ts(i),
+                    r.level(i),
+                    r.host(i),
+                    r.service(i),
+                    r.rule(i),
+                    r.template(i),
+                )
+            };
             assert_eq!(row(&a), row(&p), "record {i}");
             assert_eq!(a.line_anchor(i), p.line_anchor(i), "record {i}");
         }
+        assert_eq!(a.runs().len(), 2);
+        assert_eq!(a.offset_high, p.offset_high);
         assert!(a.offset(159) > 1 << 32);
+        assert_eq!(a_blocks.len(), p_blocks.len());
+        assert_eq!(a_blocks[0].level_mask, p_blocks[0].level_mask);
     }
 
     #[test]
