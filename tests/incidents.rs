@@ -183,6 +183,7 @@ fn hourly_retry_storm_like_every_hour_before_has_no_likely_cause() {
 #[test]
 fn every_incident_folder_is_checked() {
     const CHECKED: &[&str] = &[
+        "canary-audit",
         "cert-rotation",
         "hourly-retry-storm",
         "k8s-configmap",
@@ -192,7 +193,9 @@ fn every_incident_folder_is_checked() {
         "oom-cascade",
         "payments-deploy",
         "pg-ddl-lock",
+        "proxy-cert-expiry",
         "quiet-day",
+        "resolver-playbook",
         "tls-rotation-audit",
     ];
     let mut found: Vec<String> = std::fs::read_dir(incidents())
@@ -203,4 +206,27 @@ fn every_incident_folder_is_checked() {
         .collect();
     found.sort();
     assert_eq!(found, CHECKED, "add a test for each folder under tests/data/incidents");
+}
+
+/// A fleet-wide playbook edits every host's chrony.conf two hours before another playbook edits
+/// the resolver config on two hosts: one earlier occasion of the same kind of change, not a
+/// routine that would hide the real one.
+#[test]
+fn a_fleet_run_earlier_does_not_make_the_resolver_change_routine() {
+    check("resolver-playbook");
+}
+
+/// A canary deploy known only from a pipeline's JSON audit record (`"action":"deploy"`) fails a
+/// share of one host's quotes; the rollout 40 minutes later fails far more. The incident begins at
+/// the canary, so the canary deploy is the cause; hourly log rotation is housekeeping.
+#[test]
+fn a_canary_deploy_in_an_audit_record_starts_the_incident() {
+    check("canary-audit");
+}
+
+/// The proxies' own error logs name an expired upstream certificate at the first 502, with no
+/// change anywhere; a client's louder failures follow seconds later and are its consequence.
+#[test]
+fn a_proxy_whose_own_errors_come_first_is_the_cause() {
+    check("proxy-cert-expiry");
 }

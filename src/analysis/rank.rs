@@ -163,6 +163,9 @@ pub struct ChangeEvent {
     pub rec: u32,
     pub ts: Millis,
     pub key: (SignalId, u32),
+    /// The line's mined template: what separates one cron command, or one unit, from another
+    /// under the same rule.
+    pub template: u32,
     pub host: u32,
     /// Hosts named in the line's text.
     pub mentioned_hosts: Vec<u32>,
@@ -310,6 +313,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             rec,
             ts: r.ts(i),
             key: (id, r.service(i)),
+            template: r.template(i),
             host: r.host(i),
             mentioned_hosts,
             mentioned_services,
@@ -374,19 +378,39 @@ impl ChangeEvent {
     }
 }
 
-/// Drops routine changes: kinds of change that happened at least hourly through the baseline
-/// (log rotation, cron-driven restarts, periodic sessions) tell nothing about this incident.
+/// Drops routine changes. A change is counted in *occasions*: its lines less than 10 minutes
+/// apart are one (a playbook run touching every host is one occasion, not seven). Kinds are told
+/// apart by rule (or template), service and the line's template, so a sysstat job every ten
+/// minutes does not make a never-seen cron command routine.
+/// - A kind of change that a rule names is routine when it happened about hourly or more through the
+///   baseline (log rotation, cron-driven restarts, periodic sessions): a deploy a day is not.
+/// - A change-like line that no rule names (a mined template such as "Starting Rotate log
+///   files...") is routine once it happened on two occasions in the baseline without an incident.
 pub fn without_routine(changes: Vec<ChangeEvent>, baseline_end: Millis, data_start: Millis) -> Vec<ChangeEvent> {
+    const OCCASION_GAP: Millis = 10 * MS_PER_MIN;
     let hours = ((baseline_end - data_start) as f64 / crate::time::MS_PER_HOUR as f64).max(0.0);
-    let mut in_baseline: HashMap<(SignalId, u32), u32> = HashMap::new();
+    let mut times: HashMap<((SignalId, u32), u32), Vec<Millis>> = HashMap::new();
     for c in changes.iter().filter(|c| c.ts < baseline_end) {
-        *in_baseline.entry(c.key).or_default() += 1;
+        times.entry((c.key, c.template)).or_default().push(c.ts);
     }
+    let occasions: HashMap<((SignalId, u32), u32), usize> = times
+        .into_iter()
+        .map(|(key, mut ts)| {
+            ts.sort_unstable();
+            (key, 1 + ts.windows(2).filter(|w| w[1] - w[0] >= OCCASION_GAP).count())
+        })
+        .collect();
     changes
         .into_iter()
         .filter(|c| {
-            let n = in_baseline.get(&c.key).copied().unwrap_or(0) as f64;
-            !(n >= 3.0 && hours > 0.0 && n / hours >= 1.0)
+            let n = occasions.get(&(c.key, c.template)).copied().unwrap_or(0) as f64;
+            let routine = match c.key.0 {
+                // Hourly, give or take the edges of the data: three occasions or more, at most
+                // an hour and a half apart on average.
+                SignalId::Rule(_) => n >= 3.0 && hours > 0.0 && hours / n <= 1.5,
+                SignalId::Pattern(_) => n >= 2.0,
+            };
+            !routine
         })
         .collect()
 }
@@ -529,7 +553,9 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
     let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
-    for st in stories.iter_mut() {
+    let stories_onsets: Vec<(Millis, bool, usize)> =
+        stories.iter().enumerate().map(|(k, s)| (s.onset, s.substantial(), k)).collect();
+    for (idx, st) in stories.iter_mut().enumerate() {
         st.downstream_of = begun
             .iter()
             .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
@@ -554,9 +580,14 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         }
         let mut score =
             0.15 * timing + 0.15 * order + 0.25 * strength * st.severity.min(1.0) + if st.new { 0.10 } else { 0.0 };
+        // A proxy's own errors usually echo its backends' failures, unless they are new and
+        // came before every other story (an expired certificate on the proxy itself).
+        let first_and_new = st.new
+            && st.substantial()
+            && !stories_onsets.iter().any(|&(onset, substantial, k)| substantial && k != idx && onset <= st.onset);
         if let Some(c) = &st.change {
             score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
-        } else if symptom_services.contains(&st.service) {
+        } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
         if st.downstream_of.is_some() {

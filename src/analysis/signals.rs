@@ -186,19 +186,24 @@ const CHANGE_WORDS: &[&str] = &[
     "release",
 ];
 
+/// Housekeeping that uses change words but changes nothing a service depends on.
+const HOUSEKEEPING_WORDS: &[&str] = &["logrotate", "rotate log", "rotating log", "log rotation", "rotated log"];
+
 /// Marks templates whose text reads like a change, and that are rare enough to be events.
 fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<bool> {
-    let ac = aho_corasick::AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .build(CHANGE_WORDS)
-        .expect("static change-word automaton");
+    let words = |w: &[&str]| {
+        aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(w).expect("static word automaton")
+    };
+    let (change, housekeeping) = (words(CHANGE_WORDS), words(HOUSEKEEPING_WORDS));
     let rare = (timed / 500).max(50);
     index
         .templates
         .templates
         .iter()
         .zip(template_counts)
-        .map(|(t, &c)| c > 0 && c <= rare && ac.is_match(t.text.as_bytes()))
+        .map(|(t, &c)| {
+            c > 0 && c <= rare && change.is_match(t.text.as_bytes()) && !housekeeping.is_match(t.text.as_bytes())
+        })
         .collect()
 }
 

@@ -101,10 +101,24 @@ fn totals_of(t: &SignalTable, services: impl Iterator<Item = u32>) -> Vec<u32> {
     out
 }
 
+/// Whether `count` events over `buckets` buckets stand out from a baseline of `rate` per bucket:
+/// beyond what Poisson noise around the baseline rarely reaches (three deviations, plus one).
+fn stands_out(count: f64, buckets: usize, rate: f64) -> bool {
+    let mean = rate * buckets as f64;
+    count >= mean + 3.0 * mean.sqrt() + 1.0
+}
+
+/// Where the incident began inside (or just before) the segment `s..e`.
+///
 /// The segment may open on a stray baseline failure just before the real rise: the onset is the
-/// first bucket whose count is closer to the incident rate than to the baseline rate, and that the
-/// next two minutes carry on at half the incident rate at least (a lone failure followed by quiet
-/// is noise, not the start).
+/// first bucket that stands out from the baseline (or is closer to the incident rate than to the
+/// baseline rate), and after which the next two minutes stand out too (a lone failure followed by
+/// quiet is noise, not the start).
+///
+/// The segment may also open late: it fits one rate, so a first, smaller step (a canary host
+/// failing before the rollout reaches the rest, a pool that drains over minutes) is left out when
+/// the bigger step follows. The onset moves back over such a stretch, bucket by bucket, while every
+/// bucket and the two minutes after it stand out from the baseline (at most 30 minutes).
 fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     let n = series.counts.len();
     let inside = series.sum(s, e) as f64;
@@ -113,12 +127,26 @@ fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     let rate_out = outside / (n - (e - s)).max(1) as f64;
     let threshold = ((rate_in + rate_out) / 2.0).max(1.0);
     let ahead = ((2 * crate::time::MS_PER_MIN) / bucket_ms.max(1)).max(1) as usize;
-    let sustained = |b: usize| {
-        let h = ahead.min(e - b);
-        series.sum(b, b + h) as f64 >= 0.5 * rate_in * h as f64
+    let sustained = |b: usize, end: usize| {
+        let h = ahead.min(end - b);
+        let sum = series.sum(b, b + h) as f64;
+        sum >= 0.5 * rate_in * h as f64 || stands_out(sum, h, rate_out)
     };
-    let dense = |b: &usize| series.counts[*b] as f64 >= threshold;
-    (s..e).filter(dense).find(|&b| sustained(b)).or_else(|| (s..e).find(dense)).unwrap_or(s)
+    let dense = |b: &usize| {
+        let c = series.counts[*b] as f64;
+        c >= threshold || stands_out(c, 1, rate_out)
+    };
+    let mut start = (s..e).filter(dense).find(|&b| sustained(b, e)).or_else(|| (s..e).find(dense)).unwrap_or(s);
+    if start == s {
+        let earliest = s.saturating_sub((30 * crate::time::MS_PER_MIN / bucket_ms.max(1)) as usize);
+        while start > earliest
+            && stands_out(series.counts[start - 1] as f64, 1, rate_out)
+            && stands_out(series.sum(start - 1, (start - 1 + ahead).min(e)) as f64, ahead.min(e - start + 1), rate_out)
+        {
+            start -= 1;
+        }
+    }
+    start
 }
 
 /// Finds the window from symptoms, falling back to error-level records when no rule says what users see.
@@ -176,5 +204,36 @@ pub fn from_flag(t: &SignalTable, start: Millis, end: Option<Millis>) -> Window 
         from_symptoms: t.symptoms.total() > 0,
         g: 0.0,
         series: t.symptoms.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(counts: Vec<u32>) -> Series {
+        let first_rec = counts.iter().enumerate().map(|(i, &c)| if c > 0 { i as u32 } else { u32::MAX }).collect();
+        Series { counts, first_rec }
+    }
+
+    /// A first, smaller step (a canary) before the big one: the onset is the first step, however
+    /// late the fitted segment opens; a stray failure before it is not the onset.
+    #[test]
+    fn onset_moves_back_over_a_smaller_first_step() {
+        let mut counts = vec![0u32; 400];
+        counts[150] = 1;
+        for c in &mut counts[200..240] {
+            *c = 4;
+        }
+        for c in &mut counts[240..360] {
+            *c = 40;
+        }
+        let s = series(counts);
+        // 10 s buckets: the segment opens at the big step.
+        assert_eq!(dense_start(&s, 240, 360, 10_000), 200);
+        // Quiet before the big step: the onset stays where the segment opens.
+        let mut quiet = s.counts.clone();
+        quiet[200..240].fill(0);
+        assert_eq!(dense_start(&series(quiet), 240, 360, 10_000), 240);
     }
 }

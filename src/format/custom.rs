@@ -26,6 +26,7 @@ use std::sync::Arc;
 const BUILTIN: &[(&str, &str)] = &[
     ("rules/formats/redis.toml", include_str!("../../rules/formats/redis.toml")),
     ("rules/formats/elasticsearch.toml", include_str!("../../rules/formats/elasticsearch.toml")),
+    ("rules/formats/spring-boot.toml", include_str!("../../rules/formats/spring-boot.toml")),
 ];
 
 /// A format definition that cannot be used.

@@ -527,6 +527,105 @@ def hourly_retry_storm():
     b.write("nothing happened: an hourly retry storm like every hour before, a trickle of job errors, routine deploys")
 
 
+# (l) A fleet-wide playbook rewrites chrony.conf on every host in the morning (one occasion, seven
+# lines); two hours later the same kind of playbook edits the resolver config on two of four
+# inventory hosts, whose lookups then fail. The earlier run must not make the later one "routine".
+def resolver_playbook():
+    rng = random.Random(12)
+    b = Bundle("resolver-playbook")
+    start, end = at(7, 30), at(10, 30)
+    inv = ["stock-1", "stock-2", "stock-3", "stock-4"]
+    bad = ["stock-2", "stock-4"]
+    fleet = inv + ["picker-1", "picker-2", "edge-w"]
+    for k, h in enumerate(fleet):
+        t = at(7, 50, 4.0 + 6 * k)
+        b.add("ops/playbooks.log", t, 'time=%s level=info actor=ansible run=r-301 playbook=ntp.yml host=%s task="template chrony.conf" changed=true msg="config file changed"' % (iso(t), h))
+    change = at(9, 40, 6.5)
+    for k, h in enumerate(bad):
+        t = change + timedelta(seconds=14 * k)
+        b.add("ops/playbooks.log", t, 'time=%s level=info actor=ansible run=r-377 playbook=dns.yml host=%s task="template resolved.conf" changed=true msg="config file changed"' % (iso(t), h), trigger=(k == 0))
+    broken_from = change + timedelta(seconds=35)
+    for h in inv:
+        for t in ticks(rng, start, end, 0.08):
+            if h in bad and t >= broken_from and rng.random() < 0.8:
+                b.add("%s/stock.log" % h, t, 'time=%s level=error host=%s msg="stock lookup failed" err="dial tcp: lookup db-stock.internal on 127.0.0.53:53: server misbehaving"' % (iso(t), h))
+            else:
+                b.add("%s/stock.log" % h, t, 'time=%s level=info host=%s msg="stock lookup" sku=%d took_ms=%d' % (iso(t), h, rng.randint(1, 90000), rng.randint(2, 40)))
+        # Chronic on every host: a cache that refuses now and then.
+        for t in ticks(rng, start, end, 0.03):
+            b.add("%s/stock.log" % h, t, 'time=%s level=error host=%s msg="cache write refused" err="OOM command not allowed when used memory > maxmemory"' % (iso(t), h))
+    for t in ticks(rng, start, end, 0.3):
+        failing = t >= broken_from + timedelta(seconds=2) and rng.random() < 0.4
+        b.add("edge-w/access.log", t, access_line(rng, t, "GET", "/stock/%d" % rng.randint(1, 90000), 502 if failing else 200))
+    b.write("a resolver config change on stock-2 and stock-4 at 09:40:06 breaks their lookups; a fleet-wide "
+            "chrony playbook two hours before is one earlier occasion, not a routine", hosts=[bad[0]])
+
+
+# (m) A canary deploy known only from a deploy pipeline's JSON audit record fails a share of quotes
+# on one host; the rollout to the rest 40 minutes later makes it much worse. The incident starts at
+# the canary, not at the bigger step. Log-rotation timers run on every host all day.
+def canary_audit():
+    rng = random.Random(13)
+    b = Bundle("canary-audit")
+    start, end = at(9, 0), at(11, 30)
+    hosts = ["quote-1", "quote-2", "quote-3", "quote-4"]
+    canary, promote = at(10, 5, 12.0), at(10, 46, 0.0)
+    b.add("pipeline/audit.jsonl", at(9, 1, 30.0), json.dumps({"ts": iso(at(9, 1, 30.0)), "actor": "pipeline", "action": "deploy", "service": "catalog", "version": "7.2.0", "hosts": ["cat-1", "cat-2"]}))
+    b.add("pipeline/audit.jsonl", canary, json.dumps({"ts": iso(canary), "actor": "pipeline", "action": "deploy", "service": "quote", "version": "3.4.0", "stage": "canary", "hosts": ["quote-4"]}), trigger=True)
+    b.add("pipeline/audit.jsonl", promote, json.dumps({"ts": iso(promote), "actor": "pipeline", "action": "deploy", "service": "quote", "version": "3.4.0", "stage": "promote", "hosts": hosts[:3]}))
+    for h in hosts:
+        for hh in range(9, 12):
+            t = at(hh, 12 + hosts.index(h), 1.0)
+            b.add("%s/syslog" % h, t, "%s %s systemd[1]: Starting Rotate log files..." % (syslog_bsd(t), h))
+            b.add("%s/syslog" % h, t + timedelta(seconds=3), "%s %s systemd[1]: logrotate.service: Deactivated successfully." % (syslog_bsd(t + timedelta(seconds=3)), h))
+        new_from = canary + timedelta(seconds=40) if h == "quote-4" else promote + timedelta(seconds=60)
+        for t in ticks(rng, start, end, 0.1):
+            if t >= new_from and rng.random() < 0.45:
+                b.add("%s/quote.log" % h, t, json.dumps({"ts": iso(t), "level": "error", "service": "quote", "host": h, "msg": "quote failed", "error": "java.lang.ArithmeticException: Non-terminating decimal expansion; no exact representable decimal result."}))
+                b.add("gw/access.log", t, access_line(rng, t, "POST", "/v1/quotes", 500, 88))
+            else:
+                b.add("%s/quote.log" % h, t, json.dumps({"ts": iso(t), "level": "info", "service": "quote", "host": h, "msg": "quote served", "took_ms": rng.randint(3, 60)}))
+                b.add("gw/access.log", t, access_line(rng, t, "POST", "/v1/quotes", 200))
+        # Chronic: an exchange-rate feed that rate-limits all day.
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/quote.log" % h, t, json.dumps({"ts": iso(t), "level": "error", "service": "quote", "host": h, "msg": "fx refresh failed", "error": "429 Too Many Requests"}))
+    b.write("quote 3.4.0 deployed to the canary quote-4 at 10:05:12 (pipeline audit record); a share of its quotes "
+            "fail from 10:05:52, and far more once it is promoted at 10:46", hosts=["quote-4"])
+
+
+# (n) The proxy's upstream certificate expires: its own error log says so at the first 502, with no
+# change anywhere. A client service logs its failed calls a few seconds later and louder; the log
+# rotation timer that ran shortly before is housekeeping.
+def proxy_cert_expiry():
+    rng = random.Random(14)
+    b = Bundle("proxy-cert-expiry")
+    start, end = at(12, 0), at(14, 30)
+    expiry = at(13, 30, 0.0)
+    proxies = ["px-1", "px-2"]
+    for h in proxies:
+        for hh in range(12, 15):
+            t = at(hh, 21 + proxies.index(h), 5.0)
+            b.add("%s/syslog" % h, t, "%s %s systemd[1]: Starting Rotate log files..." % (syslog_bsd(t), h))
+        conn = 5000
+        for t in ticks(rng, start, end, 0.15):
+            conn += 1
+            if t >= expiry:
+                b.add("%s/error.log" % h, t, '%s [error] 3121#3121: *%d upstream SSL certificate verify error: (10:certificate has expired) while SSL handshaking to upstream, client: 198.51.100.%d, server: pay.example.org, request: "POST /v2/charge HTTP/1.1", upstream: "https://10.40.0.%d:443/v2/charge"' % (nginx_err(t), conn, rng.randint(2, 250), rng.choice([21, 22])), trigger=(h == "px-1" and not b.trigger))
+                b.add("%s/access.log" % h, t, access_line(rng, t, "POST", "/v2/charge", 502, 157))
+            else:
+                b.add("%s/access.log" % h, t, access_line(rng, t, "POST", "/v2/charge", 200))
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/error.log" % h, t, "%s [warn] 3121#3121: *%d an upstream response is buffered to a temporary file /var/cache/nginx/proxy_temp/1/22/000%d while reading upstream" % (nginx_err(t), conn, rng.randint(1000, 9999)))
+    # The client service: a trickle of retried failures all along, a flood from a few seconds after.
+    for h in ["wallet-1", "wallet-2"]:
+        for t in ticks(rng, start, end, 0.002):
+            b.add("%s/wallet.log" % h, t, 'time=%s level=error host=%s msg="charge failed: upstream returned 503" attempt=1' % (iso(t), h))
+        for t in ticks(rng, expiry + timedelta(seconds=4), end, 0.25):
+            b.add("%s/wallet.log" % h, t, 'time=%s level=error host=%s msg="charge failed: upstream returned 502" attempt=%d' % (iso(t), h, rng.randint(1, 3)))
+    b.write("the proxies' upstream certificate expired at 13:30:00: their error logs say so with the first 502; "
+            "the wallet's louder failures follow 4 s later", hosts=["px-1"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -539,3 +638,6 @@ if __name__ == "__main__":
     nginx_reload()
     morning_rise()
     hourly_retry_storm()
+    resolver_playbook()
+    canary_audit()
+    proxy_cert_expiry()
