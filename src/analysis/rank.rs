@@ -331,11 +331,11 @@ impl ChangeEvent {
         std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
     }
 
-    /// Whether the change came before the story began. Clocks of different files lag by seconds,
-    /// so a change in another file may be stamped up to 5 s after; one in the same file as the
+    /// Whether the change came before the story began. Clocks of different files lag by a second or
+    /// two, so a change in another file may be stamped up to 2 s after; one in the same file as the
     /// story's first errors shares their clock (an automatic restart after a crash is not its cause).
     pub fn may_precede(&self, st: &Story) -> bool {
-        self.ts <= st.onset || (self.ts <= st.onset + 5 * MS_PER_SEC && !st.sources.contains(&self.source))
+        self.ts <= st.onset || (self.ts <= st.onset + 2 * MS_PER_SEC && !st.sources.contains(&self.source))
     }
 
     /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
@@ -549,7 +549,7 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 /// proxy) is downstream of the cause unless a change of its own explains it; so is one
 /// whose errors name the service of a story that began no later ("orders API returned 401"
 /// while the orders service fails).
-pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
+pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], symptom_hosts: &[u32], incident_onset: Millis) {
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
     let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
@@ -590,10 +590,16 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
+        // Errors on the very hosts where users' requests fail (an app's own failed requests on
+        // ord-1 and ord-2) say more than errors elsewhere.
+        if st.hosts.iter().any(|h| symptom_hosts.contains(h)) {
+            score += 0.1;
+        }
         if st.downstream_of.is_some() {
             score *= 0.8;
         }
-        st.score = score.clamp(0.0, 1.0);
+        // Unclamped, so that two strong stories still rank apart; causes show it clamped to 0..1.
+        st.score = score.max(0.0);
     }
 }
 
@@ -789,13 +795,21 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         let trigger_key = trigger_key(index, c.rec);
         let change_title = change_title(index, trigger_key, c.rec);
         let ts = index.records.ts(c.rec as usize);
-        reasons.push(format!(
-            "right after change{} \"{}\" at {} ({} before)",
-            ticket.as_ref().map(|t| format!(" {t}")).unwrap_or_default(),
-            change_title,
-            clock(ts),
-            human_duration(st.onset - ts)
-        ));
+        let ticket_note = ticket.as_ref().map(|t| format!(" {t}")).unwrap_or_default();
+        reasons.push(if ts <= st.onset {
+            format!(
+                "right after change{ticket_note} \"{change_title}\" at {} ({} before)",
+                clock(ts),
+                human_duration(st.onset - ts)
+            )
+        } else {
+            // Within the clock skew between files: stamped after the first error, but no later.
+            format!(
+                "with change{ticket_note} \"{change_title}\" at {} (stamped {} after, within clock skew)",
+                clock(ts),
+                human_duration(ts - st.onset)
+            )
+        });
         if c.via_topics != 0 {
             reasons.push(format!(
                 "the change and the errors are both about {} (no host or service name ties them); it acted on {}",
@@ -847,7 +861,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     }
     Cause {
         rank: 0,
-        score: (st.score * 100.0).round() / 100.0,
+        score: (st.score.min(1.0) * 100.0).round() / 100.0,
         verdict: Verdict::Contributing,
         subsystem: st.subsystem.clone(),
         service: service_name,

@@ -202,9 +202,28 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
         .iter()
         .zip(template_counts)
         .map(|(t, &c)| {
-            c > 0 && c <= rare && change.is_match(t.text.as_bytes()) && !housekeeping.is_match(t.text.as_bytes())
+            let text = t.text.as_bytes();
+            // A whole structured line (no message field) is read by rules, not by its words.
+            let structured = text.first() == Some(&b'{');
+            c > 0 && c <= rare && !structured && names_a_change(&change, text) && !housekeeping.is_match(text)
         })
         .collect()
+}
+
+/// Whether a change word stands as a word (`restart`, `restarted`, `deployment`), not inside
+/// another (`restartpoint`, `undeployable`).
+fn names_a_change(words: &aho_corasick::AhoCorasick, text: &[u8]) -> bool {
+    const SUFFIXES: &[&[u8]] =
+        &[b"s", b"d", b"ed", b"ing", b"ment", b"ments", b"ure", b"ured", b"uration", b"urations"];
+    words.find_overlapping_iter(text).any(|m| {
+        let before_ok = m.start() == 0 || !text[m.start() - 1].is_ascii_alphanumeric();
+        let rest = &text[m.end()..];
+        let word_end = rest.iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+        // A word ends the match (`flag `), or the text does, or an ending makes another form of it.
+        let ends_word = !text[m.end() - 1].is_ascii_alphanumeric();
+        let after_ok = ends_word || word_end == 0 || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(&rest[..word_end]));
+        before_ok && after_ok
+    })
 }
 
 /// Whether a record is a failure seen by users, by the same reading as the signals: a symptom
@@ -476,6 +495,24 @@ impl SignalTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn change_words_stand_as_words() {
+        let words = aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(CHANGE_WORDS).unwrap();
+        for yes in [
+            &b"Configuration reloaded"[..],
+            b"deployment web rolled out",
+            b"restarted worker",
+            b"feature flag new-cart on",
+            b"limit set to 40",
+            b"Applied new settings",
+        ] {
+            assert!(names_a_change(&words, yes), "{}", String::from_utf8_lossy(yes));
+        }
+        for no in [&b"restartpoint starting: time"[..], b"undeployable artifact", b"preconfigured pool ready"] {
+            assert!(!names_a_change(&words, no), "{}", String::from_utf8_lossy(no));
+        }
+    }
 
     #[test]
     fn bucket_sizes_follow_the_span() {

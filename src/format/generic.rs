@@ -167,10 +167,13 @@ pub fn find_timestamp(line: &[u8], ctx: &ParseCtx, layout: &Layout) -> Option<(i
     if layout.stamp.is_some() && matches!(line.first(), Some(b' ' | b'\t')) {
         return None;
     }
+    // A bare number is an epoch stamp only where the source's stamps are epochs: elsewhere it is a
+    // size or an id in a continuation line (`Invalid receive (size = 1195725856 …)`).
+    let epochs = layout.stamp.is_none_or(|(kind, _)| kind == StampKind::Epoch);
     let mut starts = [0usize; MAX_TOKENS];
     let n = token_starts(line, &mut starts);
     for &s in &starts[..n] {
-        for kind in StampKind::ALL {
+        for kind in StampKind::ALL.into_iter().filter(|&k| epochs || k != StampKind::Epoch) {
             if let Some((ts, len)) = kind.parse(&line[s..], ctx) {
                 return Some((ts, s, s + len));
             }
@@ -561,6 +564,22 @@ mod tests {
         assert_eq!(ts_of("240122  5:30:01 [ERROR] x"), civil_to_millis(2024, 1, 22, 5, 30, 1, 0));
         assert_eq!(ts_of("22-Jan-2024 15:30:01.123 SEVERE [main] x"), civil_to_millis(2024, 1, 22, 15, 30, 1, 123));
         assert_eq!(ts_of("10.0.0.1 - - [22/Jan/2024:16:30:01 +0100] x"), civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
+    }
+
+    #[test]
+    fn a_number_in_a_dated_source_is_not_an_epoch_stamp() {
+        let ctx = ParseCtx::default();
+        let lines: Vec<&[u8]> = vec![
+            b"[2024-01-22 15:30:01,123] WARN Unexpected error from /10.0.0.7 (org.apache.kafka.common.network.Selector)",
+            b"[2024-01-22 15:30:02,456] INFO [Partition orders-3 broker=1] ISR updated (kafka.cluster.Partition)",
+        ];
+        let layout = detect_layout(&lines, &ctx).expect("a layout");
+        let line = b"org.apache.kafka.common.network.InvalidReceiveException: Invalid receive (size = 1195725856 larger than 104857600)";
+        assert_eq!(find_timestamp(line, &ctx, &layout), None);
+        // Where the stamps are epochs, a number is one.
+        let epoch_lines: Vec<&[u8]> = vec![b"1705937401 node-1 up", b"1705937402 node-2 up"];
+        let epoch_layout = detect_layout(&epoch_lines, &ctx).expect("an epoch layout");
+        assert!(find_timestamp(b"x 1705937403 node-3 up", &ctx, &epoch_layout).is_some());
     }
 
     #[test]
