@@ -112,8 +112,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     rank::set_context(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
-    let symptom_hosts: Vec<u32> = failing_hosts(&table, &w).into_iter().map(|(h, _)| h).collect();
-    rank::score_stories(&mut stories, &symptom_services, &symptom_hosts, w.onset);
+    rank::score_stories(&mut stories, &symptom_services, w.onset);
     stories.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.onset.cmp(&b.onset)));
 
     let mut causes: Vec<Cause> = Vec::new();

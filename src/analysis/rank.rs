@@ -549,12 +549,30 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 /// proxy) is downstream of the cause unless a change of its own explains it; so is one
 /// whose errors name the service of a story that began no later ("orders API returned 401"
 /// while the orders service fails).
-pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], symptom_hosts: &[u32], incident_onset: Millis) {
+pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
     let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
     let stories_onsets: Vec<(Millis, bool, usize)> =
         stories.iter().enumerate().map(|(k, s)| (s.onset, s.substantial(), k)).collect();
+    struct Begun {
+        idx: usize,
+        onset: Millis,
+        substantial: bool,
+        service: u32,
+        hosts: Vec<u32>,
+    }
+    let related: Vec<Begun> = stories
+        .iter()
+        .enumerate()
+        .map(|(idx, s)| Begun {
+            idx,
+            onset: s.onset,
+            substantial: s.substantial(),
+            service: s.service,
+            hosts: s.hosts.clone(),
+        })
+        .collect();
     for (idx, st) in stories.iter_mut().enumerate() {
         st.downstream_of = begun
             .iter()
@@ -569,13 +587,32 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], symptom_ho
         } else {
             (-((lead - near) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
         };
-        let order = match earliest {
-            Some(e) if st.substantial() => 1.0 - 0.6 * ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0),
-            _ => 1.0,
+        // Later than another story counts against a story fully when the two are tied (shared
+        // hosts, a named service): then the later one is likely the echo. Later than an unrelated
+        // story counts half: two things broke, and the first need not be the cause.
+        let tied_earliest = related
+            .iter()
+            .filter(|r| {
+                r.substantial
+                    && r.idx != idx
+                    && (r.service == st.service
+                        || st.named_services.contains(&r.service)
+                        || r.hosts.iter().any(|h| st.hosts.contains(h)))
+            })
+            .map(|r| r.onset)
+            .min();
+        let after = |e: Millis| ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0);
+        let order = if st.substantial() {
+            let tied = tied_earliest.map_or(0.0, |e| 0.6 * after(e));
+            let any = earliest.map_or(0.0, |e| 0.3 * after(e));
+            1.0 - tied.max(any)
+        } else {
+            1.0
         };
         let mut strength = 1.0 - (-st.g / 40.0).exp();
-        if st.new {
-            // A rare event never seen before (an OOM kill, a disk-full error) is strong however few its lines.
+        if st.new && lead <= near {
+            // A rare event never seen before (an OOM kill, a disk-full error) is strong however few
+            // its lines, when it comes with the incident; a trickle that began long before is not.
             strength = strength.max(0.6);
         }
         let mut score =
@@ -589,11 +626,6 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], symptom_ho
             score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
-        }
-        // Errors on the very hosts where users' requests fail (an app's own failed requests on
-        // ord-1 and ord-2) say more than errors elsewhere.
-        if st.hosts.iter().any(|h| symptom_hosts.contains(h)) {
-            score += 0.1;
         }
         if st.downstream_of.is_some() {
             score *= 0.8;

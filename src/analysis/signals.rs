@@ -186,15 +186,24 @@ const CHANGE_WORDS: &[&str] = &[
     "release",
 ];
 
-/// Housekeeping that uses change words but changes nothing a service depends on.
-const HOUSEKEEPING_WORDS: &[&str] = &["logrotate", "rotate log", "rotating log", "log rotation", "rotated log"];
+/// Lines that use change words but are no change: housekeeping that changes nothing a service
+/// depends on, and restarts that systemd schedules because a unit failed (they follow the failure).
+const NOT_A_CHANGE: &[&str] = &[
+    "logrotate",
+    "rotate log",
+    "rotating log",
+    "log rotation",
+    "rotated log",
+    "scheduled restart job",
+    "restart counter is at",
+];
 
 /// Marks templates whose text reads like a change, and that are rare enough to be events.
 fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<bool> {
     let words = |w: &[&str]| {
         aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(w).expect("static word automaton")
     };
-    let (change, housekeeping) = (words(CHANGE_WORDS), words(HOUSEKEEPING_WORDS));
+    let (change, not_a_change) = (words(CHANGE_WORDS), words(NOT_A_CHANGE));
     let rare = (timed / 500).max(50);
     index
         .templates
@@ -205,7 +214,7 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
             let text = t.text.as_bytes();
             // A whole structured line (no message field) is read by rules, not by its words.
             let structured = text.first() == Some(&b'{');
-            c > 0 && c <= rare && !structured && names_a_change(&change, text) && !housekeeping.is_match(text)
+            c > 0 && c <= rare && !structured && names_a_change(&change, text) && !not_a_change.is_match(text)
         })
         .collect()
 }
