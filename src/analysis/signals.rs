@@ -212,9 +212,7 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
         .zip(template_counts)
         .map(|(t, &c)| {
             let text = t.text.as_bytes();
-            // A whole structured line (no message field) is read by rules, not by its words.
-            let structured = text.first() == Some(&b'{');
-            c > 0 && c <= rare && !structured && names_a_change(&change, text) && !not_a_change.is_match(text)
+            c > 0 && c <= rare && names_a_change(&change, text) && !not_a_change.is_match(text)
         })
         .collect()
 }
