@@ -553,8 +553,6 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
     // Order among substantial stories only: a stray line long before says nothing about the chain.
     let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
     let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
-    let stories_onsets: Vec<(Millis, bool, usize)> =
-        stories.iter().enumerate().map(|(k, s)| (s.onset, s.substantial(), k)).collect();
     struct Begun {
         idx: usize,
         onset: Millis,
@@ -619,9 +617,8 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             0.15 * timing + 0.15 * order + 0.25 * strength * st.severity.min(1.0) + if st.new { 0.10 } else { 0.0 };
         // A proxy's own errors usually echo its backends' failures, unless they are new and
         // came before every other story (an expired certificate on the proxy itself).
-        let first_and_new = st.new
-            && st.substantial()
-            && !stories_onsets.iter().any(|&(onset, substantial, k)| substantial && k != idx && onset <= st.onset);
+        let first_and_new =
+            st.new && st.substantial() && !related.iter().any(|r| r.substantial && r.idx != idx && r.onset <= st.onset);
         if let Some(c) = &st.change {
             score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
         } else if symptom_services.contains(&st.service) && !first_and_new {
