@@ -228,7 +228,13 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
     } else {
         (None, None, String::new())
     };
-    let hosts = failing_hosts(t, w);
+    let mut hosts: Vec<(u32, u64)> = t
+        .symptoms_by_host
+        .iter()
+        .map(|(&h, c)| (h, c[w.s..w.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
+        .filter(|&(h, c)| h != 0 && c as f64 * 20.0 >= sym_in)
+        .collect();
+    hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut services: Vec<(u32, u64)> = t
         .symptoms_by_service
         .iter()
@@ -274,19 +280,6 @@ fn signal_subsystem(index: &Index, s: &signals::Signal) -> String {
 }
 
 /// The subsystem whose symptom rules fired most inside the window.
-/// Hosts carrying at least 5 % of the window's symptoms, most first (host 0, "none", left out).
-fn failing_hosts(t: &SignalTable, w: &Window) -> Vec<(u32, u64)> {
-    let sym_in = w.series.sum(w.s, w.e) as f64;
-    let mut hosts: Vec<(u32, u64)> = t
-        .symptoms_by_host
-        .iter()
-        .map(|(&h, c)| (h, c[w.s..w.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
-        .filter(|&(h, c)| h != 0 && c > 0 && c as f64 * 20.0 >= sym_in)
-        .collect();
-    hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    hosts
-}
-
 fn dominant_symptom_subsystem(index: &Index, t: &SignalTable, w: &Window) -> String {
     let mut votes: HashMap<String, u64> = HashMap::new();
     for s in t.signals.iter().filter(|s| s.role == Role::Symptom) {
