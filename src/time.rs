@@ -271,7 +271,18 @@ pub fn parse_iso(b: &[u8], pos: usize) -> Option<Stamp> {
         // Date alone is not a usable log timestamp.
         return None;
     }
-    let (clock, clen) = parse_clock(b, pos + 11)?;
+    let (clock, clen) = match parse_clock(b, pos + 11) {
+        Some(c) => c,
+        // MariaDB pads a one-digit hour with a space: `2024-01-22  5:30:01`.
+        None if t == b' ' && b.get(pos + 11) == Some(&b' ') && b.get(pos + 13) == Some(&b':') => {
+            let mut padded = [b'0'; 8];
+            padded[1..].copy_from_slice(b.get(pos + 12..pos + 19)?);
+            let (clock, _) = parse_clock(&padded, 0)?;
+            let (ms, flen) = fraction(b, pos + 19);
+            (clock + ms as i64, 8 + flen)
+        }
+        None => return None,
+    };
     let mut i = pos + 11 + clen;
     let naive = days_from_civil(y, mo, d) * MS_PER_DAY + clock;
     if let Some((off, used)) = parse_zone_offset(b, i) {
@@ -482,6 +493,13 @@ mod tests {
         assert_eq!(pgoff.ms, want);
         assert!(parse_iso(b"2024-02-30 10:00:00", 0).is_none());
         assert!(parse_iso(b"2024-01-22", 0).is_none());
+        // A space-padded hour (MariaDB before 10:00).
+        let padded = parse_iso(b"2024-01-22  5:30:01 0 [Note]", 0).unwrap();
+        assert_eq!((padded.ms, padded.len), (civil_to_millis(2024, 1, 22, 5, 30, 1, 0), 19));
+        let padded_ms = parse_iso(b"2024-01-22  5:30:01.123 x", 0).unwrap();
+        assert_eq!((padded_ms.ms, padded_ms.len), (civil_to_millis(2024, 1, 22, 5, 30, 1, 123), 23));
+        assert!(parse_iso(b"2024-01-22  5:3:01", 0).is_none());
+        assert!(parse_iso(b"2024-01-22T 5:30:01", 0).is_none());
     }
 
     #[test]

@@ -106,6 +106,9 @@ mod tests {
         assert_eq!(p.ts, civil_to_millis(2024, 1, 22, 15, 30, 1, 0));
         let (k, p) = run(b"240122  5:30:01 [Note] /usr/sbin/mysqld: Shutdown complete");
         assert_eq!((k, p.ts), (LineKind::Record, civil_to_millis(2024, 1, 22, 5, 30, 1, 0)));
+        // MariaDB pads hours before 10:00 with a space.
+        let (k, p) = run(b"2024-01-22  0:04:02 0 [Note] Starting MariaDB 10.11.19");
+        assert_eq!((k, p.ts, p.level), (LineKind::Record, civil_to_millis(2024, 1, 22, 0, 4, 2, 0), Level::Info));
         assert_eq!(run(b"2024-01-22 15:30:01 INFO not mysql").0, LineKind::Unparsed);
         assert_eq!(run(b"2024-01-22 15:30:01 0 [Bogus] x").0, LineKind::Unparsed);
     }
