@@ -183,8 +183,10 @@ fn hourly_retry_storm_like_every_hour_before_has_no_likely_cause() {
 #[test]
 fn every_incident_folder_is_checked() {
     const CHECKED: &[&str] = &[
+        "bank-api-degraded",
         "canary-audit",
         "cert-rotation",
+        "earlier-deploy-elsewhere",
         "hourly-retry-storm",
         "k8s-configmap",
         "morning-rise",
@@ -229,4 +231,20 @@ fn a_canary_deploy_in_an_audit_record_starts_the_incident() {
 #[test]
 fn a_proxy_whose_own_errors_come_first_is_the_cause() {
     check("proxy-cert-expiry");
+}
+
+/// A deploy elsewhere eight minutes earlier leaves a trickle of its own errors; then a config change
+/// lowers a connection pool on two of three hosts and their requests fail. The deploy's story
+/// touches none of the failing hosts or services: it must not outrank the change on them.
+#[test]
+fn a_deploy_off_the_failing_path_minutes_earlier_is_not_the_cause() {
+    check("earlier-deploy-elsewhere");
+}
+
+/// An external API slows down with no change of ours; the service that serves the failing endpoint
+/// logs the failed calls a minute before the 5xx. A deploy of an unrelated service nine minutes
+/// earlier, with new errors of its own, is not the cause.
+#[test]
+fn a_dependency_failing_on_the_failing_path_beats_an_unrelated_earlier_deploy() {
+    check("bank-api-degraded");
 }

@@ -90,13 +90,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let periods = Periods::new(&table, &w);
     findings.patterns = pattern_stats(index, &table, Some(&periods));
     let symptom_name = symptom_name(index, &table, &w);
-    findings.incident = Some(Incident {
-        start: w.start,
-        onset: w.onset,
-        end: w.end,
-        source: w.source,
-        impact: impact(index, &table, &w, &periods, &symptom_name),
-    });
+    let (impact, failing_path) = impact(index, &table, &w, &periods, &symptom_name);
+    findings.incident = Some(Incident { start: w.start, onset: w.onset, end: w.end, source: w.source, impact });
     let stats: Vec<SignalStat> = (0..table.signals.len())
         .filter(|&i| rank::is_error(&table, i))
         .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
@@ -112,7 +107,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     rank::set_context(&mut stories, &table, index, &topics);
     rank::link_changes(&mut stories, &changes);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
-    rank::score_stories(&mut stories, &symptom_services, w.onset);
+    rank::mark_failing_path(&mut stories, index, &failing_path);
+    rank::score_stories(&mut stories, &symptom_services, w.onset, failing_path.is_known());
     stories.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.onset.cmp(&b.onset)));
 
     let mut causes: Vec<Cause> = Vec::new();
@@ -185,7 +181,7 @@ fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
 }
 
-fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name: &str) -> Impact {
+fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name: &str) -> (Impact, rank::FailingPath) {
     let src = &w.series;
     let sym_in = src.sum(w.s, w.e) as f64;
     let sym_base = src.sum(0, p.base_end) as f64;
@@ -205,6 +201,7 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
     };
     let (ok_in, ok_base) = in_subsystem(Role::Success);
     let by_endpoint = if w.from_symptoms { endpoint_impact(index, t, w, p) } else { None };
+    let failing_endpoint = by_endpoint.as_ref().map(|e| e.endpoint.clone());
     let (ratio_in, ratio_base, noun) = if let Some(e) = by_endpoint {
         (Some(e.ratio_in), e.ratio_base, format!("{} requests", e.endpoint))
     } else if w.from_symptoms && ok_in + ok_base > 0.0 {
@@ -263,13 +260,19 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
     if !host_names.is_empty() && host_names.len() <= 6 {
         description.push_str(&format!(", on {}", host_names.join(", ")));
     }
-    Impact {
+    let path = rank::FailingPath {
+        hosts: hosts.iter().map(|h| h.0).collect(),
+        services: services.iter().map(|s| s.0).collect(),
+        endpoint: failing_endpoint,
+    };
+    let impact = Impact {
         description,
         baseline_ratio: ratio_base.map(|x| rank::round2(x * 100.0) / 100.0),
         incident_ratio: ratio_in.map(|x| rank::round2(x * 100.0) / 100.0),
         hosts: host_names,
         services: service_names,
-    }
+    };
+    (impact, path)
 }
 
 fn signal_subsystem(index: &Index, s: &signals::Signal) -> String {

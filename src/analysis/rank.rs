@@ -137,6 +137,10 @@ pub struct Story {
     pub sources: Vec<u32>,
     /// The service of an earlier story that its errors name: it is downstream of that one.
     pub downstream_of: Option<u32>,
+    /// On the hosts or service that fail, or named by a story that is (see [`mark_failing_path`]).
+    pub on_failing_path: bool,
+    /// Off the failing path and minutes ahead of the failures (set by [`score_stories`]).
+    pub detached: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -462,6 +466,8 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 named_hosts: Vec::new(),
                 sources: Vec::new(),
                 downstream_of: None,
+                on_failing_path: false,
+                detached: false,
             }
         })
         .collect();
@@ -549,9 +555,14 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 /// proxy) is downstream of the cause unless a change of its own explains it; so is one
 /// whose errors name the service of a story that began no later ("orders API returned 401"
 /// while the orders service fails).
-pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis) {
-    // Order among substantial stories only: a stray line long before says nothing about the chain.
-    let earliest = stories.iter().filter(|s| s.substantial()).map(|s| s.onset).min();
+pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis, path_known: bool) {
+    const NEAR: Millis = 5 * MS_PER_MIN;
+    // Minutes ahead of the failures, on other hosts and services, and named by nothing that
+    // fails: something else broke first (a deploy's own hiccup), not necessarily the cause.
+    let detached = |s: &Story| path_known && !s.on_failing_path && incident_onset - s.onset > NEAR;
+    // Order among substantial stories only: a stray line long before says nothing about the chain,
+    // and neither does a detached story.
+    let earliest = stories.iter().filter(|s| s.substantial() && !detached(s)).map(|s| s.onset).min();
     let begun: Vec<(u32, Millis)> = stories.iter().map(|s| (s.service, s.onset)).collect();
     struct Begun {
         idx: usize,
@@ -577,13 +588,12 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
             .map(|&(svc, _)| svc);
         let lead = incident_onset - st.onset;
-        let near = 5 * MS_PER_MIN;
         let timing = if lead < 0 {
             0.9
-        } else if lead <= near {
+        } else if lead <= NEAR {
             1.0
         } else {
-            (-((lead - near) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
+            (-((lead - NEAR) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
         };
         // Later than another story counts against a story fully when the two are tied (shared
         // hosts, a named service): then the later one is likely the echo. Later than an unrelated
@@ -608,24 +618,31 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             1.0
         };
         let mut strength = 1.0 - (-st.g / 40.0).exp();
-        if st.new && lead <= near {
+        if st.new && lead <= NEAR {
             // A rare event never seen before (an OOM kill, a disk-full error) is strong however few
             // its lines, when it comes with the incident; a trickle that began long before is not.
             strength = strength.max(0.6);
         }
         let mut score =
             0.15 * timing + 0.15 * order + 0.25 * strength * st.severity.min(1.0) + if st.new { 0.10 } else { 0.0 };
+        let detached = detached(st);
+        st.detached = detached;
         // A proxy's own errors usually echo its backends' failures, unless they are new and
         // came before every other story (an expired certificate on the proxy itself).
         let first_and_new =
             st.new && st.substantial() && !related.iter().any(|r| r.substantial && r.idx != idx && r.onset <= st.onset);
         if let Some(c) = &st.change {
-            score += 0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 };
+            // A change explains a detached story, which does not explain the failures.
+            let reach = if detached { 0.5 } else { 1.0 };
+            score += reach * (0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 });
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
         if st.downstream_of.is_some() {
             score *= 0.8;
+        }
+        if detached {
+            score *= 0.75;
         }
         // Unclamped, so that two strong stories still rank apart; causes show it clamped to 0..1.
         st.score = score.max(0.0);
@@ -813,6 +830,10 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
             top.g
         ));
     }
+    if st.detached {
+        reasons
+            .push("off the failing path: none of its hosts or services fail, and nothing that fails names it".into());
+    }
     let all_hosts = service_hosts(t, st.service);
     let mut title = error_title.clone();
     let mut evidence_recs = Vec::new();
@@ -934,6 +955,56 @@ pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
+/// Where the incident shows: the hosts that fail, the services that report the failures, and
+/// the endpoint that fails most.
+#[derive(Debug, Default)]
+pub struct FailingPath {
+    pub hosts: Vec<u32>,
+    pub services: Vec<u32>,
+    pub endpoint: Option<String>,
+}
+
+impl FailingPath {
+    pub fn is_known(&self) -> bool {
+        !self.hosts.is_empty() || !self.services.is_empty() || self.endpoint.is_some()
+    }
+
+    /// A service serves the failing endpoint when a word of its name of 4 letters or more
+    /// names a path segment, or its plural: `orders-api` and `GET /v1/orders/{id}`, `payout`
+    /// and `POST /v1/payouts`.
+    fn serves_endpoint(&self, service: &str) -> bool {
+        let Some(endpoint) = &self.endpoint else { return false };
+        service
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| w.len() >= 4 && !GENERIC_SERVICE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+            .any(|w| mentions(endpoint.as_bytes(), w) || mentions(endpoint.as_bytes(), &format!("{w}s")))
+    }
+}
+
+/// Words of service names that say nothing about what a service serves.
+const GENERIC_SERVICE_WORDS: &[&str] = &["service", "server", "daemon", "worker", "proxy", "http", "main", "prod"];
+
+/// Marks the stories on the failing path: on a failing host, of a service that reports the
+/// failures or serves the failing endpoint, or named by such a story (a dependency its errors
+/// mention: "connection to db-1 refused").
+pub fn mark_failing_path(stories: &mut [Story], index: &Index, path: &FailingPath) {
+    for st in stories.iter_mut() {
+        st.on_failing_path = st.hosts.iter().any(|h| path.hosts.contains(h))
+            || path.services.contains(&st.service)
+            || path.serves_endpoint(index.services.get(st.service));
+    }
+    let direct: Vec<(Vec<u32>, Vec<u32>)> = stories
+        .iter()
+        .filter(|s| s.on_failing_path)
+        .map(|s| (s.named_services.clone(), s.named_hosts.clone()))
+        .collect();
+    for st in stories.iter_mut().filter(|s| !s.on_failing_path) {
+        st.on_failing_path = direct
+            .iter()
+            .any(|(services, hosts)| services.contains(&st.service) || st.hosts.iter().any(|h| hosts.contains(h)));
+    }
+}
+
 /// Role of a signal, for callers that only hold its index.
 pub fn is_error(t: &SignalTable, idx: usize) -> bool {
     t.signals[idx].role == Role::Error
@@ -1004,6 +1075,20 @@ mod tests {
         assert!(!mentions(b"host db-10 ready", "db-1"));
         assert!(mentions(b"host DB-1 ready", "db-1"));
         assert!(!mentions(b"authz", "auth"));
+    }
+
+    #[test]
+    fn a_service_serves_the_endpoint_its_name_spells() {
+        let path = |e: &str| FailingPath { endpoint: Some(e.into()), ..Default::default() };
+        assert!(path("GET /v1/orders/{id}").serves_endpoint("orders-api"));
+        assert!(path("POST /v1/payouts").serves_endpoint("payout"));
+        assert!(path("POST /api/checkout").serves_endpoint("checkout"));
+        // Generic and short words tie nothing; nor does a word inside another.
+        assert!(!path("GET /api/worker/status").serves_endpoint("search-worker"));
+        assert!(!path("GET /api/v1/items").serves_endpoint("api"));
+        assert!(!path("GET /v1/reportsummary").serves_endpoint("reports"));
+        assert!(!FailingPath::default().serves_endpoint("orders"));
+        assert!(!FailingPath::default().is_known());
     }
 
     #[test]

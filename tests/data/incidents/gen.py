@@ -626,6 +626,80 @@ def proxy_cert_expiry():
             "the wallet's louder failures follow 4 s later", hosts=["px-1"])
 
 
+# (o) A thumbnail service's deploy eight minutes earlier leaves a trickle of new errors on its own
+# hosts; then a config change lowers the ledger's connection pool on two of three hosts, and their
+# requests fail. Nothing the ledger logs names the thumbnail service.
+def earlier_deploy_elsewhere():
+    rng = random.Random(15)
+    b = Bundle("earlier-deploy-elsewhere")
+    start, end = at(12, 0), at(14, 30)
+    herring, change = at(13, 20, 0.0), at(13, 28, 30.0)
+    ledgers, bad = ["led-1", "led-2", "led-3"], ["led-1", "led-2"]
+    b.add("pipeline/audit.jsonl", herring, json.dumps({"ts": iso(herring), "actor": "pipeline", "action": "deploy", "service": "thumbs", "version": "2.8.0", "hosts": ["th-1", "th-2"]}))
+    b.add("pipeline/audit.jsonl", change, json.dumps({"ts": iso(change), "actor": "ops-bot", "action": "config.update", "service": "ledger", "key": "db.pool.max", "old": 50, "new": 5, "hosts": bad}), trigger=True)
+    for h in ["th-1", "th-2"]:
+        for t in ticks(rng, start, end, 0.05):
+            b.add("%s/thumbs.log" % h, t, json.dumps({"time": iso(t), "level": "info", "service": "thumbs", "host": h, "msg": "thumbnail rendered", "ms": rng.randint(20, 300)}))
+            b.add("gw/access.log", t, access_line(rng, t, "GET", "/v1/thumbs/%d" % rng.randint(1000, 99999), 200))
+        for t in ticks(rng, herring + timedelta(seconds=40), end, 1 / 150.0):
+            b.add("%s/thumbs.log" % h, t, json.dumps({"time": iso(t), "level": "error", "service": "thumbs", "host": h, "msg": "sprite sheet rebuild failed", "error": "image too large for atlas"}))
+    for k in range(3):
+        t = herring + timedelta(seconds=20 + 2 * k)
+        b.add("gw/access.log", t, access_line(rng, t, "GET", "/v1/thumbs/%d" % rng.randint(1000, 99999), 502, 157))
+    for h in ledgers:
+        fail_from = change + timedelta(seconds=15) if h in bad else end
+        for t in ticks(rng, start, end, 0.12):
+            path = rng.choice(["/v1/entries", "/v1/entries", "/v1/balance"])
+            method = "POST" if path == "/v1/entries" else "GET"
+            if t >= fail_from and rng.random() < 0.4:
+                b.add("%s/ledger.log" % h, t, 'time=%s level=error service=ledger host=%s msg="request failed" path=%s err="acquire connection: timeout after 2s (pool max 5)"' % (iso(t), h, path))
+                b.add("gw/access.log", t, access_line(rng, t, method, path, 503, 96))
+            else:
+                b.add("%s/ledger.log" % h, t, 'time=%s level=info service=ledger host=%s msg="request served" path=%s ms=%d' % (iso(t), h, path, rng.randint(4, 80)))
+                b.add("gw/access.log", t, access_line(rng, t, method, path, 200))
+        # The same timeouts, rarely, on a normal morning.
+        for t in [at(12, 17, 3.0 + ledgers.index(h)), at(12, 51, 40.0 + ledgers.index(h))]:
+            b.add("%s/ledger.log" % h, t, 'time=%s level=error service=ledger host=%s msg="request failed" path=/v1/entries err="acquire connection: timeout after 2s (pool max 50)"' % (iso(t), h))
+        # Chronic: an audit sink that has been down all day, louder than the failures.
+        for t in ticks(rng, start, end, 0.05):
+            b.add("%s/ledger.log" % h, t, 'time=%s level=error service=ledger host=%s msg="audit sink unavailable" err="dial tcp 10.9.0.4:5140: connect: connection refused"' % (iso(t), h))
+    b.write("ledger's db pool lowered from 50 to 5 on led-1 and led-2 at 13:28:30; their requests fail from 13:28:45. "
+            "The thumbs deploy at 13:20 leaves a trickle of its own errors and touches nothing the ledger uses", hosts=bad)
+
+
+# (p) The bank's API slows down with no change on our side: the payout service logs failed calls
+# from 15:10:05, retries hold the 5xx off until 15:11:20. A reporting service deployed ten minutes
+# earlier logs a trickle of new warnings and errors of its own.
+def bank_api_degraded():
+    rng = random.Random(16)
+    b = Bundle("bank-api-degraded")
+    start, end = at(13, 0), at(16, 0)
+    herring, degrade, visible = at(15, 0, 10.0), at(15, 10, 5.0), at(15, 11, 20.0)
+    b.add("deploys/audit.jsonl", herring, json.dumps({"ts": iso(herring), "actor": "argocd", "action": "deploy", "service": "reports", "version": "4.1.0", "hosts": ["rep-1", "rep-2"]}))
+    for h in ["rep-1", "rep-2"]:
+        for t in ticks(rng, start, end, 0.03):
+            b.add("%s/reports.log" % h, t, json.dumps({"@timestamp": iso(t), "level": "INFO", "service": "reports", "host": h, "message": "report generated", "rows": rng.randint(10, 5000)}))
+        for t in ticks(rng, herring + timedelta(seconds=50), end, 1 / 150.0):
+            b.add("%s/reports.log" % h, t, json.dumps({"@timestamp": iso(t), "level": "ERROR", "service": "reports", "host": h, "message": "export to warehouse failed, will retry", "error": "schema field missing: region"}))
+    first = True
+    for h in ["po-1", "po-2"]:
+        for t in ticks(rng, start, end, 0.15):
+            if t >= degrade and rng.random() < 0.7:
+                line = json.dumps({"@timestamp": iso(t), "level": "ERROR", "service": "payout", "host": h, "message": "bank gateway call failed", "error": "context deadline exceeded (Client.Timeout exceeded while awaiting headers)", "attempt": rng.randint(1, 3)})
+                b.add("%s/payout.log" % h, t, line, trigger=first)
+                first = False
+                status = 502 if t >= visible and rng.random() < 0.8 else 200
+                b.add("edge/access.log", t, access_line(rng, t, "POST", "/v1/payouts", status, 140 if status == 502 else None))
+            else:
+                b.add("%s/payout.log" % h, t, json.dumps({"@timestamp": iso(t), "level": "INFO", "service": "payout", "host": h, "message": "payout accepted", "ms": rng.randint(40, 400)}))
+                b.add("edge/access.log", t, access_line(rng, t, "POST", "/v1/payouts", 200))
+        # Chronic: a currency cache that misses all day.
+        for t in ticks(rng, start, end, 0.04):
+            b.add("%s/payout.log" % h, t, json.dumps({"@timestamp": iso(t), "level": "ERROR", "service": "payout", "host": h, "message": "fx cache refresh failed", "error": "redis: nil"}))
+    b.write("the bank's API times out from 15:10:05 with no change of ours; payouts fail visibly from 15:11:20. "
+            "The reports deploy at 15:00:10 leaves only a trickle of its own errors", hosts=["po-1", "po-2"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -641,3 +715,5 @@ if __name__ == "__main__":
     resolver_playbook()
     canary_audit()
     proxy_cert_expiry()
+    earlier_deploy_elsewhere()
+    bank_api_degraded()
