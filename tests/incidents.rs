@@ -186,7 +186,9 @@ fn every_incident_folder_is_checked() {
         "bank-api-degraded",
         "canary-audit",
         "cert-rotation",
+        "disk-fault-db-stop",
         "earlier-deploy-elsewhere",
+        "flag-buffer-leak",
         "hourly-retry-storm",
         "k8s-configmap",
         "morning-rise",
@@ -247,4 +249,20 @@ fn a_deploy_off_the_failing_path_minutes_earlier_is_not_the_cause() {
 #[test]
 fn a_dependency_failing_on_the_failing_path_beats_an_unrelated_earlier_deploy() {
     check("bank-api-degraded");
+}
+
+/// A flag turns on a cache that leaks buffers on two hosts; the leak detector's errors say
+/// "release() was not called". A method name is no change: the flag stays the cause of the leak
+/// reports and of the OOM kills that follow.
+#[test]
+fn a_change_word_in_a_method_name_does_not_make_an_error_a_change() {
+    check("flag-buffer-leak");
+}
+
+/// A database host's disk stops completing I/O; systemd then says it stopped the crashed database,
+/// and the app cannot connect to that host. The stop echoes the crash, and the app's errors name
+/// the host where the disk errors began: the disk errors are the cause.
+#[test]
+fn a_stop_after_a_host_failed_is_its_echo_not_the_cause() {
+    check("disk-fault-db-stop");
 }

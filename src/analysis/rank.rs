@@ -137,6 +137,9 @@ pub struct Story {
     pub sources: Vec<u32>,
     /// The service of an earlier story that its errors name: it is downstream of that one.
     pub downstream_of: Option<u32>,
+    /// A host its errors name, where an earlier story of another service began ("can't connect to
+    /// MySQL server on 'db-2'" after db-2's disk errors).
+    pub downstream_of_host: Option<u32>,
     /// On the hosts or service that fail, or named by a story that is (see [`mark_failing_path`]).
     pub on_failing_path: bool,
     /// Off the failing path and minutes ahead of the failures (set by [`score_stories`]).
@@ -466,6 +469,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 named_hosts: Vec::new(),
                 sources: Vec::new(),
                 downstream_of: None,
+                downstream_of_host: None,
                 on_failing_path: false,
                 detached: false,
             }
@@ -477,10 +481,20 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
 
 /// Attaches to each story the change most likely to have triggered it.
 pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
+    // A change on a host whose own new errors began minutes before it is a reaction to them (systemd
+    // stopping a crashed database, an operator's restart), not a cause of anything after.
+    let failing: Vec<(Vec<u32>, Millis)> =
+        stories.iter().filter(|s| s.new && s.substantial()).map(|s| (s.hosts.clone(), s.onset)).collect();
+    let reaction = |c: &ChangeEvent| {
+        c.host != 0
+            && failing.iter().any(|(hosts, onset)| {
+                hosts.contains(&c.host) && *onset + 2 * MS_PER_SEC < c.ts && c.ts - *onset <= 5 * MS_PER_MIN
+            })
+    };
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON {
+            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON || reaction(c) {
                 continue;
             }
             let link = c.link_to(st);
@@ -587,6 +601,10 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             .iter()
             .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
             .map(|&(svc, _)| svc);
+        st.downstream_of_host = related
+            .iter()
+            .filter(|r| r.idx != idx && r.service != st.service && r.onset <= st.onset)
+            .find_map(|r| r.hosts.iter().copied().find(|h| st.named_hosts.contains(h) && !st.hosts.contains(h)));
         let lead = incident_onset - st.onset;
         let timing = if lead < 0 {
             0.9
@@ -596,7 +614,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             (-((lead - NEAR) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
         };
         // Later than another story counts against a story fully when the two are tied (shared
-        // hosts, a named service): then the later one is likely the echo. Later than an unrelated
+        // hosts, a named service or host): then the later one is likely the echo. Later than an unrelated
         // story counts half: two things broke, and the first need not be the cause.
         let tied_earliest = related
             .iter()
@@ -605,7 +623,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                     && r.idx != idx
                     && (r.service == st.service
                         || st.named_services.contains(&r.service)
-                        || r.hosts.iter().any(|h| st.hosts.contains(h)))
+                        || r.hosts.iter().any(|h| st.hosts.contains(h) || st.named_hosts.contains(h)))
             })
             .map(|r| r.onset)
             .min();
@@ -638,7 +656,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
-        if st.downstream_of.is_some() {
+        if st.downstream_of.is_some() || st.downstream_of_host.is_some() {
             score *= 0.8;
         }
         if detached {
@@ -908,6 +926,8 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     }
     if let Some(up) = st.downstream_of {
         reasons.push(format!("its errors name {}, whose errors began no later", index.services.get(up)));
+    } else if let Some(host) = st.downstream_of_host {
+        reasons.push(format!("its errors name {}, where errors began no later", index.hosts.get(host)));
     }
     Cause {
         rank: 0,

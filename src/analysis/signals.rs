@@ -229,7 +229,9 @@ fn names_a_change(words: &aho_corasick::AhoCorasick, text: &[u8]) -> bool {
         // A word ends the match (`flag `), or the text does, or an ending makes another form of it.
         let ends_word = !text[m.end() - 1].is_ascii_alphanumeric();
         let after_ok = ends_word || word_end == 0 || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(&rest[..word_end]));
-        before_ok && after_ok
+        // `ByteBuf.release()`, `pool.restart(`: code that names a method, not an event.
+        let a_call = rest.get(word_end) == Some(&b'(');
+        before_ok && after_ok && !a_call
     })
 }
 
@@ -384,7 +386,11 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
                 Some(rl) => (SignalId::Rule(rule), role_of_rule(rl.kind)),
                 None => continue,
             }
-        } else if template != NO_TEMPLATE && k.change_like.get(template as usize).copied().unwrap_or(false) {
+        } else if level < Level::Error
+            && template != NO_TEMPLATE
+            && k.change_like.get(template as usize).copied().unwrap_or(false)
+        {
+            // An error that uses a change word ("LEAK: … release() was not called") is an error.
             (SignalId::Pattern(template), Role::Change)
         } else if k.access_source[source as usize] {
             // The proxy's view of users: server errors are symptoms, the rest is traffic.
@@ -516,7 +522,12 @@ mod tests {
         ] {
             assert!(names_a_change(&words, yes), "{}", String::from_utf8_lossy(yes));
         }
-        for no in [&b"restartpoint starting: time"[..], b"undeployable artifact", b"preconfigured pool ready"] {
+        for no in [
+            &b"restartpoint starting: time"[..],
+            b"undeployable artifact",
+            b"preconfigured pool ready",
+            b"LEAK: ByteBuf.release() was not called before it's garbage-collected",
+        ] {
             assert!(!names_a_change(&words, no), "{}", String::from_utf8_lossy(no));
         }
     }

@@ -700,6 +700,87 @@ def bank_api_degraded():
             "The reports deploy at 15:00:10 leaves only a trickle of its own errors", hosts=["po-1", "po-2"])
 
 
+# (q) A flag turns on an off-heap cache on two of four hosts; it leaks buffers (the JVM's leak
+# detector logs "release() was not called" as errors) until the kernel OOM-kills the service there.
+# The leak reports use a change word in a method name: they are errors, not changes.
+def flag_buffer_leak():
+    rng = random.Random(17)
+    b = Bundle("flag-buffer-leak")
+    start, end = at(8, 0), at(10, 30)
+    flag = at(9, 40, 20.0)
+    hosts, bad = ["fd-1", "fd-2", "fd-3", "fd-4"], ["fd-3", "fd-4"]
+    b.add("flags/audit.jsonl", at(8, 20, 5.0), json.dumps({"ts": iso(at(8, 20, 5.0)), "actor": "ana.r", "action": "flag.update", "flag": "feed.ranker_v2", "change": {"rollout_percent": [10, 25]}}))
+    b.add("flags/audit.jsonl", flag, json.dumps({"ts": iso(flag), "actor": "li.w", "action": "flag.update", "flag": "feed.media_cache", "change": {"enabled": [False, True]}, "segment_members": bad}), trigger=True)
+
+    def java(h, t, level, thread, logger, msg):
+        b.add("%s/feed.log" % h, t, "%s,%03d %s [%s] %s: %s" % (t.strftime("%Y-%m-%d %H:%M:%S"), t.microsecond // 1000, level, thread, logger, msg))
+
+    kills = {}
+    for i, h in enumerate(bad):
+        t = flag + timedelta(minutes=6 + 2 * i, seconds=rng.randint(0, 30))
+        while t < end:
+            kills.setdefault(h, []).append(t)
+            t += timedelta(minutes=rng.uniform(7, 9))
+    for h in hosts:
+        for t in ticks(rng, start, end, 0.1):
+            if any(k <= t < k + timedelta(seconds=40) for k in kills.get(h, [])):
+                b.add("lb/access.log", t, access_line(rng, t, "GET", "/v1/feed?page=%d" % rng.randint(1, 9), 502, 150))
+                continue
+            java(h, t, "INFO", "dw-%d - GET /v1/feed" % rng.randint(1, 200), "c.f.FeedResource", "feed served items=%d took=%dms" % (rng.randint(5, 40), rng.randint(5, 90)))
+            b.add("lb/access.log", t, access_line(rng, t, "GET", "/v1/feed?page=%d" % rng.randint(1, 9), 200))
+        if h in bad:
+            for t in ticks(rng, flag + timedelta(seconds=80), end, 1 / 150.0):
+                java(h, t, "ERROR", "dw-%d - GET /v1/feed" % rng.randint(1, 200), "i.n.u.ResourceLeakDetector", "LEAK: ByteBuf.release() was not called before it's garbage-collected.")
+        # Chronic: an event publisher that times out all day on every host.
+        for t in ticks(rng, start, end, 0.04):
+            java(h, t, "ERROR", "kafka-producer", "c.f.EventPublisher", "impression publish failed: Expiring 12 record(s) for impressions-3: 30012 ms has passed since batch creation")
+        for t in kills.get(h, []):
+            pid = rng.randint(3000, 60000)
+            b.add("%s/syslog" % h, t, "%s %s kernel: Memory cgroup out of memory: Killed process %d (java) total-vm:9812345kB, anon-rss:6291456kB, file-rss:0kB, shmem-rss:0kB, UID:997 pgtables:14000kB oom_score_adj:0" % (syslog_bsd(t), h, pid))
+            b.add("%s/syslog" % h, t + timedelta(seconds=1), "%s %s systemd[1]: feed.service: Main process exited, code=killed, status=9/KILL" % (syslog_bsd(t + timedelta(seconds=1)), h))
+    b.write("flag feed.media_cache turned on for fd-3 and fd-4 at 09:40:20; leak reports from 09:41:40 and OOM "
+            "kills from 09:46 on those hosts", hosts=bad)
+
+
+# (r) A disk on the database host stops completing I/O: the kernel logs it 40 s before the app's
+# first failures; systemd then logs that it stopped the crashed database. The stop is the crash's
+# echo, not a change that caused the app's connection errors.
+def disk_fault_db_stop():
+    rng = random.Random(18)
+    b = Bundle("disk-fault-db-stop")
+    start, end = at(14, 0), at(16, 0)
+    fault = at(15, 12, 43.0)
+    crash = fault + timedelta(seconds=39)
+    b.add("dbh-2/kern.log", fault, "%s dbh-2 kernel: [2895841.218000] nvme nvme1: I/O 712 QID 5 timeout, aborting" % syslog_bsd(fault), trigger=True)
+    for k, d in enumerate([0.4, 1.1, 31.0, 31.2]):
+        t = fault + timedelta(seconds=d)
+        msg = "nvme nvme1: I/O %d QID 5 timeout, aborting" % (713 + k) if d < 30 else "I/O error, dev nvme1n1, sector %d op 0x1:(WRITE) flags 0x8800 phys_seg 4 prio class 2" % rng.randint(10 ** 8, 10 ** 9)
+        b.add("dbh-2/kern.log", t, "%s dbh-2 kernel: [%d.%06d] %s" % (syslog_bsd(t), 2895841 + int(d), rng.randint(0, 999999), msg))
+    t = fault + timedelta(seconds=32)
+    b.add("dbh-2/kern.log", t, "%s dbh-2 kernel: [2895873.100000] EXT4-fs error (device nvme1n1p1): ext4_journal_check_start:83: comm mysqld: Detected aborted journal" % syslog_bsd(t))
+    b.add("dbh-2/syslog", crash, "%s dbh-2 systemd[1]: mysql.service: Main process exited, code=killed, status=6/ABRT" % syslog_bsd(crash))
+    b.add("dbh-2/syslog", crash + timedelta(seconds=1), "%s dbh-2 systemd[1]: Stopped mysql.service - MySQL Community Server." % syslog_bsd(crash + timedelta(seconds=1)))
+    for h in ["dbh-1", "dbh-2"]:
+        for hh in range(14, 16):
+            for mm in range(0, 60, 10):
+                t = at(hh, mm, 1.0)
+                b.add("%s/syslog" % h, t, "%s %s CRON[%d]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)" % (syslog_bsd(t), h, rng.randint(1000, 60000)))
+        # Chronic: firewall noise on every host.
+        for t in ticks(rng, start, end, 0.2):
+            b.add("%s/kern.log" % h, t, "%s %s kernel: [UFW BLOCK] IN=eth0 OUT= SRC=198.51.100.%d DST=10.20.3.%d PROTO=TCP SPT=%d DPT=23" % (syslog_bsd(t), h, rng.randint(2, 250), rng.randint(2, 40), rng.randint(1024, 65535)))
+    for h in ["app-1", "app-2", "app-3"]:
+        for t in ticks(rng, start, end, 0.12):
+            shard2 = rng.random() < 0.5
+            if shard2 and t >= crash - timedelta(seconds=3):
+                b.add("%s/app.log" % h, t, json.dumps({"time": iso(t), "level": "error", "service": "listings", "host": h, "msg": "query failed", "err": "(2003, \"Can't connect to MySQL server on 'dbh-2' (111)\")"}))
+                b.add("lb/access.log", t, access_line(rng, t, "GET", "/listings/%d" % rng.randint(1000, 9999), 500, 80))
+            else:
+                b.add("%s/app.log" % h, t, json.dumps({"time": iso(t), "level": "info", "service": "listings", "host": h, "msg": "listing served", "ms": rng.randint(3, 60)}))
+                b.add("lb/access.log", t, access_line(rng, t, "GET", "/listings/%d" % rng.randint(1000, 9999), 200))
+    b.write("the data disk of dbh-2 stops completing I/O at 15:12:43; mysqld crashes at 15:13:22 and systemd "
+            "reports it stopped; the app cannot connect to dbh-2 from 15:13:19", hosts=["dbh-2"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -717,3 +798,5 @@ if __name__ == "__main__":
     proxy_cert_expiry()
     earlier_deploy_elsewhere()
     bank_api_degraded()
+    flag_buffer_leak()
+    disk_fault_db_stop()
