@@ -48,7 +48,7 @@ fn score(parser: &Parser, lines: &[&[u8]], ctx: &ParseCtx, parsed: &mut Parsed) 
     let mut continued = 0;
     let mut records = 0;
     for l in lines {
-        match parser.parse(l, ctx, parsed) {
+        match parser.parse_own(l, ctx, parsed) {
             LineKind::Record => {
                 records += 1;
                 if parsed.ts != NO_TIME {

@@ -349,8 +349,17 @@ impl Parser {
         &self.generic
     }
 
-    /// Parses one physical line (no line terminator) into `out`.
+    /// Parses one physical line (no line terminator) into `out`; a line this format does not
+    /// explain may still be another program's stamped line (see [`parse_stray`]).
     pub fn parse(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
+        match self.parse_own(line, ctx, out) {
+            LineKind::Unparsed => parse_stray(self.kind, line, ctx, out),
+            kind => kind,
+        }
+    }
+
+    /// [`Parser::parse`] by this format alone: what format detection scores.
+    pub fn parse_own(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         out.clear();
         let kind = match self.kind {
             FormatKind::Syslog => syslog::parse_3164(line, ctx, out),
@@ -382,8 +391,11 @@ impl Parser {
 
 /// Lines that continue the record above when no parser claims them:
 /// indented text (Java `\tat ...`, Python `  File "..."`), `Caused by:`, `... 12 more`,
-/// a Python traceback header, an exception line (`ValueError: bad`) and closing brackets
-/// of pretty-printed structures.
+/// a Python traceback header, an exception line (`ValueError: bad`,
+/// `psycopg.errors.AdminShutdown: …`), closing brackets of pretty-printed structures, a
+/// tagged logger's request-id lines (Rails: `[1bca990d-153b-…] ActiveRecord::…`), Netty's leak
+/// report (`Recent access records:`, `#1:`, `Created at:`) and a unified diff's lines (Ansible's
+/// `--diff`: `+++ after: …`, `@@ -19,9 +19,9 @@`, `-      size: 60`).
 pub fn looks_like_continuation(line: &[u8]) -> bool {
     match line.first() {
         None => false,
@@ -398,9 +410,70 @@ pub fn looks_like_continuation(line: &[u8]) -> bool {
                 || line.starts_with(b"}")
                 || line.starts_with(b"]")
                 || line.starts_with(b")")
+                || line.starts_with(b"Recent access records:")
+                || line.starts_with(b"Created at:")
                 || is_exception_line(line)
+                || is_request_tag_line(line)
+                || is_numbered_entry(line)
+                || is_diff_line(line)
         }
     }
+}
+
+/// A line of another program mixed into a file (an ingress controller's klog status lines among
+/// its access log, wal-g's `ERROR: 2025/01/28 19:12:44.092000 failed to upload …` in PostgreSQL's
+/// log): a record of its own when it has a stamp and a level, else unparsed.
+fn parse_stray(kind: FormatKind, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
+    out.clear();
+    if kind != FormatKind::Klog && klog::parse(line, ctx, out) == LineKind::Record {
+        return LineKind::Record;
+    }
+    out.clear();
+    // `LEVEL: <stamp> message`
+    let word = line.iter().take(9).position(|&c| c == b':').filter(|&n| n >= 3);
+    if let Some(level) = word.and_then(|n| level::level_from_word(&line[..n]).map(|l| (n, l))) {
+        let (n, level) = level;
+        let mut pos = n + 1;
+        while line.get(pos) == Some(&b' ') {
+            pos += 1;
+        }
+        if let Some(stamp) = crate::time::parse_iso(line, pos) {
+            let mut msg = pos + stamp.len;
+            while line.get(msg) == Some(&b' ') {
+                msg += 1;
+            }
+            out.ts = stamp.resolve(&ctx.zone);
+            out.level = level;
+            out.msg = Span::new(msg, line.len());
+            return LineKind::Record;
+        }
+    }
+    out.clear();
+    LineKind::Unparsed
+}
+
+/// `[1bca990d-153b-4cb4-b65f-d592add53696] text`: a request id of hex digits and dashes in brackets.
+fn is_request_tag_line(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"[") else { return false };
+    let Some(close) = rest.iter().position(|&c| c == b']') else { return false };
+    close >= 8
+        && rest[..close].iter().all(|c| c.is_ascii_hexdigit() || *c == b'-')
+        && matches!(rest.get(close + 1), None | Some(b' '))
+}
+
+/// `#1:`: an entry number heading a block of indented lines.
+fn is_numbered_entry(line: &[u8]) -> bool {
+    let Some(rest) = line.strip_prefix(b"#") else { return false };
+    let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+    digits > 0 && rest[digits..].starts_with(b":")
+}
+
+/// A unified diff's file headers, hunk headers and changed lines.
+fn is_diff_line(line: &[u8]) -> bool {
+    line.starts_with(b"+++ ")
+        || line.starts_with(b"--- ")
+        || line.starts_with(b"@@ -")
+        || (matches!(line[0], b'+' | b'-') && matches!(line.get(1), Some(b' ') | Some(b'\t')))
 }
 
 /// `java.lang.IllegalStateException: msg`, `ValueError: bad`, `psycopg2.OperationalError`: a dotted
@@ -414,7 +487,13 @@ fn is_exception_line(line: &[u8]) -> bool {
         return false;
     }
     let name = &line[..end];
-    [&b"Error"[..], b"Exception", b"Warning", b"Exit", b"Interrupt", b"Throwable"].iter().any(|s| name.ends_with(s))
+    // A package path names an exception whatever its class is called (`psycopg.errors.AdminShutdown`).
+    let dotted_class = name.iter().filter(|&&c| c == b'.').count() >= 2
+        && name.rsplit(|&c| c == b'.').next().is_some_and(|last| last.first().is_some_and(u8::is_ascii_uppercase));
+    dotted_class
+        || [&b"Error"[..], b"Exception", b"Warning", b"Exit", b"Interrupt", b"Throwable"]
+            .iter()
+            .any(|s| name.ends_with(s))
 }
 
 /// Display name of a user-defined format, when the caller has only its kind

@@ -18,10 +18,19 @@ fn mysql_level(w: &[u8]) -> Option<Level> {
 
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let Some((ts, mut pos)) = StampKind::Iso.parse(line, ctx).or_else(|| StampKind::Yymmdd.parse(line, ctx)) else {
-        return LineKind::Unparsed;
+        // Every record starts with its date; what does not is the crash report's body ("Thread
+        // pointer: 0x0", the backtrace) or the version banner, printed under a stamped line.
+        return if line.first().is_some_and(u8::is_ascii_digit) { LineKind::Unparsed } else { LineKind::Continuation };
     };
     while line.get(pos) == Some(&b' ') {
         pos += 1;
+    }
+    // The crash report's head: `2025-04-09T15:13:16Z UTC - mysqld got signal 6 ;`.
+    if let Some(rest) = line[pos..].strip_prefix(b"UTC - ") {
+        out.ts = ts;
+        out.level = Level::Fatal;
+        out.msg = Span::new(line.len() - rest.len(), line.len());
+        return LineKind::Record;
     }
     // Thread / connection id.
     let id_start = pos;
@@ -111,5 +120,16 @@ mod tests {
         assert_eq!((k, p.ts, p.level), (LineKind::Record, civil_to_millis(2024, 1, 22, 0, 4, 2, 0), Level::Info));
         assert_eq!(run(b"2024-01-22 15:30:01 INFO not mysql").0, LineKind::Unparsed);
         assert_eq!(run(b"2024-01-22 15:30:01 0 [Bogus] x").0, LineKind::Unparsed);
+    }
+
+    #[test]
+    fn crash_report() {
+        let (k, p) = run(b"2025-04-09T15:13:16Z UTC - mysqld got signal 6 ;");
+        assert_eq!((k, p.level), (LineKind::Record, Level::Fatal));
+        assert_eq!(p.ts, civil_to_millis(2025, 4, 9, 15, 13, 16, 0));
+        for body in [&b"Thread pointer: 0x0"[..], b"/usr/sbin/mysqld(my_print_stacktrace()+0x41) [0x55d2c1e9a2c1]"] {
+            assert_eq!(run(body).0, LineKind::Continuation, "{}", String::from_utf8_lossy(body));
+        }
+        assert_eq!(run(b"2024-13-45 nonsense").0, LineKind::Unparsed);
     }
 }

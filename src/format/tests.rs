@@ -116,12 +116,32 @@ fn continuation_shapes() {
         b"ValueError: bad key",
         b"java.lang.IllegalStateException: pool exhausted",
         b"psycopg2.OperationalError",
+        b"psycopg.errors.AdminShutdown: terminating connection due to administrator command",
+        b"[1bca990d-153b-4cb4-b65f-d592add53696] ActiveRecord::ConnectionNotEstablished (connection refused",
+        b"[1bca990d-153b-4cb4-b65f-d592add53696]",
+        b"Recent access records: ",
+        b"#1:",
+        b"Created at:",
+        b"+++ after: /tmp/application-prod.yml.j2",
+        b"--- before: /etc/checkout-api/application-prod.yml",
+        b"@@ -19,9 +19,9 @@",
+        b"-      maximum-pool-size: 60",
+        b"+      maximum-pool-size: 6",
     ] {
         for kind in [FormatKind::Generic, FormatKind::JsonLines, FormatKind::Syslog, FormatKind::Logfmt] {
             assert_eq!(run(kind, line).0, LineKind::Continuation, "{kind:?} {:?}", String::from_utf8_lossy(line));
         }
     }
-    for line in [&b"Error handling request"[..], b"hello: world", b"Exceptional"] {
+    for line in [
+        &b"Error handling request"[..],
+        b"hello: world",
+        b"Exceptional",
+        b"[ERROR] disk full",
+        b"[notice] started",
+        b"#comment: not a number",
+        b"-1 degrees",
+        b"version.Info: x",
+    ] {
         assert!(!looks_like_continuation(line), "{:?}", String::from_utf8_lossy(line));
     }
 }
@@ -198,4 +218,20 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn stray_lines_of_other_programs_are_records() {
+    // An ingress controller's klog status line among its access log.
+    let (k, p) = run(FormatKind::Access, b"W0506 10:59:40.101101       7 controller.go:1214] Service \"shop/catalog\" does not have any active Endpoint.");
+    assert_eq!((k, p.level), (LineKind::Record, Level::Warn));
+    // wal-g's own line in PostgreSQL's log, from its archive_command.
+    let line = b"ERROR: 2025/01/28 19:12:44.092000 failed to upload 'wal_005/0000000100000A2AFFFFFFA8.br' to bucket";
+    let (k, p) = run(FormatKind::Postgres, line);
+    assert_eq!((k, p.level), (LineKind::Record, Level::Error));
+    assert_eq!(p.ts, crate::time::civil_to_millis(2025, 1, 28, 19, 12, 44, 92));
+    assert!(p.msg.get(line).starts_with(b"failed to upload"));
+    // Not every colon makes a level, nor every level a stamp.
+    assert_eq!(run(FormatKind::Access, b"ERROR: no stamp here").0, LineKind::Unparsed);
+    assert_eq!(run(FormatKind::Access, b"hello: 2025/01/28 19:12:44 x").0, LineKind::Unparsed);
 }
