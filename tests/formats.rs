@@ -123,3 +123,13 @@ fn custom_formats_from_a_rules_folder() {
     assert_eq!(idx.records.level(0), Level::Error);
     assert_eq!(idx.services.get(idx.records.service(0)), "billing");
 }
+
+#[test]
+fn a_service_named_after_its_file_drops_the_extension() {
+    let text = "2024-01-22 15:30:01,123 ERROR [main] c.f.Feed: feed failed\n";
+    let idx = build(&[("logs/feed-api.log", text), ("var/log/billing.jsonl", text), ("logs/syslog", text)], None);
+    let service = |i: usize| idx.services.get(idx.records.service(idx.records.source_range(i as u32).unwrap().start));
+    assert_eq!(service(0), "feed-api");
+    assert_eq!(service(1), "billing");
+    assert_eq!(service(2), "syslog");
+}

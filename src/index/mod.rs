@@ -291,11 +291,14 @@ impl Index {
             let service = if base.len() >= 2 && base != host_name && self.services.lookup(base).is_some() {
                 Some(base.to_string())
             } else {
-                parent.filter(|p| {
-                    !matches!(p.as_str(), "log" | "logs" | "var" | "." | "..")
-                        && *p != host_name
-                        && self.hosts.lookup(p).is_none()
-                })
+                parent
+                    .filter(|p| {
+                        !matches!(p.as_str(), "log" | "logs" | "var" | "." | "..")
+                            && *p != host_name
+                            && self.hosts.lookup(p).is_none()
+                    })
+                    // Else the file's name without its extension: `feed-api.log` → `feed-api`.
+                    .or_else(|| without_log_extension(&self.sources[sid].stream).map(str::to_string))
             };
             if let Some(service) = service {
                 let id = self.services.intern(service.as_bytes()) as u16;
@@ -587,3 +590,9 @@ pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std
 
 #[cfg(test)]
 mod tests;
+
+/// `feed-api.log` → `feed-api`: a log file's extension says nothing about its service.
+fn without_log_extension(name: &str) -> Option<&str> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    (matches!(ext, "log" | "json" | "jsonl" | "ndjson" | "txt" | "out" | "err") && !stem.is_empty()).then_some(stem)
+}
