@@ -114,7 +114,7 @@ pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> O
 }
 
 /// A service's problem signals that moved together.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Story {
     pub service: u32,
     pub stats: Vec<SignalStat>,
@@ -348,7 +348,10 @@ impl ChangeEvent {
     /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
     pub fn link_to(&self, st: &Story) -> f64 {
         if self.key.1 == st.service {
-            return 1.0;
+            // The same service on other hosts is a weaker tie: systemd restarting an app on one
+            // host says nothing about systemd's errors on another.
+            let elsewhere = self.host != 0 && !st.hosts.is_empty() && !self.hosts().any(|h| st.hosts.contains(&h));
+            return if elsewhere { 0.5 } else { 1.0 };
         }
         if self.mentioned_services.contains(&st.service) {
             return 0.9;
@@ -1109,6 +1112,33 @@ mod tests {
         assert!(!path("GET /v1/reportsummary").serves_endpoint("reports"));
         assert!(!FailingPath::default().serves_endpoint("orders"));
         assert!(!FailingPath::default().is_known());
+    }
+
+    fn change_on(service: u32, host: u32) -> ChangeEvent {
+        ChangeEvent {
+            rec: 0,
+            ts: 0,
+            key: (SignalId::Rule(0), service),
+            template: 0,
+            host,
+            mentioned_hosts: Vec::new(),
+            mentioned_services: Vec::new(),
+            subsystem: None,
+            topics: 0,
+            source: 0,
+            touched_subsystems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_same_service_on_other_hosts_is_a_weaker_link() {
+        let story = Story { service: 7, hosts: vec![3], ..Default::default() };
+        assert_eq!(change_on(7, 3).link_to(&story), 1.0);
+        assert_eq!(change_on(7, 0).link_to(&story), 1.0);
+        assert_eq!(change_on(7, 4).link_to(&story), 0.5);
+        let mut naming = change_on(7, 4);
+        naming.mentioned_hosts.push(3);
+        assert_eq!(naming.link_to(&story), 1.0);
     }
 
     #[test]
