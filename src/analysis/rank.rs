@@ -702,9 +702,28 @@ pub fn event_title(index: &Index, rec: u32) -> String {
         p.msg.is_empty() || (p.msg.start == 0 && p.msg.end as usize >= line.len()) || !p.msg.get(line).contains(&b' ');
     let text = if whole && !p.fields.is_empty() {
         let pick = |keys: &[&[u8]]| keys.iter().find_map(|k| p.field(line, k)).filter(|v| !v.is_empty());
-        let action = pick(&[b"action", b"event", b"event_type", b"type", b"operation", b"op", b"verb", b"kind"]);
-        let target = pick(&[b"target", b"service", b"component", b"app", b"resource", b"cluster", b"requestURI"]);
-        let detail = pick(&[b"detail", b"details", b"description", b"summary", b"reason", b"change", b"comment"]);
+        let action =
+            pick(&[b"action", b"event", b"event_type", b"eventName", b"type", b"operation", b"op", b"verb", b"kind"]);
+        let target = pick(&[
+            b"target",
+            b"service",
+            b"component",
+            b"app",
+            b"resource",
+            b"cluster",
+            b"requestURI",
+            b"eventSource",
+        ]);
+        let detail = pick(&[
+            b"detail",
+            b"details",
+            b"description",
+            b"summary",
+            b"reason",
+            b"change",
+            b"comment",
+            b"requestParameters",
+        ]);
         let mut t = Vec::new();
         for part in [action, target].into_iter().flatten() {
             if !t.is_empty() {
