@@ -200,6 +200,7 @@ fn every_incident_folder_is_checked() {
         "proxy-cert-expiry",
         "quiet-day",
         "resolver-playbook",
+        "stale-credentials",
         "tls-rotation-audit",
     ];
     let mut found: Vec<String> = std::fs::read_dir(incidents())
@@ -265,4 +266,12 @@ fn a_change_word_in_a_method_name_does_not_make_an_error_a_change() {
 #[test]
 fn a_stop_after_a_host_failed_is_its_echo_not_the_cause() {
     check("disk-fault-db-stop");
+}
+
+/// A password rotation: two hosts recover within minutes, two keep failing. The host that logs the
+/// error first in file order recovers; the cause's evidence comes from the hosts that fail, and
+/// from their earliest line.
+#[test]
+fn evidence_comes_from_the_failing_hosts_and_their_earliest_line() {
+    check("stale-credentials");
 }

@@ -2,7 +2,7 @@
 //! stories (a service's errors that began before the users noticed, with the
 //! change that triggered them), verdicts and reasons.
 
-use super::signals::{Role, Signal, SignalId, SignalTable};
+use super::signals::{Role, Signal, SignalId, SignalKey, SignalTable};
 use super::stats::{change_point_up, poisson_g};
 use super::window::Window;
 use crate::findings::{Cause, Evidence, SignalKind, SignalRef, Verdict};
@@ -936,8 +936,17 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         ));
     }
     for s in st.stats.iter().take(3) {
-        if !evidence_recs.contains(&s.onset_rec) {
-            evidence_recs.push(s.onset_rec);
+        // A story confined to some hosts shows lines from them, even when another host logged the
+        // same error first for a moment.
+        let rec = if !st.hosts.is_empty() && !st.hosts.contains(&index.records.host(s.onset_rec as usize)) {
+            // From the start of the onset's bucket: its first record is the first read, not the earliest.
+            let from = t.buckets.of(s.onset).map_or(s.onset, |b| t.buckets.time(b));
+            first_on_hosts(index, t.signals[s.sig].key, &st.hosts, from).unwrap_or(s.onset_rec)
+        } else {
+            s.onset_rec
+        };
+        if !evidence_recs.contains(&rec) {
+            evidence_recs.push(rec);
         }
     }
     for s in st.stats.iter().skip(1).take(4) {
@@ -976,6 +985,44 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         evidence: evidence_recs.into_iter().take(4).map(|r| evidence(index, r)).collect(),
         related,
     }
+}
+
+/// The earliest record of signal `key` on one of `hosts` at or after `from`, searching each
+/// source from `from` on (sources are in file order, which is time order in practice) for a
+/// bounded number of records.
+fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from: Millis) -> Option<u32> {
+    const LOOK_AHEAD: usize = 200_000;
+    let r = &index.records;
+    let is_signal = |i: usize| match key.id {
+        SignalId::Rule(rule) => r.rule(i) == rule,
+        SignalId::Pattern(t) => r.rule(i) == crate::rules::NO_RULE && r.template(i) == t,
+    };
+    let mut best: Option<(Millis, u32)> = None;
+    for k in 0..r.runs().len() {
+        let run = r.run_range(k);
+        // The first record at or after `from` (untimed records sort as early: they are skipped).
+        let (mut lo, mut hi) = (run.start, run.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let ts = r.ts(mid);
+            if ts == crate::time::NO_TIME || ts < from {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for i in lo..run.end.min(lo + LOOK_AHEAD) {
+            let ts = r.ts(i);
+            if best.is_some_and(|(b, _)| ts >= b) {
+                break;
+            }
+            if hosts.contains(&r.host(i)) && r.service(i) == key.service && is_signal(i) {
+                best = Some((ts, i as u32));
+                break;
+            }
+        }
+    }
+    best.map(|(_, i)| i)
 }
 
 pub fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {

@@ -91,23 +91,26 @@ pub struct SignalKey {
     pub service: u32,
 }
 
-/// Counts per bucket, plus the first record seen in each bucket (for evidence and exact onsets).
+/// Counts per bucket, plus the earliest record of each bucket (for evidence and exact onsets).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Series {
     pub counts: Vec<u32>,
     pub first_rec: Vec<u32>,
+    /// The time of `first_rec`: records come file by file, so the first read is not the earliest.
+    pub first_ts: Vec<Millis>,
 }
 
 impl Series {
     pub fn new(n: usize) -> Series {
-        Series { counts: vec![0; n], first_rec: vec![u32::MAX; n] }
+        Series { counts: vec![0; n], first_rec: vec![u32::MAX; n], first_ts: vec![Millis::MAX; n] }
     }
 
     #[inline]
-    pub fn add(&mut self, b: usize, rec: u32) {
+    pub fn add(&mut self, b: usize, rec: u32, ts: Millis) {
         self.counts[b] += 1;
-        if self.first_rec[b] == u32::MAX {
+        if ts < self.first_ts[b] {
             self.first_rec[b] = rec;
+            self.first_ts[b] = ts;
         }
     }
 
@@ -377,7 +380,7 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
             last_service_host = (service, host);
         }
         if level >= Level::Error {
-            table.errors.add(b, rec);
+            table.errors.add(b, rec, ts);
         }
         let rule = r.rule(i);
         let template = r.template(i);
@@ -406,11 +409,11 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         };
         match role {
             Role::Symptom => {
-                table.symptoms.add(b, rec);
+                table.symptoms.add(b, rec, ts);
                 table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
                 table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
             }
-            Role::Success => table.successes.add(b, rec),
+            Role::Success => table.successes.add(b, rec, ts),
             Role::Change => table.changes.push(rec),
             Role::Error => {}
         }
@@ -421,7 +424,7 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
                 table.signals.len() - 1
             });
             let sig = &mut table.signals[idx];
-            sig.series.add(b, rec);
+            sig.series.add(b, rec, ts);
             sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
         };
         add(id, role);
@@ -463,12 +466,14 @@ fn absorb_map<K: std::hash::Hash + Eq, S: std::hash::BuildHasher>(
 }
 
 impl Series {
-    /// Adds a later range's counts; this range's first records stay first.
+    /// Adds a later range's counts; per bucket the earlier record stays first (on a tie, this
+    /// range's, as in one pass).
     fn absorb(&mut self, later: &Series) {
         add_counts(&mut self.counts, &later.counts);
-        for (mine, &theirs) in self.first_rec.iter_mut().zip(&later.first_rec) {
-            if *mine == u32::MAX {
-                *mine = theirs;
+        for b in 0..self.first_rec.len().min(later.first_rec.len()) {
+            if later.first_ts[b] < self.first_ts[b] {
+                self.first_rec[b] = later.first_rec[b];
+                self.first_ts[b] = later.first_ts[b];
             }
         }
     }
@@ -508,6 +513,24 @@ impl SignalTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Records come file by file: a bucket's first record is its earliest, not the first read.
+    #[test]
+    fn a_bucket_keeps_its_earliest_record() {
+        let mut s = Series::new(2);
+        s.add(0, 7, 1_000);
+        s.add(0, 3, 400);
+        s.add(0, 9, 400);
+        s.add(1, 5, 2_000);
+        assert_eq!((s.first_rec[0], s.first_ts[0], s.counts[0]), (3, 400, 3));
+        let mut later = Series::new(2);
+        later.add(1, 11, 1_500);
+        later.add(0, 12, 400);
+        s.absorb(&later);
+        // A tie keeps the earlier range's record, as one pass would.
+        assert_eq!((s.first_rec[0], s.first_rec[1], s.first_ts[1]), (3, 11, 1_500));
+        assert_eq!(s.first_from(1), Some(11));
+    }
 
     #[test]
     fn change_words_stand_as_words() {

@@ -212,8 +212,10 @@ mod tests {
     use super::*;
 
     fn series(counts: Vec<u32>) -> Series {
-        let first_rec = counts.iter().enumerate().map(|(i, &c)| if c > 0 { i as u32 } else { u32::MAX }).collect();
-        Series { counts, first_rec }
+        let first_rec: Vec<u32> =
+            counts.iter().enumerate().map(|(i, &c)| if c > 0 { i as u32 } else { u32::MAX }).collect();
+        let first_ts = first_rec.iter().map(|&r| if r == u32::MAX { Millis::MAX } else { r as Millis }).collect();
+        Series { counts, first_rec, first_ts }
     }
 
     /// A first, smaller step (a canary) before the big one: the onset is the first step, however

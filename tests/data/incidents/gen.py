@@ -781,6 +781,37 @@ def disk_fault_db_stop():
             "reports it stopped; the app cannot connect to dbh-2 from 15:13:19", hosts=["dbh-2"])
 
 
+# (s) A database password is rotated; two of four hosts pick up the new one after a short burst of
+# errors, the other two keep the old one and fail for half an hour. The first host to log the
+# error is one that recovers: the cause's evidence must come from the hosts that keep failing.
+def stale_credentials():
+    rng = random.Random(19)
+    b = Bundle("stale-credentials")
+    start, end = at(10, 0), at(14, 45)
+    rotation = at(14, 0, 3.0)
+    hosts = ["stock-1", "stock-2", "stock-3", "stock-4"]
+    b.add("audit/rotator.jsonl", rotation, json.dumps({"time": iso(rotation), "job": "rotate-db-creds", "action": "password.rotate", "role": "svc_stock", "db": "pg-stock-1"}))
+    first = {"stock-1": rotation + timedelta(seconds=17), "stock-2": rotation + timedelta(seconds=40), "stock-3": rotation + timedelta(seconds=11), "stock-4": rotation + timedelta(seconds=13)}
+    until = {"stock-1": rotation + timedelta(minutes=2, seconds=30), "stock-2": rotation + timedelta(minutes=3), "stock-3": at(14, 31), "stock-4": at(14, 31)}
+    for h in hosts:
+        def err(t, trigger=False):
+            b.add("%s/app.log" % h, t, json.dumps({"level": 50, "time": int(t.timestamp() * 1000), "hostname": h, "err": {"type": "DatabaseError", "message": "password authentication failed for user \"svc_stock\""}, "msg": "query failed"}), trigger=trigger)
+            b.add("lb/haproxy.log", t, access_line(rng, t, "GET", "/v1/stock/SKU-%d" % rng.randint(10000, 99999), 500, 90))
+        err(first[h], trigger=(h == "stock-3"))
+        for t in ticks(rng, start, end, 0.1):
+            if first[h] < t < until[h] and rng.random() < 0.5:
+                err(t)
+            else:
+                b.add("%s/app.log" % h, t, json.dumps({"level": 30, "time": int(t.timestamp() * 1000), "hostname": h, "msg": "request completed", "responseTime": rng.randint(3, 90)}))
+                b.add("lb/haproxy.log", t, access_line(rng, t, "GET", "/v1/stock/SKU-%d" % rng.randint(10000, 99999), 200))
+        # Chronic: a supplier feed that 404s all day.
+        for t in ticks(rng, start, end, 0.03):
+            b.add("%s/app.log" % h, t, json.dumps({"level": 50, "time": int(t.timestamp() * 1000), "hostname": h, "err": {"type": "HTTPError", "message": "Response code 404 (Not Found)"}, "msg": "supplier feed failed"}))
+    b.write("svc_stock's password rotated at 14:00:03; stock-1 and stock-2 pick it up within 3 minutes, stock-3 and "
+            "stock-4 keep the old one and fail until 14:31. stock-1 logs the error first in file order, stock-3 first in time",
+            hosts=["stock-3", "stock-4"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -800,3 +831,4 @@ if __name__ == "__main__":
     bank_api_degraded()
     flag_buffer_leak()
     disk_fault_db_stop()
+    stale_credentials()
