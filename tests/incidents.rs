@@ -188,6 +188,7 @@ fn every_incident_folder_is_checked() {
         "cert-rotation",
         "disk-fault-db-stop",
         "earlier-deploy-elsewhere",
+        "first-cron-run",
         "flag-buffer-leak",
         "hourly-retry-storm",
         "k8s-configmap",
@@ -274,4 +275,11 @@ fn a_stop_after_a_host_failed_is_its_echo_not_the_cause() {
 #[test]
 fn evidence_comes_from_the_failing_hosts_and_their_earliest_line() {
     check("stale-credentials");
+}
+
+/// A batch job runs for the first time a minute and a half before the database slows down; nothing
+/// names it, only time ties them. The sysstat and hourly jobs that ran all night are a schedule.
+#[test]
+fn a_job_never_run_before_just_ahead_of_the_failures_is_the_cause() {
+    check("first-cron-run");
 }

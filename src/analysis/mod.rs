@@ -97,8 +97,12 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         .filter_map(|i| rank::signal_stat(&table, i, &periods, index))
         .collect();
     let topics = rank::Topics::new(&index.rules);
-    let changes =
-        rank::without_routine(rank::change_events(index, &table, &topics), table.buckets.time(periods.base_end), lo);
+    let changes = rank::without_routine(
+        rank::change_events(index, &table, &topics),
+        table.buckets.time(periods.base_end),
+        lo,
+        &index.rules,
+    );
     let (mut stories, late) = match rank::stories(&stats, &table, w.onset, rank::CAUSE_TOLERANCE) {
         (s, _) if s.is_empty() => rank::stories(&stats, &table, w.onset, rank::LATE_TOLERANCE),
         found => found,

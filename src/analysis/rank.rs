@@ -23,6 +23,11 @@ pub const LEAD: i64 = 15 * MS_PER_MIN;
 const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
 /// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
 const TOPIC_LINK: f64 = 0.7;
+/// The link of a change that nothing but time ties to a new story: never seen before, it came at
+/// most [`TIME_ONLY_SPAN`] before, and no other change is linked (a batch job's first run, a
+/// minute before the database slows down).
+const TIME_LINK: f64 = 0.3;
+const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
 /// A top score below this is "no likely cause".
 pub const LIKELY_THRESHOLD: f64 = 0.5;
 
@@ -162,6 +167,13 @@ pub struct LinkedChange {
     pub keys: Vec<(SignalId, u32)>,
     /// The topics that tie it to the story, when no service or host name does.
     pub via_topics: u64,
+}
+
+impl LinkedChange {
+    /// Tied to its story by a topic or by time alone, not by a host or service name.
+    pub fn not_by_name(&self) -> bool {
+        self.via_topics != 0 || (self.link - TIME_LINK).abs() < 1e-9
+    }
 }
 
 /// One change event.
@@ -388,7 +400,7 @@ impl ChangeEvent {
     }
 }
 
-/// Drops routine changes. A change is counted in *occasions*: its lines less than 10 minutes
+/// Drops routine changes. A change is counted in *occasions*: its lines less than 5 minutes
 /// apart are one (a playbook run touching every host is one occasion, not seven). Kinds are told
 /// apart by rule (or template), service and the line's template, so a sysstat job every ten
 /// minutes does not make a never-seen cron command routine.
@@ -396,8 +408,15 @@ impl ChangeEvent {
 ///   baseline (log rotation, cron-driven restarts, periodic sessions): a deploy a day is not.
 /// - A change-like line that no rule names (a mined template such as "Starting Rotate log
 ///   files...") is routine once it happened on two occasions in the baseline without an incident.
-pub fn without_routine(changes: Vec<ChangeEvent>, baseline_end: Millis, data_start: Millis) -> Vec<ChangeEvent> {
-    const OCCASION_GAP: Millis = 10 * MS_PER_MIN;
+/// - A kind whose rule says `news_once` (cron's commands) is news only the first time its line is
+///   seen: any earlier occasion makes it routine.
+pub fn without_routine(
+    changes: Vec<ChangeEvent>,
+    baseline_end: Millis,
+    data_start: Millis,
+    rules: &crate::rules::RuleSet,
+) -> Vec<ChangeEvent> {
+    const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
     let hours = ((baseline_end - data_start) as f64 / crate::time::MS_PER_HOUR as f64).max(0.0);
     let mut times: HashMap<((SignalId, u32), u32), Vec<Millis>> = HashMap::new();
     for c in changes.iter().filter(|c| c.ts < baseline_end) {
@@ -410,9 +429,22 @@ pub fn without_routine(changes: Vec<ChangeEvent>, baseline_end: Millis, data_sta
             (key, 1 + ts.windows(2).filter(|w| w[1] - w[0] >= OCCASION_GAP).count())
         })
         .collect();
+    // Kinds that are news once: the earliest time each line was seen.
+    let mut first_seen: HashMap<((SignalId, u32), u32), Millis> = HashMap::new();
+    for c in &changes {
+        let first = first_seen.entry((c.key, c.template)).or_insert(c.ts);
+        *first = (*first).min(c.ts);
+    }
+    let news_once = |c: &ChangeEvent| match c.key.0 {
+        SignalId::Rule(r) => rules.get(r).is_some_and(|r| r.news_once),
+        SignalId::Pattern(_) => false,
+    };
     changes
         .into_iter()
         .filter(|c| {
+            if news_once(c) && first_seen.get(&(c.key, c.template)).is_some_and(|&t| t < c.ts - 5 * MS_PER_MIN) {
+                return false;
+            }
             let n = occasions.get(&(c.key, c.template)).copied().unwrap_or(0) as f64;
             let routine = match c.key.0 {
                 // Hourly, give or take the edges of the data: three occasions or more, at most
@@ -512,6 +544,18 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
         }
         if let Some((_, c, link, prox)) = best {
             st.change = Some(linked(c, changes, st, link, prox));
+        } else if st.new && st.substantial() {
+            // Only a change never seen before: a job that ran earlier today is not news.
+            let seen_before = |c: &ChangeEvent| {
+                changes.iter().any(|o| o.key == c.key && o.template == c.template && o.ts < c.ts - 5 * MS_PER_MIN)
+            };
+            let just_before = changes
+                .iter()
+                .filter(|c| c.may_precede(st) && st.onset - c.ts <= TIME_ONLY_SPAN && !reaction(c) && !seen_before(c))
+                .max_by_key(|c| (c.ts, std::cmp::Reverse(c.rec)));
+            if let Some(c) = just_before {
+                st.change = Some(linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset)));
+            }
         }
     }
 }
@@ -900,6 +944,9 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
                 human_duration(ts - st.onset)
             )
         });
+        if (c.link - TIME_LINK).abs() < 1e-9 {
+            reasons.push("only time ties them: they share no host, service or topic".into());
+        }
         if c.via_topics != 0 {
             reasons.push(format!(
                 "the change and the errors are both about {} (no host or service name ties them); it acted on {}",
@@ -966,14 +1013,15 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         verdict: Verdict::Contributing,
         subsystem: st.subsystem.clone(),
         service: service_name,
-        // Tied by meaning only, the cause lies on the hosts the change acted on, then those that failed.
+        // Tied by meaning or time only, the cause lies on the hosts the change acted on, then those
+        // that failed.
         hosts: host_names(
             index,
-            st.change.iter().filter(|c| c.via_topics != 0).flat_map(|c| c.hosts.iter().copied()).chain(
+            st.change.iter().filter(|c| c.not_by_name()).flat_map(|c| c.hosts.iter().copied()).chain(
                 st.hosts
                     .iter()
                     .copied()
-                    .filter(|h| !st.change.as_ref().is_some_and(|c| c.via_topics != 0 && c.hosts.contains(h))),
+                    .filter(|h| !st.change.as_ref().is_some_and(|c| c.not_by_name() && c.hosts.contains(h))),
             ),
         ),
         title,

@@ -37,6 +37,8 @@ struct RuleDef {
     disabled: bool,
     #[serde(default)]
     relates: Vec<Spanned<String>>,
+    #[serde(default)]
+    news_once: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -245,6 +247,7 @@ pub fn parse(file: &str, text: &str) -> Result<ParsedFile, RuleError> {
                 patterns: r.patterns.iter().map(|p| p.get_ref().clone()).collect(),
                 fields,
                 relates: r.relates.iter().map(|t| t.get_ref().clone()).collect(),
+                news_once: r.news_once,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

@@ -119,6 +119,10 @@ pub struct Rule {
     /// about time (a token "used before issued") relates to a change about time (a clock step).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub relates: Vec<String>,
+    /// A change kind that is news only the first time its line is seen (`news_once = true`): a cron
+    /// command that ran before is a schedule, not a change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub news_once: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,

@@ -812,6 +812,46 @@ def stale_credentials():
             hosts=["stock-3", "stock-4"])
 
 
+# (t) A batch job runs for the first time at 02:00 and saturates the database: statement timeouts
+# and refused connections 80 s later, 5xx at the proxy. Nothing names the job; only time ties them.
+# Hourly and ten-minute cron jobs ran all night: they are a schedule, not news.
+def first_cron_run():
+    rng = random.Random(20)
+    b = Bundle("first-cron-run")
+    start, end = at(22, 0) - timedelta(days=1), at(2, 40)
+    job = at(2, 0, 1.5)
+    slow = job + timedelta(seconds=80)
+    for h in ["batch-1", "api-1", "api-2"]:
+        t = start + timedelta(minutes=(["batch-1", "api-1", "api-2"].index(h)))
+        t = t.replace(minute=0, second=1)
+        while t < end:
+            b.add("%s/syslog" % h, t, "%s %s CRON[%d]: (root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)" % (syslog_iso(t), h, rng.randint(1000, 90000)))
+            if t.minute == 17:
+                b.add("%s/syslog" % h, t, "%s %s CRON[%d]: (root) CMD (   cd / && run-parts --report /etc/cron.hourly)" % (syslog_iso(t), h, rng.randint(1000, 90000)))
+            t += timedelta(minutes=1) if t.minute in (16,) else timedelta(minutes=10) if t.minute not in (10,) else timedelta(minutes=7)
+    b.add("batch-1/syslog", job, "%s batch-1 CRON[88123]: (billing) CMD (/opt/billing/bin/settle-ledgers --full --workers 16 >> /var/log/billing/settle.log 2>&1)" % syslog_iso(job), trigger=True)
+    pid = 90000
+    for t in ticks(rng, start, end, 0.05):
+        pid += 1
+        b.add("db/postgresql.log", t, "%s [%d] LOG:  checkpoint starting: time" % (pg(t), 1871) if rng.random() < 0.05 else "%s [%d] billing@billing LOG:  duration: %d.%03d ms  statement: SELECT 1" % (pg(t), pid, rng.randint(1, 9), rng.randint(0, 999)))
+    for t in ticks(rng, slow, end, 0.3):
+        pid += 1
+        b.add("db/postgresql.log", t, "%s [%d] billing_api@billing ERROR:  canceling statement due to statement timeout" % (pg(t), pid))
+    for h in ["api-1", "api-2"]:
+        for t in ticks(rng, start, end, 0.2):
+            if t >= slow and rng.random() < 0.35:
+                b.add("%s/api.log" % h, t, 'level=error ts=%s caller=invoices.go:131 msg="query failed" route=/v1/invoices err="context deadline exceeded"' % iso(t))
+                b.add("proxy/access.log", t, access_line(rng, t, "GET", "/v1/invoices/%d" % rng.randint(1000, 99999), 504, 0))
+            else:
+                b.add("%s/api.log" % h, t, 'level=info ts=%s caller=invoices.go:88 msg="request served" route=/v1/invoices took_ms=%d' % (iso(t), rng.randint(3, 80)))
+                b.add("proxy/access.log", t, access_line(rng, t, "GET", "/v1/invoices/%d" % rng.randint(1000, 99999), 200))
+        # Chronic: webhooks that fail all night.
+        for t in ticks(rng, start, end, 0.02):
+            b.add("%s/api.log" % h, t, 'level=error ts=%s caller=webhooks.go:52 msg="webhook delivery failed" status=410' % iso(t))
+    b.write("settle-ledgers runs for the first time at 02:00:01 on batch-1 and saturates the database; statement "
+            "timeouts from 02:01:21 and 504s at the proxy. The sysstat and hourly cron jobs are a schedule", hosts=["batch-1"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -832,3 +872,4 @@ if __name__ == "__main__":
     flag_buffer_leak()
     disk_fault_db_stop()
     stale_credentials()
+    first_cron_run()
