@@ -1039,7 +1039,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
 /// source from `from` on (sources are in file order, which is time order in practice) for a
 /// bounded number of records.
 fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from: Millis) -> Option<u32> {
-    const LOOK_AHEAD: usize = 200_000;
+    const LOOK_AHEAD: usize = 50_000;
     let r = &index.records;
     let is_signal = |i: usize| match key.id {
         SignalId::Rule(rule) => r.rule(i) == rule,
@@ -1048,6 +1048,10 @@ fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from: Millis) ->
     let mut best: Option<(Millis, u32)> = None;
     for k in 0..r.runs().len() {
         let run = r.run_range(k);
+        // A file is mostly one host's: skip those that begin and end on other hosts.
+        if run.is_empty() || !(hosts.contains(&r.host(run.start)) || hosts.contains(&r.host(run.end - 1))) {
+            continue;
+        }
         // The first record at or after `from` (untimed records sort as early: they are skipped).
         let (mut lo, mut hi) = (run.start, run.end);
         while lo < hi {
