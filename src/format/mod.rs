@@ -426,6 +426,10 @@ pub fn looks_like_continuation(line: &[u8]) -> bool {
 fn parse_stray(kind: FormatKind, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     out.clear();
     if kind != FormatKind::Klog && klog::parse(line, ctx, out) == LineKind::Record {
+        // In an access log an error level means a failed request, which this line is not.
+        if kind == FormatKind::Access {
+            out.level = out.level.min(Level::Warn);
+        }
         return LineKind::Record;
     }
     out.clear();

@@ -225,6 +225,13 @@ fn stray_lines_of_other_programs_are_records() {
     // An ingress controller's klog status line among its access log.
     let (k, p) = run(FormatKind::Access, b"W0506 10:59:40.101101       7 controller.go:1214] Service \"shop/catalog\" does not have any active Endpoint.");
     assert_eq!((k, p.level), (LineKind::Record, Level::Warn));
+    // Its errors are not failed requests: in an access log a level of error means a 5xx.
+    let (k, p) = run(FormatKind::Access, b"E0506 10:59:40.101101       7 store.go:88] error obtaining endpoints");
+    assert_eq!((k, p.level), (LineKind::Record, Level::Warn));
+    assert_eq!(
+        run(FormatKind::Generic, b"E0506 10:59:40.101101       7 store.go:88] error obtaining endpoints").1.level,
+        Level::Error
+    );
     // wal-g's own line in PostgreSQL's log, from its archive_command.
     let line = b"ERROR: 2025/01/28 19:12:44.092000 failed to upload 'wal_005/0000000100000A2AFFFFFFA8.br' to bucket";
     let (k, p) = run(FormatKind::Postgres, line);
