@@ -28,6 +28,8 @@ const TOPIC_LINK: f64 = 0.7;
 /// minute before the database slows down).
 const TIME_LINK: f64 = 0.3;
 const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
+/// Lines of one kind of change less than this apart are one occasion of it.
+const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
 /// A top score below this is "no likely cause".
 pub const LIKELY_THRESHOLD: f64 = 0.5;
 
@@ -167,12 +169,14 @@ pub struct LinkedChange {
     pub keys: Vec<(SignalId, u32)>,
     /// The topics that tie it to the story, when no service or host name does.
     pub via_topics: u64,
+    /// Nothing but time ties it to the story (see [`TIME_LINK`]).
+    pub by_time_only: bool,
 }
 
 impl LinkedChange {
     /// Tied to its story by a topic or by time alone, not by a host or service name.
     pub fn not_by_name(&self) -> bool {
-        self.via_topics != 0 || (self.link - TIME_LINK).abs() < 1e-9
+        self.via_topics != 0 || self.by_time_only
     }
 }
 
@@ -416,7 +420,6 @@ pub fn without_routine(
     data_start: Millis,
     rules: &crate::rules::RuleSet,
 ) -> Vec<ChangeEvent> {
-    const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
     let hours = ((baseline_end - data_start) as f64 / crate::time::MS_PER_HOUR as f64).max(0.0);
     let mut times: HashMap<((SignalId, u32), u32), Vec<Millis>> = HashMap::new();
     for c in changes.iter().filter(|c| c.ts < baseline_end) {
@@ -442,7 +445,7 @@ pub fn without_routine(
     changes
         .into_iter()
         .filter(|c| {
-            if news_once(c) && first_seen.get(&(c.key, c.template)).is_some_and(|&t| t < c.ts - 5 * MS_PER_MIN) {
+            if news_once(c) && first_seen.get(&(c.key, c.template)).is_some_and(|&t| t < c.ts - OCCASION_GAP) {
                 return false;
             }
             let n = occasions.get(&(c.key, c.template)).copied().unwrap_or(0) as f64;
@@ -547,14 +550,16 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
         } else if st.new && st.substantial() {
             // Only a change never seen before: a job that ran earlier today is not news.
             let seen_before = |c: &ChangeEvent| {
-                changes.iter().any(|o| o.key == c.key && o.template == c.template && o.ts < c.ts - 5 * MS_PER_MIN)
+                changes.iter().any(|o| o.key == c.key && o.template == c.template && o.ts < c.ts - OCCASION_GAP)
             };
             let just_before = changes
                 .iter()
                 .filter(|c| c.may_precede(st) && st.onset - c.ts <= TIME_ONLY_SPAN && !reaction(c) && !seen_before(c))
                 .max_by_key(|c| (c.ts, std::cmp::Reverse(c.rec)));
             if let Some(c) = just_before {
-                st.change = Some(linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset)));
+                let mut change = linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset));
+                change.by_time_only = true;
+                st.change = Some(change);
             }
         }
     }
@@ -596,6 +601,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         recs: recs.into_iter().map(|r| r.1).collect(),
         keys: keys.into_iter().collect(),
         via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
+        by_time_only: false,
     }
 }
 
@@ -944,7 +950,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
                 human_duration(ts - st.onset)
             )
         });
-        if (c.link - TIME_LINK).abs() < 1e-9 {
+        if c.by_time_only {
             reasons.push("only time ties them: they share no host, service or topic".into());
         }
         if c.via_topics != 0 {
