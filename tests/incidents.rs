@@ -203,6 +203,7 @@ fn every_incident_folder_is_checked() {
         "resolver-playbook",
         "stale-credentials",
         "tls-rotation-audit",
+        "volume-full-timeouts",
     ];
     let mut found: Vec<String> = std::fs::read_dir(incidents())
         .expect("incidents folder")
@@ -282,4 +283,26 @@ fn evidence_comes_from_the_failing_hosts_and_their_earliest_line() {
 #[test]
 fn a_job_never_run_before_just_ahead_of_the_failures_is_the_cause() {
     check("first-cron-run");
+}
+
+/// A database volume fills and mysqld cannot write; the API's writes time out 20 s later. The API
+/// has logged a warning of the same kind (an i/o timeout to a slow search backend) all day, one of
+/// them seconds before the disk filled. The timeouts are an echo: their onset is the first error,
+/// not the chronic warning, and they say what they likely waited on.
+#[test]
+fn timeouts_after_another_service_fails_are_its_echo() {
+    check("volume-full-timeouts");
+    let f = report(&incidents().join("volume-full-timeouts/logs"));
+    let causes = f["causes"].as_array().cloned().unwrap_or_default();
+    let timeouts = causes
+        .iter()
+        .find(|c| c["service"] == "cart" && c["verdict"] != "chronic")
+        .unwrap_or_else(|| panic!("no story for the cart timeouts\n{}", causes_brief(&f)));
+    let onset = timeouts["onset"].as_str().expect("onset");
+    assert!(onset >= "2025-03-11T08:41:32", "the chronic warning set the timeouts' onset: {onset}");
+    let reasons: Vec<&str> = timeouts["reasons"].as_array().into_iter().flatten().filter_map(|r| r.as_str()).collect();
+    assert!(
+        reasons.iter().any(|r| r.contains("waiting on something, and mysql began failing")),
+        "the timeouts do not name what they waited on: {reasons:?}"
+    );
 }

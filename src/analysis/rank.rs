@@ -34,7 +34,7 @@ const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
 pub const LIKELY_THRESHOLD: f64 = 0.5;
 
 /// Per-signal evidence relative to the window.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct SignalStat {
     pub sig: usize,
     pub onset: Millis,
@@ -151,6 +151,11 @@ pub struct Story {
     pub on_failing_path: bool,
     /// Off the failing path and minutes ahead of the failures (set by [`score_stories`]).
     pub detached: bool,
+    /// Its first errors are timeouts: the service waited on something else (see [`waits`]).
+    pub waits: bool,
+    /// The service of a new story that began shortly before these timeouts: what they likely
+    /// waited on (set by [`score_stories`]).
+    pub waited_on: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -510,6 +515,8 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 downstream_of_host: None,
                 on_failing_path: false,
                 detached: false,
+                waits: false,
+                waited_on: None,
             }
         })
         .collect();
@@ -637,6 +644,8 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         substantial: bool,
         service: u32,
         hosts: Vec<u32>,
+        new: bool,
+        detached: bool,
     }
     let related: Vec<Begun> = stories
         .iter()
@@ -647,6 +656,8 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             substantial: s.substantial(),
             service: s.service,
             hosts: s.hosts.clone(),
+            new: s.new,
+            detached: detached(s),
         })
         .collect();
     for (idx, st) in stories.iter_mut().enumerate() {
@@ -658,6 +669,25 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             .iter()
             .filter(|r| r.idx != idx && r.service != st.service && r.onset <= st.onset)
             .find_map(|r| r.hosts.iter().copied().find(|h| st.named_hosts.contains(h) && !st.hosts.contains(h)));
+        // Timeouts wait on something: a new story of another service that began shortly before
+        // is the likelier thing they waited on (a full disk on the database, a hung NVMe drive),
+        // unless a change of their own explains them.
+        let waited_on = related
+            .iter()
+            .filter(|r| {
+                st.waits
+                    && st.change.is_none()
+                    && r.idx != idx
+                    && r.service != st.service
+                    && r.new
+                    && r.substantial
+                    && r.onset < st.onset
+                    && st.onset - r.onset <= NEAR
+            })
+            .min_by_key(|r| r.onset)
+            .map(|r| (r.onset, r.service));
+        st.waited_on = waited_on.map(|w| w.1);
+        let waited_on = waited_on.map(|w| w.0);
         let lead = incident_onset - st.onset;
         let timing = if lead < 0 {
             0.9
@@ -673,12 +703,14 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             .iter()
             .filter(|r| {
                 r.substantial
+                    && !r.detached
                     && r.idx != idx
                     && (r.service == st.service
                         || st.named_services.contains(&r.service)
                         || r.hosts.iter().any(|h| st.hosts.contains(h) || st.named_hosts.contains(h)))
             })
             .map(|r| r.onset)
+            .chain(waited_on)
             .min();
         let after = |e: Millis| ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0);
         let order = if st.substantial() {
@@ -709,7 +741,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
-        if st.downstream_of.is_some() || st.downstream_of_host.is_some() {
+        if st.downstream_of.is_some() || st.downstream_of_host.is_some() || waited_on.is_some() {
             score *= 0.8;
         }
         if detached {
@@ -1013,6 +1045,10 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     } else if let Some(host) = st.downstream_of_host {
         reasons.push(format!("its errors name {}, where errors began no later", index.hosts.get(host)));
     }
+    if let Some(up) = st.waited_on {
+        reasons
+            .push(format!("timeouts: waiting on something, and {} began failing just before", index.services.get(up)));
+    }
     Cause {
         rank: 0,
         score: (st.score.min(1.0) * 100.0).round() / 100.0,
@@ -1074,7 +1110,7 @@ fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from: Millis) ->
             if best.is_some_and(|(b, _)| ts >= b) {
                 break;
             }
-            if hosts.contains(&r.host(i)) && r.service(i) == key.service && is_signal(i) {
+            if hosts.contains(&r.host(i)) && r.service(i) == key.service && is_signal(i) && key.band.holds(r.level(i)) {
                 best = Some((ts, i as u32));
                 break;
             }
@@ -1165,6 +1201,7 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
     let hosts = name_table(index.hosts.names(), 4);
     for st in stories.iter_mut() {
         st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
+        st.waits = st.stats.first().is_some_and(|s| waits(index, t.signals[s.sig].key.id));
         st.sources.clear();
         st.named_services.clear();
         st.named_hosts.clear();
@@ -1186,6 +1223,18 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
                 }
             }
         }
+    }
+}
+
+/// Does a signal say its service waited on something else and gave up? A rule says so
+/// (`waits = true`); a mined template, by naming a timeout ("WORKER TIMEOUT", "deadline exceeded").
+pub fn waits(index: &Index, id: SignalId) -> bool {
+    match id {
+        SignalId::Rule(r) => index.rules.get(r).is_some_and(|r| r.waits),
+        SignalId::Pattern(p) => index.templates.templates.get(p as usize).is_some_and(|t| {
+            let text = t.text.as_bytes();
+            ["timeout", "timed out", "deadline exceeded"].iter().any(|w| mentions(text, w))
+        }),
     }
 }
 
@@ -1263,6 +1312,39 @@ mod tests {
         let mut naming = change_on(7, 4);
         naming.mentioned_hosts.push(3);
         assert_eq!(naming.link_to(&story), 1.0);
+    }
+
+    /// Timeouts that began 20 s after another service's new errors are their echo, however loud;
+    /// without the earlier story (or with a change of their own) they keep their score.
+    #[test]
+    fn timeouts_after_another_new_story_wait_on_it() {
+        let stat = |count: u64| SignalStat { inc_count: count, new: true, ..Default::default() };
+        let story = |service: u32, onset: Millis, g: f64, waits: bool, count: u64| Story {
+            service,
+            onset,
+            g,
+            new: true,
+            waits,
+            severity: 1.0,
+            stats: vec![stat(count)],
+            ..Default::default()
+        };
+        let onset = 10 * MS_PER_MIN;
+        let disk = story(1, onset - 40 * MS_PER_SEC, 5.0, false, 4);
+        let timeouts = story(2, onset - 20 * MS_PER_SEC, 400.0, true, 300);
+        let mut both = vec![disk.clone(), timeouts.clone()];
+        score_stories(&mut both, &[], onset, false);
+        assert_eq!(both[1].waited_on, Some(1));
+        assert!(both[0].score > both[1].score, "{} vs {}", both[0].score, both[1].score);
+
+        let mut plain = vec![disk.clone(), Story { waits: false, ..timeouts.clone() }];
+        score_stories(&mut plain, &[], onset, false);
+        assert_eq!(plain[1].waited_on, None);
+        assert!(plain[1].score > both[1].score);
+
+        let mut first = vec![Story { onset: onset - 50 * MS_PER_SEC, ..timeouts }, disk];
+        score_stories(&mut first, &[], onset, false);
+        assert_eq!(first[0].waited_on, None, "the timeouts began first");
     }
 
     #[test]

@@ -89,6 +89,28 @@ pub enum Role {
 pub struct SignalKey {
     pub id: SignalId,
     pub service: u32,
+    pub band: LevelBand,
+}
+
+/// Which levels an error signal of a rule counts. A rule's warnings and its errors are separate
+/// signals: a chronic warning ("backend degraded … i/o timeout") and new errors that share its
+/// rule ("write failed … deadline exceeded") are different stories with different onsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LevelBand {
+    /// Every level: changes, symptoms, successes and mined patterns.
+    Any,
+    Warning,
+    Error,
+}
+
+impl LevelBand {
+    pub fn holds(self, level: Level) -> bool {
+        match self {
+            LevelBand::Any => true,
+            LevelBand::Warning => level < Level::Error,
+            LevelBand::Error => level >= Level::Error,
+        }
+    }
 }
 
 /// Counts per bucket, plus the earliest record of each bucket (for evidence and exact onsets).
@@ -418,7 +440,12 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
             Role::Error => {}
         }
         let mut add = |id: SignalId, role: Role| {
-            let key = SignalKey { id, service };
+            let band = match (id, role) {
+                (SignalId::Rule(_), Role::Error) if level >= Level::Error => LevelBand::Error,
+                (SignalId::Rule(_), Role::Error) => LevelBand::Warning,
+                _ => LevelBand::Any,
+            };
+            let key = SignalKey { id, service, band };
             let idx = *slot.entry(key).or_insert_with(|| {
                 table.signals.push(Signal { key, role, series: Series::new(n), hosts: HashMap::default() });
                 table.signals.len() - 1

@@ -252,3 +252,41 @@ fn impact_names_the_failing_endpoint_and_its_share() {
     endpoint_key(b"GET", b"/api/v1/orders/12345/items?page=2", &mut key);
     assert_eq!(key, b"GET /api/v1/orders/{id}/items");
 }
+
+/// A rule's warnings and its errors are separate signals: a chronic timeout warning and new timeout
+/// errors of the same rule keep their own onsets, so the warning cannot date the errors early.
+#[test]
+fn a_rules_warnings_and_errors_are_separate_signals() {
+    let mut lines = Vec::new();
+    for m in 0..120 {
+        let t = at(13, 0, 0) + m * 60 * MS_PER_SEC;
+        lines.push(format!(
+            r#"ts={} level=warn msg="suggestions unavailable" err="dial tcp 10.0.0.9:9200: i/o timeout""#,
+            rfc3339(t)
+        ));
+    }
+    let first_error = at(14, 30, 20);
+    for k in 0..20 {
+        let t = first_error + k * 7 * MS_PER_SEC;
+        lines.push(format!(r#"ts={} level=error msg="save failed" err="context deadline exceeded""#, rfc3339(t)));
+    }
+    lines.sort();
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let index = Index::build(vec![src(0, "cart.log", lines)], Vec::new(), rules, &IndexOptions::default());
+    let (lo, hi) = index.time_span().expect("timed records");
+    let table = signals::build(&index, lo, hi);
+    let timeout_rule = index.rules.rules.iter().position(|r| r.id == "net.connection-timeout").expect("rule") as u32;
+    let of_band = |band: signals::LevelBand| {
+        table
+            .signals
+            .iter()
+            .find(|s| s.key.id == signals::SignalId::Rule(timeout_rule) && s.key.band == band)
+            .unwrap_or_else(|| panic!("no {band:?} signal"))
+    };
+    let warnings = of_band(signals::LevelBand::Warning);
+    let errors = of_band(signals::LevelBand::Error);
+    assert_eq!(warnings.series.counts.iter().sum::<u32>(), 120);
+    assert_eq!(errors.series.counts.iter().sum::<u32>(), 20);
+    let first = errors.series.first_ts.iter().copied().min().expect("a bucket");
+    assert_eq!(first, first_error);
+}

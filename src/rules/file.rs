@@ -39,6 +39,8 @@ struct RuleDef {
     relates: Vec<Spanned<String>>,
     #[serde(default)]
     news_once: bool,
+    #[serde(default)]
+    waits: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -248,6 +250,7 @@ pub fn parse(file: &str, text: &str) -> Result<ParsedFile, RuleError> {
                 fields,
                 relates: r.relates.iter().map(|t| t.get_ref().clone()).collect(),
                 news_once: r.news_once,
+                waits: r.waits,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

@@ -123,6 +123,11 @@ pub struct Rule {
     /// command that ran before is a schedule, not a change.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub news_once: bool,
+    /// An error that says the service waited on something else and gave up (`waits = true`: a
+    /// connection or request timeout). When another service's new errors began first, it is
+    /// their echo.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub waits: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,

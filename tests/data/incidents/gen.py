@@ -852,6 +852,42 @@ def first_cron_run():
             "timeouts from 02:01:21 and 504s at the proxy. The sysstat and hourly cron jobs are a schedule", hosts=["batch-1"])
 
 
+# (u) The database volume fills: disk-usage warnings climb for an hour on the database host, then
+# mysqld cannot write (errno 28). The API's writes time out 20 s later and the proxy returns 504s.
+# The API has logged a warning with the same kind of timeout all day (a slow search backend): the
+# timeouts are an echo of the database, and the chronic warnings must not give them an early onset.
+def volume_full_timeouts():
+    rng = random.Random(21)
+    b = Bundle("volume-full-timeouts")
+    start, end = at(6, 0), at(9, 30)
+    full = at(8, 41, 12.0)
+    echo = full + timedelta(seconds=20)
+    for k, t in enumerate(ticks(rng, at(7, 40), end, 1 / 300.0)):
+        pct = min(99, 86 + k)
+        b.add("sql-a/syslog", t, "%s sql-a volcheck[%d]: %s: /srv/mysql at %d%% (threshold 85%%)" % (syslog_bsd(t), rng.randint(2000, 60000), "CRITICAL" if pct >= 95 else "WARNING", pct))
+    seq = 3301
+    for t in ticks(rng, start, end, 1 / 90.0):
+        b.add("sql-a/mysqld.err", t, "%s %d [Note] [MY-010914] [Server] Aborted connection %d to db: 'shop' user: 'ro' host: '10.8.1.%d' (Got an error reading communication packets)." % (t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z", rng.randint(10, 900), rng.randint(1000, 9999), rng.randint(2, 60)))
+    b.add("sql-a/mysqld.err", full, "%s 27 [ERROR] [MY-000035] [Server] Disk is full writing './binlog.%06d' (OS errno 28 - No space left on device). Waiting for someone to free space... Retry in 60 secs." % (full.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z", seq), trigger=True)
+    for t in ticks(rng, full + timedelta(seconds=2), end, 1 / 60.0):
+        b.add("sql-a/mysqld.err", t, "%s 0 [ERROR] [MY-012639] [InnoDB] Write to file ./ib_logfile1 failed at offset %d, 16384 bytes should have been written, only 0 were written. Operating system error number 28." % (t.strftime("%Y-%m-%dT%H:%M:%S.%f") + "Z", rng.randint(10 ** 6, 10 ** 8)))
+    for h in ["cart-1", "cart-2", "cart-3"]:
+        for t in ticks(rng, start, end, 0.15):
+            if t >= echo and rng.random() < 0.3:
+                b.add("%s/cart.log" % h, t, 'ts=%s level=error caller=store/cart.go:77 msg="save failed" op=PUT err="context deadline exceeded"' % iso(t))
+                b.add("edge/access.log", t, access_line(rng, t, "PUT", "/api/cart/%d" % rng.randint(1000, 99999), 504, 0))
+            else:
+                b.add("%s/cart.log" % h, t, 'ts=%s level=info caller=http/mw.go:40 msg="handled" op=GET status=200 took=%dms' % (iso(t), rng.randint(3, 90)))
+                b.add("edge/access.log", t, access_line(rng, t, "GET", "/api/cart/%d" % rng.randint(1000, 99999), 200))
+        # Chronic: the search backend is slow all day; the API falls back with a warning (one of
+        # them a few seconds before the disk fills).
+        chronic = list(ticks(rng, start, end, 1 / 120.0)) + ([full - timedelta(seconds=9)] if h == "cart-2" else [])
+        for t in chronic:
+            b.add("%s/cart.log" % h, t, 'ts=%s level=warn caller=search/client.go:58 msg="suggestions unavailable, using cache" err="dial tcp 10.9.4.%d:9200: i/o timeout"' % (iso(t), rng.randint(2, 9)))
+    b.write("the mysql volume on sql-a fills (warnings from 07:40); mysqld cannot write from 08:41:17; the cart "
+            "API's writes time out from 08:41:37 and the edge returns 504s. The search timeouts are chronic", hosts=["sql-a"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -873,3 +909,4 @@ if __name__ == "__main__":
     disk_fault_db_stop()
     stale_credentials()
     first_cron_run()
+    volume_full_timeouts()
