@@ -156,12 +156,16 @@ pub struct Story {
     /// The service of a new story that began shortly before these timeouts: what they likely
     /// waited on (set by [`score_stories`]).
     pub waited_on: Option<u32>,
+    /// The service of a new story that began between its linked change and it (set by [`score_stories`]).
+    pub overtaken_by: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
 pub struct LinkedChange {
     /// The earliest instance, the trigger.
     pub rec: u32,
+    /// When the instance nearest the story came (its proximity is measured from it).
+    pub ts: Millis,
     pub key: (SignalId, u32),
     pub hosts: BTreeSet<u32>,
     pub link: f64,
@@ -207,6 +211,9 @@ pub struct ChangeEvent {
     pub source: u32,
     /// Subsystems of the services it touched: those running on its hosts and those it names.
     pub touched_subsystems: Vec<String>,
+    /// Its service runs on most hosts (systemd, the kernel, cron): on one host it acts on that
+    /// host's units, and says nothing about the same daemon's lines on another.
+    pub per_host_daemon: bool,
 }
 
 /// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
@@ -306,6 +313,11 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
     let hosts = name_table(index.hosts.names(), 2);
     let services = name_table(index.services.names(), 2);
     let mut out = Vec::with_capacity(t.changes.len());
+    let all_hosts: BTreeSet<u32> = t.service_hosts.values().flatten().copied().collect();
+    let per_host_daemon = |service: u32| {
+        let n = t.service_hosts.get(&service).map_or(0, |hs| hs.len());
+        n >= 3 && 2 * n >= all_hosts.len()
+    };
     for &rec in &t.changes {
         let i = rec as usize;
         let r = &index.records;
@@ -349,6 +361,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             topics: own | topics.of_text(text),
             source: r.source(i),
             touched_subsystems,
+            per_host_daemon: per_host_daemon(r.service(i)),
         });
     }
     out
@@ -372,7 +385,12 @@ impl ChangeEvent {
             // The same service on other hosts is a weaker tie: systemd restarting an app on one
             // host says nothing about systemd's errors on another.
             let elsewhere = self.host != 0 && !st.hosts.is_empty() && !self.hosts().any(|h| st.hosts.contains(&h));
-            return if elsewhere { 0.5 } else { 1.0 };
+            if !elsewhere {
+                return 1.0;
+            }
+            if !self.per_host_daemon {
+                return 0.5;
+            }
         }
         if self.mentioned_services.contains(&st.service) {
             return 0.9;
@@ -517,6 +535,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 detached: false,
                 waits: false,
                 waited_on: None,
+                overtaken_by: None,
             }
         })
         .collect();
@@ -600,6 +619,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
     LinkedChange {
         rec: first,
+        ts: c.ts,
         key: c.key,
         hosts,
         link,
@@ -646,6 +666,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         hosts: Vec<u32>,
         new: bool,
         detached: bool,
+        change: Option<u32>,
     }
     let related: Vec<Begun> = stories
         .iter()
@@ -658,6 +679,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             hosts: s.hosts.clone(),
             new: s.new,
             detached: detached(s),
+            change: s.change.as_ref().map(|c| c.rec),
         })
         .collect();
     for (idx, st) in stories.iter_mut().enumerate() {
@@ -734,9 +756,27 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         // came before every other story (an expired certificate on the proxy itself).
         let first_and_new =
             st.new && st.substantial() && !related.iter().any(|r| r.substantial && r.idx != idx && r.onset <= st.onset);
+        // Another service's new errors that began between a change and this story, when the change
+        // came minutes before: those errors are the nearer explanation (a database's disk filled
+        // 3 s before the app failed, 9 minutes after the app's deploy).
+        st.overtaken_by = st.change.as_ref().and_then(|c| {
+            related
+                .iter()
+                .find(|r| {
+                    r.idx != idx
+                        && r.service != st.service
+                        && r.new
+                        && r.substantial
+                        && r.change != Some(c.rec)
+                        && st.onset - c.ts >= 2 * MS_PER_MIN
+                        && c.ts < r.onset
+                        && r.onset <= st.onset
+                })
+                .map(|r| r.service)
+        });
         if let Some(c) = &st.change {
             // A change explains a detached story, which does not explain the failures.
-            let reach = if detached { 0.5 } else { 1.0 };
+            let reach = if detached || st.overtaken_by.is_some() { 0.5 } else { 1.0 };
             score += reach * (0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 });
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
@@ -1045,6 +1085,9 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     } else if let Some(host) = st.downstream_of_host {
         reasons.push(format!("its errors name {}, where errors began no later", index.hosts.get(host)));
     }
+    if let Some(up) = st.overtaken_by {
+        reasons.push(format!("{} began failing after that change and before these errors", index.services.get(up)));
+    }
     if let Some(up) = st.waited_on {
         reasons
             .push(format!("timeouts: waiting on something, and {} began failing just before", index.services.get(up)));
@@ -1300,6 +1343,7 @@ mod tests {
             topics: 0,
             source: 0,
             touched_subsystems: Vec::new(),
+            per_host_daemon: false,
         }
     }
 
@@ -1345,6 +1389,61 @@ mod tests {
         let mut first = vec![Story { onset: onset - 50 * MS_PER_SEC, ..timeouts }, disk];
         score_stories(&mut first, &[], onset, false);
         assert_eq!(first[0].waited_on, None, "the timeouts began first");
+    }
+
+    #[test]
+    fn a_per_host_daemon_on_another_host_is_no_link() {
+        let story = Story { service: 7, hosts: vec![3], ..Default::default() };
+        let daemon = ChangeEvent { per_host_daemon: true, ..change_on(7, 4) };
+        assert_eq!(daemon.link_to(&story), 0.0);
+        assert_eq!(ChangeEvent { per_host_daemon: true, ..change_on(7, 3) }.link_to(&story), 1.0);
+    }
+
+    /// A deploy 9 minutes before an app's errors, with the database's new errors 3 s before them:
+    /// the deploy keeps half its credit, and the story says what came in between.
+    #[test]
+    fn errors_elsewhere_between_a_change_and_a_story_halve_the_change() {
+        let onset = 30 * MS_PER_MIN;
+        let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+        let change = |ts: Millis| LinkedChange {
+            rec: 1,
+            ts,
+            key: (SignalId::Rule(0), 2),
+            hosts: BTreeSet::from([5]),
+            link: 1.0,
+            proximity: 0.6,
+            host_match: true,
+            recs: vec![1],
+            keys: Vec::new(),
+            via_topics: 0,
+            by_time_only: false,
+        };
+        let db = Story {
+            service: 1,
+            onset: onset - 3 * MS_PER_SEC,
+            new: true,
+            stats: vec![stat.clone()],
+            ..Default::default()
+        };
+        let app = Story {
+            service: 2,
+            onset,
+            new: true,
+            stats: vec![stat],
+            change: Some(change(onset - 9 * MS_PER_MIN)),
+            ..Default::default()
+        };
+        let mut with_db = vec![db.clone(), app.clone()];
+        score_stories(&mut with_db, &[], onset, false);
+        assert_eq!(with_db[1].overtaken_by, Some(1));
+        let mut alone = vec![app.clone()];
+        score_stories(&mut alone, &[], onset, false);
+        assert_eq!(alone[0].overtaken_by, None);
+        assert!(alone[0].score > with_db[1].score);
+        // A change just before the story is not overtaken by errors in between.
+        let mut recent = vec![db, Story { change: Some(change(onset - 30 * MS_PER_SEC)), ..app }];
+        score_stories(&mut recent, &[], onset, false);
+        assert_eq!(recent[1].overtaken_by, None);
     }
 
     #[test]

@@ -141,6 +141,7 @@ pub fn index_chunk(
     let mut line_no = 0u32;
     // True while every line so far continues the previous chunk's last record.
     let mut still_leading = true;
+    let mut blank_record: Option<BlankRecord> = None;
     while pos < data.len() {
         let nl = memchr::memchr(b'\n', &data[pos..]).map(|i| pos + i);
         let end = nl.unwrap_or(data.len());
@@ -158,6 +159,26 @@ pub fn index_chunk(
             LineKind::Continuation => {
                 if let Some(last) = rec.len().checked_sub(1) {
                     rec.len[last] = (end as u64 - rec.offset[last]).min(u32::MAX as u64) as u32;
+                    if let Some(blank) = blank_record.take() {
+                        // The record's own line said nothing: its first continuation says what happened.
+                        let said = tagless(line);
+                        if said.is_empty() {
+                            blank_record = Some(blank);
+                        } else {
+                            if rec.rule[last] == NO_RULE && !no_rules {
+                                let start = said.as_ptr() as usize - line.as_ptr() as usize;
+                                let cont = Parsed {
+                                    level: rec.level[last],
+                                    msg: Span::new(start, start + said.len()),
+                                    ..Parsed::default()
+                                };
+                                rec.rule[last] = rules.match_record_with(line, &cont, &mut rule_scratch);
+                            }
+                            if mine {
+                                rec.template[last] = out.miner.add(said);
+                            }
+                        }
+                    }
                 } else if still_leading && range.start > 0 {
                     out.leading_continuation = end as u32;
                 } else {
@@ -167,6 +188,7 @@ pub fn index_chunk(
                 }
             }
             LineKind::Unparsed => {
+                settle_blank(&mut blank_record, rec, &mut out.miner, data, mine);
                 push_unparsed(rec, pos, line, line_no, default_service_id);
                 out.unparsed += 1;
             }
@@ -176,7 +198,18 @@ pub fn index_chunk(
                 let service = services.intern(svc_name);
                 let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
                 let rule = if no_rules { NO_RULE } else { rules.match_record_with(line, &parsed, &mut rule_scratch) };
-                let template = if mine { out.miner.add(msg.get(line)) } else { crate::patterns::NO_TEMPLATE };
+                settle_blank(&mut blank_record, rec, &mut out.miner, data, mine);
+                let message = msg.get(line);
+                let template = if tagless(message).is_empty() {
+                    // Judged again, and mined, once its first continuation line is seen (or the next record is).
+                    blank_record =
+                        Some(BlankRecord { msg_start: pos + msg.start as usize, msg_end: pos + msg.end as usize });
+                    crate::patterns::NO_TEMPLATE
+                } else if mine {
+                    out.miner.add(message)
+                } else {
+                    crate::patterns::NO_TEMPLATE
+                };
                 rec.offset.push(pos as u64);
                 rec.len.push(line.len() as u32);
                 rec.line.push(line_no);
@@ -193,9 +226,44 @@ pub fn index_chunk(
             None => data.len(),
         };
     }
+    settle_blank(&mut blank_record, rec, &mut out.miner, data, mine);
     out.hosts = hosts.names;
     out.services = services.names;
     out
+}
+
+/// A record whose message is blank but for tags (Rails: `FATAL -- : [request-id]`, the exception on
+/// the lines below): where its message lies in the chunk, until a continuation line replaces it.
+struct BlankRecord {
+    msg_start: usize,
+    msg_end: usize,
+}
+
+impl BlankRecord {
+    fn message<'a>(&self, data: &'a [u8]) -> &'a [u8] {
+        &data[self.msg_start..self.msg_end]
+    }
+}
+
+/// The last record had a blank message and no continuation came: it is mined as it is.
+fn settle_blank(blank: &mut Option<BlankRecord>, rec: &mut LocalRecords, miner: &mut Miner, data: &[u8], mine: bool) {
+    if let (Some(b), Some(last)) = (blank.take(), rec.len().checked_sub(1)) {
+        if mine {
+            rec.template[last] = miner.add(b.message(data));
+        }
+    }
+}
+
+/// `text` without leading `[tag]` groups and blanks: what is left is what the line says.
+fn tagless(text: &[u8]) -> &[u8] {
+    let mut rest = text.trim_ascii_start();
+    while rest.first() == Some(&b'[') {
+        match memchr::memchr(b']', rest) {
+            Some(close) => rest = rest[close + 1..].trim_ascii_start(),
+            None => break,
+        }
+    }
+    rest.trim_ascii_end()
 }
 
 /// The number of lines in `data`, guessed from the first 16 KiB with a quarter's margin:

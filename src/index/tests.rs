@@ -164,3 +164,29 @@ fn hosts_past_the_id_range_share_the_overflow_name() {
     assert_eq!(idx.hosts.get(idx.records.host(n - 1)), intern::OVERFLOW_NAME);
     assert_eq!(idx.line_of(n - 1), n as u32);
 }
+
+/// Rails writes `FATAL -- : [request-id]` and the exception on the lines below: such a record's
+/// template, and its rule, come from its first continuation line that says something.
+#[test]
+fn a_record_blank_but_for_tags_takes_its_message_from_its_continuation() {
+    let text = "\
+F, [2025-01-28T21:44:20.217774 #3877] FATAL -- : [7a5da87a-a11c-4f53-ba65-0f1150e22235]   
+[7a5da87a-a11c-4f53-ba65-0f1150e22235]   
+[7a5da87a-a11c-4f53-ba65-0f1150e22235] ActionController::RoutingError (No route matches [GET] \"/wp-login.php\"):
+F, [2025-01-28T21:44:21.994625 #3883] FATAL -- : [cc59339b-ceb5-4217-b808-353627e310f1]   
+[cc59339b-ceb5-4217-b808-353627e310f1] ActiveRecord::ConnectionNotEstablished (connection to server at \"10.9.1.10\", port 5432 failed: Connection refused
+F, [2025-01-28T21:44:22.100000 #3883] FATAL -- : [dd01339b-ceb5-4217-b808-353627e310f1]   
+I, [2025-01-28T21:44:23.100000 #3883]  INFO -- : [ee02339b-ceb5-4217-b808-353627e310f1] Completed 200 OK in 5ms
+";
+    let opts = IndexOptions { year: Some(2025), ..Default::default() };
+    let rules = RuleSet::builtin().expect("built-in rules");
+    let idx = Index::build(vec![source(0, "production.log", text)], Vec::new(), rules, &opts);
+    assert_eq!(idx.records.len(), 4);
+    let template = |i: usize| idx.templates.templates[idx.records.template(i) as usize].text.clone();
+    assert!(template(0).starts_with("ActionController::RoutingError"), "{}", template(0));
+    assert!(template(1).starts_with("ActiveRecord::ConnectionNotEstablished"), "{}", template(1));
+    assert_ne!(idx.records.template(0), idx.records.template(1));
+    // No continuation: the record keeps its own (blank) message.
+    assert!(!template(2).contains("Connection"), "{}", template(2));
+    assert_ne!(idx.records.rule(1), crate::rules::NO_RULE, "the continuation's text is judged by the rules");
+}
