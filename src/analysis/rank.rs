@@ -708,8 +708,8 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             })
             .min_by_key(|r| r.onset)
             .map(|r| (r.onset, r.service));
-        st.waited_on = waited_on.map(|w| w.1);
-        let waited_on = waited_on.map(|w| w.0);
+        st.waited_on = waited_on.map(|(_, service)| service);
+        let waited_on_onset = waited_on.map(|(onset, _)| onset);
         let lead = incident_onset - st.onset;
         let timing = if lead < 0 {
             0.9
@@ -732,7 +732,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                         || r.hosts.iter().any(|h| st.hosts.contains(h) || st.named_hosts.contains(h)))
             })
             .map(|r| r.onset)
-            .chain(waited_on)
+            .chain(waited_on_onset)
             .min();
         let after = |e: Millis| ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0);
         let order = if st.substantial() {
@@ -781,7 +781,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
         }
-        if st.downstream_of.is_some() || st.downstream_of_host.is_some() || waited_on.is_some() {
+        if st.downstream_of.is_some() || st.downstream_of_host.is_some() || waited_on_onset.is_some() {
             score *= 0.8;
         }
         if detached {

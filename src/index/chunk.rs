@@ -141,7 +141,9 @@ pub fn index_chunk(
     let mut line_no = 0u32;
     // True while every line so far continues the previous chunk's last record.
     let mut still_leading = true;
-    let mut blank_record: Option<BlankRecord> = None;
+    // Where the message of the last record lies in `data`, while it is blank but for tags (Rails:
+    // `FATAL -- : [request-id]`, the exception on the lines below) and no continuation has replaced it.
+    let mut blank_record: Option<Range<usize>> = None;
     while pos < data.len() {
         let nl = memchr::memchr(b'\n', &data[pos..]).map(|i| pos + i);
         let end = nl.unwrap_or(data.len());
@@ -202,8 +204,7 @@ pub fn index_chunk(
                 let message = msg.get(line);
                 let template = if tagless(message).is_empty() {
                     // Judged again, and mined, once its first continuation line is seen (or the next record is).
-                    blank_record =
-                        Some(BlankRecord { msg_start: pos + msg.start as usize, msg_end: pos + msg.end as usize });
+                    blank_record = Some(pos + msg.start as usize..pos + msg.end as usize);
                     crate::patterns::NO_TEMPLATE
                 } else if mine {
                     out.miner.add(message)
@@ -232,24 +233,11 @@ pub fn index_chunk(
     out
 }
 
-/// A record whose message is blank but for tags (Rails: `FATAL -- : [request-id]`, the exception on
-/// the lines below): where its message lies in the chunk, until a continuation line replaces it.
-struct BlankRecord {
-    msg_start: usize,
-    msg_end: usize,
-}
-
-impl BlankRecord {
-    fn message<'a>(&self, data: &'a [u8]) -> &'a [u8] {
-        &data[self.msg_start..self.msg_end]
-    }
-}
-
 /// The last record had a blank message and no continuation came: it is mined as it is.
-fn settle_blank(blank: &mut Option<BlankRecord>, rec: &mut LocalRecords, miner: &mut Miner, data: &[u8], mine: bool) {
-    if let (Some(b), Some(last)) = (blank.take(), rec.len().checked_sub(1)) {
+fn settle_blank(blank: &mut Option<Range<usize>>, rec: &mut LocalRecords, miner: &mut Miner, data: &[u8], mine: bool) {
+    if let (Some(message), Some(last)) = (blank.take(), rec.len().checked_sub(1)) {
         if mine {
-            rec.template[last] = miner.add(b.message(data));
+            rec.template[last] = miner.add(&data[message]);
         }
     }
 }
