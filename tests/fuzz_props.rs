@@ -235,7 +235,7 @@ proptest! {
         let mut end = (cut + len).min(text.len());
         while !text.is_char_boundary(end) { end -= 1; }
         let mutated = format!("{}{}{}", &text[..cut], insert, &text[end..]);
-        let layer = Layer { files: vec![(name.clone(), mutated)] };
+        let layer = Layer { files: vec![(name.clone(), mutated)], built_in: false };
         if let Err(e) = RuleSet::from_layers(&[layer]) {
             let msg = e.to_string();
             prop_assert!(msg.contains(name.as_str()), "error does not name {name}: {msg}");

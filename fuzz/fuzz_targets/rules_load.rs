@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let layer = Layer { files: vec![("fuzz.toml".to_string(), text.to_string())] };
+    let layer = Layer { files: vec![("fuzz.toml".to_string(), text.to_string())], built_in: false };
     match RuleSet::from_layers(&[layer]) {
         Ok(set) => {
             let _ = check_examples(&set, false);

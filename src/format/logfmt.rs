@@ -2,18 +2,9 @@
 //! Values are bare or double-quoted with backslash escapes; the value span excludes the quotes
 //! (escapes are left as written). Well-known keys take roles; every pair is kept as a field.
 
+use super::scan::find_any;
 use super::{level_from_word, Level, LineKind, ParseCtx, Parsed, Span};
 use crate::time::{parse_epoch_digits, parse_iso};
-
-/// Bytes that end a key: blank, `=` or a quote.
-const KEY_END: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b' ' as usize] = true;
-    t[b'\t' as usize] = true;
-    t[b'=' as usize] = true;
-    t[b'"' as usize] = true;
-    t
-};
 
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut pos = 0;
@@ -29,7 +20,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
             break;
         }
         let kstart = pos;
-        pos += line[pos..].iter().position(|&c| KEY_END[c as usize]).unwrap_or(line.len() - pos);
+        pos = find_any(line, pos, [b' ', b'\t', b'=', b'"']);
         let key = Span::new(kstart, pos);
         if line.get(pos) != Some(&b'=') || key.is_empty() {
             // A leading bare stamp (`2024-01-22T15:30:01Z level=info …`, as some shippers prefix) is the time.
@@ -67,7 +58,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
             Span::new(vstart, i)
         } else {
             let vstart = pos;
-            pos += line[pos..].iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(line.len() - pos);
+            pos = find_any(line, pos, [b' ', b'\t']);
             Span::new(vstart, pos)
         };
         pairs += 1;

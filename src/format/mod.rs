@@ -20,6 +20,7 @@ mod logfmt;
 mod mysql;
 mod nginx;
 mod postgres;
+mod scan;
 mod syslog;
 
 pub use custom::{CustomFormat, FormatError};

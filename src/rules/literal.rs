@@ -155,7 +155,8 @@ fn cross(a: &Set, b: &Set) -> Option<Set> {
     let mut out = Vec::with_capacity(a.len() * b.len());
     for x in a {
         for y in b {
-            let mut s = x.clone();
+            let mut s = Vec::with_capacity(x.len() + y.len());
+            s.extend_from_slice(x);
             s.extend_from_slice(y);
             if !out.contains(&s) {
                 out.push(s);
@@ -225,26 +226,29 @@ fn walk(hir: &Hir) -> Info {
             let mut acc = Info::exact(vec![Vec::new()]);
             for p in parts {
                 let p = walk(p);
-                let mut inner = std::mem::take(&mut acc.inner);
-                inner.extend(p.inner.iter().cloned());
-                // The two sides' own shapes stay required even when the cross grows too big.
-                inner.extend(acc.all_sets().cloned());
-                inner.extend(p.exact.iter().chain(p.prefix.iter()).chain(p.suffix.iter()).cloned());
-                if let (Some(a), Some(b)) = (acc.ends(), p.starts()) {
-                    inner.extend(cross(a, b));
-                }
+                let joint = match (acc.ends(), p.starts()) {
+                    (Some(a), Some(b)) => cross(a, b),
+                    _ => None,
+                };
                 let exact = match (&acc.exact, &p.exact) {
                     (Some(a), Some(b)) => cross(a, b),
                     _ => None,
                 };
                 let prefix = match &acc.exact {
-                    Some(a) => p.starts().and_then(|b| cross(a, b)).or(Some(a.clone())),
+                    Some(a) => p.starts().and_then(|b| cross(a, b)).or_else(|| Some(a.clone())),
                     None => acc.prefix.clone(),
                 };
                 let suffix = match &p.exact {
-                    Some(b) => acc.ends().and_then(|a| cross(a, b)).or(Some(b.clone())),
+                    Some(b) => acc.ends().and_then(|a| cross(a, b)).or_else(|| Some(b.clone())),
                     None => p.suffix.clone(),
                 };
+                // The two sides' own shapes stay required even when the cross grows too big.
+                // Moved, not cloned: rule loading is mostly this walk, and it runs at every start.
+                let mut inner = acc.inner;
+                inner.extend(p.inner);
+                inner.extend(acc.exact.into_iter().chain(acc.prefix).chain(acc.suffix));
+                inner.extend(p.exact.into_iter().chain(p.prefix).chain(p.suffix));
+                inner.extend(joint);
                 inner.retain(usable);
                 inner.sort();
                 inner.dedup();

@@ -160,13 +160,14 @@ struct CondGroup {
     patterns: Vec<String>,
     regexes: Vec<Regex>,
     /// Per pattern, a fully built DFA when it is small: field values are short, and a DFA walk
-    /// skips the regex engine's per-call setup, which costs more than the walk itself.
-    dfas: Vec<Option<ValueDfa>>,
+    /// skips the regex engine's per-call setup, which costs more than the walk itself. Built on
+    /// first use: most inputs lack most fields, and building them all was a fifth of the start-up.
+    dfas: Vec<std::sync::OnceLock<Option<ValueDfa>>>,
 }
 
 impl CondGroup {
     fn is_match(&self, i: usize, value: &[u8]) -> bool {
-        match &self.dfas[i] {
+        match self.dfas[i].get_or_init(|| ValueDfa::build(&self.patterns[i])) {
             Some(dfa) => dfa.is_match(value).unwrap_or_else(|| self.regexes[i].is_match(value)),
             None => self.regexes[i].is_match(value),
         }
@@ -647,7 +648,7 @@ impl Matcher {
             if g.patterns.len() < 64 {
                 g.patterns.push(pattern.to_string());
                 g.regexes.push(field.regex.clone());
-                g.dfas.push(ValueDfa::build(pattern));
+                g.dfas.push(std::sync::OnceLock::new());
                 return (gi as u32, (g.patterns.len() - 1) as u8);
             }
         }
@@ -655,7 +656,7 @@ impl Matcher {
             target: field.target.clone(),
             patterns: vec![pattern.to_string()],
             regexes: vec![field.regex.clone()],
-            dfas: vec![ValueDfa::build(pattern)],
+            dfas: vec![std::sync::OnceLock::new()],
         });
         ((self.groups.len() - 1) as u32, 0)
     }

@@ -153,11 +153,13 @@ pub const MAX_RULES: usize = u16::MAX as usize - 1;
 pub struct Layer {
     /// (name used in messages, contents)
     pub files: Vec<(String, String)>,
+    /// The pack compiled into the binary: its regexes are known to compile.
+    pub built_in: bool,
 }
 
 impl Layer {
     pub fn builtin() -> Layer {
-        Layer { files: BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect() }
+        Layer { files: BUILTIN.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(), built_in: true }
     }
 
     /// Every `*.toml` directly inside `dir` (sub-folders are not rule folders), by name;
@@ -166,7 +168,7 @@ impl Layer {
         let io = |e: std::io::Error| RuleError::Io { path: dir.display().to_string(), source: e };
         if dir.is_file() {
             let text = std::fs::read_to_string(dir).map_err(io)?;
-            return Ok(Layer { files: vec![(dir.display().to_string(), text)] });
+            return Ok(Layer { files: vec![(dir.display().to_string(), text)], built_in: false });
         }
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io)?
@@ -180,7 +182,7 @@ impl Layer {
                 std::fs::read_to_string(&p).map_err(|e| RuleError::Io { path: p.display().to_string(), source: e })?;
             files.push((p.display().to_string(), text));
         }
-        Ok(Layer { files })
+        Ok(Layer { files, built_in: false })
     }
 }
 
@@ -224,7 +226,7 @@ impl RuleSet {
         for layer in layers {
             let mut seen: HashMap<String, (String, u32)> = HashMap::new();
             for (name, text) in &layer.files {
-                let parsed = match file::parse(name, text) {
+                let parsed = match file::parse(name, text, !layer.built_in) {
                     Ok(p) => p,
                     Err(e) => {
                         errors.extend(e.into_vec());

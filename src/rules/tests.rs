@@ -5,7 +5,7 @@ use super::*;
 use crate::format::Span;
 
 fn layer(files: &[(&str, &str)]) -> Layer {
-    Layer { files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect() }
+    Layer { files: files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(), built_in: false }
 }
 
 fn msg(line: &str) -> Parsed {
@@ -36,6 +36,22 @@ match = ['boom']
 fn builtin_pack_loads() {
     let set = RuleSet::builtin().unwrap_or_else(|e| panic!("{e}"));
     assert!(set.len() > 50, "{} rules", set.len());
+}
+
+/// The built-in pack skips regex validation at start-up; loaded as a user's folder it gets it.
+#[test]
+fn builtin_pack_passes_the_checks_a_users_folder_gets() {
+    let mut as_user = Layer::builtin();
+    as_user.built_in = false;
+    let set = RuleSet::from_layers(&[as_user]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(set.len(), RuleSet::builtin().unwrap().len());
+    // And a bad pattern in a trusted layer is still refused, by the matcher, with its rule named.
+    let bad =
+        "[[rules]]\nid = \"x.bad\"\ntitle = \"t\"\nkind = \"error\"\nsubsystem = \"s\"\nmatch = [\"(unclosed\"]\n";
+    let trusted = Layer { files: vec![("bad.toml".into(), bad.into())], built_in: true };
+    let Err(e) = RuleSet::from_layers(&[trusted]) else { panic!("a bad regex in a trusted layer was accepted") };
+    let e = e.to_string();
+    assert!(e.contains("x.bad") && e.contains("regex"), "{e}");
 }
 
 #[test]
