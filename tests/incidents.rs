@@ -190,6 +190,7 @@ fn every_incident_folder_is_checked() {
         "earlier-deploy-elsewhere",
         "first-cron-run",
         "flag-buffer-leak",
+        "haproxy-check-change",
         "hourly-retry-storm",
         "k8s-configmap",
         "morning-rise",
@@ -305,4 +306,12 @@ fn timeouts_after_another_service_fails_are_its_echo() {
         reasons.iter().any(|r| r.contains("waiting on something, and mysql began failing")),
         "the timeouts do not name what they waited on: {reasons:?}"
     );
+}
+
+/// HAProxy's HTTP log lines, shipped through syslog, put the status before the request: read as
+/// columns, the 503 <NOSRV> lines are the symptom, and the health-check change that took every
+/// server down is the cause; the PHP warnings and the odd slow static file are chronic.
+#[test]
+fn haproxy_http_log_lines_through_syslog_are_the_symptom() {
+    check("haproxy-check-change");
 }

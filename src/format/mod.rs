@@ -13,6 +13,7 @@ mod apache;
 pub mod custom;
 mod detect;
 mod generic;
+mod haproxy;
 mod json;
 mod klog;
 mod level;

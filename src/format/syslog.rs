@@ -116,6 +116,7 @@ pub fn parse_3164(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     }
     out.msg = Span::new(pos, line.len());
     out.level = pri_level.unwrap_or_else(|| guess_level(&line[pos..]));
+    super::haproxy::http_log(line, out.msg, out);
     LineKind::Record
 }
 
@@ -173,6 +174,7 @@ pub fn parse_5424(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         pos += 3;
     }
     out.msg = Span::new(pos.min(line.len()), line.len());
+    super::haproxy::http_log(line, out.msg, out);
     LineKind::Record
 }
 

@@ -888,6 +888,57 @@ def volume_full_timeouts():
             "API's writes time out from 08:41:37 and the edge returns 504s. The search timeouts are chronic", hosts=["sql-a"])
 
 
+def haproxy_ts(t):
+    return "%02d/%s/%d:%s.%03d" % (t.day, MONTHS[t.month - 1], t.year, t.strftime("%H:%M:%S"), t.microsecond // 1000)
+
+
+# (v) HAProxy, logging through syslog, is the only proxy: its HTTP log lines carry the status
+# before the request. A playbook changes the backend's health check; every check fails, all
+# servers go down and pages get 503 <NOSRV> while static files keep working. The app servers'
+# PHP notices and a slow static backend are chronic.
+def haproxy_check_change():
+    rng = random.Random(22)
+    b = Bundle("haproxy-check-change")
+    start, end = at(13, 0), at(15, 30)
+    push = at(14, 38, 4.5)
+    reload_t = push + timedelta(seconds=3)
+    down = reload_t + timedelta(seconds=7)
+    apps = ["app-1", "app-2", "app-3"]
+    pid = 3120
+
+    def hap(t, msg, p=None):
+        b.add("lb-a/haproxy.log", t, "%s lb-a haproxy[%d]: %s" % (syslog_bsd(t), p or pid, msg))
+
+    b.add("ops/playbooks.log", at(13, 20), 'time=%s level=info actor=ansible run=r-88 playbook=motd.yml host=lb-a task="template motd" changed=true msg="config file changed"' % iso(at(13, 20)))
+    b.add("ops/playbooks.log", push, 'time=%s level=info actor=ansible run=r-91 playbook=haproxy.yml host=lb-a task="template haproxy.cfg" changed=true msg="config file changed"' % iso(push), trigger=True)
+    b.add("lb-a/syslog", reload_t, "%s lb-a systemd[1]: Reloading HAProxy Load Balancer..." % syslog_bsd(reload_t))
+    for i, h in enumerate(apps):
+        t = down + timedelta(seconds=i * 1.3)
+        hap(t, "Server pool_app/%s is DOWN, reason: Layer7 wrong status, code: 404, info: \"Not Found\", check duration: 2ms. %d active and 0 backup servers left." % (h, 2 - i), pid + 1)
+    hap(down + timedelta(seconds=3), "backend pool_app has no server available!", pid + 1)
+    for t in ticks(rng, start, end, 0.6):
+        client = "198.51.100.%d:%d" % (rng.randint(2, 250), rng.randint(20000, 60000))
+        p = pid + 1 if t >= reload_t else pid
+        if rng.random() < 0.3:
+            path = rng.choice(["/assets/app.css", "/assets/logo.svg", "/assets/app.js"])
+            slow = rng.random() < 0.02
+            status, srv, timers = (504, "pool_static/st-1", "0/0/1/-1/30001") if slow else (200, "pool_static/st-%d" % rng.randint(1, 2), "0/0/0/2/3")
+            hap(t, '%s [%s] www~ %s %s %d %d - - %s 12/12/1/0/0 0/0 "GET %s HTTP/1.1"' % (client, haproxy_ts(t), srv, timers, status, rng.randint(300, 90000), "sH--" if slow else "----", path), p)
+            continue
+        path = rng.choice(["/", "/cart", "/item/%d" % rng.randint(1, 9000), "/search?q=lamp"])
+        if t >= down + timedelta(seconds=3):
+            hap(t, '%s [%s] www~ pool_app/<NOSRV> 0/-1/-1/-1/0 503 217 - - SC-- 14/14/3/0/0 0/0 "GET %s HTTP/1.1"' % (client, haproxy_ts(t), path), p)
+        else:
+            h = rng.choice(apps)
+            hap(t, '%s [%s] www~ pool_app/%s 0/0/1/%d/%d 200 %d - - ---- 12/12/2/1/0 0/0 "GET %s HTTP/1.1"' % (client, haproxy_ts(t), h, rng.randint(5, 90), rng.randint(95, 120), rng.randint(2000, 40000), path), p)
+    for h in apps:
+        for t in ticks(rng, start, end, 1 / 40.0):
+            b.add("%s/php-error.log" % h, t, "[%s] PHP Warning:  Undefined array key \"utm_source\" in /srv/shop/src/Tracking.php on line %d" % (t.strftime("%d-%b-%Y %H:%M:%S UTC"), rng.choice([41, 58])))
+    b.write("a playbook changes lb-a's health check at 14:38:04; every check fails, all app servers are "
+            "marked down and pages get 503 <NOSRV> from 14:38:17; PHP warnings and slow static files are chronic",
+            hosts=["lb-a"])
+
+
 if __name__ == "__main__":
     payments_deploy()
     cert_rotation()
@@ -910,3 +961,4 @@ if __name__ == "__main__":
     stale_credentials()
     first_cron_run()
     volume_full_timeouts()
+    haproxy_check_change()
