@@ -597,19 +597,43 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
 /// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
 /// it led to) is one event; its earliest line is the trigger.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
+    const SPAN: Millis = 15 * MS_PER_MIN;
+    const STEP: Millis = 3 * MS_PER_MIN;
     let c_hosts: Vec<u32> = c.hosts().collect();
-    let same: Vec<&ChangeEvent> = changes
+    let near: Vec<&ChangeEvent> =
+        // The best line itself may be tied by time alone (no link).
+        changes
+            .iter()
+            .filter(|o| o.rec == c.rec || (o.may_precede(st) && (o.ts - c.ts).abs() <= SPAN && o.link_to(st) > 0.0))
+            .collect();
+    let mut joined: Vec<bool> = near
         .iter()
-        .filter(|o| o.may_precede(st))
-        .filter(|o| {
+        .map(|o| {
             let same_kind = o.key == c.key;
             let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
-            // Other kinds of change join only when tied by name (service, host), not by a subsystem
-            // or topic alone: a database tweak a minute before a deploy is a rival, not a part.
-            let (span, least) = if same_kind || same_topic { (15 * MS_PER_MIN, 0.0) } else { (3 * MS_PER_MIN, 0.75) };
-            o.rec == c.rec || ((o.ts - c.ts).abs() <= span && o.link_to(st) > least)
+            o.rec == c.rec || same_kind || same_topic
         })
         .collect();
+    // Other kinds of change join only when tied by name (service, host), not by a subsystem or
+    // topic alone (a database tweak a minute before a deploy is a rival, not a part), and only a
+    // few minutes from a line already joined: a rollout's start, each host's restart and its
+    // "finished" are one chain however long the rollout.
+    loop {
+        let mut grew = false;
+        for k in 0..near.len() {
+            if joined[k] || near[k].link_to(st) <= 0.75 {
+                continue;
+            }
+            if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= STEP) {
+                joined[k] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let same: Vec<&ChangeEvent> = near.iter().zip(&joined).filter(|(_, &j)| j).map(|(o, _)| *o).collect();
     let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
     let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
     recs.sort_unstable();
@@ -651,6 +675,7 @@ pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
 /// while the orders service fails).
 pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis, path_known: bool) {
     const NEAR: Millis = 5 * MS_PER_MIN;
+    const STRAY_SKEW: Millis = 5 * MS_PER_SEC;
     // Minutes ahead of the failures, on other hosts and services, and named by nothing that
     // fails: something else broke first (a deploy's own hiccup), not necessarily the cause.
     let detached = |s: &Story| path_known && !s.on_failing_path && incident_onset - s.onset > NEAR;
@@ -742,8 +767,11 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         } else {
             1.0
         };
+        // A line or two stamped after the failures began did not start them, whatever explains
+        // those lines (one old pod's error during a rollout); a few seconds' skew between files aside.
+        let stray_after = !st.substantial() && lead < -STRAY_SKEW;
         let mut strength = 1.0 - (-st.g / 40.0).exp();
-        if st.new && lead <= NEAR {
+        if st.new && lead <= NEAR && !stray_after {
             // A rare event never seen before (an OOM kill, a disk-full error) is strong however few
             // its lines, when it comes with the incident; a trickle that began long before is not.
             strength = strength.max(0.6);
@@ -786,6 +814,9 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         }
         if detached {
             score *= 0.75;
+        }
+        if stray_after {
+            score *= 0.6;
         }
         // Unclamped, so that two strong stories still rank apart; causes show it clamped to 0..1.
         st.score = score.max(0.0);
@@ -1444,6 +1475,86 @@ mod tests {
         let mut recent = vec![db, Story { change: Some(change(onset - 30 * MS_PER_SEC)), ..app }];
         score_stories(&mut recent, &[], onset, false);
         assert_eq!(recent[1].overtaken_by, None);
+    }
+
+    /// One old pod's error 10 s after the failures began, right after its own restart, does not
+    /// outrank the story that began with the failures; stamped within the skew, it still could.
+    #[test]
+    fn a_stray_line_after_the_onset_did_not_start_the_failures() {
+        let onset = 30 * MS_PER_MIN;
+        let restart = LinkedChange {
+            rec: 1,
+            ts: onset - 50 * MS_PER_SEC,
+            key: (SignalId::Rule(0), 2),
+            hosts: BTreeSet::from([5]),
+            link: 1.0,
+            proximity: 0.9,
+            host_match: true,
+            recs: vec![1],
+            keys: Vec::new(),
+            via_topics: 0,
+            by_time_only: false,
+        };
+        let stat = |count: u64| SignalStat { inc_count: count, new: true, ..Default::default() };
+        let stray = |at: Millis| Story {
+            service: 2,
+            hosts: vec![5],
+            onset: at,
+            g: 2.0,
+            new: true,
+            severity: 1.0,
+            stats: vec![stat(1)],
+            change: Some(restart.clone()),
+            ..Default::default()
+        };
+        let main = Story {
+            service: 1,
+            hosts: vec![6],
+            onset,
+            g: 300.0,
+            new: true,
+            severity: 1.0,
+            stats: vec![stat(400)],
+            ..Default::default()
+        };
+        let mut late = vec![main.clone(), stray(onset + 10 * MS_PER_SEC)];
+        score_stories(&mut late, &[], onset, false);
+        assert!(late[0].score > late[1].score, "{} vs {}", late[0].score, late[1].score);
+        let mut skewed = vec![main, stray(onset + 2 * MS_PER_SEC)];
+        score_stories(&mut skewed, &[], onset, false);
+        assert!(skewed[1].score > late[1].score);
+    }
+
+    /// A rollout is one change: its start, each host's restart minutes apart and its "finished",
+    /// chained a few minutes at a time; the start is the trigger even when the finish is nearest.
+    #[test]
+    fn a_rollouts_lines_chain_into_one_change() {
+        let at = |rec: u32, min: i64, rule: u32, service: u32, host: u32| ChangeEvent {
+            rec,
+            ts: min * MS_PER_MIN,
+            key: (SignalId::Rule(rule), service),
+            mentioned_services: vec![9],
+            ..change_on(service, host)
+        };
+        let story = Story { service: 9, hosts: vec![1, 2, 3], onset: 40 * MS_PER_MIN, ..Default::default() };
+        let started = at(1, 20, 10, 4, 0);
+        let restarts = [at(2, 20, 11, 5, 1), at(3, 23, 11, 5, 2), at(4, 25, 11, 5, 3)];
+        let finished = at(5, 26, 12, 4, 0);
+        // Another kind of change an hour earlier is not part of it.
+        let earlier = at(6, -40, 10, 4, 0);
+        let mut all = vec![earlier, started];
+        all.extend(restarts);
+        all.push(finished.clone());
+        let linked = linked(&finished, &all, &story, 0.9, 0.5);
+        assert_eq!(linked.rec, 1, "the rollout's start");
+        assert_eq!(linked.recs, vec![1, 2, 3, 4, 5]);
+        // Without the restarts in between, a start 6 minutes before the finish is another change.
+        let gap = vec![at(1, 20, 10, 4, 0), finished.clone()];
+        assert_eq!(super::linked(&finished, &gap, &story, 0.9, 0.5).recs, vec![5]);
+        // A change tied by time alone is still its own line.
+        let unnamed = ChangeEvent { mentioned_services: Vec::new(), ..at(7, 38, 13, 8, 9) };
+        let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9);
+        assert_eq!((by_time.rec, by_time.recs, by_time.hosts), (7, vec![7], BTreeSet::from([9])));
     }
 
     #[test]
