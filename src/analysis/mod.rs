@@ -113,7 +113,18 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::mark_failing_path(&mut stories, index, &failing_path);
     rank::score_stories(&mut stories, &symptom_services, w.onset, failing_path.is_known());
-    stories.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.onset.cmp(&b.onset)));
+    // Equal scores: the earlier first; within one second (files stamped to the second cannot say
+    // which came first), the more severe meaning (a database's disk-full PANIC before systemd's note
+    // that its unit exited).
+    let even = |x: f64| (x * 1e6).round();
+    let second = |t: Millis| t.div_euclid(crate::time::MS_PER_SEC);
+    stories.sort_by(|a, b| {
+        even(b.score)
+            .total_cmp(&even(a.score))
+            .then(second(a.onset).cmp(&second(b.onset)))
+            .then(b.severity.total_cmp(&a.severity))
+            .then(a.onset.cmp(&b.onset))
+    });
 
     let mut causes: Vec<Cause> = Vec::new();
     let top_onset = stories.first().map(|s| s.onset);

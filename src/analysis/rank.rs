@@ -547,13 +547,15 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
 pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
     // A change on a host whose own new errors began minutes before it is a reaction to them (systemd
     // stopping a crashed database, an operator's restart), not a cause of anything after.
-    let failing: Vec<(Vec<u32>, Millis)> =
-        stories.iter().filter(|s| s.new && s.substantial()).map(|s| (s.hosts.clone(), s.onset)).collect();
+    // So is a server's own change after its errors (a database shutting down after its PANIC),
+    // when its lines carry no host.
+    let failing: Vec<(Vec<u32>, u32, Millis)> =
+        stories.iter().filter(|s| s.new && s.substantial()).map(|s| (s.hosts.clone(), s.service, s.onset)).collect();
     let reaction = |c: &ChangeEvent| {
-        c.host != 0
-            && failing.iter().any(|(hosts, onset)| {
-                hosts.contains(&c.host) && *onset + 2 * MS_PER_SEC < c.ts && c.ts - *onset <= 5 * MS_PER_MIN
-            })
+        failing.iter().any(|(hosts, service, onset)| {
+            let same_place = if c.host != 0 { hosts.contains(&c.host) } else { *service == c.key.1 };
+            same_place && *onset + 2 * MS_PER_SEC < c.ts && c.ts - *onset <= 5 * MS_PER_MIN
+        })
     };
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
@@ -803,8 +805,15 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                 .map(|r| r.service)
         });
         if let Some(c) = &st.change {
-            // A change explains a detached story, which does not explain the failures.
-            let reach = if detached || st.overtaken_by.is_some() { 0.5 } else { 1.0 };
+            // A change explains a detached story, which does not explain the failures. When the
+            // errors in between are of a server these errors name (the database the app cannot
+            // reach), the change is not needed to explain them at all.
+            let reach = match st.overtaken_by {
+                Some(s) if st.named_services.contains(&s) => 0.0,
+                Some(_) => 0.5,
+                None if detached => 0.5,
+                None => 1.0,
+            };
             score += reach * (0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 });
         } else if symptom_services.contains(&st.service) && !first_and_new {
             score *= 0.8;
@@ -1291,6 +1300,13 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
                     st.named_services.push(id);
                 }
             }
+            // A client's error names its server by port as often as by name ("connection to server
+            // at 10.90.1.10, port 5432 failed").
+            for &(id, name) in &services {
+                if id != st.service && !st.named_services.contains(&id) && port_names_service(text, name) {
+                    st.named_services.push(id);
+                }
+            }
             for &(id, name) in &hosts {
                 if id != index.records.host(i) && !st.named_hosts.contains(&id) && mentions(text, name) {
                     st.named_hosts.push(id);
@@ -1298,6 +1314,36 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
             }
         }
     }
+}
+
+/// Default ports of the servers applications most often fail to reach, and the words their
+/// services go by.
+const SERVER_PORTS: &[(&str, &[&str])] = &[
+    ("5432", &["postgres", "postgresql", "pgbouncer"]),
+    ("6432", &["pgbouncer"]),
+    ("3306", &["mysql", "mysqld", "mariadb"]),
+    ("6379", &["redis", "redis-server"]),
+    ("27017", &["mongod", "mongodb"]),
+    ("9200", &["elasticsearch", "opensearch"]),
+    ("9092", &["kafka"]),
+    ("5672", &["rabbitmq"]),
+    ("11211", &["memcached"]),
+];
+
+/// Does `text` name, by its default port (`:5432`, `port 5432`), the server that `service` runs?
+fn port_names_service(text: &[u8], service: &str) -> bool {
+    let service = service.to_ascii_lowercase();
+    SERVER_PORTS.iter().any(|(port, names)| {
+        names
+            .iter()
+            .any(|n| service == *n || service.starts_with(&format!("{n}-")) || service.starts_with(&format!("{n}@")))
+            && memchr::memmem::find_iter(text, port.as_bytes()).any(|at| {
+                let before = &text[..at];
+                let after = text.get(at + port.len()).copied();
+                !after.is_some_and(|c| c.is_ascii_digit())
+                    && (before.ends_with(b":") || before.to_ascii_lowercase().ends_with(b"port "))
+            })
+    })
 }
 
 /// Does a signal say its service waited on something else and gave up? A rule says so
@@ -1555,6 +1601,46 @@ mod tests {
         let unnamed = ChangeEvent { mentioned_services: Vec::new(), ..at(7, 38, 13, 8, 9) };
         let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9);
         assert_eq!((by_time.rec, by_time.recs, by_time.hosts), (7, vec![7], BTreeSet::from([9])));
+    }
+
+    #[test]
+    fn a_servers_default_port_names_it() {
+        let text = b"ConnectionNotEstablished (connection to server at \"10.90.1.10\", port 5432 failed";
+        assert!(port_names_service(text, "postgres"));
+        assert!(port_names_service(text, "postgresql@17-main"));
+        assert!(!port_names_service(text, "mysql"));
+        assert!(port_names_service(b"dial tcp 10.0.0.5:6379: connect: connection refused", "redis"));
+        assert!(port_names_service(b"Can't connect to MySQL server on 'db-2:3306' (111)", "MySQL"));
+        // Other numbers that hold the digits, and the port without its server, name nothing.
+        assert!(!port_names_service(b"dial tcp 10.0.0.5:63790: i/o timeout", "redis"));
+        assert!(!port_names_service(b"request 5432 failed", "postgres"));
+        assert!(!port_names_service(b"dial tcp 10.0.0.5:6379: refused", "orders"));
+    }
+
+    /// A database's shutdown seconds after its own PANIC is a reaction, even when its lines carry
+    /// no host: it links to no story, so the app's errors do not take it as their change.
+    #[test]
+    fn a_servers_change_after_its_own_errors_is_a_reaction() {
+        let onset = 30 * MS_PER_MIN;
+        let stat = SignalStat { inc_count: 5, new: true, ..Default::default() };
+        let db = Story { service: 4, onset, new: true, stats: vec![stat.clone()], ..Default::default() };
+        let app = Story {
+            service: 7,
+            hosts: vec![2],
+            onset: onset + 3 * MS_PER_SEC,
+            new: true,
+            stats: vec![stat],
+            named_services: vec![4],
+            ..Default::default()
+        };
+        let shutdown = |ts: Millis| ChangeEvent { rec: 9, ts, ..change_on(4, 0) };
+        let mut stories = vec![db.clone(), app.clone()];
+        link_changes(&mut stories, &[shutdown(onset + 4 * MS_PER_SEC)]);
+        assert!(stories[1].change.is_none(), "the shutdown came after the database's own errors");
+        // The same change before the database failed is a cause candidate.
+        let mut before = vec![db, app];
+        link_changes(&mut before, &[shutdown(onset - 30 * MS_PER_SEC)]);
+        assert_eq!(before[0].change.as_ref().map(|c| c.rec), Some(9));
     }
 
     #[test]
