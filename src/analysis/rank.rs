@@ -1424,6 +1424,23 @@ mod tests {
         }
     }
 
+    /// Change line 1 of `service` on host 5, linked fully to a story on that host.
+    fn change_of(service: u32, ts: Millis, proximity: f64) -> LinkedChange {
+        LinkedChange {
+            rec: 1,
+            ts,
+            key: (SignalId::Rule(0), service),
+            hosts: BTreeSet::from([5]),
+            link: 1.0,
+            proximity,
+            host_match: true,
+            recs: vec![1],
+            keys: Vec::new(),
+            via_topics: 0,
+            by_time_only: false,
+        }
+    }
+
     #[test]
     fn the_same_service_on_other_hosts_is_a_weaker_link() {
         let story = Story { service: 7, hosts: vec![3], ..Default::default() };
@@ -1482,19 +1499,7 @@ mod tests {
     fn errors_elsewhere_between_a_change_and_a_story_halve_the_change() {
         let onset = 30 * MS_PER_MIN;
         let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
-        let change = |ts: Millis| LinkedChange {
-            rec: 1,
-            ts,
-            key: (SignalId::Rule(0), 2),
-            hosts: BTreeSet::from([5]),
-            link: 1.0,
-            proximity: 0.6,
-            host_match: true,
-            recs: vec![1],
-            keys: Vec::new(),
-            via_topics: 0,
-            by_time_only: false,
-        };
+        let change = |ts: Millis| change_of(2, ts, 0.6);
         let db = Story {
             service: 1,
             onset: onset - 3 * MS_PER_SEC,
@@ -1528,19 +1533,7 @@ mod tests {
     #[test]
     fn a_stray_line_after_the_onset_did_not_start_the_failures() {
         let onset = 30 * MS_PER_MIN;
-        let restart = LinkedChange {
-            rec: 1,
-            ts: onset - 50 * MS_PER_SEC,
-            key: (SignalId::Rule(0), 2),
-            hosts: BTreeSet::from([5]),
-            link: 1.0,
-            proximity: 0.9,
-            host_match: true,
-            recs: vec![1],
-            keys: Vec::new(),
-            via_topics: 0,
-            by_time_only: false,
-        };
+        let restart = change_of(2, onset - 50 * MS_PER_SEC, 0.9);
         let stat = |count: u64| SignalStat { inc_count: count, new: true, ..Default::default() };
         let stray = |at: Millis| Story {
             service: 2,
