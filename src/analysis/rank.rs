@@ -1332,16 +1332,18 @@ const SERVER_PORTS: &[(&str, &[&str])] = &[
 
 /// Does `text` name, by its default port (`:5432`, `port 5432`), the server that `service` runs?
 fn port_names_service(text: &[u8], service: &str) -> bool {
-    let service = service.to_ascii_lowercase();
+    let runs = |name: &str| {
+        service.len() >= name.len()
+            && service.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
+            && matches!(service.as_bytes().get(name.len()), None | Some(b'-' | b'@'))
+    };
     SERVER_PORTS.iter().any(|(port, names)| {
-        names
-            .iter()
-            .any(|n| service == *n || service.starts_with(&format!("{n}-")) || service.starts_with(&format!("{n}@")))
+        names.iter().any(|n| runs(n))
             && memchr::memmem::find_iter(text, port.as_bytes()).any(|at| {
                 let before = &text[..at];
-                let after = text.get(at + port.len()).copied();
-                !after.is_some_and(|c| c.is_ascii_digit())
-                    && (before.ends_with(b":") || before.to_ascii_lowercase().ends_with(b"port "))
+                !text.get(at + port.len()).is_some_and(u8::is_ascii_digit)
+                    && (before.ends_with(b":")
+                        || before.len() >= 5 && before[before.len() - 5..].eq_ignore_ascii_case(b"port "))
             })
     })
 }

@@ -68,7 +68,7 @@ pub fn http_log(line: &[u8], msg: Span, out: &mut Parsed) -> bool {
         out.push_field(keys::BYTES, b);
     }
     // The request is the last quoted string: `"METHOD PATH PROTOCOL"` (captured headers come before it).
-    if line[end.saturating_sub(1)..end] == *b"\"" {
+    if line[..end].ends_with(b"\"") {
         if let Some(open) = memchr::memrchr(b'"', &line[pos.min(end - 1)..end - 1]).map(|o| pos.min(end - 1) + o) {
             let request = &line[open + 1..end - 1];
             if let Some(sp) = memchr::memchr(b' ', request) {
