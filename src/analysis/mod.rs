@@ -4,9 +4,11 @@
 //!
 //! Every score carries its reasons as data; views only format them.
 
+pub mod accounts;
 pub mod rank;
 pub mod signals;
 pub mod stats;
+pub mod tuning;
 pub mod window;
 
 use crate::findings::{
@@ -69,7 +71,9 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
             let e = end.as_ref().map(|e| e.resolve(first, last, &opts.zone));
             Some(window::from_flag(&table, s, e))
         }
-        None => window::detect(&table),
+        None => window::detect(&table).or_else(|| {
+            accounts::known_account_failures(index, &table, lo, hi).and_then(|s| window::detect_on(&table, s))
+        }),
     };
     findings.charts = charts(index, &table);
     let Some(mut w) = window else {
@@ -109,7 +113,15 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     };
     rank::set_severity(&mut stories, &table, index);
     rank::set_context(&mut stories, &table, index, &topics);
-    rank::link_changes(&mut stories, &changes);
+    let pace = {
+        let inside = w.series.sum(w.s, w.e) as f64;
+        let minutes_in = table.buckets.minutes(w.e - w.s).max(table.buckets.minutes(1));
+        let minutes_out = table.buckets.minutes(table.buckets.n - (w.e - w.s));
+        let outside = w.series.total() as f64 - inside;
+        let base = if minutes_out > 0.0 { outside / minutes_out } else { 0.0 };
+        rank::Pace { excess_per_min: (inside / minutes_in - base).max(0.0) }
+    };
+    rank::link_changes(&mut stories, &changes, pace);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::mark_failing_path(&mut stories, index, &failing_path);
     rank::score_stories(&mut stories, &symptom_services, w.onset, failing_path.is_known());
@@ -151,7 +163,8 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     }
     let claimed: Vec<u32> =
         stories.iter().filter_map(|s| s.change.as_ref()).flat_map(|c| c.recs.iter().copied()).collect();
-    causes.extend(change_only_causes(index, &table, &changes, &stories, &stats, &periods, &w, &claimed));
+    let context = ChangeContext { stats: &stats, periods: &periods, window: &w, path: &failing_path, pace };
+    causes.extend(change_only_causes(index, &table, &changes, &stories, &context, &claimed));
     causes.extend(consequences(index, &table, &late, &w, &symptom_name));
     causes.extend(chronic(index, &table, &stats));
     causes.sort_by(|a, b| verdict_order(a.verdict).cmp(&verdict_order(b.verdict)).then(b.score.total_cmp(&a.score)));
@@ -402,21 +415,28 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     })
 }
 
+/// What a change that no story claimed is judged against.
+struct ChangeContext<'a> {
+    stats: &'a [SignalStat],
+    periods: &'a Periods,
+    window: &'a Window,
+    path: &'a rank::FailingPath,
+    pace: rank::Pace,
+}
+
 /// Changes shortly before the onset that no story claimed: possible causes, or ruled out as unrelated.
-#[allow(clippy::too_many_arguments)]
 fn change_only_causes(
     index: &Index,
     t: &SignalTable,
     changes: &[rank::ChangeEvent],
     stories: &[rank::Story],
-    stats: &[SignalStat],
-    p: &Periods,
-    w: &Window,
+    ctx: &ChangeContext,
     claimed: &[u32],
 ) -> Vec<Cause> {
-    let claimed_keys: Vec<_> =
-        stories.iter().filter_map(|s| s.change.as_ref()).flat_map(|c| c.keys.iter().copied()).collect();
-    let mut seen = Vec::new();
+    let (stats, p, w) = (ctx.stats, ctx.periods, ctx.window);
+    // Lines of a change a story claimed (its other instances: another host, a later retry).
+    let claimed_changes: Vec<&rank::ChangeEvent> = changes.iter().filter(|c| claimed.contains(&c.rec)).collect();
+    let mut seen: Vec<&rank::ChangeEvent> = Vec::new();
     let mut out: Vec<Cause> = Vec::new();
     // (time, host, service, index in `out`) of each change listed.
     let mut events: Vec<(Millis, u32, u32, usize)> = Vec::new();
@@ -424,7 +444,7 @@ fn change_only_causes(
         if c.ts < w.onset - rank::CHANGE_HORIZON || c.ts > w.onset + rank::CAUSE_TOLERANCE {
             continue;
         }
-        if claimed.contains(&c.rec) || claimed_keys.contains(&c.key) {
+        if claimed.contains(&c.rec) || claimed_changes.iter().any(|o| o.same_change(c)) {
             continue;
         }
         // One change is often several lines ("signal process started", then "reconfiguring"): a
@@ -437,13 +457,13 @@ fn change_only_causes(
             if cause.evidence.len() < 4 && !cause.evidence.iter().any(|e| e.record == Some(c.rec)) {
                 cause.evidence.push(rank::evidence(index, c.rec));
             }
-            seen.push(c.key);
+            seen.push(c);
             continue;
         }
-        if seen.contains(&c.key) {
+        if seen.iter().any(|o| o.same_change(c)) {
             continue;
         }
-        seen.push(c.key);
+        seen.push(c);
         // The services the change touched: its own, those its line names, those running on its hosts.
         let change_hosts: Vec<u32> = c.hosts().collect();
         let on_hosts =
@@ -464,7 +484,15 @@ fn change_only_causes(
             clock(c.ts),
             human_duration(w.onset - c.ts)
         )];
-        let (verdict, score) = if !touched.is_empty() && !moved_early {
+        // A change on the service or hosts that report the failures, which they followed at once
+        // (nginx reloaded a second before its own 502s): its errors had no time to move, and
+        // the failures themselves are what it broke.
+        let on_failing_path = ctx.path.services.contains(&c.key.1) || c.hosts().any(|h| ctx.path.hosts.contains(&h));
+        let breaks_the_path = on_failing_path && ctx.pace.prompt(c.ts, w.onset);
+        if breaks_the_path {
+            reasons.push(format!("on {svc_name}, which reports the failures; they began at once after it"));
+        }
+        let (verdict, score) = if !touched.is_empty() && !moved_early && !breaks_the_path {
             // Error rate of the touched services before the change vs between the change and the incident.
             let cb = t.buckets.of(c.ts).unwrap_or(0);
             let (mut before, mut after) = (0u64, 0u64);
@@ -796,7 +824,10 @@ fn pattern_stats_split(
             last: Some(a.last),
             baseline_per_min: if base_minutes > 0.0 { rank::round2(a.base as f64 / base_minutes) } else { 0.0 },
             incident_per_min: if inc_minutes > 0.0 { rank::round2(a.inc as f64 / inc_minutes) } else { 0.0 },
-            new: p.is_some() && a.base == 0 && base_minutes >= 30.0 && a.inc > 0,
+            new: p.is_some()
+                && a.base == 0
+                && a.inc > 0
+                && rank::zero_means_new(base_minutes, a.inc as f64 / inc_minutes.max(1e-9)),
             sparkline: a.spark.to_vec(),
             examples: a.examples.iter().map(|&r| rank::evidence(index, r)).collect(),
         })

@@ -4,6 +4,7 @@
 
 use super::signals::{Role, Signal, SignalId, SignalKey, SignalTable};
 use super::stats::{change_point_up, poisson_g};
+use super::tuning;
 use super::window::Window;
 use crate::findings::{Cause, Evidence, SignalKind, SignalRef, Verdict};
 use crate::index::Index;
@@ -49,6 +50,8 @@ pub struct SignalStat {
     pub base_count: u64,
     /// Hosts carrying the incident-time counts, most first.
     pub hosts: Vec<(u32, u64)>,
+    /// A rule names it (not a mined template).
+    pub rule_hit: bool,
 }
 
 /// Baseline and incident periods in buckets.
@@ -64,9 +67,15 @@ impl Periods {
     pub fn new(t: &SignalTable, w: &Window) -> Periods {
         let lead_buckets = (LEAD / t.buckets.size).max(1) as usize;
         let lead_start = w.s.saturating_sub(lead_buckets);
-        // With less than 10 minutes of data before the lead, use all of it as baseline.
-        let base_end = if t.buckets.minutes(lead_start) >= 10.0 { lead_start } else { w.s };
-        Periods { base_end, lead_start: lead_start.min(base_end), s: w.s, e: w.e }
+        if t.buckets.minutes(lead_start) >= tuning::LONG_BASELINE_MIN {
+            return Periods { base_end: lead_start, lead_start, s: w.s, e: w.e };
+        }
+        // Minutes of logs before the failures: a shorter lead-in, still long enough that the
+        // trigger's own burst seconds before the onset is not counted as baseline.
+        let before = t.buckets.time(w.s) - t.buckets.start;
+        let lead = ((before as f64 * tuning::SHORT_LEAD_SHARE) as Millis).clamp(tuning::SHORT_LEAD_MIN, LEAD);
+        let lead_start = w.s.saturating_sub(((lead + t.buckets.size - 1) / t.buckets.size).max(1) as usize);
+        Periods { base_end: lead_start, lead_start, s: w.s, e: w.e }
     }
 }
 
@@ -89,7 +98,7 @@ pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> O
     } else {
         0.0
     };
-    let new = base_count == 0 && base_minutes >= 30.0 && after_k >= 1;
+    let new = base_count == 0 && after_k >= 1 && zero_means_new(base_minutes, after_k as f64 / after_minutes);
     let serious = index.records.level(sig.series.first_from(k).unwrap_or(0) as usize) >= crate::format::Level::Error
         || matches!(sig.key.id, SignalId::Rule(_));
     let elevated =
@@ -117,7 +126,17 @@ pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> O
         inc_count,
         base_count,
         hosts,
+        rule_hit: matches!(sig.key.id, SignalId::Rule(_)),
     })
+}
+
+/// Whether a baseline of `base_minutes` without a signal says it is new, for a signal seen at
+/// `rate` per minute since: outright when the baseline is long, else when that rate would almost
+/// surely have shown in it (see [`tuning::NEW_SEEN_PROBABILITY`]).
+pub fn zero_means_new(base_minutes: f64, rate: f64) -> bool {
+    base_minutes >= tuning::NEW_BASELINE_MIN
+        || (base_minutes >= tuning::NEW_MIN_BASELINE_MIN
+            && 1.0 - (-rate * base_minutes).exp() >= tuning::NEW_SEEN_PROBABILITY)
 }
 
 /// A service's problem signals that moved together.
@@ -174,8 +193,6 @@ pub struct LinkedChange {
     pub host_match: bool,
     /// Every line of this change event, in time order (the trigger first).
     pub recs: Vec<u32>,
-    /// Every kind of change line in the event.
-    pub keys: Vec<(SignalId, u32)>,
     /// The topics that tie it to the story, when no service or host name does.
     pub via_topics: u64,
     /// Nothing but time ties it to the story (see [`TIME_LINK`]).
@@ -214,6 +231,12 @@ pub struct ChangeEvent {
     /// Its service runs on most hosts (systemd, the kernel, cron): on one host it acts on that
     /// host's units, and says nothing about the same daemon's lines on another.
     pub per_host_daemon: bool,
+    /// What changed (see [`change_identity`]): two lines of one rule or template are one change
+    /// only when this agrees (`SET GLOBAL long_query_time` and `SET GLOBAL max_connections` are two).
+    pub identity: u64,
+    /// It takes effect the moment it happens (its rule says `at_once`, or no rule names it): it
+    /// explains only failures that followed at once (see [`Pace`]).
+    pub at_once: bool,
 }
 
 /// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
@@ -362,12 +385,51 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             source: r.source(i),
             touched_subsystems,
             per_host_daemon: per_host_daemon(r.service(i)),
+            identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
+            at_once: match id {
+                SignalId::Rule(rule) => index.rules.get(rule).is_none_or(|r| r.at_once),
+                SignalId::Pattern(_) => true,
+            },
         });
     }
     out
 }
 
+/// The identity of a change line: its change ticket when it names one (`CHG-4411 started` and
+/// `CHG-4411 done` are one change), else its subject words in order — the words without digits
+/// that are not host names (`SET GLOBAL max_connections`, `token.alg`), so values, versions, ids
+/// and the host each line ran on do not split one change applied across a fleet.
+pub fn change_identity(title: &[u8], hosts: &[(u32, &str)]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::hash::WordHasher::default();
+    if let Some(ticket) = change_id(title) {
+        h.write(ticket.as_bytes());
+        return h.finish();
+    }
+    let is_word = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/');
+    for word in title.split(|c| !is_word(c)).filter(|w| w.len() >= 2) {
+        let edge = |c: &u8| matches!(c, b'.' | b'-' | b'/');
+        let start = word.iter().position(|c| !edge(c)).unwrap_or(word.len());
+        let end = word.iter().rposition(|c| !edge(c)).map_or(start, |e| e + 1);
+        let word = &word[start..end.max(start)];
+        if word.is_empty() || word.iter().any(u8::is_ascii_digit) {
+            continue;
+        }
+        if hosts.iter().any(|(_, n)| n.as_bytes().eq_ignore_ascii_case(word)) {
+            continue;
+        }
+        h.write(&word.to_ascii_lowercase());
+        h.write_u64(0xff);
+    }
+    h.finish()
+}
+
 impl ChangeEvent {
+    /// Lines of the same rule or template, service and subject: one change, wherever it ran.
+    pub fn same_change(&self, other: &ChangeEvent) -> bool {
+        self.key == other.key && self.identity == other.identity
+    }
+
     pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {
         std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
     }
@@ -543,24 +605,68 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
     (out, late)
 }
 
+/// How fast the failures came once they began: the yardstick for whether a change acted at once.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pace {
+    /// Failures per minute in the incident, above the baseline's.
+    pub excess_per_min: f64,
+}
+
+impl Pace {
+    /// Whether a change at `change_ts` acted at once on failures that began at `onset`: within
+    /// [`tuning::PROMPT_SPAN`], or before the healthy traffic in between would have carried
+    /// [`tuning::PROMPT_MISSED_FAILURES`] failures had it broken then. A reload, restart or
+    /// setting takes effect in seconds; one followed by minutes of healthy traffic did not set the
+    /// time the failures began (a server's start six minutes before its crash, an unrelated reload
+    /// three minutes before a certificate expired).
+    pub fn prompt(&self, change_ts: Millis, onset: Millis) -> bool {
+        let gap = onset - change_ts;
+        gap <= tuning::PROMPT_SPAN
+            || self.excess_per_min * gap as f64 / MS_PER_MIN as f64 <= tuning::PROMPT_MISSED_FAILURES
+    }
+}
+
 /// Attaches to each story the change most likely to have triggered it.
-pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent]) {
+pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) {
     // A change on a host whose own new errors began minutes before it is a reaction to them (systemd
     // stopping a crashed database, an operator's restart), not a cause of anything after.
     // So is a server's own change after its errors (a database shutting down after its PANIC),
-    // when its lines carry no host.
-    let failing: Vec<(Vec<u32>, u32, Millis)> =
-        stories.iter().filter(|s| s.new && s.substantial()).map(|s| (s.hosts.clone(), s.service, s.onset)).collect();
+    // when its lines carry no host; and a change written after the errors in the same file, which
+    // shares their clock, however close.
+    struct Failing {
+        hosts: Vec<u32>,
+        service: u32,
+        onset: Millis,
+        sources: Vec<u32>,
+        substantial: bool,
+    }
+    let failing: Vec<Failing> = stories
+        .iter()
+        .filter(|s| s.new)
+        .map(|s| Failing {
+            hosts: s.hosts.clone(),
+            service: s.service,
+            onset: s.onset,
+            sources: s.sources.clone(),
+            substantial: s.substantial(),
+        })
+        .collect();
     let reaction = |c: &ChangeEvent| {
-        failing.iter().any(|(hosts, service, onset)| {
-            let same_place = if c.host != 0 { hosts.contains(&c.host) } else { *service == c.key.1 };
-            same_place && *onset + 2 * MS_PER_SEC < c.ts && c.ts - *onset <= 5 * MS_PER_MIN
+        failing.iter().any(|f| {
+            let same_place = if c.host != 0 { f.hosts.contains(&c.host) } else { f.service == c.key.1 };
+            let after = (f.substantial && f.onset + 2 * MS_PER_SEC < c.ts)
+                || (f.sources.contains(&c.source) && f.onset <= c.ts);
+            same_place && after && c.ts - f.onset <= 5 * MS_PER_MIN
         })
     };
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON || reaction(c) {
+            if !c.may_precede(st)
+                || c.ts < st.onset - CHANGE_HORIZON
+                || reaction(c)
+                || (c.at_once && !pace.prompt(c.ts, st.onset))
+            {
                 continue;
             }
             let link = c.link_to(st);
@@ -611,7 +717,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     let mut joined: Vec<bool> = near
         .iter()
         .map(|o| {
-            let same_kind = o.key == c.key;
+            let same_kind = o.same_change(c);
             let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
             o.rec == c.rec || same_kind || same_topic
         })
@@ -623,7 +729,8 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     loop {
         let mut grew = false;
         for k in 0..near.len() {
-            if joined[k] || near[k].link_to(st) <= 0.75 {
+            // Another subject under the same rule is another change, never a step of this one.
+            if joined[k] || near[k].link_to(st) <= 0.75 || (near[k].key == c.key && !near[k].same_change(c)) {
                 continue;
             }
             if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= STEP) {
@@ -641,7 +748,6 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     recs.sort_unstable();
     recs.dedup();
     let hosts: BTreeSet<u32> = same.iter().flat_map(|o| o.hosts()).collect();
-    let keys: BTreeSet<(SignalId, u32)> = same.iter().map(|o| o.key).collect();
     let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
     LinkedChange {
         rec: first,
@@ -652,7 +758,6 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         proximity: prox,
         host_match,
         recs: recs.into_iter().map(|r| r.1).collect(),
-        keys: keys.into_iter().collect(),
         via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
         by_time_only: false,
     }
@@ -689,6 +794,8 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         idx: usize,
         onset: Millis,
         substantial: bool,
+        /// A new error a rule names, however few its lines (a crash writes two).
+        evident: bool,
         service: u32,
         hosts: Vec<u32>,
         new: bool,
@@ -702,6 +809,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             idx,
             onset: s.onset,
             substantial: s.substantial(),
+            evident: s.new && s.severity >= 1.0 && s.stats.iter().any(|x| x.rule_hit),
             service: s.service,
             hosts: s.hosts.clone(),
             new: s.new,
@@ -729,7 +837,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                     && r.idx != idx
                     && r.service != st.service
                     && r.new
-                    && r.substantial
+                    && (r.substantial || r.evident)
                     && r.onset < st.onset
                     && st.onset - r.onset <= NEAR
             })
@@ -1423,7 +1531,63 @@ mod tests {
             source: 0,
             touched_subsystems: Vec::new(),
             per_host_daemon: false,
+            identity: 0,
+            at_once: false,
         }
+    }
+
+    /// Two settings changed under one rule are two changes; one setting applied on several hosts,
+    /// or with another value, is one; a ticket names its change whatever else the line says.
+    #[test]
+    fn a_changes_identity_is_what_it_changed() {
+        let hosts = [(1, "db-1"), (2, "db-2")];
+        let id = |t: &str| change_identity(t.as_bytes(), &hosts);
+        assert_ne!(id("SET GLOBAL long_query_time = 0.5"), id("SET GLOBAL max_connections = 10"));
+        assert_eq!(id("SET GLOBAL max_connections = 10"), id("SET GLOBAL max_connections = 500"));
+        assert_eq!(id("parameter work_mem changed on db-1"), id("parameter work_mem changed on db-2"));
+        assert_eq!(id("CHG-4411 started by mlopez"), id("CHG-4411 finished on db-2"));
+        assert_ne!(id("flag checkout.new_pricing on"), id("flag search.fuzzy on"));
+    }
+
+    /// A reload acts at once: within the prompt span, or before the healthy traffic in between
+    /// would have carried many failures, it explains them; six minutes of healthy traffic at 100
+    /// failures a minute does not.
+    #[test]
+    fn a_change_acts_at_once_or_not_at_all() {
+        let pace = Pace { excess_per_min: 100.0 };
+        let onset = 60 * MS_PER_MIN;
+        assert!(pace.prompt(onset - 2 * MS_PER_SEC, onset));
+        assert!(pace.prompt(onset - tuning::PROMPT_SPAN, onset));
+        assert!(!pace.prompt(onset - 6 * MS_PER_MIN, onset));
+        // A trickle of failures: minutes between the change and the first one are no evidence.
+        assert!(Pace { excess_per_min: 2.0 }.prompt(onset - 5 * MS_PER_MIN, onset));
+    }
+
+    #[test]
+    fn link_skips_an_at_once_change_followed_by_minutes_of_healthy_traffic() {
+        let onset = 60 * MS_PER_MIN;
+        let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+        let story = Story { service: 4, onset, new: true, stats: vec![stat], ..Default::default() };
+        let start = ChangeEvent { rec: 3, ts: onset - 6 * MS_PER_MIN, at_once: true, ..change_on(4, 0) };
+        let deploy = ChangeEvent { rec: 4, ts: onset - 6 * MS_PER_MIN, identity: 1, ..change_on(4, 0) };
+        let pace = Pace { excess_per_min: 100.0 };
+        let mut stories = vec![story.clone()];
+        link_changes(&mut stories, std::slice::from_ref(&start), pace);
+        assert!(stories[0].change.is_none(), "a start six minutes before did not start the failures");
+        // A deploy of the same service may act later (a pool drained, a cache expired).
+        let mut stories = vec![story];
+        link_changes(&mut stories, &[start, deploy], pace);
+        assert_eq!(stories[0].change.as_ref().map(|c| c.rec), Some(4));
+    }
+
+    /// A zero in a short baseline means something only when the signal is frequent enough that the
+    /// baseline would have shown it.
+    #[test]
+    fn a_short_baselines_zero_counts_when_the_rate_would_have_shown() {
+        assert!(zero_means_new(45.0, 0.01));
+        assert!(zero_means_new(6.0, 0.8), "two crash lines in 2.5 minutes against 6 silent minutes");
+        assert!(!zero_means_new(6.0, 0.1), "one line in ten minutes could hide in six");
+        assert!(!zero_means_new(1.0, 50.0), "a minute of baseline says nothing");
     }
 
     /// Change line 1 of `service` on host 5, linked fully to a story on that host.
@@ -1437,7 +1601,6 @@ mod tests {
             proximity,
             host_match: true,
             recs: vec![1],
-            keys: Vec::new(),
             via_topics: 0,
             by_time_only: false,
         }
@@ -1630,11 +1793,11 @@ mod tests {
         };
         let shutdown = |ts: Millis| ChangeEvent { rec: 9, ts, ..change_on(4, 0) };
         let mut stories = vec![db.clone(), app.clone()];
-        link_changes(&mut stories, &[shutdown(onset + 4 * MS_PER_SEC)]);
+        link_changes(&mut stories, &[shutdown(onset + 4 * MS_PER_SEC)], Pace::default());
         assert!(stories[1].change.is_none(), "the shutdown came after the database's own errors");
         // The same change before the database failed is a cause candidate.
         let mut before = vec![db, app];
-        link_changes(&mut before, &[shutdown(onset - 30 * MS_PER_SEC)]);
+        link_changes(&mut before, &[shutdown(onset - 30 * MS_PER_SEC)], Pace::default());
         assert_eq!(before[0].change.as_ref().map(|c| c.rec), Some(9));
     }
 

@@ -171,9 +171,20 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
             (elevated_segment(&t.errors, Some(&everything))?, t.errors.clone(), false)
         }
     };
+    Some(window_on(t, series, (s, e, g), from_symptoms))
+}
+
+/// The window on a series no rule marks as what users see (the failures of accounts that work,
+/// see `accounts`), when it departs from its baseline by the same tests as the symptoms.
+pub fn detect_on(t: &SignalTable, series: Series) -> Option<Window> {
+    let seg = elevated_segment(&series, None)?;
+    Some(window_on(t, series, seg, false))
+}
+
+fn window_on(t: &SignalTable, series: Series, (s, e, g): (usize, usize, f64), from_symptoms: bool) -> Window {
     let s = dense_start(&series, s, e, t.buckets.size);
     let onset_rec = series.first_from(s);
-    Some(Window {
+    Window {
         s,
         e,
         start: t.buckets.time(s),
@@ -184,7 +195,7 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
         from_symptoms,
         g,
         series,
-    })
+    }
 }
 
 /// A window given with `--incident START[..END]`.

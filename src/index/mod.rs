@@ -267,9 +267,32 @@ impl Index {
     }
 
     /// A service named after its file (`orders-2.log`, no service in the lines) is better named by
-    /// its host (`orders-2` → `orders`, when other inputs know that service) or by its folder.
+    /// its host (`orders-2` → `orders`, when other inputs know that service), else by the file's
+    /// name when that name says something (`backup-pull.log` → `backup-pull`), else by its folder
+    /// (`checkout/app.log`, or `lb-a/error.log` beside `lb-b/error.log`). The folder comes after the
+    /// file's name so that `culprit DIR/`, `culprit DIR/*` and `cd DIR; culprit .` agree: the folder
+    /// an incident was copied into is not a service.
     fn services_from_paths(&mut self, b: &mut RecordsBuilder) {
-        for sid in 0..self.sources.len() {
+        let mut folders_per_stream: HashMap<&str, std::collections::HashSet<&std::path::Path>> = HashMap::new();
+        for src in &self.sources {
+            folders_per_stream
+                .entry(src.stream.as_str())
+                .or_default()
+                .insert(src.path.parent().unwrap_or(std::path::Path::new("")));
+        }
+        let telling_stems: Vec<Option<String>> = self
+            .sources
+            .iter()
+            .map(|src| {
+                let stem = without_log_extension(&src.stream)?;
+                let shared = folders_per_stream.get(src.stream.as_str()).is_some_and(|f| f.len() > 1);
+                // A file named after its host (`orders-2.log`) says where, not what.
+                let host = self.hosts.lookup(stem).is_some();
+                (!shared && !host && !GENERIC_FILE_STEMS.contains(&stem.to_ascii_lowercase().as_str()))
+                    .then(|| stem.to_string())
+            })
+            .collect();
+        for (sid, telling_stem) in telling_stems.into_iter().enumerate() {
             let Some(range) = b.records.source_range(sid as u32) else { continue };
             let Some(stream_id) = self.services.lookup(&self.sources[sid].stream) else { continue };
             let stream_id = stream_id as u16;
@@ -290,6 +313,8 @@ impl Index {
             let parent = path.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned());
             let service = if base.len() >= 2 && base != host_name && self.services.lookup(base).is_some() {
                 Some(base.to_string())
+            } else if let Some(stem) = telling_stem {
+                Some(stem)
             } else {
                 parent
                     .filter(|p| {
@@ -592,6 +617,34 @@ pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std
 mod tests;
 
 /// `feed-api.log` → `feed-api`: a log file's extension says nothing about its service.
+/// File names that say how a program logs, not which program it is (`app.log`, `stdout`,
+/// `current` of runit): such a file is named by its folder.
+const GENERIC_FILE_STEMS: &[&str] = &[
+    "app",
+    "application",
+    "main",
+    "server",
+    "service",
+    "output",
+    "out",
+    "stdout",
+    "stderr",
+    "current",
+    "console",
+    "log",
+    "logs",
+    "messages",
+    "debug",
+    "info",
+    "error",
+    "errors",
+    "trace",
+    "combined",
+    "all",
+    "access",
+    "audit",
+];
+
 fn without_log_extension(name: &str) -> Option<&str> {
     let (stem, ext) = name.rsplit_once('.')?;
     (matches!(ext, "log" | "json" | "jsonl" | "ndjson" | "txt" | "out" | "err") && !stem.is_empty()).then_some(stem)

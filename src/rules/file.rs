@@ -41,6 +41,8 @@ struct RuleDef {
     news_once: bool,
     #[serde(default)]
     waits: bool,
+    #[serde(default)]
+    at_once: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -254,6 +256,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
                 relates: r.relates.iter().map(|t| t.get_ref().clone()).collect(),
                 news_once: r.news_once,
                 waits: r.waits,
+                at_once: r.at_once,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

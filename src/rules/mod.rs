@@ -123,11 +123,16 @@ pub struct Rule {
     /// command that ran before is a schedule, not a change.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub news_once: bool,
-    /// An error that says the service waited on something else and gave up (`waits = true`: a
-    /// connection or request timeout). When another service's new errors began first, it is
-    /// their echo.
+    /// An error that says the service waited on something else and gave up, or could not reach it
+    /// (`waits = true`: a connection or request timeout, a refused database connection). When
+    /// another service's new errors began first, it is their echo.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub waits: bool,
+    /// A change that takes effect the moment it happens (`at_once = true`: a reload, a restart, a
+    /// process start, a runtime setting). Failures that began only after minutes of healthy
+    /// traffic were not started by it (see `analysis::rank::Pace`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub at_once: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
