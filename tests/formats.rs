@@ -133,3 +133,39 @@ fn a_service_named_after_its_file_drops_the_extension() {
     assert_eq!(service(1), "billing");
     assert_eq!(service(2), "syslog");
 }
+
+fn build_with_rules(inputs: &[(&str, &str)]) -> Index {
+    let sources = inputs.iter().enumerate().map(|(i, (n, t))| source(i as u32, n, t)).collect();
+    let opts = IndexOptions { mine_patterns: false, chunk_size: 64, ..Default::default() };
+    Index::build(sources, Vec::new(), RuleSet::builtin().expect("built-in rules"), &opts)
+}
+
+fn rule_of(idx: &Index, i: usize) -> Option<String> {
+    idx.rules.get(idx.records.rule(i)).map(|r| r.id.clone())
+}
+
+#[test]
+fn mariadb_audit_log_is_the_same_server_as_its_error_log() {
+    let audit = "20261207 17:13:48,vm,root,localhost,699,2208,QUERY,,'SET GLOBAL max_connections = 10',0\n\
+                 20261207 17:13:50,vm,app,127.0.0.1,702,0,FAILED_CONNECT,,,1040\n\
+                 20261207 17:13:50,vm,app,127.0.0.1,702,0,DISCONNECT,,,0\n";
+    let error = "2026-12-07 17:07:30 0 [Note] InnoDB: Using io_uring\n\
+                 261207 17:07:30 server_audit: MariaDB Audit Plugin version 1.4.14 STARTED.\n\
+                 2026-12-07 17:07:30 0 [Note] mariadbd: ready for connections.\n\
+                 Version: '10.11.19-MariaDB-0+deb12u1'  socket: '/run/mysqld/mysqld.sock'  port: 3306  Debian 12\n";
+    let idx = build_with_rules(&[("server_audit.log", audit), ("mysql-error.log", error)]);
+    assert_eq!(idx.inputs[0].format, "mariadb-audit");
+    assert_eq!(idx.inputs[1].format, "mysql");
+    assert_eq!((idx.inputs[0].unparsed, idx.inputs[1].unparsed), (0, 0));
+    assert_eq!(idx.records.len(), 3 + 3);
+    for i in 0..idx.records.len() {
+        assert_eq!(idx.services.get(idx.records.service(i)), "mysql", "record {i}");
+    }
+    assert_eq!(idx.hosts.get(idx.records.host(0)), "vm");
+    assert_eq!(idx.records.ts(0), civil_to_millis(2026, 12, 7, 17, 13, 48, 0));
+    assert!(idx.message(0).starts_with(b"SET GLOBAL max_connections = 10"));
+    assert_eq!(rule_of(&idx, 0).as_deref(), Some("db.audit-setting-change"));
+    assert_eq!(idx.records.level(1), Level::Error);
+    assert_eq!(rule_of(&idx, 1).as_deref(), Some("db.audit-too-many-connections"));
+    assert_eq!((idx.records.level(2), rule_of(&idx, 2)), (Level::Info, None));
+}

@@ -17,12 +17,13 @@ use std::sync::Arc;
 const SNIFF_LINES: usize = 64;
 
 /// Built-in candidates, most specific first.
-const BUILTIN: [FormatKind; 13] = [
+const BUILTIN: [FormatKind; 14] = [
     FormatKind::PostgresJson,
     FormatKind::JsonLines,
     FormatKind::Syslog5424,
     FormatKind::PostgresCsv,
     FormatKind::Postgres,
+    FormatKind::MariadbAudit,
     FormatKind::Mysql,
     FormatKind::Klog,
     FormatKind::Access,
@@ -137,6 +138,7 @@ mod tests {
             ("2024-01-22 15:30:01.123 UTC,\"u\",\"d\",42,\"h:1\",s.1,1,\"SELECT\",2024-01-22 15:00:00 UTC,3/7,0,ERROR,42P01,\"relation \"\"x\"\" does not exist\",,,,,,\"SELECT 1\",15,,\"psql\",\"client backend\",,0\n", FormatKind::PostgresCsv),
             ("2024-01-22T15:30:01.123456Z 8 [Warning] [MY-010055] [Server] IP address could not be resolved\n", FormatKind::Mysql),
             ("2024-01-22 15:30:01 0 [Note] InnoDB: Buffer pool(s) load completed\n", FormatKind::Mysql),
+            ("20261207 17:13:48,vm,root,localhost,699,2208,QUERY,,'SET GLOBAL max_connections = 10',0\n20261207 17:13:50,vm,app,127.0.0.1,702,0,FAILED_CONNECT,,,1040\n", FormatKind::MariadbAudit),
             ("10.0.0.7 - - [22/Jan/2024:15:30:01 +0000] \"POST /login HTTP/1.1\" 401 512 \"-\" \"curl/8\"\n", FormatKind::Access),
             ("2024/01/22 15:30:01 [error] 1234#1234: *5 connect() failed\n", FormatKind::NginxError),
             ("[Mon Jan 22 15:30:01.123456 2024] [core:error] [pid 1:tid 2] AH00124: x\n", FormatKind::ApacheError),

@@ -18,6 +18,7 @@ mod json;
 mod klog;
 mod level;
 mod logfmt;
+mod mariadb_audit;
 mod mysql;
 mod nginx;
 mod postgres;
@@ -77,7 +78,7 @@ pub mod keys {
     use super::Span;
 
     const BASE: u32 = u32::MAX - 64;
-    const NAMES: [&str; 22] = [
+    const NAMES: [&str; 25] = [
         "pid",
         "msgid",
         "status",
@@ -100,6 +101,9 @@ pub mod keys {
         "tid",
         "connection",
         "module",
+        "query_id",
+        "operation",
+        "retcode",
     ];
 
     const fn k(i: u32) -> Span {
@@ -127,6 +131,9 @@ pub mod keys {
     pub const TID: Span = k(19);
     pub const CONNECTION: Span = k(20);
     pub const MODULE: Span = k(21);
+    pub const QUERY_ID: Span = k(22);
+    pub const OPERATION: Span = k(23);
+    pub const RETCODE: Span = k(24);
 
     /// Which constant above `key` is, by position.
     #[inline]
@@ -217,6 +224,8 @@ pub enum FormatKind {
     PostgresJson,
     /// MySQL 8 / MariaDB error log.
     Mysql,
+    /// MariaDB's audit plugin log (`server_audit.log`, CSV).
+    MariadbAudit,
     /// nginx/Apache combined or common access log.
     Access,
     NginxError,
@@ -232,7 +241,7 @@ pub enum FormatKind {
 
 impl FormatKind {
     /// Every built-in family (custom formats excluded), for tests and fuzzers that try them all.
-    pub const BUILTIN: [FormatKind; 14] = [
+    pub const BUILTIN: [FormatKind; 15] = [
         FormatKind::Syslog,
         FormatKind::Syslog5424,
         FormatKind::JsonLines,
@@ -241,6 +250,7 @@ impl FormatKind {
         FormatKind::PostgresCsv,
         FormatKind::PostgresJson,
         FormatKind::Mysql,
+        FormatKind::MariadbAudit,
         FormatKind::Access,
         FormatKind::NginxError,
         FormatKind::ApacheError,
@@ -259,6 +269,7 @@ impl FormatKind {
             FormatKind::PostgresCsv => "postgres-csv".into(),
             FormatKind::PostgresJson => "postgres-json".into(),
             FormatKind::Mysql => "mysql".into(),
+            FormatKind::MariadbAudit => "mariadb-audit".into(),
             FormatKind::Access => "access".into(),
             FormatKind::NginxError => "nginx-error".into(),
             FormatKind::ApacheError => "apache-error".into(),
@@ -280,6 +291,7 @@ impl FormatKind {
             "postgres-csv" => FormatKind::PostgresCsv,
             "postgres-json" => FormatKind::PostgresJson,
             "mysql" | "mariadb" => FormatKind::Mysql,
+            "mariadb-audit" | "server_audit" => FormatKind::MariadbAudit,
             "access" | "nginx" | "apache" | "combined" => FormatKind::Access,
             "nginx-error" => FormatKind::NginxError,
             "apache-error" => FormatKind::ApacheError,
@@ -293,7 +305,8 @@ impl FormatKind {
     pub fn default_service(&self) -> Option<&'static str> {
         match self {
             FormatKind::Postgres | FormatKind::PostgresCsv | FormatKind::PostgresJson => Some("postgres"),
-            FormatKind::Mysql => Some("mysql"),
+            // The audit log and the error log are one server.
+            FormatKind::Mysql | FormatKind::MariadbAudit => Some("mysql"),
             FormatKind::Access | FormatKind::NginxError => Some("proxy"),
             FormatKind::ApacheError => Some("httpd"),
             _ => None,
@@ -372,6 +385,7 @@ impl Parser {
             FormatKind::PostgresCsv => postgres::parse_csv(line, ctx, out),
             FormatKind::PostgresJson => postgres::parse_json(line, ctx, out),
             FormatKind::Mysql => mysql::parse(line, ctx, out),
+            FormatKind::MariadbAudit => mariadb_audit::parse(line, ctx, out),
             FormatKind::Access => access::parse(line, ctx, out),
             FormatKind::NginxError => nginx::parse_error(line, ctx, out),
             FormatKind::ApacheError => apache::parse_error(line, ctx, out),
@@ -506,6 +520,14 @@ fn is_exception_line(line: &[u8]) -> bool {
 /// (the parser itself knows the name: [`Parser::name`]).
 pub fn custom_name(_index: u16) -> Option<String> {
     None
+}
+
+/// Runs one parser function on one line with the default context: what parser tests check.
+#[cfg(test)]
+pub(crate) fn run_parser(parse: fn(&[u8], &ParseCtx, &mut Parsed) -> LineKind, line: &[u8]) -> (LineKind, Parsed) {
+    let mut p = Parsed::default();
+    let k = parse(line, &ParseCtx::default(), &mut p);
+    (k, p)
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ fn implied_keys_do_not_collide() {
     assert_eq!(keys::implied_name(keys::MODULE), Some("module"));
 }
 
-const ALL: [FormatKind; 14] = FormatKind::BUILTIN;
+const ALL: [FormatKind; FormatKind::BUILTIN.len()] = FormatKind::BUILTIN;
 
 #[test]
 fn hostile_lines() {
