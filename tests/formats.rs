@@ -169,3 +169,32 @@ fn mariadb_audit_log_is_the_same_server_as_its_error_log() {
     assert_eq!(rule_of(&idx, 1).as_deref(), Some("db.audit-too-many-connections"));
     assert_eq!((idx.records.level(2), rule_of(&idx, 2)), (Level::Info, None));
 }
+
+#[test]
+fn container_and_journal_envelopes_unwrap_to_their_lines() {
+    // CRI: the pieces of a long line are one record, even across chunk boundaries (chunks of 64 bytes).
+    let cri = "2024-06-03T10:15:02.100000000Z stderr P E0603 10:15:02.100000       1 main.go:12] a very long mess\n\
+               2024-06-03T10:15:02.100000001Z stderr P age cut by the runtime into pieces\n\
+               2024-06-03T10:15:02.100000002Z stderr F that ends here\n\
+               2024-06-03T10:15:03.000000000Z stdout F {\"level\":\"info\",\"msg\":\"served\"}\n";
+    let docker = "{\"log\":\"2024/06/03 10:15:02 [error] 7#7: *1 connect() failed\\n\",\"stream\":\"stderr\",\"time\":\"2024-06-03T10:15:02.5Z\"}\n\
+                  {\"log\":\"ready\\n\",\"stream\":\"stdout\",\"time\":\"2024-06-03T10:15:04Z\"}\n";
+    let journal = "{\"__REALTIME_TIMESTAMP\":\"1717409702123456\",\"PRIORITY\":\"3\",\"_HOSTNAME\":\"web-1\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"_PID\":\"9\",\"MESSAGE\":\"error: kex_exchange_identification: Connection closed\"}\n\
+                   {\"__REALTIME_TIMESTAMP\":\"1717409703000000\",\"PRIORITY\":\"6\",\"_HOSTNAME\":\"web-1\",\"_SYSTEMD_UNIT\":\"api.service\",\"MESSAGE\":\"started\"}\n";
+    let idx = build(&[("0.log", cri), ("container-json.log", docker), ("journal.json", journal)], None);
+    let formats: Vec<&str> = idx.inputs.iter().map(|i| i.format.as_str()).collect();
+    assert_eq!(formats, ["cri", "docker-json", "journald"]);
+    for input in &idx.inputs {
+        assert_eq!((input.unparsed, input.untimed), (0, 0), "{}", input.path);
+    }
+    assert_eq!(idx.records.len(), 2 + 2 + 2);
+    assert_eq!(idx.records.level(0), Level::Error);
+    assert!(idx.record_bytes(0).ends_with(b"that ends here"));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 6, 3, 10, 15, 3, 0));
+    assert_eq!(idx.records.level(2), Level::Error);
+    assert_eq!(idx.services.get(idx.records.service(2)), "container-json");
+    assert_eq!(idx.records.ts(3), civil_to_millis(2024, 6, 3, 10, 15, 4, 0));
+    assert_eq!((idx.records.level(4), idx.hosts.get(idx.records.host(4))), (Level::Error, "web-1"));
+    assert_eq!(idx.services.get(idx.records.service(4)), "sshd");
+    assert_eq!(idx.services.get(idx.records.service(5)), "api");
+}

@@ -17,7 +17,10 @@ use std::sync::Arc;
 const SNIFF_LINES: usize = 64;
 
 /// Built-in candidates, most specific first.
-const BUILTIN: [FormatKind; 14] = [
+const BUILTIN: [FormatKind; 17] = [
+    FormatKind::Journald,
+    FormatKind::DockerJson,
+    FormatKind::Cri,
     FormatKind::PostgresJson,
     FormatKind::JsonLines,
     FormatKind::Syslog5424,
@@ -143,6 +146,9 @@ mod tests {
             ("2024/01/22 15:30:01 [error] 1234#1234: *5 connect() failed\n", FormatKind::NginxError),
             ("[Mon Jan 22 15:30:01.123456 2024] [core:error] [pid 1:tid 2] AH00124: x\n", FormatKind::ApacheError),
             ("E0122 15:30:01.123456       1 reflector.go:138] failed to watch\n", FormatKind::Klog),
+            ("2024-06-03T10:15:02.123456789Z stderr F E0603 10:15:02.123456 1 main.go:12] boom\n2024-06-03T10:15:03Z stdout F ok\n", FormatKind::Cri),
+            ("{\"log\":\"ok\\n\",\"stream\":\"stdout\",\"time\":\"2024-06-03T10:15:02.1Z\"}\n", FormatKind::DockerJson),
+            ("{\"__REALTIME_TIMESTAMP\":\"1717409702123456\",\"PRIORITY\":\"6\",\"MESSAGE\":\"ok\"}\n", FormatKind::Journald),
             ("2015-10-18 18:01:47,978 INFO [main] org.apache.X: Created\n", FormatKind::Generic),
             ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating\n", FormatKind::Generic),
         ];

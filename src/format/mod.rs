@@ -12,6 +12,7 @@ pub(crate) mod access;
 mod apache;
 pub mod custom;
 mod detect;
+mod envelope;
 mod generic;
 mod haproxy;
 mod json;
@@ -78,7 +79,7 @@ pub mod keys {
     use super::Span;
 
     const BASE: u32 = u32::MAX - 64;
-    const NAMES: [&str; 25] = [
+    const NAMES: [&str; 27] = [
         "pid",
         "msgid",
         "status",
@@ -104,6 +105,8 @@ pub mod keys {
         "query_id",
         "operation",
         "retcode",
+        "stream",
+        "unit",
     ];
 
     const fn k(i: u32) -> Span {
@@ -134,6 +137,8 @@ pub mod keys {
     pub const QUERY_ID: Span = k(22);
     pub const OPERATION: Span = k(23);
     pub const RETCODE: Span = k(24);
+    pub const STREAM: Span = k(25);
+    pub const UNIT: Span = k(26);
 
     /// Which constant above `key` is, by position.
     #[inline]
@@ -170,6 +175,8 @@ pub struct Parsed {
     /// The message was assembled from columns (an access log's request, status and size) rather
     /// than written as text: its meaning is in the fields, so message patterns do not run on it.
     pub message_from_fields: bool,
+    /// A piece of a longer line (a CRI `P` line): the next physical line continues this record.
+    pub partial: bool,
 }
 
 impl Parsed {
@@ -181,6 +188,7 @@ impl Parsed {
         self.msg = Span::EMPTY;
         self.fields.clear();
         self.message_from_fields = false;
+        self.partial = false;
     }
 
     /// The value of the first field whose key equals `key`.
@@ -235,13 +243,19 @@ pub enum FormatKind {
     Custom(u16),
     /// Any line that starts (or nearly starts) with a recognisable timestamp.
     Generic,
+    /// Container runtime (CRI) lines: `2024-06-03T10:15:02.123Z stderr F text`.
+    Cri,
+    /// Docker's json-file driver: `{"log":"text\n","stream":"stderr","time":"…"}`.
+    DockerJson,
+    /// systemd's journal as `journalctl -o json` writes it.
+    Journald,
     /// Nothing recognisable: every line is kept as an untimed record.
     Unknown,
 }
 
 impl FormatKind {
     /// Every built-in family (custom formats excluded), for tests and fuzzers that try them all.
-    pub const BUILTIN: [FormatKind; 15] = [
+    pub const BUILTIN: [FormatKind; 18] = [
         FormatKind::Syslog,
         FormatKind::Syslog5424,
         FormatKind::JsonLines,
@@ -256,6 +270,9 @@ impl FormatKind {
         FormatKind::ApacheError,
         FormatKind::Klog,
         FormatKind::Generic,
+        FormatKind::Cri,
+        FormatKind::DockerJson,
+        FormatKind::Journald,
         FormatKind::Unknown,
     ];
 
@@ -276,6 +293,9 @@ impl FormatKind {
             FormatKind::Klog => "klog".into(),
             FormatKind::Custom(i) => format!("custom#{i}"),
             FormatKind::Generic => "generic".into(),
+            FormatKind::Cri => "cri".into(),
+            FormatKind::DockerJson => "docker-json".into(),
+            FormatKind::Journald => "journald".into(),
             FormatKind::Unknown => "unknown".into(),
         }
     }
@@ -297,6 +317,9 @@ impl FormatKind {
             "apache-error" => FormatKind::ApacheError,
             "klog" => FormatKind::Klog,
             "generic" => FormatKind::Generic,
+            "cri" | "containerd" => FormatKind::Cri,
+            "docker-json" | "docker" => FormatKind::DockerJson,
+            "journald" | "journal" => FormatKind::Journald,
             _ => return None,
         })
     }
@@ -395,6 +418,9 @@ impl Parser {
                 None => LineKind::Unparsed,
             },
             FormatKind::Generic => generic::parse(&self.generic, line, ctx, out),
+            FormatKind::Cri => envelope::parse_cri(line, ctx, out),
+            FormatKind::DockerJson => envelope::parse_docker(line, ctx, out),
+            FormatKind::Journald => envelope::parse_journald(line, ctx, out),
             FormatKind::Unknown => LineKind::Unparsed,
         };
         if kind == LineKind::Unparsed && looks_like_continuation(line) {
