@@ -71,9 +71,55 @@ fn score(parser: &Parser, lines: &[&[u8]], ctx: &ParseCtx, parsed: &mut Parsed) 
     (explained, if explained == 0 { records } else { 0 })
 }
 
+/// How many places past the first lines detection probes for another format, and how far
+/// apart at least (files concatenated into one stream: `cat a.log b.jsonl | culprit report -`).
+const PROBES: usize = 16;
+const PROBE_GAP: usize = 4 << 10;
+
 /// Picks the parser that best explains the first lines of `data`; `custom` formats take part
-/// (before the built-ins, so a user's definition wins a tie).
+/// (before the built-ins, so a user's definition wins a tie). Later stretches of the input that
+/// this parser cannot read and another can are read by that other one too.
 pub fn detect(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
+    let mut main = detect_first(data, ctx, custom);
+    let gap = (data.len() / PROBES).max(PROBE_GAP);
+    let mut parsed = Parsed::default();
+    let mut at = gap;
+    while at < data.len() {
+        let start = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+        let probe = &data[start..data.len().min(start + gap)];
+        at += gap;
+        let lines = sample_lines(probe);
+        // Half the probe read by what is there already: the same stretch.
+        if lines.len() < 8 || explained(&main, &lines, ctx, &mut parsed) * 2 >= lines.len() {
+            continue;
+        }
+        let other = detect_first(probe, ctx, custom);
+        if other.kind != FormatKind::Unknown && explained(&other, &lines, ctx, &mut parsed) * 4 >= lines.len() * 3 {
+            main.others.push(other);
+        }
+    }
+    main
+}
+
+/// Sample lines the parser (with the formats found so far) makes timed records of, or continues
+/// when it reads some lines as records.
+fn explained(parser: &Parser, lines: &[&[u8]], ctx: &ParseCtx, parsed: &mut Parsed) -> usize {
+    let (mut timed, mut continued) = (0, 0);
+    for l in lines {
+        match parser.parse_known(l, ctx, parsed) {
+            LineKind::Record if parsed.ts != NO_TIME => timed += 1,
+            LineKind::Continuation => continued += 1,
+            _ => {}
+        }
+    }
+    if timed > 0 {
+        timed + continued
+    } else {
+        0
+    }
+}
+
+fn detect_first(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
     let lines = sample_lines(data);
     if lines.is_empty() {
         return Parser::new(FormatKind::Unknown);

@@ -99,11 +99,11 @@ fn token_starts(line: &[u8], out: &mut [usize; MAX_TOKENS]) -> usize {
 }
 
 /// As [`token_starts`], stopping after `want` tokens.
-fn token_starts_upto(line: &[u8], out: &mut [usize; MAX_TOKENS], want: usize) -> usize {
+pub(super) fn token_starts_upto<const N: usize>(line: &[u8], out: &mut [usize; N], want: usize) -> usize {
     let mut n = 0;
     let mut i = 0;
     let limit = line.len().min(MAX_OFFSET);
-    while i < limit && n < want.min(MAX_TOKENS) {
+    while i < limit && n < want.min(N) {
         while i < limit && is_space(line[i]) {
             i += 1;
         }

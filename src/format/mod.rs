@@ -358,28 +358,46 @@ pub struct Parser {
     pub kind: FormatKind,
     generic: generic::Layout,
     custom: Option<Arc<CustomFormat>>,
+    /// Formats of later stretches of the input (files concatenated into one stream), tried in
+    /// turn on a line this one does not read.
+    others: Vec<Parser>,
 }
 
 impl Parser {
     pub fn new(kind: FormatKind) -> Parser {
-        Parser { kind, generic: generic::Layout::default(), custom: None }
+        Parser { kind, generic: generic::Layout::default(), custom: None, others: Vec::new() }
     }
 
     pub fn with_generic_layout(kind: FormatKind, layout: generic::Layout) -> Parser {
-        Parser { kind, generic: layout, custom: None }
+        Parser { kind, generic: layout, custom: None, others: Vec::new() }
     }
 
     /// A parser for a user-defined format; `index` is its place in the loaded list.
     pub fn custom(index: u16, format: Arc<CustomFormat>) -> Parser {
-        Parser { kind: FormatKind::Custom(index), generic: generic::Layout::default(), custom: Some(format) }
+        Parser {
+            kind: FormatKind::Custom(index),
+            generic: generic::Layout::default(),
+            custom: Some(format),
+            others: Vec::new(),
+        }
     }
 
     /// The name shown to users (`culprit inputs`): the family, or a custom format's own name.
     pub fn name(&self) -> String {
-        match &self.custom {
+        let mut name = match &self.custom {
             Some(c) => c.name.clone(),
             None => self.kind.name(),
+        };
+        for other in &self.others {
+            name.push('+');
+            name.push_str(&other.name());
         }
+        name
+    }
+
+    /// The formats of later stretches of the input, besides this one.
+    pub fn others(&self) -> &[Parser] {
+        &self.others
     }
 
     /// The generic timestamp layout found at detection (meaningful for [`FormatKind::Generic`]).
@@ -390,10 +408,27 @@ impl Parser {
     /// Parses one physical line (no line terminator) into `out`; a line this format does not
     /// explain may still be another program's stamped line (see [`parse_stray`]).
     pub fn parse(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
-        match self.parse_own(line, ctx, out) {
+        match self.parse_known(line, ctx, out) {
             LineKind::Unparsed => parse_stray(self.kind, line, ctx, out),
             kind => kind,
         }
+    }
+
+    /// This format, then the formats of the input's later stretches: a line one of those makes a
+    /// record of is theirs even where this format would call it a continuation (MySQL calls
+    /// any line without a stamp one).
+    pub(crate) fn parse_known(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
+        let kind = self.parse_own(line, ctx, out);
+        if kind == LineKind::Record || self.others.is_empty() {
+            return kind;
+        }
+        for other in &self.others {
+            if other.parse_own(line, ctx, out) == LineKind::Record {
+                return LineKind::Record;
+            }
+        }
+        out.clear();
+        kind
     }
 
     /// [`Parser::parse`] by this format alone: what format detection scores.
@@ -458,8 +493,22 @@ pub fn looks_like_continuation(line: &[u8]) -> bool {
                 || is_request_tag_line(line)
                 || is_numbered_entry(line)
                 || is_diff_line(line)
+                || is_header_line(line)
         }
     }
+}
+
+/// `Commandline: apt-get -y upgrade`, `Requested-By: deploy (1001)`: a header block's `Name: value`
+/// lines (capitalised words joined by dashes) under a stamped record, as apt's history.log and
+/// mail-style reports write them.
+fn is_header_line(line: &[u8]) -> bool {
+    let name = line.iter().take_while(|c| c.is_ascii_alphabetic() || **c == b'-').count();
+    name >= 3
+        && line[0].is_ascii_uppercase()
+        && line[1].is_ascii_lowercase()
+        && line[name - 1] != b'-'
+        && line[name..].starts_with(b": ")
+        && line[..name].split(|&c| c == b'-').all(|w| w.first().is_some_and(u8::is_ascii_uppercase))
 }
 
 /// A line of another program mixed into a file (an ingress controller's klog status lines among
@@ -493,6 +542,24 @@ fn parse_stray(kind: FormatKind, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) 
             out.msg = Span::new(msg, line.len());
             return LineKind::Record;
         }
+    }
+    out.clear();
+    // A stamp among the first two tokens (Go's `log` under a prefix: `[mysql] 2024/01/22 13:02:07
+    // packets.go:122: closing bad idle connection: EOF`). A bare number is no stamp here: it is
+    // more likely a count or an id.
+    let mut early = [0usize; 2];
+    let n = generic::token_starts_upto(line, &mut early, 2);
+    let stamped = early[..n].iter().any(|&s| {
+        s < 40
+            && generic::StampKind::ALL
+                .iter()
+                .any(|k| *k != generic::StampKind::Epoch && k.parse(&line[s..], ctx).is_some())
+    });
+    if stamped && generic::parse(&generic::Layout::default(), line, ctx, out) == LineKind::Record {
+        if kind == FormatKind::Access {
+            out.level = out.level.min(Level::Warn);
+        }
+        return LineKind::Record;
     }
     out.clear();
     LineKind::Unparsed

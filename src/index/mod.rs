@@ -324,6 +324,8 @@ impl Index {
                 let mut warnings = src.warnings.clone();
                 if !range.is_empty() && untimed == range.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
+                } else if let Some(w) = mostly_unparsed(lines[sid], unparsed[sid]) {
+                    warnings.push(w);
                 }
                 let name = self.parsers[sid].name();
                 InputInfo {
@@ -590,6 +592,13 @@ pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std
 
 #[cfg(test)]
 mod tests;
+
+/// A warning when most of an input's lines were read by no format: its analysis rests on the rest.
+pub fn mostly_unparsed(lines: u64, unparsed: u64) -> Option<String> {
+    (lines >= 20 && unparsed * 2 > lines).then(|| {
+        format!("{unparsed} of {lines} lines unparsed: most of this input is in no format culprit reads (--format PATH=NAME forces one)")
+    })
+}
 
 /// `feed-api.log` → `feed-api`: a log file's extension says nothing about its service.
 fn without_log_extension(name: &str) -> Option<&str> {
