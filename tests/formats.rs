@@ -198,3 +198,42 @@ fn container_and_journal_envelopes_unwrap_to_their_lines() {
     assert_eq!(idx.services.get(idx.records.service(4)), "sshd");
     assert_eq!(idx.services.get(idx.records.service(5)), "api");
 }
+
+#[test]
+fn change_tools_lines_read_as_changes_in_their_files() {
+    let dpkg = "2024-06-03 10:15:01 startup archives unpack\n\
+                2024-06-03 10:15:02 upgrade openssl:amd64 3.0.11-1 3.0.13-1\n\
+                2024-06-03 10:15:02 status half-configured openssl:amd64 3.0.11-1\n";
+    let apt = "Start-Date: 2024-06-03  10:15:02\n\
+               Commandline: apt-get -y upgrade openssl\n\
+               Requested-By: deploy (1001)\n\
+               Upgrade: openssl:amd64 (3.0.11-1, 3.0.13-1)\n\
+               End-Date: 2024-06-03  10:15:09\n";
+    let syslog = "Jun  3 10:15:02 web-1 puppet-agent[1234]: (/Stage[main]/Resolv/File[/etc/resolv.conf]/content) content changed '{sha256}e3b0c442' to '{sha256}9f86d081'\n\
+                  Jun  3 10:15:03 web-1 ansible-ansible.builtin.lineinfile[4242]: Invoked with path=/etc/ssh/sshd_config line=PermitRootLogin no\n\
+                  Jun  3 10:15:04 web-1 systemd[1]: Reloading requested from client PID 4242 ('systemctl') (unit session-3.scope)...\n";
+    let idx = build_with_rules(&[("dpkg.log", dpkg), ("history.log", apt), ("syslog", syslog)]);
+    for input in &idx.inputs {
+        assert_eq!((input.unparsed, input.untimed), (0, 0), "{}: {}", input.path, input.format);
+    }
+    let rules: Vec<Option<String>> = (0..idx.records.len()).map(|i| rule_of(&idx, i)).collect();
+    let want = [
+        None,
+        Some("pkg.dpkg"),
+        None,
+        // apt's block is one record (and its End-Date another), judged by its command line.
+        Some("pkg.apt-history"),
+        None,
+        Some("cm.puppet-resource-changed"),
+        Some("cm.ansible-module-invoked"),
+        Some("cm.systemd-daemon-reload"),
+    ];
+    assert_eq!(rules, want.map(|r| r.map(str::to_string)));
+    assert_eq!(idx.records.ts(3), civil_to_millis(2024, 6, 3, 10, 15, 2, 0));
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(id) = r {
+            let rule = idx.rules.get(idx.records.rule(i)).expect("rule");
+            assert_eq!(rule.kind, culprit::rules::RuleKind::Change, "{id}");
+        }
+    }
+}
