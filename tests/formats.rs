@@ -237,3 +237,17 @@ fn change_tools_lines_read_as_changes_in_their_files() {
         }
     }
 }
+
+#[test]
+fn yearless_feb_29_stays_feb_29_in_a_leap_year_from_a_dated_sibling() {
+    // No --year and a fresh file (this year, not a leap year, or one): the dated sibling says 2024.
+    let syslog = "Feb 28 23:59:58 db-1 app[1]: a\nFeb 29 10:00:00 db-1 app[1]: b\nMar  1 00:00:01 db-1 app[1]: c\n";
+    let dated = "{\"ts\":\"2024-02-28T12:00:00Z\",\"msg\":\"x\"}\n{\"ts\":\"2024-03-01T12:00:00Z\",\"msg\":\"y\"}\n";
+    let idx = build(&[("syslog", syslog), ("app.json", dated)], None);
+    assert_eq!(idx.records.ts(0), civil_to_millis(2024, 2, 28, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 2, 29, 10, 0, 0, 0));
+    assert_eq!(idx.records.ts(2), civil_to_millis(2024, 3, 1, 0, 0, 1, 0));
+    // Given a leap year outright, too.
+    let idx = build(&[("syslog", syslog)], Some(2028));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2028, 2, 29, 10, 0, 0, 0));
+}

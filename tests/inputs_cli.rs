@@ -131,3 +131,27 @@ fn crlf_lines_leave_no_carriage_return_in_messages() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("token signing failed") && !stdout.contains("\\r"), "{stdout}");
 }
+
+#[test]
+fn xz_and_zstd_rotations_are_decompressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let old = b"Jan 22 13:00:01 web-1 sshd[811]: Failed password for root from 10.0.0.9 port 52211 ssh2\n".repeat(120);
+    let mut xz = Vec::new();
+    lzma_rs::xz_compress(&mut &old[..], &mut xz).unwrap();
+    std::fs::write(d.join("auth.log.2.xz"), xz).unwrap();
+    let newer = b"Jan 22 14:00:01 web-1 sshd[811]: Accepted publickey for deploy from 10.0.0.5 port 40022 ssh2\n";
+    let zst = ruzstd::encoding::compress_to_vec(&newer[..], ruzstd::encoding::CompressionLevel::Fastest);
+    std::fs::write(d.join("auth.log.1.zst"), zst).unwrap();
+    let out =
+        Command::cargo_bin("culprit").unwrap().args(["--year", "2024", "inputs", "--json"]).arg(d).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let inputs = doc["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 2, "{doc}");
+    for (input, records) in inputs.iter().zip([120, 1]) {
+        assert_eq!(input["format"], "syslog", "{input}");
+        assert_eq!((input["records"].as_u64(), input["unparsed"].as_u64()), (Some(records), Some(0)), "{input}");
+        assert_eq!(input["stream"], "auth.log", "{input}");
+    }
+}
