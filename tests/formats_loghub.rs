@@ -164,7 +164,7 @@ fn every_loghub_line_is_a_timed_record() {
 fn raw_file_grouping_accuracy() {
     use culprit::patterns::ga;
     let Some(root) = loghub() else { return };
-    let mut sum = 0.0;
+    let (mut sum, mut sum_c) = (0.0, 0.0);
     for sys in ga::SYSTEMS {
         let log = root.join(sys).join(format!("{sys}_2k.log"));
         let truth = ga::read_truth(&root.join(sys).join(format!("{sys}_2k.log_structured.csv"))).expect("truth");
@@ -180,14 +180,23 @@ fn raw_file_grouping_accuracy() {
             }
         }
         let accuracy = ga::grouping_accuracy(&pred, &truth.event);
-        eprintln!("{sys:<12} {accuracy:.3}");
+        let corrected_path = root.join("corrected").join(sys).join(format!("{sys}_2k.log_structured_corrected.csv"));
+        let corrected = ga::read_truth(&corrected_path).expect("corrected truth");
+        let accuracy_c = ga::grouping_accuracy(&pred, &corrected.event);
+        eprintln!("{sys:<12} {accuracy:.3} {accuracy_c:.3}");
         sum += accuracy;
+        sum_c += accuracy_c;
     }
-    let mean = sum / ga::SYSTEMS.len() as f64;
-    eprintln!("mean         {mean:.3}");
+    let (mean, mean_c) = (sum / ga::SYSTEMS.len() as f64, sum_c / ga::SYSTEMS.len() as f64);
+    eprintln!("mean         {mean:.3} {mean_c:.3}");
     assert!(mean >= RAW_GA_MIN_MEAN, "raw-file mean GA {mean:.3} < {RAW_GA_MIN_MEAN}");
+    assert!(
+        mean_c >= RAW_GA_MIN_MEAN_CORRECTED,
+        "raw-file mean GA (corrected) {mean_c:.3} < {RAW_GA_MIN_MEAN_CORRECTED}"
+    );
 }
 
-/// The raw-file mean measured when this ratchet was set (0.950; 0.768 before header columns were
-/// learned), less a little slack.
+/// The raw-file means measured when this ratchet was set (0.950 original, 0.944 corrected truth;
+/// 0.768 original before header columns were learned), less a little slack.
 const RAW_GA_MIN_MEAN: f64 = 0.94;
+const RAW_GA_MIN_MEAN_CORRECTED: f64 = 0.935;
