@@ -189,6 +189,8 @@ fn container_and_journal_envelopes_unwrap_to_their_lines() {
     }
     assert_eq!(idx.records.len(), 2 + 2 + 2);
     assert_eq!(idx.records.level(0), Level::Error);
+    // klog's yearless stamp inside takes the envelope's year.
+    assert_eq!(idx.records.ts(0), civil_to_millis(2024, 6, 3, 10, 15, 2, 100));
     assert!(idx.record_bytes(0).ends_with(b"that ends here"));
     assert_eq!(idx.records.ts(1), civil_to_millis(2024, 6, 3, 10, 15, 3, 0));
     assert_eq!(idx.records.level(2), Level::Error);

@@ -143,6 +143,7 @@ thread_local! {
 
 /// Parses the wrapped text at `text` (JSON-escaped when `escaped`) into `out`, spans in `line`.
 fn inner(line: &[u8], text: Span, escaped: bool, outer: &Outer, ctx: &ParseCtx, out: &mut Parsed) {
+    let ctx = &inner_ctx(outer, ctx);
     let raw = text.get(line);
     if !escaped || memchr::memchr(b'\\', raw).is_none() {
         parse_text(raw, ctx, out);
@@ -160,6 +161,7 @@ fn inner(line: &[u8], text: Span, escaped: bool, outer: &Outer, ctx: &ParseCtx, 
 
 /// A `MESSAGE` written as an array of byte values: decoded, each byte mapped to its number.
 fn inner_bytes(line: &[u8], array: Span, outer: &Outer, ctx: &ParseCtx, out: &mut Parsed) {
+    let ctx = &inner_ctx(outer, ctx);
     SCRATCH.with(|s| {
         let (buf, map) = &mut *s.borrow_mut();
         buf.clear();
@@ -188,6 +190,12 @@ fn inner_bytes(line: &[u8], array: Span, outer: &Outer, ctx: &ParseCtx, out: &mu
         shift(out, |o| map.get(o as usize).copied().unwrap_or(array.end));
     });
     fill(out, outer);
+}
+
+/// A yearless stamp inside (klog's `E0603 10:15:02`) takes its year from the envelope's time.
+fn inner_ctx(outer: &Outer, ctx: &ParseCtx) -> ParseCtx {
+    let year = if outer.ts == NO_TIME { ctx.year } else { crate::time::year_of(outer.ts) };
+    ParseCtx { year, zone: ctx.zone.clone() }
 }
 
 /// The envelope fills in what the inner line left out; a level is the more severe of the two
@@ -320,7 +328,11 @@ mod tests {
         assert_eq!(k, LineKind::Record);
         assert_eq!(p.level, Level::Error);
         assert_eq!(p.msg.get(line), b"connection refused");
-        assert_eq!(p.ts, civil_to_millis(2024, 6, 3, 10, 15, 2, 123));
+        // klog's stamp has no year: the envelope's, not the context's.
+        let ctx = ParseCtx { year: 2026, ..ParseCtx::default() };
+        let mut in_2026 = Parsed::default();
+        parse_cri(line, &ctx, &mut in_2026);
+        assert_eq!((p.ts, in_2026.ts), (civil_to_millis(2024, 6, 3, 10, 15, 2, 123), p.ts));
         assert_eq!(p.field(line, b"stream"), Some(&b"stderr"[..]));
         assert!(!p.partial);
         // Plain text takes the envelope's time, and its level from its words, not from the `F`.
