@@ -113,16 +113,19 @@ pub fn parse_journald(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind
         }
         _ => {}
     });
-    let Some((message, is_str)) = message.filter(|_| ok && outer.ts != NO_TIME) else { return LineKind::Unparsed };
+    if !ok || outer.ts == NO_TIME {
+        return LineKind::Unparsed;
+    }
     // `nginx.service` is the service nginx.
     if unit.get(line).ends_with(b".service") {
         unit.end -= b".service".len() as u32;
     }
     outer.service = if identifier.is_empty() { unit } else { identifier };
-    if is_str {
-        inner(line, message, true, &outer, ctx, out);
-    } else {
-        inner_bytes(line, message, &outer, ctx, out);
+    match message {
+        Some((message, true)) => inner(line, message, true, &outer, ctx, out),
+        Some((message, false)) => inner_bytes(line, message, &outer, ctx, out),
+        // An entry without a message (a bare structured entry) is still a timed record.
+        None => fill(out, &outer),
     }
     if !pid.is_empty() {
         out.push_field(keys::PID, pid);
@@ -398,6 +401,9 @@ mod tests {
         assert_eq!((k, p.level), (LineKind::Record, Level::Error));
         assert_eq!(p.service.get(line), b"api");
         assert_eq!(run(parse_journald, br#"{"MESSAGE":"no time"}"#).0, LineKind::Unparsed);
+        let (k, p) =
+            run(parse_journald, br#"{"__REALTIME_TIMESTAMP":"1717409702123456","PRIORITY":"2","COREDUMP_PID":"7"}"#);
+        assert_eq!((k, p.level, p.msg.is_empty()), (LineKind::Record, Level::Fatal, true));
     }
 
     #[test]
