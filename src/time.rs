@@ -274,6 +274,11 @@ pub fn parse_iso(b: &[u8], pos: usize) -> Option<Stamp> {
     let (clock, clen) = match parse_clock(b, pos + 11) {
         Some(c) => c,
         // MariaDB pads a one-digit hour with a space: `2024-01-22  5:30:01`.
+        // apt's history.log puts two spaces between date and time: `2024-06-03  10:15:02`.
+        None if t == b' ' && b.get(pos + 11) == Some(&b' ') && b.get(pos + 14) == Some(&b':') => {
+            let (clock, clen) = parse_clock(b, pos + 12)?;
+            (clock, clen + 1)
+        }
         None if t == b' ' && b.get(pos + 11) == Some(&b' ') && b.get(pos + 13) == Some(&b':') => {
             let mut padded = [b'0'; 8];
             padded[1..].copy_from_slice(b.get(pos + 12..pos + 19)?);
@@ -500,6 +505,9 @@ mod tests {
         assert_eq!((padded_ms.ms, padded_ms.len), (civil_to_millis(2024, 1, 22, 5, 30, 1, 123), 23));
         assert!(parse_iso(b"2024-01-22  5:3:01", 0).is_none());
         assert!(parse_iso(b"2024-01-22T 5:30:01", 0).is_none());
+        // apt's history.log: two spaces before a two-digit hour.
+        let apt = parse_iso(b"2024-06-03  10:15:02", 0).unwrap();
+        assert_eq!((apt.ms, apt.len), (civil_to_millis(2024, 6, 3, 10, 15, 2, 0), 20));
     }
 
     #[test]

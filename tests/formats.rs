@@ -133,3 +133,123 @@ fn a_service_named_after_its_file_drops_the_extension() {
     assert_eq!(service(1), "billing");
     assert_eq!(service(2), "syslog");
 }
+
+fn build_with_rules(inputs: &[(&str, &str)]) -> Index {
+    let sources = inputs.iter().enumerate().map(|(i, (n, t))| source(i as u32, n, t)).collect();
+    let opts = IndexOptions { mine_patterns: false, chunk_size: 64, ..Default::default() };
+    Index::build(sources, Vec::new(), RuleSet::builtin().expect("built-in rules"), &opts)
+}
+
+fn rule_of(idx: &Index, i: usize) -> Option<String> {
+    idx.rules.get(idx.records.rule(i)).map(|r| r.id.clone())
+}
+
+#[test]
+fn mariadb_audit_log_is_the_same_server_as_its_error_log() {
+    let audit = "20261207 17:13:48,vm,root,localhost,699,2208,QUERY,,'SET GLOBAL max_connections = 10',0\n\
+                 20261207 17:13:50,vm,app,127.0.0.1,702,0,FAILED_CONNECT,,,1040\n\
+                 20261207 17:13:50,vm,app,127.0.0.1,702,0,DISCONNECT,,,0\n";
+    let error = "2026-12-07 17:07:30 0 [Note] InnoDB: Using io_uring\n\
+                 261207 17:07:30 server_audit: MariaDB Audit Plugin version 1.4.14 STARTED.\n\
+                 2026-12-07 17:07:30 0 [Note] mariadbd: ready for connections.\n\
+                 Version: '10.11.19-MariaDB-0+deb12u1'  socket: '/run/mysqld/mysqld.sock'  port: 3306  Debian 12\n";
+    let idx = build_with_rules(&[("server_audit.log", audit), ("mysql-error.log", error)]);
+    assert_eq!(idx.inputs[0].format, "mariadb-audit");
+    assert_eq!(idx.inputs[1].format, "mysql");
+    assert_eq!((idx.inputs[0].unparsed, idx.inputs[1].unparsed), (0, 0));
+    assert_eq!(idx.records.len(), 3 + 3);
+    for i in 0..idx.records.len() {
+        assert_eq!(idx.services.get(idx.records.service(i)), "mysql", "record {i}");
+    }
+    assert_eq!(idx.hosts.get(idx.records.host(0)), "vm");
+    assert_eq!(idx.records.ts(0), civil_to_millis(2026, 12, 7, 17, 13, 48, 0));
+    assert!(idx.message(0).starts_with(b"SET GLOBAL max_connections = 10"));
+    assert_eq!(rule_of(&idx, 0).as_deref(), Some("db.audit-setting-change"));
+    assert_eq!(idx.records.level(1), Level::Error);
+    assert_eq!(rule_of(&idx, 1).as_deref(), Some("db.audit-too-many-connections"));
+    assert_eq!((idx.records.level(2), rule_of(&idx, 2)), (Level::Info, None));
+}
+
+#[test]
+fn container_and_journal_envelopes_unwrap_to_their_lines() {
+    // CRI: the pieces of a long line are one record, even across chunk boundaries (chunks of 64 bytes).
+    let cri = "2024-06-03T10:15:02.100000000Z stderr P E0603 10:15:02.100000       1 main.go:12] a very long mess\n\
+               2024-06-03T10:15:02.100000001Z stderr P age cut by the runtime into pieces\n\
+               2024-06-03T10:15:02.100000002Z stderr F that ends here\n\
+               2024-06-03T10:15:03.000000000Z stdout F {\"level\":\"info\",\"msg\":\"served\"}\n";
+    let docker = "{\"log\":\"2024/06/03 10:15:02 [error] 7#7: *1 connect() failed\\n\",\"stream\":\"stderr\",\"time\":\"2024-06-03T10:15:02.5Z\"}\n\
+                  {\"log\":\"ready\\n\",\"stream\":\"stdout\",\"time\":\"2024-06-03T10:15:04Z\"}\n";
+    let journal = "{\"__REALTIME_TIMESTAMP\":\"1717409702123456\",\"PRIORITY\":\"3\",\"_HOSTNAME\":\"web-1\",\"SYSLOG_IDENTIFIER\":\"sshd\",\"_PID\":\"9\",\"MESSAGE\":\"error: kex_exchange_identification: Connection closed\"}\n\
+                   {\"__REALTIME_TIMESTAMP\":\"1717409703000000\",\"PRIORITY\":\"6\",\"_HOSTNAME\":\"web-1\",\"_SYSTEMD_UNIT\":\"api.service\",\"MESSAGE\":\"started\"}\n";
+    let idx = build(&[("0.log", cri), ("container-json.log", docker), ("journal.json", journal)], None);
+    let formats: Vec<&str> = idx.inputs.iter().map(|i| i.format.as_str()).collect();
+    assert_eq!(formats, ["cri", "docker-json", "journald"]);
+    for input in &idx.inputs {
+        assert_eq!((input.unparsed, input.untimed), (0, 0), "{}", input.path);
+    }
+    assert_eq!(idx.records.len(), 2 + 2 + 2);
+    assert_eq!(idx.records.level(0), Level::Error);
+    // klog's yearless stamp inside takes the envelope's year.
+    assert_eq!(idx.records.ts(0), civil_to_millis(2024, 6, 3, 10, 15, 2, 100));
+    assert!(idx.record_bytes(0).ends_with(b"that ends here"));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 6, 3, 10, 15, 3, 0));
+    assert_eq!(idx.records.level(2), Level::Error);
+    assert_eq!(idx.services.get(idx.records.service(2)), "container-json");
+    assert_eq!(idx.records.ts(3), civil_to_millis(2024, 6, 3, 10, 15, 4, 0));
+    assert_eq!((idx.records.level(4), idx.hosts.get(idx.records.host(4))), (Level::Error, "web-1"));
+    assert_eq!(idx.services.get(idx.records.service(4)), "sshd");
+    assert_eq!(idx.services.get(idx.records.service(5)), "api");
+}
+
+#[test]
+fn change_tools_lines_read_as_changes_in_their_files() {
+    let dpkg = "2024-06-03 10:15:01 startup archives unpack\n\
+                2024-06-03 10:15:02 upgrade openssl:amd64 3.0.11-1 3.0.13-1\n\
+                2024-06-03 10:15:02 status half-configured openssl:amd64 3.0.11-1\n";
+    let apt = "Start-Date: 2024-06-03  10:15:02\n\
+               Commandline: apt-get -y upgrade openssl\n\
+               Requested-By: deploy (1001)\n\
+               Upgrade: openssl:amd64 (3.0.11-1, 3.0.13-1)\n\
+               End-Date: 2024-06-03  10:15:09\n";
+    let syslog = "Jun  3 10:15:02 web-1 puppet-agent[1234]: (/Stage[main]/Resolv/File[/etc/resolv.conf]/content) content changed '{sha256}e3b0c442' to '{sha256}9f86d081'\n\
+                  Jun  3 10:15:03 web-1 ansible-ansible.builtin.lineinfile[4242]: Invoked with path=/etc/ssh/sshd_config line=PermitRootLogin no\n\
+                  Jun  3 10:15:04 web-1 systemd[1]: Reloading requested from client PID 4242 ('systemctl') (unit session-3.scope)...\n";
+    let idx = build_with_rules(&[("dpkg.log", dpkg), ("history.log", apt), ("syslog", syslog)]);
+    for input in &idx.inputs {
+        assert_eq!((input.unparsed, input.untimed), (0, 0), "{}: {}", input.path, input.format);
+    }
+    let rules: Vec<Option<String>> = (0..idx.records.len()).map(|i| rule_of(&idx, i)).collect();
+    let want = [
+        None,
+        Some("pkg.dpkg"),
+        None,
+        // apt's block is one record (and its End-Date another), judged by its command line.
+        Some("pkg.apt-history"),
+        None,
+        Some("cm.puppet-resource-changed"),
+        Some("cm.ansible-module-invoked"),
+        Some("cm.systemd-daemon-reload"),
+    ];
+    assert_eq!(rules, want.map(|r| r.map(str::to_string)));
+    assert_eq!(idx.records.ts(3), civil_to_millis(2024, 6, 3, 10, 15, 2, 0));
+    for (i, r) in rules.iter().enumerate() {
+        if let Some(id) = r {
+            let rule = idx.rules.get(idx.records.rule(i)).expect("rule");
+            assert_eq!(rule.kind, culprit::rules::RuleKind::Change, "{id}");
+        }
+    }
+}
+
+#[test]
+fn yearless_feb_29_stays_feb_29_in_a_leap_year_from_a_dated_sibling() {
+    // No --year and a fresh file (this year, not a leap year, or one): the dated sibling says 2024.
+    let syslog = "Feb 28 23:59:58 db-1 app[1]: a\nFeb 29 10:00:00 db-1 app[1]: b\nMar  1 00:00:01 db-1 app[1]: c\n";
+    let dated = "{\"ts\":\"2024-02-28T12:00:00Z\",\"msg\":\"x\"}\n{\"ts\":\"2024-03-01T12:00:00Z\",\"msg\":\"y\"}\n";
+    let idx = build(&[("syslog", syslog), ("app.json", dated)], None);
+    assert_eq!(idx.records.ts(0), civil_to_millis(2024, 2, 28, 23, 59, 58, 0));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 2, 29, 10, 0, 0, 0));
+    assert_eq!(idx.records.ts(2), civil_to_millis(2024, 3, 1, 0, 0, 1, 0));
+    // Given a leap year outright, too.
+    let idx = build(&[("syslog", syslog)], Some(2028));
+    assert_eq!(idx.records.ts(1), civil_to_millis(2028, 2, 29, 10, 0, 0, 0));
+}

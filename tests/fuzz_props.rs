@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-const KINDS: [FormatKind; 14] = FormatKind::BUILTIN;
+const KINDS: [FormatKind; FormatKind::BUILTIN.len()] = FormatKind::BUILTIN;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

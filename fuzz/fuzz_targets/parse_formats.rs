@@ -5,7 +5,7 @@
 use culprit::format::{detect, FormatKind, LineKind, ParseCtx, Parsed, Parser};
 use libfuzzer_sys::fuzz_target;
 
-const KINDS: [FormatKind; 14] = FormatKind::BUILTIN;
+const KINDS: [FormatKind; FormatKind::BUILTIN.len()] = FormatKind::BUILTIN;
 
 fn check(parser: &Parser, data: &[u8], ctx: &ParseCtx) {
     let mut out = Parsed::default();

@@ -78,6 +78,12 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
         let why: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
         return Err(anyhow!("no readable input ({})", why.join("; ")));
     }
+    // Said on stderr too: a report of a mostly unread input looks like any other.
+    for input in &index.inputs {
+        if let Some(w) = crate::index::mostly_unparsed(input.lines, input.unparsed) {
+            eprintln!("culprit: {}: {w}", crate::text::escape_str(&input.path));
+        }
+    }
     let mut findings = p.analyse(&index);
     // The report is all that is left to do and the process ends after it: unmapping the inputs
     // and freeing the columns one by one would cost a twentieth of the run for nothing.

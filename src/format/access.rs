@@ -193,9 +193,7 @@ mod tests {
     use crate::time::civil_to_millis;
 
     fn run(line: &[u8]) -> (LineKind, Parsed) {
-        let mut p = Parsed::default();
-        let k = parse(line, &ParseCtx::default(), &mut p);
-        (k, p)
+        crate::format::run_parser(parse, line)
     }
 
     #[test]

@@ -17,12 +17,16 @@ use std::sync::Arc;
 const SNIFF_LINES: usize = 64;
 
 /// Built-in candidates, most specific first.
-const BUILTIN: [FormatKind; 13] = [
+const BUILTIN: [FormatKind; 17] = [
+    FormatKind::Journald,
+    FormatKind::DockerJson,
+    FormatKind::Cri,
     FormatKind::PostgresJson,
     FormatKind::JsonLines,
     FormatKind::Syslog5424,
     FormatKind::PostgresCsv,
     FormatKind::Postgres,
+    FormatKind::MariadbAudit,
     FormatKind::Mysql,
     FormatKind::Klog,
     FormatKind::Access,
@@ -67,9 +71,55 @@ fn score(parser: &Parser, lines: &[&[u8]], ctx: &ParseCtx, parsed: &mut Parsed) 
     (explained, if explained == 0 { records } else { 0 })
 }
 
+/// How many places past the first lines detection probes for another format, and how far
+/// apart at least (files concatenated into one stream: `cat a.log b.jsonl | culprit report -`).
+const PROBES: usize = 16;
+const PROBE_GAP: usize = 4 << 10;
+
 /// Picks the parser that best explains the first lines of `data`; `custom` formats take part
-/// (before the built-ins, so a user's definition wins a tie).
+/// (before the built-ins, so a user's definition wins a tie). Later stretches of the input that
+/// this parser cannot read and another can are read by that other one too.
 pub fn detect(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
+    let mut main = detect_first(data, ctx, custom);
+    let gap = (data.len() / PROBES).max(PROBE_GAP);
+    let mut parsed = Parsed::default();
+    let mut at = gap;
+    while at < data.len() {
+        let start = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |i| at + i + 1);
+        let probe = &data[start..data.len().min(start + gap)];
+        at += gap;
+        let lines = sample_lines(probe);
+        // Half the probe read by what is there already: the same stretch.
+        if lines.len() < 8 || explained(&main, &lines, ctx, &mut parsed) * 2 >= lines.len() {
+            continue;
+        }
+        let other = detect_first(probe, ctx, custom);
+        if other.kind != FormatKind::Unknown && explained(&other, &lines, ctx, &mut parsed) * 4 >= lines.len() * 3 {
+            main.others.push(other);
+        }
+    }
+    main
+}
+
+/// Sample lines the parser (with the formats found so far) makes timed records of, or continues
+/// when it reads some lines as records.
+fn explained(parser: &Parser, lines: &[&[u8]], ctx: &ParseCtx, parsed: &mut Parsed) -> usize {
+    let (mut timed, mut continued) = (0, 0);
+    for l in lines {
+        match parser.parse_known(l, ctx, parsed) {
+            LineKind::Record if parsed.ts != NO_TIME => timed += 1,
+            LineKind::Continuation => continued += 1,
+            _ => {}
+        }
+    }
+    if timed > 0 {
+        timed + continued
+    } else {
+        0
+    }
+}
+
+fn detect_first(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
     let lines = sample_lines(data);
     if lines.is_empty() {
         return Parser::new(FormatKind::Unknown);
@@ -137,10 +187,14 @@ mod tests {
             ("2024-01-22 15:30:01.123 UTC,\"u\",\"d\",42,\"h:1\",s.1,1,\"SELECT\",2024-01-22 15:00:00 UTC,3/7,0,ERROR,42P01,\"relation \"\"x\"\" does not exist\",,,,,,\"SELECT 1\",15,,\"psql\",\"client backend\",,0\n", FormatKind::PostgresCsv),
             ("2024-01-22T15:30:01.123456Z 8 [Warning] [MY-010055] [Server] IP address could not be resolved\n", FormatKind::Mysql),
             ("2024-01-22 15:30:01 0 [Note] InnoDB: Buffer pool(s) load completed\n", FormatKind::Mysql),
+            ("20261207 17:13:48,vm,root,localhost,699,2208,QUERY,,'SET GLOBAL max_connections = 10',0\n20261207 17:13:50,vm,app,127.0.0.1,702,0,FAILED_CONNECT,,,1040\n", FormatKind::MariadbAudit),
             ("10.0.0.7 - - [22/Jan/2024:15:30:01 +0000] \"POST /login HTTP/1.1\" 401 512 \"-\" \"curl/8\"\n", FormatKind::Access),
             ("2024/01/22 15:30:01 [error] 1234#1234: *5 connect() failed\n", FormatKind::NginxError),
             ("[Mon Jan 22 15:30:01.123456 2024] [core:error] [pid 1:tid 2] AH00124: x\n", FormatKind::ApacheError),
             ("E0122 15:30:01.123456       1 reflector.go:138] failed to watch\n", FormatKind::Klog),
+            ("2024-06-03T10:15:02.123456789Z stderr F E0603 10:15:02.123456 1 main.go:12] boom\n2024-06-03T10:15:03Z stdout F ok\n", FormatKind::Cri),
+            ("{\"log\":\"ok\\n\",\"stream\":\"stdout\",\"time\":\"2024-06-03T10:15:02.1Z\"}\n", FormatKind::DockerJson),
+            ("{\"__REALTIME_TIMESTAMP\":\"1717409702123456\",\"PRIORITY\":\"6\",\"MESSAGE\":\"ok\"}\n", FormatKind::Journald),
             ("2015-10-18 18:01:47,978 INFO [main] org.apache.X: Created\n", FormatKind::Generic),
             ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating\n", FormatKind::Generic),
         ];

@@ -87,6 +87,113 @@ impl StampKind {
 pub struct Layout {
     /// The layout and the whitespace-separated token it starts at; `None` means scan every line.
     pub stamp: Option<(StampKind, u8)>,
+    /// Columns the source writes between its stamp (and level) and the message, learned from the
+    /// sample: a `[thread]`, a `logger:`, a pid, a `|`-separated field. A line whose column does
+    /// not have the learned shape keeps the rest as its message.
+    pub header: [Option<Column>; MAX_COLUMNS],
+    /// Fewer than half of the sample lines carry a level word after the stamp: the source has no
+    /// level column, and a level word near the stamp is part of what the line says (Proxifier:
+    /// `chrome.exe - host:443 error : Could not connect …`). It still sets the line's level.
+    pub no_level_column: bool,
+}
+
+/// How many header columns are learned at most.
+pub const MAX_COLUMNS: usize = 3;
+
+/// The shape of one header column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Column {
+    /// `[AsyncDispatcher event handler]`, `[req-38101a0b … - - -]`.
+    Bracket,
+    /// A logger or tag ending in a colon: `org.apache.hadoop.MRAppMaster:`, `WindowManager:`.
+    Logger,
+    /// A dotted name without a colon: `nova.osapi_compute.wsgi.server`.
+    Dotted,
+    /// A number: a pid, a flag.
+    Number,
+    /// A field ended by `|`: `Step_LSC|`.
+    Piped,
+    /// Up to three words ended by ` - `: a program's name (`chrome.exe - `, `"Google Chrome" *64 - `).
+    Dashed,
+}
+
+impl Column {
+    /// The column at the start of `rest` and the bytes it takes (with the blanks after it).
+    fn at(rest: &[u8]) -> Option<(Column, usize)> {
+        let word = rest.iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(rest.len());
+        let blanks = |n: usize| n + rest[n..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
+        let first = *rest.first()?;
+        if first == b'[' {
+            let close = rest.iter().take(240).position(|&c| c == b']')?;
+            return Some((Column::Bracket, blanks(close + 1)));
+        }
+        if let Some(bar) = rest[..word].iter().position(|&c| c == b'|').filter(|&b| b > 0) {
+            return Some((Column::Piped, bar + 1));
+        }
+        // Three words at most, then ` - `.
+        let mut at = 0;
+        for _ in 0..3 {
+            let end = at + rest[at..].iter().position(|&c| c == b' ').unwrap_or(rest.len() - at);
+            if rest[end..].starts_with(b" - ")
+                && end > at
+                && !rest[..end].iter().any(|c| matches!(c, b'=' | b'[' | b']'))
+            {
+                return Some((Column::Dashed, blanks(end + 2)));
+            }
+            if end >= rest.len() {
+                break;
+            }
+            at = end + 1;
+        }
+        let name = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$' | b'-');
+        if word > 1 && rest[word - 1] == b':' && rest[..word - 1].iter().all(name) && first.is_ascii_alphabetic() {
+            return Some((Column::Logger, blanks(word)));
+        }
+        if word > 0 && rest[..word].iter().all(u8::is_ascii_digit) && word < rest.len() {
+            return Some((Column::Number, blanks(word)));
+        }
+        if rest[..word].contains(&b'.')
+            && rest[..word].iter().all(name)
+            && first.is_ascii_alphabetic()
+            && word < rest.len()
+        {
+            return Some((Column::Dotted, blanks(word)));
+        }
+        None
+    }
+}
+
+/// Share of sample lines (in percent) whose column must have one shape for it to be learned.
+const COLUMN_SHARE: usize = 90;
+
+/// Learns the header columns after the message start of each sample line.
+fn learn_header(rests: &[&[u8]]) -> [Option<Column>; MAX_COLUMNS] {
+    let mut header = [None; MAX_COLUMNS];
+    if rests.len() < 4 {
+        return header;
+    }
+    let mut at: Vec<usize> = vec![0; rests.len()];
+    for slot in header.iter_mut() {
+        let seen: Vec<Option<(Column, usize)>> =
+            rests.iter().zip(&at).map(|(r, &a)| Column::at(r.get(a..).unwrap_or(&[]))).collect();
+        let mut best: Option<(Column, usize)> = None;
+        for (c, _) in seen.iter().flatten() {
+            let n = seen.iter().flatten().filter(|(o, _)| o == c).count();
+            if best.is_none_or(|(_, bn)| n > bn) {
+                best = Some((*c, n));
+            }
+        }
+        let Some((column, _)) = best.filter(|(_, n)| n * 100 >= rests.len() * COLUMN_SHARE) else { break };
+        *slot = Some(column);
+        for (a, s) in at.iter_mut().zip(&seen) {
+            if let Some((c, used)) = s {
+                if *c == column {
+                    *a += used;
+                }
+            }
+        }
+    }
+    header
 }
 
 fn is_space(c: u8) -> bool {
@@ -99,11 +206,11 @@ fn token_starts(line: &[u8], out: &mut [usize; MAX_TOKENS]) -> usize {
 }
 
 /// As [`token_starts`], stopping after `want` tokens.
-fn token_starts_upto(line: &[u8], out: &mut [usize; MAX_TOKENS], want: usize) -> usize {
+pub(super) fn token_starts_upto<const N: usize>(line: &[u8], out: &mut [usize; N], want: usize) -> usize {
     let mut n = 0;
     let mut i = 0;
     let limit = line.len().min(MAX_OFFSET);
-    while i < limit && n < want.min(MAX_TOKENS) {
+    while i < limit && n < want.min(N) {
         while i < limit && is_space(line[i]) {
             i += 1;
         }
@@ -150,7 +257,16 @@ pub fn detect_layout(lines: &[&[u8]], ctx: &ParseCtx) -> Option<Layout> {
             }
         }
     }
-    best.map(|(_, k, t)| Layout { stamp: Some((StampKind::ALL[k], t as u8)) })
+    let mut layout = Layout { stamp: Some((StampKind::ALL[best?.1], best?.2 as u8)), ..Layout::default() };
+    let stamped: Vec<(&[u8], usize, usize)> =
+        lines.iter().filter_map(|l| find_timestamp(l, ctx, &layout).map(|(_, start, end)| (*l, start, end))).collect();
+    let leveled = stamped.iter().filter(|(l, _, end)| level_after(l, *end, LEVEL_WORDS).is_some()).count();
+    layout.no_level_column = leveled * 2 < stamped.len();
+    // Where each line's message begins with no header known, to learn the header from.
+    let rests: Vec<&[u8]> =
+        stamped.iter().map(|&(l, start, end)| &l[message_start(l, start, end, !layout.no_level_column).1..]).collect();
+    layout.header = learn_header(&rests);
+    Some(layout)
 }
 
 /// Finds a timestamp in the first tokens of the line: (ts, start, end).
@@ -187,22 +303,45 @@ pub fn parse(layout: &Layout, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> 
         return LineKind::Unparsed;
     };
     out.ts = ts;
-    let mut msg_start = end;
-    if let Some((l, word_end)) = level_after(line, end, 4) {
-        out.level = l;
-        msg_start = word_end;
-    } else if let Some((l, _)) = level_after(&line[..start], 0, 4) {
-        // `ERROR 2024-01-22 …`: the level came first.
-        out.level = l;
-    }
-    while msg_start < line.len() && matches!(line[msg_start], b' ' | b'\t' | b']' | b':' | b'|' | b',' | b'-') {
-        msg_start += 1;
+    let (level, mut msg_start) = message_start(line, start, end, !layout.no_level_column);
+    out.level = level;
+    for column in layout.header.iter().map_while(|c| *c) {
+        // A column is never the whole message: a record blank but for its tags (Rails' request
+        // id) takes its message from the line below.
+        match Column::at(&line[msg_start..]) {
+            Some((c, used)) if c == column && msg_start + used < line.len() => msg_start += used,
+            _ => break,
+        }
     }
     out.msg = Span::new(msg_start, line.len());
     if out.level == Level::Unknown {
         out.level = keyword_level(&line[msg_start..]);
     }
     LineKind::Record
+}
+
+/// Words after the stamp a level may be: a host and a component may come first (BGL:
+/// `R02-M1-N0-C:J12-U11 RAS KERNEL INFO`).
+const LEVEL_WORDS: usize = 5;
+
+/// The level near the stamp (`start..end`) and where the message begins, before any header
+/// columns; the message begins after the level word when the source has a level column.
+fn message_start(line: &[u8], start: usize, end: usize, level_column: bool) -> (Level, usize) {
+    let mut level = Level::Unknown;
+    let mut msg_start = end;
+    if let Some((l, word_end)) = level_after(line, end, LEVEL_WORDS) {
+        level = l;
+        if level_column {
+            msg_start = word_end;
+        }
+    } else if let Some((l, _)) = level_after(&line[..start], 0, 4) {
+        // `ERROR 2024-01-22 …`: the level came first.
+        level = l;
+    }
+    while msg_start < line.len() && matches!(line[msg_start], b' ' | b'\t' | b']' | b':' | b'|' | b',' | b'-') {
+        msg_start += 1;
+    }
+    (level, msg_start)
 }
 
 /// A level word among the next `words` tokens after `pos` (`INFO`, `[error]`, `E`): (level, end of word).
@@ -512,6 +651,63 @@ fn epoch(b: &[u8]) -> Option<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn learned(text: &str) -> Layout {
+        let lines: Vec<&[u8]> = text.lines().map(str::as_bytes).collect();
+        detect_layout(&lines, &ParseCtx::default()).expect("a stamp")
+    }
+
+    fn message<'a>(layout: &Layout, line: &'a str) -> (&'a str, Level) {
+        let mut p = Parsed::default();
+        assert_eq!(parse(layout, line.as_bytes(), &ParseCtx::default(), &mut p), LineKind::Record);
+        (std::str::from_utf8(p.msg.get(line.as_bytes())).unwrap(), p.level)
+    }
+
+    #[test]
+    fn thread_and_logger_columns_are_not_the_message() {
+        let log4j = "2015-10-18 18:01:47,978 INFO [main] org.apache.hadoop.MRAppMaster: Created MRAppMaster\n\
+                     2015-10-18 18:01:48,963 INFO [main] org.apache.hadoop.MRAppMaster: Executing with tokens:\n\
+                     2015-10-18 18:01:53,885 INFO [AsyncDispatcher event handler] org.apache.hadoop.TaskAttemptImpl: attempt_1 moved\n\
+                     2015-10-18 18:01:54,001 WARN [main] org.apache.hadoop.Foo: disk slow";
+        let layout = learned(log4j);
+        assert_eq!(layout.header[..2], [Some(Column::Bracket), Some(Column::Logger)]);
+        let line = "2015-10-18 18:01:53,885 ERROR [AsyncDispatcher event handler] org.apache.hadoop.TaskAttemptImpl: attempt_1 failed";
+        assert_eq!(message(&layout, line), ("attempt_1 failed", Level::Error));
+        let python = "2024-01-22 15:30:01,123 ERROR payments.client: payment provider returned 503\n\
+                      2024-01-22 15:30:02,123 INFO payments.api: request served\n\
+                      2024-01-22 15:30:03,123 INFO payments.api: request served\n\
+                      2024-01-22 15:30:04,123 WARNING payments.client: retrying";
+        let layout = learned(python);
+        assert_eq!(
+            message(&layout, "2024-01-22 15:30:01,123 ERROR payments.client: payment provider returned 503").0,
+            "payment provider returned 503"
+        );
+        // A line without the column keeps what it has.
+        assert_eq!(message(&layout, "2024-01-22 15:30:01,123 ERROR plain words here").0, "plain words here");
+    }
+
+    #[test]
+    fn pipe_fields_and_dashed_programs() {
+        let health = "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579\n\
+                      20171223-22:15:29:615|Step_LSC|30002312|onExtend:1514038530000 14 0 4\n\
+                      20171223-22:15:29:633|Step_StandReportReceiver|30002312|REPORT : 7007 5002 150089 240\n\
+                      20171223-22:15:29:635|Step_LSC|30002312|onStandStepChanged 3580";
+        let layout = learned(health);
+        assert_eq!(
+            message(&layout, "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579").0,
+            "onStandStepChanged 3579"
+        );
+        // No level column: a level word near the stamp stays in the message (and sets the level).
+        let proxy = "[10.30 16:49:06] chrome.exe - proxy.example.org:5070 open through proxy proxy.example.org:5070 HTTPS\n\
+                     [10.30 16:49:07] \"Google Chrome\" *64 - proxy.example.org:5070 close, 403 bytes sent\n\
+                     [10.30 16:49:08] chrome.exe - proxy.example.org:5070 open through proxy proxy.example.org:5070 HTTPS\n\
+                     [10.30 16:49:09] chrome.exe - proxy.example.org:5070 close, 1190 bytes sent";
+        let layout = learned(proxy);
+        assert!(layout.no_level_column);
+        let line = "[10.30 16:49:10] chrome.exe - host:443 error : Could not connect to proxy";
+        assert_eq!(message(&layout, line), ("host:443 error : Could not connect to proxy", Level::Error));
+        assert_eq!(message(&layout, "[10.30 16:49:07] \"Google Chrome\" *64 - a.b:1 open").0, "a.b:1 open");
+    }
     use crate::time::civil_to_millis;
 
     fn ctx() -> ParseCtx {
@@ -593,7 +789,7 @@ mod tests {
 
     #[test]
     fn indented_lines_do_not_start_records() {
-        let layout = Layout { stamp: Some((StampKind::Iso, 0)) };
+        let layout = Layout { stamp: Some((StampKind::Iso, 0)), ..Layout::default() };
         let mut p = Parsed::default();
         let line = b"    at job scheduled 2024-01-22 15:30:01 (retry)";
         assert_eq!(parse(&layout, line, &ctx(), &mut p), LineKind::Unparsed);

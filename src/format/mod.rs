@@ -12,12 +12,14 @@ pub(crate) mod access;
 mod apache;
 pub mod custom;
 mod detect;
+mod envelope;
 mod generic;
 mod haproxy;
 mod json;
 mod klog;
 mod level;
 mod logfmt;
+mod mariadb_audit;
 mod mysql;
 mod nginx;
 mod postgres;
@@ -77,7 +79,7 @@ pub mod keys {
     use super::Span;
 
     const BASE: u32 = u32::MAX - 64;
-    const NAMES: [&str; 22] = [
+    const NAMES: [&str; 27] = [
         "pid",
         "msgid",
         "status",
@@ -100,6 +102,11 @@ pub mod keys {
         "tid",
         "connection",
         "module",
+        "query_id",
+        "operation",
+        "retcode",
+        "stream",
+        "unit",
     ];
 
     const fn k(i: u32) -> Span {
@@ -127,6 +134,11 @@ pub mod keys {
     pub const TID: Span = k(19);
     pub const CONNECTION: Span = k(20);
     pub const MODULE: Span = k(21);
+    pub const QUERY_ID: Span = k(22);
+    pub const OPERATION: Span = k(23);
+    pub const RETCODE: Span = k(24);
+    pub const STREAM: Span = k(25);
+    pub const UNIT: Span = k(26);
 
     /// Which constant above `key` is, by position.
     #[inline]
@@ -163,6 +175,8 @@ pub struct Parsed {
     /// The message was assembled from columns (an access log's request, status and size) rather
     /// than written as text: its meaning is in the fields, so message patterns do not run on it.
     pub message_from_fields: bool,
+    /// A piece of a longer line (a CRI `P` line): the next physical line continues this record.
+    pub partial: bool,
 }
 
 impl Parsed {
@@ -174,6 +188,7 @@ impl Parsed {
         self.msg = Span::EMPTY;
         self.fields.clear();
         self.message_from_fields = false;
+        self.partial = false;
     }
 
     /// The value of the first field whose key equals `key`.
@@ -217,6 +232,8 @@ pub enum FormatKind {
     PostgresJson,
     /// MySQL 8 / MariaDB error log.
     Mysql,
+    /// MariaDB's audit plugin log (`server_audit.log`, CSV).
+    MariadbAudit,
     /// nginx/Apache combined or common access log.
     Access,
     NginxError,
@@ -226,13 +243,19 @@ pub enum FormatKind {
     Custom(u16),
     /// Any line that starts (or nearly starts) with a recognisable timestamp.
     Generic,
+    /// Container runtime (CRI) lines: `2024-06-03T10:15:02.123Z stderr F text`.
+    Cri,
+    /// Docker's json-file driver: `{"log":"text\n","stream":"stderr","time":"…"}`.
+    DockerJson,
+    /// systemd's journal as `journalctl -o json` writes it.
+    Journald,
     /// Nothing recognisable: every line is kept as an untimed record.
     Unknown,
 }
 
 impl FormatKind {
     /// Every built-in family (custom formats excluded), for tests and fuzzers that try them all.
-    pub const BUILTIN: [FormatKind; 14] = [
+    pub const BUILTIN: [FormatKind; 18] = [
         FormatKind::Syslog,
         FormatKind::Syslog5424,
         FormatKind::JsonLines,
@@ -241,11 +264,15 @@ impl FormatKind {
         FormatKind::PostgresCsv,
         FormatKind::PostgresJson,
         FormatKind::Mysql,
+        FormatKind::MariadbAudit,
         FormatKind::Access,
         FormatKind::NginxError,
         FormatKind::ApacheError,
         FormatKind::Klog,
         FormatKind::Generic,
+        FormatKind::Cri,
+        FormatKind::DockerJson,
+        FormatKind::Journald,
         FormatKind::Unknown,
     ];
 
@@ -259,12 +286,16 @@ impl FormatKind {
             FormatKind::PostgresCsv => "postgres-csv".into(),
             FormatKind::PostgresJson => "postgres-json".into(),
             FormatKind::Mysql => "mysql".into(),
+            FormatKind::MariadbAudit => "mariadb-audit".into(),
             FormatKind::Access => "access".into(),
             FormatKind::NginxError => "nginx-error".into(),
             FormatKind::ApacheError => "apache-error".into(),
             FormatKind::Klog => "klog".into(),
             FormatKind::Custom(i) => format!("custom#{i}"),
             FormatKind::Generic => "generic".into(),
+            FormatKind::Cri => "cri".into(),
+            FormatKind::DockerJson => "docker-json".into(),
+            FormatKind::Journald => "journald".into(),
             FormatKind::Unknown => "unknown".into(),
         }
     }
@@ -280,11 +311,15 @@ impl FormatKind {
             "postgres-csv" => FormatKind::PostgresCsv,
             "postgres-json" => FormatKind::PostgresJson,
             "mysql" | "mariadb" => FormatKind::Mysql,
+            "mariadb-audit" | "server_audit" => FormatKind::MariadbAudit,
             "access" | "nginx" | "apache" | "combined" => FormatKind::Access,
             "nginx-error" => FormatKind::NginxError,
             "apache-error" => FormatKind::ApacheError,
             "klog" => FormatKind::Klog,
             "generic" => FormatKind::Generic,
+            "cri" | "containerd" => FormatKind::Cri,
+            "docker-json" | "docker" => FormatKind::DockerJson,
+            "journald" | "journal" => FormatKind::Journald,
             _ => return None,
         })
     }
@@ -293,7 +328,8 @@ impl FormatKind {
     pub fn default_service(&self) -> Option<&'static str> {
         match self {
             FormatKind::Postgres | FormatKind::PostgresCsv | FormatKind::PostgresJson => Some("postgres"),
-            FormatKind::Mysql => Some("mysql"),
+            // The audit log and the error log are one server.
+            FormatKind::Mysql | FormatKind::MariadbAudit => Some("mysql"),
             FormatKind::Access | FormatKind::NginxError => Some("proxy"),
             FormatKind::ApacheError => Some("httpd"),
             _ => None,
@@ -322,28 +358,46 @@ pub struct Parser {
     pub kind: FormatKind,
     generic: generic::Layout,
     custom: Option<Arc<CustomFormat>>,
+    /// Formats of later stretches of the input (files concatenated into one stream), tried in
+    /// turn on a line this one does not read.
+    others: Vec<Parser>,
 }
 
 impl Parser {
     pub fn new(kind: FormatKind) -> Parser {
-        Parser { kind, generic: generic::Layout::default(), custom: None }
+        Parser { kind, generic: generic::Layout::default(), custom: None, others: Vec::new() }
     }
 
     pub fn with_generic_layout(kind: FormatKind, layout: generic::Layout) -> Parser {
-        Parser { kind, generic: layout, custom: None }
+        Parser { kind, generic: layout, custom: None, others: Vec::new() }
     }
 
     /// A parser for a user-defined format; `index` is its place in the loaded list.
     pub fn custom(index: u16, format: Arc<CustomFormat>) -> Parser {
-        Parser { kind: FormatKind::Custom(index), generic: generic::Layout::default(), custom: Some(format) }
+        Parser {
+            kind: FormatKind::Custom(index),
+            generic: generic::Layout::default(),
+            custom: Some(format),
+            others: Vec::new(),
+        }
     }
 
     /// The name shown to users (`culprit inputs`): the family, or a custom format's own name.
     pub fn name(&self) -> String {
-        match &self.custom {
+        let mut name = match &self.custom {
             Some(c) => c.name.clone(),
             None => self.kind.name(),
+        };
+        for other in &self.others {
+            name.push('+');
+            name.push_str(&other.name());
         }
+        name
+    }
+
+    /// The formats of later stretches of the input, besides this one.
+    pub fn others(&self) -> &[Parser] {
+        &self.others
     }
 
     /// The generic timestamp layout found at detection (meaningful for [`FormatKind::Generic`]).
@@ -354,10 +408,27 @@ impl Parser {
     /// Parses one physical line (no line terminator) into `out`; a line this format does not
     /// explain may still be another program's stamped line (see [`parse_stray`]).
     pub fn parse(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
-        match self.parse_own(line, ctx, out) {
+        match self.parse_known(line, ctx, out) {
             LineKind::Unparsed => parse_stray(self.kind, line, ctx, out),
             kind => kind,
         }
+    }
+
+    /// This format, then the formats of the input's later stretches: a line one of those makes a
+    /// record of is theirs even where this format would call it a continuation (MySQL calls
+    /// any line without a stamp one).
+    pub(crate) fn parse_known(&self, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
+        let kind = self.parse_own(line, ctx, out);
+        if kind == LineKind::Record || self.others.is_empty() {
+            return kind;
+        }
+        for other in &self.others {
+            if other.parse_own(line, ctx, out) == LineKind::Record {
+                return LineKind::Record;
+            }
+        }
+        out.clear();
+        kind
     }
 
     /// [`Parser::parse`] by this format alone: what format detection scores.
@@ -372,6 +443,7 @@ impl Parser {
             FormatKind::PostgresCsv => postgres::parse_csv(line, ctx, out),
             FormatKind::PostgresJson => postgres::parse_json(line, ctx, out),
             FormatKind::Mysql => mysql::parse(line, ctx, out),
+            FormatKind::MariadbAudit => mariadb_audit::parse(line, ctx, out),
             FormatKind::Access => access::parse(line, ctx, out),
             FormatKind::NginxError => nginx::parse_error(line, ctx, out),
             FormatKind::ApacheError => apache::parse_error(line, ctx, out),
@@ -381,6 +453,9 @@ impl Parser {
                 None => LineKind::Unparsed,
             },
             FormatKind::Generic => generic::parse(&self.generic, line, ctx, out),
+            FormatKind::Cri => envelope::parse_cri(line, ctx, out),
+            FormatKind::DockerJson => envelope::parse_docker(line, ctx, out),
+            FormatKind::Journald => envelope::parse_journald(line, ctx, out),
             FormatKind::Unknown => LineKind::Unparsed,
         };
         if kind == LineKind::Unparsed && looks_like_continuation(line) {
@@ -418,8 +493,22 @@ pub fn looks_like_continuation(line: &[u8]) -> bool {
                 || is_request_tag_line(line)
                 || is_numbered_entry(line)
                 || is_diff_line(line)
+                || is_header_line(line)
         }
     }
+}
+
+/// `Commandline: apt-get -y upgrade`, `Requested-By: deploy (1001)`: a header block's `Name: value`
+/// lines (capitalised words joined by dashes) under a stamped record, as apt's history.log and
+/// mail-style reports write them.
+fn is_header_line(line: &[u8]) -> bool {
+    let name = line.iter().take_while(|c| c.is_ascii_alphabetic() || **c == b'-').count();
+    name >= 3
+        && line[0].is_ascii_uppercase()
+        && line[1].is_ascii_lowercase()
+        && line[name - 1] != b'-'
+        && line[name..].starts_with(b": ")
+        && line[..name].split(|&c| c == b'-').all(|w| w.first().is_some_and(u8::is_ascii_uppercase))
 }
 
 /// A line of another program mixed into a file (an ingress controller's klog status lines among
@@ -453,6 +542,24 @@ fn parse_stray(kind: FormatKind, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) 
             out.msg = Span::new(msg, line.len());
             return LineKind::Record;
         }
+    }
+    out.clear();
+    // A stamp among the first two tokens (Go's `log` under a prefix: `[mysql] 2024/01/22 13:02:07
+    // packets.go:122: closing bad idle connection: EOF`). A bare number is no stamp here: it is
+    // more likely a count or an id.
+    let mut early = [0usize; 2];
+    let n = generic::token_starts_upto(line, &mut early, 2);
+    let stamped = early[..n].iter().any(|&s| {
+        s < 40
+            && generic::StampKind::ALL
+                .iter()
+                .any(|k| *k != generic::StampKind::Epoch && k.parse(&line[s..], ctx).is_some())
+    });
+    if stamped && generic::parse(&generic::Layout::default(), line, ctx, out) == LineKind::Record {
+        if kind == FormatKind::Access {
+            out.level = out.level.min(Level::Warn);
+        }
+        return LineKind::Record;
     }
     out.clear();
     LineKind::Unparsed
@@ -506,6 +613,14 @@ fn is_exception_line(line: &[u8]) -> bool {
 /// (the parser itself knows the name: [`Parser::name`]).
 pub fn custom_name(_index: u16) -> Option<String> {
     None
+}
+
+/// Runs one parser function on one line with the default context: what parser tests check.
+#[cfg(test)]
+pub(crate) fn run_parser(parse: fn(&[u8], &ParseCtx, &mut Parsed) -> LineKind, line: &[u8]) -> (LineKind, Parsed) {
+    let mut p = Parsed::default();
+    let k = parse(line, &ParseCtx::default(), &mut p);
+    (k, p)
 }
 
 #[cfg(test)]

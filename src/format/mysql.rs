@@ -17,7 +17,9 @@ fn mysql_level(w: &[u8]) -> Option<Level> {
 }
 
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
-    let Some((ts, mut pos)) = StampKind::Iso.parse(line, ctx).or_else(|| StampKind::Yymmdd.parse(line, ctx)) else {
+    let iso = StampKind::Iso.parse(line, ctx);
+    let yymmdd = iso.is_none();
+    let Some((ts, mut pos)) = iso.or_else(|| StampKind::Yymmdd.parse(line, ctx)) else {
         // Every record starts with its date; what does not is the crash report's body ("Thread
         // pointer: 0x0", the backtrace) or the version banner, printed under a stamped line.
         return if line.first().is_some_and(u8::is_ascii_digit) { LineKind::Unparsed } else { LineKind::Continuation };
@@ -46,6 +48,15 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     }
     // `[Level]` is what makes this MySQL rather than any app log.
     if line.get(pos) != Some(&b'[') {
+        // Under the old short stamp, plugins and 5.5's InnoDB write `name: text` without a level
+        // (`261207 17:07:30 server_audit: logging started …`, `140122 15:30:01  InnoDB: …`).
+        let name = line[pos..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+        if yymmdd && pos == id_start && name >= 2 && line[pos + name..].starts_with(b": ") {
+            out.ts = ts;
+            out.level = Level::Info;
+            out.msg = Span::new(pos, line.len());
+            return LineKind::Record;
+        }
         return LineKind::Unparsed;
     }
     let Some(close) = line[pos..].iter().take(12).position(|&c| c == b']').map(|c| pos + c) else {
@@ -80,9 +91,7 @@ mod tests {
     use crate::time::civil_to_millis;
 
     fn run(line: &[u8]) -> (LineKind, Parsed) {
-        let mut p = Parsed::default();
-        let k = parse(line, &ParseCtx::default(), &mut p);
-        (k, p)
+        crate::format::run_parser(parse, line)
     }
 
     #[test]
@@ -119,6 +128,13 @@ mod tests {
         let (k, p) = run(b"2024-01-22  0:04:02 0 [Note] Starting MariaDB 10.11.19");
         assert_eq!((k, p.ts, p.level), (LineKind::Record, civil_to_millis(2024, 1, 22, 0, 4, 2, 0), Level::Info));
         assert_eq!(run(b"2024-01-22 15:30:01 INFO not mysql").0, LineKind::Unparsed);
+        // A plugin's own line under the short stamp.
+        let line = b"261207 17:07:30 server_audit: MariaDB Audit Plugin version 1.4.14 STARTED.";
+        let (k, p) = run(line);
+        assert_eq!((k, p.level, p.ts), (LineKind::Record, Level::Info, civil_to_millis(2026, 12, 7, 17, 7, 30, 0)));
+        assert_eq!(p.msg.get(line), b"server_audit: MariaDB Audit Plugin version 1.4.14 STARTED.");
+        assert_eq!(run(b"2024-01-22 15:30:01 app: not mysql").0, LineKind::Unparsed);
+        assert_eq!(run(b"261207 17:07:30 just words").0, LineKind::Unparsed);
         assert_eq!(run(b"2024-01-22 15:30:01 0 [Bogus] x").0, LineKind::Unparsed);
     }
 

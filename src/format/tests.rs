@@ -13,6 +13,11 @@ fn run(kind: FormatKind, line: &[u8]) -> (LineKind, Parsed) {
     (k, p)
 }
 
+/// The format alone, without the per-line fallback to other programs' stamps.
+fn run_own(kind: FormatKind, line: &[u8]) -> LineKind {
+    Parser::new(kind).parse_own(line, &ctx(), &mut Parsed::default())
+}
+
 #[test]
 fn syslog_3164_variants() {
     let line = b"<34>Jan 22 15:30:01 auth-2 sshd[4121]: Failed password for root";
@@ -63,7 +68,7 @@ fn syslog_3164_variants() {
         b"2024-01-22T15:30:01Z auth started",
         b"2024-01-22 15:30:01 h app: x",
     ] {
-        assert_eq!(run(FormatKind::Syslog, line).0, LineKind::Unparsed, "{:?}", String::from_utf8_lossy(line));
+        assert_eq!(run_own(FormatKind::Syslog, line), LineKind::Unparsed, "{:?}", String::from_utf8_lossy(line));
     }
 }
 
@@ -99,7 +104,7 @@ fn syslog_5424() {
         b"<999>1 - - - - - -",
         b"<34>1 nottime h a p m - x",
     ] {
-        assert_eq!(run(FormatKind::Syslog5424, bad).0, LineKind::Unparsed, "{:?}", String::from_utf8_lossy(bad));
+        assert_eq!(run_own(FormatKind::Syslog5424, bad), LineKind::Unparsed, "{:?}", String::from_utf8_lossy(bad));
     }
 }
 
@@ -156,7 +161,7 @@ fn implied_keys_do_not_collide() {
     assert_eq!(keys::implied_name(keys::MODULE), Some("module"));
 }
 
-const ALL: [FormatKind; 14] = FormatKind::BUILTIN;
+const ALL: [FormatKind; FormatKind::BUILTIN.len()] = FormatKind::BUILTIN;
 
 #[test]
 fn hostile_lines() {
@@ -240,5 +245,11 @@ fn stray_lines_of_other_programs_are_records() {
     assert!(p.msg.get(line).starts_with(b"failed to upload"));
     // Not every colon makes a level, nor every level a stamp.
     assert_eq!(run(FormatKind::Access, b"ERROR: no stamp here").0, LineKind::Unparsed);
-    assert_eq!(run(FormatKind::Access, b"hello: 2025/01/28 19:12:44 x").0, LineKind::Unparsed);
+    assert_eq!(run(FormatKind::Access, b"hello: at 2025/01/28 19:12:44 x").0, LineKind::Unparsed);
+    assert_eq!(run(FormatKind::Logfmt, b"[mysql] 1706 connections").0, LineKind::Unparsed);
+    // Go's log under a prefix, in a logfmt file: timed, and its message is what it said.
+    let line = b"[mysql] 2024/01/22 13:02:07 packets.go:122: closing bad idle connection: EOF";
+    let (k, p) = run(FormatKind::Logfmt, line);
+    assert_eq!((k, p.ts), (LineKind::Record, crate::time::civil_to_millis(2024, 1, 22, 13, 2, 7, 0)));
+    assert_eq!(p.msg.get(line), b"packets.go:122: closing bad idle connection: EOF");
 }

@@ -145,6 +145,8 @@ pub fn index_chunk(
     // Where the message of the last record lies in `data`, while it is blank but for tags (Rails:
     // `FATAL -- : [request-id]`, the exception on the lines below) and no continuation has replaced it.
     let mut blank_record: Option<Range<usize>> = None;
+    // The line before continues into this one (a CRI `P` piece); the chunk's first line looks back.
+    let mut after_partial = range.start > 0 && ends_partial(parser, ctx, &src.bytes()[..range.start], &mut parsed);
     while pos < data.len() {
         let nl = memchr::memchr(b'\n', &data[pos..]).map(|i| pos + i);
         let end = nl.unwrap_or(data.len());
@@ -154,7 +156,11 @@ pub fn index_chunk(
         }
         line_no += 1;
         out.lines += 1;
-        let kind = if line.is_empty() { LineKind::Continuation } else { parser.parse(line, ctx, &mut parsed) };
+        let mut kind = if line.is_empty() { LineKind::Continuation } else { parser.parse(line, ctx, &mut parsed) };
+        if after_partial && kind == LineKind::Record {
+            kind = LineKind::Continuation;
+        }
+        after_partial = kind != LineKind::Unparsed && !line.is_empty() && parsed.partial;
         still_leading &= kind == LineKind::Continuation;
         match kind {
             // Blank lines belong to no record: they neither extend nor start one.
@@ -232,6 +238,17 @@ pub fn index_chunk(
     out.hosts = hosts.names;
     out.services = services.names;
     out
+}
+
+/// Whether the last line of `before` is a piece the next line continues.
+fn ends_partial(parser: &Parser, ctx: &ParseCtx, before: &[u8], parsed: &mut Parsed) -> bool {
+    if parser.kind != crate::format::FormatKind::Cri {
+        return false;
+    }
+    let before = before.strip_suffix(b"\n").unwrap_or(before);
+    let line = memchr::memrchr(b'\n', before).map_or(before, |i| &before[i + 1..]);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    !line.is_empty() && parser.parse(line, ctx, parsed) == LineKind::Record && parsed.partial
 }
 
 /// The last record had a blank message and no continuation came: it is mined as it is.

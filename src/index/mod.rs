@@ -111,7 +111,7 @@ impl Index {
 
     /// Indexes already-loaded sources.
     pub fn build(sources: Vec<Source>, notices: Vec<Notice>, rules: RuleSet, opts: &IndexOptions) -> Index {
-        let ctxs: Vec<ParseCtx> = sources.iter().map(|s| parse_ctx(s, opts)).collect();
+        let mut ctxs: Vec<ParseCtx> = sources.iter().map(|s| parse_ctx(s, opts)).collect();
         let parsers: Vec<Parser> = sources
             .iter()
             .zip(&ctxs)
@@ -120,6 +120,19 @@ impl Index {
             })
             .collect();
         let yearless: Vec<bool> = sources.iter().zip(&parsers).map(|(s, p)| is_yearless(s, p)).collect();
+        // Yearless stamps are read in a leap year, so that Feb 29 is still Feb 29 when the year is
+        // settled (`fix_year_rollover`); the year they would have had is kept to settle it.
+        let years: Vec<Years> = ctxs
+            .iter_mut()
+            .zip(&yearless)
+            .map(|(ctx, &y)| {
+                let wanted = ctx.year;
+                if y {
+                    ctx.year = leap_year_at_or_before(wanted);
+                }
+                Years { parsed_in: ctx.year, wanted }
+            })
+            .collect();
 
         // Tasks: (source, byte range), in source order then offset order.
         let mut tasks = Vec::new();
@@ -156,7 +169,7 @@ impl Index {
             templates: TemplateTable::default(),
             sources,
         };
-        index.merge(tasks.iter().map(|t| t.0).collect(), outs, &yearless, opts);
+        index.merge(tasks.iter().map(|t| t.0).collect(), outs, &yearless, &years, opts);
         index
     }
 
@@ -165,6 +178,7 @@ impl Index {
         task_source: Vec<usize>,
         mut outs: Vec<chunk::ChunkOut>,
         yearless: &[bool],
+        years: &[Years],
         opts: &IndexOptions,
     ) {
         // Templates first: chunk-local ids can outnumber the 16-bit column; global ids cannot.
@@ -218,14 +232,15 @@ impl Index {
         }
         // Thousands of chunk columns: freed on the workers too.
         outs.into_par_iter().for_each(drop);
+        let mut leap_days = vec![Vec::new(); yearless.len()];
         for (sid, &is_yearless) in yearless.iter().enumerate() {
             if let Some(range) = b.records.source_range(sid as u32).filter(|_| is_yearless) {
                 let mtime = self.sources[sid].mtime;
-                fix_year_rollover(&mut b.ts[range], opts.year, mtime);
+                leap_days[sid] = fix_year_rollover(&mut b.ts[range], opts.year, mtime, years[sid]);
             }
         }
         if opts.year.is_none() {
-            align_yearless_to_dated(&mut b, yearless);
+            align_yearless_to_dated(&mut b, yearless, &leap_days);
         }
         self.hosts_from_paths(&mut b);
         self.services_from_paths(&mut b);
@@ -349,6 +364,8 @@ impl Index {
                 let mut warnings = src.warnings.clone();
                 if !range.is_empty() && untimed == range.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
+                } else if let Some(w) = mostly_unparsed(lines[sid], unparsed[sid]) {
+                    warnings.push(w);
                 }
                 let name = self.parsers[sid].name();
                 InputInfo {
@@ -442,7 +459,7 @@ impl Index {
 /// Yearless inputs (BSD syslog, klog) get their year from the file's mtime, which a copy or a
 /// checkout resets. When other inputs carry full dates, the year that puts the yearless
 /// records inside (or nearest to) their span is the better guess.
-fn align_yearless_to_dated(b: &mut RecordsBuilder, yearless: &[bool]) {
+fn align_yearless_to_dated(b: &mut RecordsBuilder, yearless: &[bool], leap_days: &[Vec<LeapDay>]) {
     let (mut lo, mut hi) = (i64::MAX, i64::MIN);
     for (sid, &y) in yearless.iter().enumerate() {
         let Some(range) = b.records.source_range(sid as u32).filter(|_| !y) else { continue };
@@ -470,6 +487,10 @@ fn align_yearless_to_dated(b: &mut RecordsBuilder, yearless: &[bool]) {
         if best != 0 && distance(best) < distance(0) {
             for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
                 *t = add_years(*t, best);
+            }
+            // A Feb 29 that a common year had made Feb 28 is Feb 29 again in a leap year.
+            for d in &leap_days[sid] {
+                ts[d.at] = add_years(d.raw, d.years + best);
             }
         }
     }
@@ -518,7 +539,8 @@ fn add_years(ms: Millis, years: i64) -> Millis {
     let days = ms.div_euclid(MS_PER_DAY);
     let tod = ms.rem_euclid(MS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
-    let d = if m == 2 && d == 29 { 28 } else { d };
+    // Feb 29 of a common year is its Feb 28.
+    let d = if m == 2 && d == 29 && !crate::time::valid_date(y + years, 2, 29) { 28 } else { d };
     days_from_civil(y + years, m, d) * MS_PER_DAY + tod
 }
 
@@ -570,51 +592,100 @@ fn per_host_names<'a>(paths: impl Iterator<Item = &'a std::path::Path>) -> HashM
     out
 }
 
+/// The year a yearless source was read in (a leap year) and the year it would have had (its
+/// mtime's, or this year's).
+#[derive(Clone, Copy, Debug)]
+pub struct Years {
+    pub parsed_in: i64,
+    pub wanted: i64,
+}
+
+/// A record read as Feb 29: where it is in its source, its stamp as read, and the years it moved.
+#[derive(Clone, Copy, Debug)]
+pub struct LeapDay {
+    at: usize,
+    raw: Millis,
+    years: i64,
+}
+
+fn leap_year_at_or_before(mut year: i64) -> i64 {
+    while !crate::time::valid_date(year, 2, 29) {
+        year -= 1;
+    }
+    year
+}
+
 /// Yearless timestamps were parsed with one provisional year. Walking in file
 /// order, a jump backwards of more than half a year is a New Year rollover.
 /// Then the whole run is placed: with `--year`, the first record is in that
-/// year; otherwise the last record must not be after the file's mtime.
-pub fn fix_year_rollover(ts: &mut [Millis], year: Option<i64>, mtime: Option<std::time::SystemTime>) {
-    let mut shift = 0i64;
-    let mut prev = NO_TIME;
-    for t in ts.iter_mut() {
+/// year; otherwise the last record must not be after the file's mtime. Every
+/// record moves once from its stamp as read, so a Feb 29 stays one when its year
+/// is a leap year; those records are returned, for a later move to stay exact.
+pub fn fix_year_rollover(
+    ts: &mut [Millis],
+    year: Option<i64>,
+    mtime: Option<std::time::SystemTime>,
+    years: Years,
+) -> Vec<LeapDay> {
+    // The rollover shift of each record, walked twice: once to place the run, once to move it.
+    let rollovers = |ts: &[Millis]| {
+        let mut shift = 0i64;
+        let mut prev = NO_TIME;
+        ts.iter()
+            .map(move |&raw| {
+                if raw != NO_TIME {
+                    if prev != NO_TIME && raw < prev - 180 * MS_PER_DAY {
+                        shift += 1;
+                    }
+                    prev = raw;
+                }
+                shift
+            })
+            .collect::<Vec<i64>>()
+    };
+    let shifts = rollovers(ts);
+    let timed = |i: &usize| ts[*i] != NO_TIME;
+    let (Some(fi), Some(li)) = ((0..ts.len()).find(timed), (0..ts.len()).rev().find(timed)) else { return Vec::new() };
+    let (first, last) = (add_years(ts[fi], shifts[fi]), add_years(ts[li], shifts[li]));
+    let delta = match year {
+        Some(y) => y - crate::time::year_of(first),
+        None => {
+            let base = years.wanted - years.parsed_in;
+            match mtime.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()) {
+                // In the wanted year the last record must not land after mtime (+1 day slack for
+                // zones); if it does, the file is last year's.
+                Some(mt) if add_years(last, base) > mt.as_millis() as i64 + MS_PER_DAY => base - 1,
+                _ => base,
+            }
+        }
+    };
+    let mut leap_days = Vec::new();
+    for (i, t) in ts.iter_mut().enumerate() {
         if *t == NO_TIME {
             continue;
         }
         let raw = *t;
-        if prev != NO_TIME && raw < prev - 180 * MS_PER_DAY {
-            shift += 1;
+        let moved = shifts[i] + delta;
+        let (_, m, d) = civil_from_days(raw.div_euclid(MS_PER_DAY));
+        if m == 2 && d == 29 {
+            leap_days.push(LeapDay { at: i, raw, years: moved });
         }
-        prev = raw;
-        if shift > 0 {
-            *t = add_years(raw, shift);
-        }
-    }
-    let first = ts.iter().copied().find(|&t| t != NO_TIME);
-    let last = ts.iter().copied().rev().find(|&t| t != NO_TIME);
-    let (Some(first), Some(last)) = (first, last) else { return };
-    let delta = match year {
-        Some(y) => y - crate::time::year_of(first),
-        None => {
-            let Some(mt) = mtime.and_then(|m| m.duration_since(std::time::UNIX_EPOCH).ok()) else { return };
-            let mt = mt.as_millis() as i64;
-            // Parsed with mtime's year: if the last record lands after mtime (+1 day slack for zones), it was last year's.
-            if last > mt + MS_PER_DAY {
-                -1
-            } else {
-                0
-            }
-        }
-    };
-    if delta != 0 {
-        for t in ts.iter_mut().filter(|t| **t != NO_TIME) {
-            *t = add_years(*t, delta);
+        if moved != 0 {
+            *t = add_years(raw, moved);
         }
     }
+    leap_days
 }
 
 #[cfg(test)]
 mod tests;
+
+/// A warning when most of an input's lines were read by no format: its analysis rests on the rest.
+pub fn mostly_unparsed(lines: u64, unparsed: u64) -> Option<String> {
+    (lines >= 20 && unparsed * 2 > lines).then(|| {
+        format!("{unparsed} of {lines} lines unparsed: most of this input is in no format culprit reads (--format PATH=NAME forces one)")
+    })
+}
 
 /// `feed-api.log` → `feed-api`: a log file's extension says nothing about its service.
 /// File names that say how a program logs, not which program it is (`app.log`, `stdout`,

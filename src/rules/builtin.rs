@@ -8,4 +8,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rules/system.toml", include_str!("../../rules/system.toml")),
     ("rules/deploy.toml", include_str!("../../rules/deploy.toml")),
     ("rules/web.toml", include_str!("../../rules/web.toml")),
+    ("rules/config-management.toml", include_str!("../../rules/config-management.toml")),
+    ("rules/packages.toml", include_str!("../../rules/packages.toml")),
+    ("rules/kubernetes.toml", include_str!("../../rules/kubernetes.toml")),
 ];

@@ -104,10 +104,7 @@ pub fn load(paths: &[PathBuf]) -> (Vec<Source>, Vec<Notice>) {
 /// Strips rotation and compression suffixes: `auth.log.2.gz` → `auth.log`, `syslog.1` → `syslog`.
 pub fn stream_name(path: &Path) -> String {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "-".into());
-    let mut s = name.as_str();
-    if let Some(x) = s.strip_suffix(".gz") {
-        s = x;
-    }
+    let mut s = strip_compression(&name);
     if let Some(dot) = s.rfind('.') {
         let tail = &s[dot + 1..];
         if !tail.is_empty() && tail.bytes().all(|c| c.is_ascii_digit()) {
@@ -127,7 +124,7 @@ pub fn stream_name(path: &Path) -> String {
 /// Rotation order within a stream: larger numbers are older. `auth.log` is newest (0).
 pub fn rotation_age(path: &Path) -> u32 {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let s = name.strip_suffix(".gz").unwrap_or(&name);
+    let s = strip_compression(&name);
     s.rsplit('.').next().and_then(|t| t.parse::<u32>().ok()).unwrap_or(0)
 }
 
@@ -142,8 +139,45 @@ pub fn looks_binary(sample: &[u8]) -> bool {
     nul * 10 > head.len() || ctrl * 5 > head.len()
 }
 
-fn is_gzip(head: &[u8]) -> bool {
-    head.starts_with(&[0x1f, 0x8b])
+/// Compressed containers rotated logs come in, by their magic bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Compression {
+    Gzip,
+    Xz,
+    Zstd,
+    Bzip2,
+}
+
+impl Compression {
+    fn of(head: &[u8]) -> Option<Compression> {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Some(Compression::Gzip)
+        } else if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0]) {
+            Some(Compression::Xz)
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Some(Compression::Zstd)
+        } else if head.starts_with(b"BZh") && head.get(3).is_some_and(|c| (b'1'..=b'9').contains(c)) {
+            Some(Compression::Bzip2)
+        } else {
+            None
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Xz => "xz",
+            Compression::Zstd => "zstd",
+            Compression::Bzip2 => "bzip2",
+        }
+    }
+}
+
+/// Compression suffixes a rotated file may carry.
+const COMPRESSED_SUFFIXES: [&str; 5] = [".gz", ".xz", ".zst", ".bz2", ".zstd"];
+
+fn strip_compression(name: &str) -> &str {
+    COMPRESSED_SUFFIXES.iter().find_map(|s| name.strip_suffix(s)).unwrap_or(name)
 }
 
 fn open(cand: &Candidate) -> Result<Option<Source>, String> {
@@ -182,8 +216,8 @@ fn open(cand: &Candidate) -> Result<Option<Source>, String> {
         };
         Source { id: 0, path: cand.path.clone(), stream: stream_name(&cand.path), data, mtime, warnings: Vec::new() }
     };
-    if is_gzip(src.bytes()) {
-        let (plain, warning) = gunzip(src.bytes());
+    if let Some(kind) = Compression::of(src.bytes()) {
+        let (plain, warning) = decompress(kind, src.bytes());
         src.data = Data::Owned(plain);
         src.warnings.extend(warning);
     }
@@ -222,14 +256,59 @@ fn read_stream(file: File) -> Result<Vec<u8>, String> {
 
 /// Decompresses every gzip member; a corrupt or truncated stream keeps what decoded and warns.
 pub fn gunzip(data: &[u8]) -> (Vec<u8>, Option<String>) {
-    let mut out = Vec::with_capacity(data.len() * 4);
-    let mut dec = flate2::read::MultiGzDecoder::new(data);
-    match dec.read_to_end(&mut out) {
-        Ok(_) => (out, None),
+    decompress(Compression::Gzip, data)
+}
+
+/// Decompresses a whole file (every member or frame, at most [`MAX_STREAM_BYTES`]); a corrupt
+/// or truncated stream keeps what decoded and warns.
+fn decompress(kind: Compression, data: &[u8]) -> (Vec<u8>, Option<String>) {
+    let mut out = Vec::with_capacity(data.len().saturating_mul(4).min(1 << 30));
+    let result: Result<(), String> = match kind {
+        Compression::Gzip => read_capped(flate2::read::MultiGzDecoder::new(data), &mut out),
+        Compression::Bzip2 => read_capped(bzip2::read::MultiBzDecoder::new(data), &mut out),
+        Compression::Xz => {
+            let mut capped = CappedWriter(&mut out);
+            lzma_rs::xz_decompress(&mut std::io::BufReader::new(data), &mut capped).map_err(|e| e.to_string())
+        }
+        Compression::Zstd => {
+            // One frame after another, as `zstd` appends them.
+            let mut rest = data;
+            let mut result = Ok(());
+            while !rest.is_empty() && result.is_ok() && (out.len() as u64) < MAX_STREAM_BYTES {
+                result = match ruzstd::decoding::StreamingDecoder::new(&mut rest) {
+                    Ok(frame) => read_capped(frame, &mut out),
+                    Err(e) => Err(e.to_string()),
+                };
+            }
+            result
+        }
+    };
+    match result {
+        Ok(()) => (out, None),
         Err(e) => {
-            let msg = format!("gzip data is corrupt or truncated after {} decompressed bytes: {e}", out.len());
+            let what = kind.name();
+            let msg = format!("{what} data is corrupt or truncated after {} decompressed bytes: {e}", out.len());
             (out, Some(msg))
         }
+    }
+}
+
+fn read_capped(reader: impl Read, out: &mut Vec<u8>) -> Result<(), String> {
+    let budget = MAX_STREAM_BYTES.saturating_sub(out.len() as u64);
+    reader.take(budget).read_to_end(out).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// A sink that stops taking bytes past [`MAX_STREAM_BYTES`] (a decompression bomb ends there).
+struct CappedWriter<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for CappedWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = MAX_STREAM_BYTES.saturating_sub(self.0.len() as u64) as usize;
+        self.0.extend_from_slice(&buf[..buf.len().min(room)]);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -253,6 +332,31 @@ mod tests {
         assert_eq!(stream_name(Path::new("auth.log-20240122")), "auth.log");
         assert_eq!(rotation_age(Path::new("auth.log.2.gz")), 2);
         assert_eq!(rotation_age(Path::new("auth.log")), 0);
+        assert_eq!(stream_name(Path::new("syslog.3.xz")), "syslog");
+        assert_eq!(rotation_age(Path::new("syslog.3.zst")), 3);
+        assert_eq!(stream_name(Path::new("auth.log-20240122.bz2")), "auth.log");
+    }
+
+    #[test]
+    fn xz_zstd_and_bzip2_are_read_not_taken_for_text() {
+        use std::io::Write;
+        let text = b"Jan 22 15:30:01 host sshd[1]: one\nJan 22 15:30:02 host sshd[1]: two\n".repeat(50);
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &text[..], &mut xz).unwrap();
+        let mut zst = ruzstd::encoding::compress_to_vec(&text[..], ruzstd::encoding::CompressionLevel::Fastest);
+        // Two frames one after the other, as `zstd` appends them.
+        zst.extend(ruzstd::encoding::compress_to_vec(&b"three\n"[..], ruzstd::encoding::CompressionLevel::Fastest));
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(&text).unwrap();
+        let bz = bz.finish().unwrap();
+        for (packed, want) in [(&xz, text.clone()), (&zst, [&text[..], b"three\n"].concat()), (&bz, text.clone())] {
+            let kind = Compression::of(packed).expect("compressed");
+            assert_eq!(decompress(kind, packed), (want, None), "{kind:?}");
+            let (_, warn) = decompress(kind, &packed[..packed.len() / 2]);
+            assert!(warn.is_some_and(|w| w.contains("corrupt or truncated")), "{kind:?}");
+        }
+        assert_eq!(Compression::of(&text), None);
+        assert_eq!(Compression::of(b"BZhx"), None);
     }
 
     #[test]
