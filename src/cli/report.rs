@@ -5,7 +5,7 @@
 //! inode as any input file, folders expanded) and writes the file in place:
 //! no temporary files appear next to the logs.
 
-use super::{Common, Pipeline, ReportArgs, EXIT_FAIL_ON, EXIT_OK};
+use super::{Common, Pipeline, ReportArgs, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
 use crate::index::{Index, IndexProgress};
 use crate::report::{self, redact_findings, RedactOptions, ReportFormat, ReportOptions};
 use anyhow::{anyhow, Context};
@@ -79,9 +79,9 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
         return Err(anyhow!("no readable input ({})", why.join("; ")));
     }
     let mut findings = p.analyse(&index);
-    // The report is all that is left to do and the process ends after it: unmapping the inputs
-    // and freeing the columns one by one would cost a twentieth of the run for nothing.
-    std::mem::forget(index);
+    // As late as can be: an input truncated or rotated while it was indexed is named in the report.
+    let shrunk = crate::source::shrunk_since_read(&index.sources);
+    findings.notices.extend(shrunk.iter().map(|n| n.to_string()));
 
     let redact = redaction(args.redact, format);
     if let Some(r) = &redact {
@@ -112,12 +112,18 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
             lock.flush()?;
         }
     }
-    Ok(ExitCode::from(exit_code(&findings, args.fail_on)))
+    let unreadable = super::report_input_problems(&index, &shrunk);
+    // The process ends here: freeing the inputs and the columns one by one would cost a twentieth
+    // of the run for nothing.
+    std::mem::forget(index);
+    Ok(ExitCode::from(exit_code(&findings, args.fail_on, unreadable)))
 }
 
-/// 1 when `--fail-on likely-cause` and the findings name one; 0 otherwise.
-pub fn exit_code(findings: &crate::findings::Findings, fail_on: Option<FailOn>) -> u8 {
+/// 2 when an input could not be read (an error outranks a finding); else 1 when `--fail-on
+/// likely-cause` and the findings name one; 0 otherwise.
+pub fn exit_code(findings: &crate::findings::Findings, fail_on: Option<FailOn>, unreadable: bool) -> u8 {
     match fail_on {
+        _ if unreadable => EXIT_USAGE,
         Some(FailOn::LikelyCause) if findings.likely_cause().is_some() => EXIT_FAIL_ON,
         _ => EXIT_OK,
     }
@@ -221,10 +227,12 @@ mod tests {
     #[test]
     fn fail_on_likely_cause() {
         let mut f = crate::report::example::example();
-        assert_eq!(exit_code(&f, None), 0);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 1);
+        assert_eq!(exit_code(&f, None, false), 0);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 1);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), true), 2);
         f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 0);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
+        assert_eq!(exit_code(&f, None, true), 2);
     }
 
     #[test]

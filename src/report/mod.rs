@@ -46,17 +46,46 @@ pub fn write(
     opts: &ReportOptions,
 ) -> std::io::Result<()> {
     match format {
-        ReportFormat::Json => {
-            if opts.pretty {
-                serde_json::to_writer_pretty(&mut *out, findings)?;
-            } else {
-                serde_json::to_writer(&mut *out, findings)?;
-            }
-            writeln!(out)
-        }
+        ReportFormat::Json => write_json(out, findings, opts.pretty),
         ReportFormat::Text => text::write(out, findings, opts),
         ReportFormat::Markdown => markdown::write(out, findings, opts),
     }
+}
+
+/// Writes a value as one JSON document and a newline. Besides the C0 controls serde_json escapes,
+/// every char [`crate::text::is_dangerous`] names (DEL, C1, bidirectional and zero-width controls)
+/// is written as a `\u` escape: the data is the same, but a person who `cat`s the file sees
+/// the escape instead of text reordered or hidden by it.
+pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T, pretty: bool) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(16 << 10);
+    if pretty {
+        serde_json::to_writer_pretty(&mut buf, value)?;
+    } else {
+        serde_json::to_writer(&mut buf, value)?;
+    }
+    buf.push(b'\n');
+    out.write_all(&escape_json_controls(buf))
+}
+
+/// Outside its strings serde_json writes only ASCII (raw newlines and spaces between tokens
+/// when pretty; C0 controls inside strings are escaped already), so every char from DEL up that
+/// needs escaping is inside a string, where `\uXXXX` (all of them lie in the BMP) means the same.
+fn escape_json_controls(json: Vec<u8>) -> Vec<u8> {
+    let needs = |c: char| c >= '\u{7f}' && crate::text::is_dangerous(c);
+    let Ok(text) = std::str::from_utf8(&json) else { return json };
+    if !text.chars().any(needs) {
+        return json;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for c in text.chars() {
+        if needs(c) {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_bytes()
 }
 
 /// Renders into a string (tests, the TUI's export).
