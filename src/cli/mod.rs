@@ -2,6 +2,7 @@
 //! subcommand's handler lives in its own file; the pipeline they share is
 //! [`Pipeline`].
 
+mod follow;
 mod inputs;
 mod patterns;
 pub mod report;
@@ -100,6 +101,9 @@ pub enum Command {
     Rules(RulesCommand),
     /// Mined log templates.
     Patterns(PatternsArgs),
+    /// Print every line of growing files, then each new one as it is written (like tail -F), across
+    /// rotation and truncation; a summary on standard error when stopped (Ctrl-C, SIGTERM).
+    Follow(FollowArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -165,6 +169,17 @@ pub struct PatternsArgs {
     /// Print `path<TAB>line<TAB>template_id` for every physical line, in file order.
     #[arg(long)]
     pub per_line: bool,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct FollowArgs {
+    /// Files to follow by name (one that does not exist yet is picked up when it appears); a folder
+    /// stands for the live files in it (not rotated `.1` or compressed ones, which no longer grow).
+    pub paths: Vec<PathBuf>,
+    /// How often to look at the files, in milliseconds (10 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 250, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub interval: u64,
 }
 
 /// Resolved common options and the shared load → index → analyse pipeline.
@@ -292,6 +307,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Report(args)) => report::run(&args, &cli.common),
         Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
+        Some(Command::Follow(args)) => follow::run(&args),
         Some(Command::Completions { shell }) => write_generated(|buf| {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "culprit", buf);

@@ -17,6 +17,7 @@
 //! [`Notice`] and the others carry on.
 
 mod discover;
+pub mod follow;
 
 pub use discover::{discover, Candidate};
 
@@ -303,11 +304,7 @@ fn read_regular(file: &File, len: u64) -> Result<(Vec<u8>, Option<String>), Stri
 fn read_at(file: &File, block: &mut [u8], offset: u64) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < block.len() {
-        #[cfg(unix)]
-        let r = std::os::unix::fs::FileExt::read_at(file, &mut block[filled..], offset + filled as u64);
-        #[cfg(windows)]
-        let r = std::os::windows::fs::FileExt::seek_read(file, &mut block[filled..], offset + filled as u64);
-        match r {
+        match pread(file, &mut block[filled..], offset + filled as u64) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -315,6 +312,14 @@ fn read_at(file: &File, block: &mut [u8], offset: u64) -> std::io::Result<usize>
         }
     }
     Ok(filled)
+}
+
+/// One positioned read (the file's own position is left alone).
+fn pread(file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+    #[cfg(unix)]
+    return std::os::unix::fs::FileExt::read_at(file, buf, offset);
+    #[cfg(windows)]
+    return std::os::windows::fs::FileExt::seek_read(file, buf, offset);
 }
 
 /// Reads a FIFO or device: the first block decides binary-or-not before reading on.
