@@ -34,7 +34,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Which subsystem most likely caused the incident — and which loud ones are not worth your time",
     long_about = "culprit reads the logs you already have (auth service, database, proxy, syslog, deploy and \
 config audit), finds when things changed, and ranks likely causes with evidence lines and reasons.\n\n\
-With no subcommand it opens the TUI on a terminal, and prints the text report otherwise."
+With no subcommand it opens the TUI on a terminal (not TERM=dumb), and prints the text report otherwise."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -120,7 +120,8 @@ pub struct ReportArgs {
     /// Pretty-print JSON.
     #[arg(long)]
     pub pretty: bool,
-    /// Write the report to FILE (never one of the inputs).
+    /// Write the report to FILE (never one of the inputs); without --format, a `.md` or `.json` name
+    /// picks Markdown or JSON.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Colour in the text report: auto (a terminal, and NO_COLOR unset or empty), always, never.
@@ -368,7 +369,9 @@ pub fn input_status(index: &Index) -> ExitCode {
 }
 
 fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+    // A dumb terminal cannot draw a full-screen UI: it gets the report, as a pipe does.
+    let dumb = report::is_dumb(std::env::var_os("TERM").as_deref());
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() && !dumb {
         // The TUI indexes and analyses on its worker thread, so its first frame appears at once.
         let p = Pipeline::from_common(common)?;
         crate::tui::run(paths.to_vec(), p)?;

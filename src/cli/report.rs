@@ -46,12 +46,34 @@ pub enum FailOn {
     LikelyCause,
 }
 
-/// Colour decision: an explicit flag wins; `auto` needs a terminal and no `NO_COLOR` (any non-empty value).
-pub fn color_enabled(when: ColorWhen, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+/// Colour decision: an explicit flag wins; `auto` needs a terminal that is not `TERM=dumb` and no
+/// `NO_COLOR` (any non-empty value).
+pub fn color_enabled(
+    when: ColorWhen,
+    is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+        ColorWhen::Auto => is_terminal && !is_dumb(term) && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// `TERM=dumb`: a terminal that can neither colour nor move the cursor (Emacs shells, some CI logs).
+pub fn is_dumb(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| t == "dumb")
+}
+
+/// The report format a file name asks for: `.md`/`.markdown` Markdown, `.json` JSON.
+pub fn format_for_output(out: &Path) -> Option<ReportFormat> {
+    let ext = out.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "md" | "markdown" => Some(ReportFormat::Markdown),
+        "json" => Some(ReportFormat::Json),
+        "txt" | "text" => Some(ReportFormat::Text),
+        _ => None,
     }
 }
 
@@ -68,8 +90,9 @@ pub fn redaction(flag: Option<Redact>, format: ReportFormat) -> Option<RedactOpt
 
 pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let mut p = Pipeline::from_common(common)?;
-    let format = p.output_format.unwrap_or(ReportFormat::Text);
     let output = args.output.as_deref().filter(|o| o.as_os_str() != "-");
+    // An explicit --format wins; else `-o report.md` means Markdown.
+    let format = p.output_format.or_else(|| output.and_then(format_for_output)).unwrap_or(ReportFormat::Text);
     if let Some(out) = output {
         refuse_input_as_output(out, &args.paths)?;
     }
@@ -90,8 +113,13 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
         findings.notices.push(format!("{what} in log text are masked (--redact; --redact none shows them)"));
     }
     let is_tty = output.is_none() && std::io::stdout().is_terminal();
-    let color =
-        format == ReportFormat::Text && color_enabled(args.color, is_tty, std::env::var_os("NO_COLOR").as_deref());
+    let color = format == ReportFormat::Text
+        && color_enabled(
+            args.color,
+            is_tty,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
     let opts = ReportOptions { pretty: args.pretty, color, redacted: redact.is_some() };
 
     let mut buf = Vec::with_capacity(16 << 10);
@@ -168,7 +196,8 @@ fn refuse_input_as_output(out: &Path, paths: &[PathBuf]) -> anyhow::Result<()> {
 
 /// Indexes with a progress bar on stderr when stderr is a terminal and indexing takes long enough to notice.
 fn index_with_progress(p: &mut Pipeline, paths: &[PathBuf]) -> anyhow::Result<Index> {
-    if !std::io::stderr().is_terminal() {
+    // A bar redraws itself in place, which a dumb terminal cannot do.
+    if !std::io::stderr().is_terminal() || is_dumb(std::env::var_os("TERM").as_deref()) {
         return p.index(paths);
     }
     let progress = Arc::new(IndexProgress::default());
@@ -216,12 +245,15 @@ mod tests {
 
     #[test]
     fn colour_follows_flag_terminal_and_no_color() {
-        assert!(color_enabled(ColorWhen::Auto, true, None));
-        assert!(color_enabled(ColorWhen::Auto, true, Some(OsStr::new(""))));
-        assert!(!color_enabled(ColorWhen::Auto, true, Some(OsStr::new("1"))));
-        assert!(!color_enabled(ColorWhen::Auto, false, None));
-        assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1"))));
-        assert!(!color_enabled(ColorWhen::Never, true, None));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(color_enabled(ColorWhen::Auto, true, None, xterm));
+        assert!(color_enabled(ColorWhen::Auto, true, None, None));
+        assert!(color_enabled(ColorWhen::Auto, true, Some(OsStr::new("")), xterm));
+        assert!(!color_enabled(ColorWhen::Auto, true, Some(OsStr::new("1")), xterm));
+        assert!(!color_enabled(ColorWhen::Auto, false, None, xterm));
+        assert!(!color_enabled(ColorWhen::Auto, true, None, Some(OsStr::new("dumb"))));
+        assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1")), Some(OsStr::new("dumb"))));
+        assert!(!color_enabled(ColorWhen::Never, true, None, xterm));
     }
 
     #[test]
@@ -233,6 +265,15 @@ mod tests {
         f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
         assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
         assert_eq!(exit_code(&f, None, true), 2);
+    }
+
+    #[test]
+    fn output_file_extension_picks_the_format() {
+        assert_eq!(format_for_output(Path::new("postmortem.md")), Some(ReportFormat::Markdown));
+        assert_eq!(format_for_output(Path::new("x.MARKDOWN")), Some(ReportFormat::Markdown));
+        assert_eq!(format_for_output(Path::new("out/findings.json")), Some(ReportFormat::Json));
+        assert_eq!(format_for_output(Path::new("report.txt")), Some(ReportFormat::Text));
+        assert_eq!(format_for_output(Path::new("report")), None);
     }
 
     #[test]
