@@ -85,3 +85,42 @@ fn term_dumb_and_no_color_are_honoured_on_a_terminal() {
     let always = on_a_terminal(&format!("report --color always '{d}'"), &[("TERM", "dumb"), ("NO_COLOR", "1")]);
     assert!(always.contains("\x1b["));
 }
+
+/// One page with everything: every command and flag (read from the same definitions as
+/// `--help`), the TUI's keys, exit status, environment and files.
+#[test]
+fn man_is_one_page_with_every_command_flag_and_key() {
+    use clap::CommandFactory;
+    let out = culprit().arg("man").output().unwrap();
+    assert!(out.status.success());
+    let page = String::from_utf8(out.stdout).unwrap();
+    let roff = |s: &str| s.replace('-', "\\-");
+    fn walk(cmd: &clap::Command, prefix: &str, page: &str, roff: &dyn Fn(&str) -> String) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{prefix} {}", sub.get_name()).trim().to_string();
+            assert!(page.contains(&format!(".SS \"{}\"", roff(&name))), "command {name}");
+            for a in sub.get_arguments().filter(|a| !a.is_global_set()) {
+                if let Some(l) = a.get_long().filter(|l| *l != "help") {
+                    assert!(page.contains(&format!("\\fB{}\\fR", roff(&format!("--{l}")))), "{name} --{l}");
+                }
+            }
+            walk(sub, &name, page, roff);
+        }
+    }
+    let cli = culprit::cli::Cli::command();
+    walk(&cli, "", &page, &roff);
+    for a in cli.get_arguments().filter(|a| a.is_global_set()) {
+        let l = a.get_long().unwrap();
+        assert!(page.contains(&format!("\\fB{}\\fR", roff(&format!("--{l}")))), "global --{l}");
+    }
+    for section in ["COMMANDS", "OPTIONS", "TUI KEYS", "EXIT STATUS", "ENVIRONMENT", "FILES"] {
+        assert!(page.contains(&format!(".SH {section}\n")), "{section}");
+    }
+    for (key, _) in culprit::tui::draw::HELP {
+        assert!(page.contains(&roff(key)), "TUI key {key}");
+    }
+    for var in ["NO_COLOR", "TERM", "XDG_CONFIG_HOME"] {
+        assert!(page.contains(var), "{var}");
+    }
+    assert!(!page.contains("culprit\\-report(1)"), "no pointers to pages that do not exist");
+}

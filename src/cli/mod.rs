@@ -4,6 +4,7 @@
 
 mod follow;
 mod inputs;
+mod man;
 mod patterns;
 pub mod report;
 mod rules;
@@ -106,10 +107,12 @@ pub enum Command {
     Follow(FollowArgs),
     /// Print shell completions.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
+    /// Print the man page (roff): every command and flag, the TUI keys, exit status, environment,
+    /// files (`culprit man | man -l -`).
     Man,
 }
 
@@ -138,6 +141,7 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug, Default)]
 pub struct InputsArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// One JSON object instead of a table.
     #[arg(long)]
@@ -148,23 +152,37 @@ pub struct InputsArgs {
 pub enum RulesCommand {
     /// List every loaded rule.
     List {
+        /// One JSON array instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Validate rule files and run every rule's examples (exit 1 on failure).
-    Check { dirs: Vec<PathBuf> },
+    Check {
+        /// Rule folders to check besides the loaded ones.
+        dirs: Vec<PathBuf>,
+    },
     /// Does RULE_ID match LINE?
-    Test { rule_id: String, line: String },
+    Test {
+        /// A rule id (see `culprit rules list`).
+        rule_id: String,
+        /// A log line, quoted.
+        line: String,
+    },
     /// Which rules match LINE, and why.
-    Explain { line: String },
+    Explain {
+        /// A log line, quoted.
+        line: String,
+    },
 }
 
 #[derive(Args, Debug, Default)]
 pub struct PatternsArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// Only templates first seen after TIME (RFC 3339, a clock time, or relative: -15m).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub new_since: Option<String>,
+    /// One JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
     /// Print `path<TAB>line<TAB>template_id` for every physical line, in file order.
@@ -314,9 +332,10 @@ pub fn run(cli: Cli) -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "culprit", buf);
             Ok(())
         }),
-        Some(Command::Man) => {
-            write_generated(|buf| clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(buf))
-        }
+        Some(Command::Man) => write_generated(|buf| {
+            buf.extend_from_slice(man::render(&<Cli as clap::CommandFactory>::command()).as_bytes());
+            Ok(())
+        }),
     };
     result.unwrap_or_else(|e| {
         if is_broken_pipe(&e) {
