@@ -124,3 +124,16 @@ fn man_is_one_page_with_every_command_flag_and_key() {
     }
     assert!(!page.contains("culprit\\-report(1)"), "no pointers to pages that do not exist");
 }
+
+#[test]
+fn an_empty_folder_and_a_useless_pretty_are_named() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = culprit().arg("report").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("no readable input: no files in {}", empty.path().display())), "{err}");
+    let dir = incident_dir();
+    let out = culprit().args(["report", "--pretty"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pretty applies to JSON only"));
+}

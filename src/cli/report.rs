@@ -99,7 +99,14 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let index = index_with_progress(&mut p, &args.paths)?;
     if index.sources.is_empty() {
         let why: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
+        if why.is_empty() {
+            let named: Vec<String> = args.paths.iter().map(|p| crate::text::escape_path(p)).collect();
+            return Err(anyhow!("no readable input: no files in {}", named.join(", ")));
+        }
         return Err(anyhow!("no readable input ({})", why.join("; ")));
+    }
+    if args.pretty && format != ReportFormat::Json {
+        eprintln!("culprit: --pretty applies to JSON only (--format json)");
     }
     let mut findings = p.analyse(&index);
     // As late as can be: an input truncated or rotated while it was indexed is named in the report.
