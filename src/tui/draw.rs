@@ -508,7 +508,9 @@ impl App {
         let fl = &self.log.filters;
         let mut t = match fl.source {
             Some(s) => format!(" log · {}", ld.index.sources[s as usize].display()),
-            None => format!(" log · {} inputs merged in time order", ld.index.inputs.len()),
+            None => {
+                format!(" log · {} merged in time order", crate::report::counted(ld.index.inputs.len() as u64, "input"))
+            }
         };
         t.push_str(&format!(" · line {}/{}", if n == 0 { 0 } else { self.log.cursor + 1 }, n));
         if n != ld.order.len() {
