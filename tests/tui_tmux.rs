@@ -66,6 +66,15 @@ impl Tmux {
     }
 }
 
+/// True, with a message, when tmux is not installed.
+fn tmux_missing() -> bool {
+    let missing = Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true);
+    if missing {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+    }
+    missing
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
@@ -101,8 +110,7 @@ fn write_incident(dir: &Path) {
 
 #[test]
 fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
-    if Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true) {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+    if tmux_missing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -233,8 +241,7 @@ fn sample_logs_top_cause_evidence_in_tmux() {
 /// (a truncated map used to end it with SIGBUS on the next line drawn).
 #[test]
 fn truncating_a_large_file_under_the_tui_is_not_fatal() {
-    if Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true) {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+    if tmux_missing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
