@@ -14,7 +14,7 @@ mod text;
 pub use redact::{redact_findings, RedactOptions};
 
 use crate::findings::{Cause, Findings, Verdict};
-use crate::time::Millis;
+use crate::time::{human_duration as duration, Millis};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -218,21 +218,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A duration for people: `24m28s`, `6h59m`, and days past two days (`12d4h`, not `292h`).
-fn duration(ms: i64) -> String {
-    const DAY: i64 = crate::time::MS_PER_DAY;
-    if ms >= 2 * DAY {
-        let (d, h) = (ms / DAY, (ms % DAY) / crate::time::MS_PER_HOUR);
-        if h == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{h}h")
-        }
-    } else {
-        crate::time::human_duration(ms)
-    }
 }
 
 fn datetime(ms: Millis) -> Option<chrono::DateTime<chrono::Utc>> {
