@@ -137,3 +137,17 @@ fn an_empty_folder_and_a_useless_pretty_are_named() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--pretty applies to JSON only"));
 }
+
+/// Completing a time, a zone, a format or a number offers no file names.
+#[test]
+fn completion_offers_files_only_where_a_path_goes() {
+    let out = culprit().args(["completions", "zsh"]).output().unwrap();
+    let zsh = String::from_utf8_lossy(&out.stdout);
+    let spec = |flag: &str| zsh.lines().find(|l| l.contains(&format!("--{flag}=["))).unwrap_or("").to_string();
+    for flag in ["since", "until", "incident", "tz", "year", "format", "threads", "max-decompressed"] {
+        let line = spec(flag);
+        assert!(!line.is_empty() && !line.contains("_files") && !line.contains("_default"), "--{flag}: {line}");
+    }
+    assert!(spec("output").contains("_files"), "{}", spec("output"));
+    assert!(spec("rules").contains("_files -/"), "{}", spec("rules"));
+}

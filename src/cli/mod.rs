@@ -50,33 +50,36 @@ pub struct Cli {
 #[derive(Args, Debug, Clone, Default)]
 pub struct Common {
     /// Only look at records from this time on: RFC 3339, a clock time (15:30), or relative to the end (-2h).
-    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub since: Option<String>,
     /// Only look at records up to this time (same forms as --since).
-    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true)]
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub until: Option<String>,
     /// The incident window, when you know it: START[..END] (same forms as --since).
-    #[arg(long, global = true, value_name = "START[..END]", allow_hyphen_values = true)]
+    #[arg(long, global = true, value_name = "START[..END]", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub incident: Option<String>,
     /// Time zone for timestamps that carry none: UTC, +02:00, or an IANA name.
-    #[arg(long, global = true, default_value = "UTC", value_name = "ZONE")]
+    #[arg(long, global = true, default_value = "UTC", value_name = "ZONE", value_hint = clap::ValueHint::Other)]
     pub tz: String,
     /// Year of yearless syslog timestamps, 1970 to 9999 (default: from each file's modification time).
-    #[arg(long, global = true, value_name = "YEAR", allow_hyphen_values = true, value_parser = clap::value_parser!(i64).range(1970..=9999))]
+    #[arg(long, global = true, value_name = "YEAR", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = clap::value_parser!(i64).range(1970..=9999))]
     pub year: Option<i64>,
     /// Extra rule folder (repeatable); later folders override earlier rules with the same id.
-    #[arg(long = "rules", global = true, value_name = "DIR")]
+    #[arg(long = "rules", global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub rule_dirs: Vec<PathBuf>,
     /// Force an input's log format (PATH=NAME, e.g. auth.log=syslog; repeatable). For `report`, a value
     /// without `=` picks the output format (text, json, markdown).
-    #[arg(long = "format", global = true, value_name = "PATH=NAME|OUTPUT")]
+    #[arg(long = "format", global = true, value_name = "PATH=NAME|OUTPUT", value_hint = clap::ValueHint::Other)]
     pub format: Vec<String>,
     /// Worker threads for indexing, 1 to 256 (default: all cores).
-    #[arg(long, global = true, value_name = "N", allow_hyphen_values = true, value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    #[arg(long, global = true, value_name = "N", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
     pub threads: Option<u16>,
     /// The most one compressed input may expand to (e.g. 512M, 8G; 1M to 1T); past it the rest of
     /// that input is left out with a notice.
-    #[arg(long, global = true, value_name = "SIZE", allow_hyphen_values = true, value_parser = parse_max_decompressed)]
+    #[arg(long, global = true, value_name = "SIZE", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = parse_max_decompressed)]
     pub max_decompressed: Option<u64>,
 }
 
@@ -125,7 +128,7 @@ pub struct ReportArgs {
     pub pretty: bool,
     /// Write the report to FILE (never one of the inputs); without --format, a `.md` or `.json` name
     /// picks Markdown or JSON.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub output: Option<PathBuf>,
     /// Colour in the text report: auto (a terminal, and NO_COLOR unset or empty), always, never.
     #[arg(long, value_enum, default_value_t = report::ColorWhen::Auto, value_name = "WHEN")]
