@@ -208,6 +208,7 @@ fn every_output_survives_a_closed_pipe() {
     let dir = tempfile::tempdir().unwrap();
     fs::write(dir.path().join("app.log"), log_lines(20_000)).unwrap();
     let d = dir.path().display().to_string();
+    let log = dir.path().join("app.log").display().to_string();
     let cases: Vec<Vec<&str>> = vec![
         vec!["completions", "bash"],
         vec!["completions", "zsh"],
@@ -224,6 +225,8 @@ fn every_output_survives_a_closed_pipe() {
         vec!["patterns", "--per-line", &d],
         vec!["rules", "list"],
         vec!["rules", "list", "--json"],
+        vec!["rules", "explain", "2024-01-22T15:00:00Z ERROR connection refused"],
+        vec!["follow", &log],
         vec![&d],
     ];
     for args in cases {
