@@ -17,8 +17,13 @@ pub fn is_dangerous(c: char) -> bool {
         // Bidi embeddings/overrides/isolates and marks that reorder what is shown.
         || (0x202a..=0x202e).contains(&u)
         || (0x2066..=0x2069).contains(&u)
-        || u == 0x200e
-        || u == 0x200f
+        // Zero-width spaces, joiners and marks (LRM, RLM), line and paragraph separators,
+        // invisible operators, deprecated format controls, the byte-order mark, ALM.
+        || (0x200b..=0x200f).contains(&u)
+        || (0x2028..=0x2029).contains(&u)
+        || (0x2060..=0x2064).contains(&u)
+        || (0x206a..=0x206f).contains(&u)
+        || u == 0xfeff
         || u == 0x061c
 }
 

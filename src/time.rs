@@ -360,11 +360,19 @@ pub fn clock(ms: Millis) -> String {
     }
 }
 
-/// Human duration: `2m10s`, `1h15m`, `40s`, `850ms`.
+/// Human duration: `2m10s`, `1h15m`, `40s`, `850ms`, and days past two days (`12d4h`, not `292h`),
+/// so every view and reason writes a span the same way.
 pub fn human_duration(ms: i64) -> String {
     let neg = ms < 0;
-    let a = ms.unsigned_abs() as i64;
-    let s = if a < 1000 {
+    let a = ms.unsigned_abs().min(i64::MAX as u64) as i64;
+    let s = if a >= 2 * MS_PER_DAY {
+        let (d, h) = (a / MS_PER_DAY, (a % MS_PER_DAY) / MS_PER_HOUR);
+        if h == 0 {
+            format!("{d}d")
+        } else {
+            format!("{d}d{h}h")
+        }
+    } else if a < 1000 {
         format!("{a}ms")
     } else if a < MS_PER_MIN {
         format!("{}s", a / 1000)
@@ -548,6 +556,9 @@ mod tests {
     fn durations() {
         assert_eq!(human_duration(130_000), "2m10s");
         assert_eq!(human_duration(4_500_000), "1h15m");
+        assert_eq!(human_duration(47 * MS_PER_HOUR), "47h");
+        assert_eq!(human_duration(12_746 * MS_PER_HOUR + 8 * MS_PER_MIN), "531d2h");
+        assert_eq!(human_duration(-3 * MS_PER_DAY), "-3d");
         assert_eq!(parse_duration("1h30m"), Some(90 * MS_PER_MIN));
         assert_eq!(parse_duration("h"), None);
     }

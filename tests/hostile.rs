@@ -158,7 +158,11 @@ fn missing_and_unreadable_inputs_are_named() {
     let good = dir.path().join("good.log");
     fs::write(&good, GOOD).unwrap();
     let missing = dir.path().join("nope.log");
-    let doc = inputs_json(&[&missing, &good]);
+    let out = culprit().arg("inputs").arg("--json").arg(&missing).arg(&good).output().expect("run");
+    // Named on stderr with exit status 2 once the rest is listed (tests/reliability.rs has the rest).
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nope.log: no such file or directory"));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(doc["notices"].to_string().contains("nope.log: no such file or directory"), "{doc}");
     assert_eq!(input(&doc, "good.log")["records"], 2);
 }

@@ -333,7 +333,7 @@ fn shell_completions_look_valid() {
 #[test]
 fn man_page_looks_valid() {
     let man = stdout_of(culprit().arg("man"));
-    assert!(man.contains(".TH culprit"), "{man}");
+    assert!(man.contains(".TH CULPRIT 1"), "{man}");
     for section in [".SH NAME", ".SH SYNOPSIS", ".SH DESCRIPTION"] {
         assert!(man.contains(section), "missing {section}");
     }

@@ -66,6 +66,15 @@ impl Tmux {
     }
 }
 
+/// True, with a message, when tmux is not installed.
+fn tmux_missing() -> bool {
+    let missing = Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true);
+    if missing {
+        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+    }
+    missing
+}
+
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
@@ -101,8 +110,7 @@ fn write_incident(dir: &Path) {
 
 #[test]
 fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
-    if Command::new("tmux").arg("-V").output().map(|o| !o.status.success()).unwrap_or(true) {
-        eprintln!("skipped: tmux is not installed (apt-get install tmux; .ci/run installs it)");
+    if tmux_missing() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -226,4 +234,48 @@ fn sample_logs_top_cause_evidence_in_tmux() {
     tmux.send(&["Enter"]);
     tmux.wait_for("the shell answering", |s| s.lines().any(|l| l.trim() == "shell-ok"));
     drop(s);
+}
+
+/// A large file at rest (the old build memory-mapped exactly these) truncated while the TUI shows
+/// it in follow mode: the TUI names the truncation, reads the file again and keeps answering keys
+/// (a truncated map used to end it with SIGBUS on the next line drawn).
+#[test]
+fn truncating_a_large_file_under_the_tui_is_not_fatal() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("big");
+    std::fs::create_dir(&logs).unwrap();
+    let big = logs.join("app.log");
+    let mut text = String::with_capacity(200_000 * 70);
+    for i in 0..200_000u32 {
+        let level = if i % 97 == 0 { "ERROR" } else { "INFO" };
+        let (day, h, m, sec) = (20 + i / 86_400, i / 3600 % 24, i / 60 % 60, i % 60);
+        text.push_str(&format!("2024-01-{day:02}T{h:02}:{m:02}:{sec:02}Z {level} request {i} served\n"));
+    }
+    std::fs::write(&big, &text).unwrap();
+    let f = std::fs::File::options().write(true).open(&big).unwrap();
+    f.set_modified(std::time::SystemTime::now() - Duration::from_secs(3600)).unwrap();
+    let bin = env!("CARGO_BIN_EXE_culprit");
+
+    let tmux = Tmux { socket: format!("culprit-trunc-{}", std::process::id()) };
+    tmux.start_shell();
+    tmux.send(&[&format!("{bin} {}; echo status:$?", logs.display()), "Enter"]);
+    tmux.wait_for("the loaded TUI", |s| s.contains("culprit · 1 input · 200,000 records"));
+    tmux.send(&["2", "G", "F"]);
+    tmux.wait_for("follow on at the end of the log", |s| s.contains("FOLLOW") && s.contains("request 199999"));
+    f.set_len(0).unwrap();
+    // Move around the log while the file is cut: each frame draws lines from what was read.
+    for key in ["g", "G", "k", "k", "g"] {
+        tmux.send(&[key]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let s = tmux.wait_for("the truncation notice", |s| s.contains("app.log: truncated") || s.contains("status:"));
+    assert!(!s.contains("status:"), "culprit ended:\n{s}");
+    std::fs::write(&big, "2024-01-23T23:00:00Z ERROR after-the-cut written to the emptied file\n").unwrap();
+    tmux.wait_for("the new line", |s| s.contains("after-the-cut"));
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("exit", |s| s.lines().any(|l| l.starts_with("status:")));
+    assert!(s.lines().any(|l| l == "status:0"), "{s}");
 }

@@ -1,6 +1,6 @@
 //! `culprit inputs`: what was read, as what, and how well — the first command a user runs to trust the tool.
 
-use super::{Common, InputsArgs, Pipeline, EXIT_OK};
+use super::{input_status as status, Common, InputsArgs, Pipeline};
 use crate::text::escape_str;
 use crate::time::{rfc3339, NO_TIME};
 use std::io::Write;
@@ -14,9 +14,8 @@ pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     if args.json {
         let notices: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
         let doc = serde_json::json!({ "inputs": index.inputs, "notices": notices });
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
-        return Ok(ExitCode::from(EXIT_OK));
+        crate::report::write_json(&mut out, &doc, true)?;
+        return Ok(status(&index));
     }
     writeln!(
         out,
@@ -41,8 +40,9 @@ pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
             writeln!(out, "  warning: {}", escape_str(w))?;
         }
     }
-    for n in &index.notices {
+    for n in index.notices.iter().filter(|n| !n.unreadable) {
         writeln!(out, "skipped: {n}")?;
     }
-    Ok(ExitCode::from(EXIT_OK))
+    out.flush()?;
+    Ok(status(&index))
 }

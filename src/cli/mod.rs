@@ -2,7 +2,9 @@
 //! subcommand's handler lives in its own file; the pipeline they share is
 //! [`Pipeline`].
 
+mod follow;
 mod inputs;
+mod man;
 mod patterns;
 pub mod report;
 mod rules;
@@ -20,9 +22,10 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Exit codes, documented in the README.
+/// Exit codes, documented in the README and the man page.
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAIL_ON: u8 = 1;
+/// A usage error, or an input that could not be read (after the output on the rest is written).
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser, Debug)]
@@ -32,7 +35,7 @@ pub const EXIT_USAGE: u8 = 2;
     about = "Which subsystem most likely caused the incident — and which loud ones are not worth your time",
     long_about = "culprit reads the logs you already have (auth service, database, proxy, syslog, deploy and \
 config audit), finds when things changed, and ranks likely causes with evidence lines and reasons.\n\n\
-With no subcommand it opens the TUI on a terminal, and prints the text report otherwise."
+With no subcommand it opens the TUI on a terminal (not TERM=dumb), and prints the text report otherwise."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -47,30 +50,48 @@ pub struct Cli {
 #[derive(Args, Debug, Clone, Default)]
 pub struct Common {
     /// Only look at records from this time on: RFC 3339, a clock time (15:30), or relative to the end (-2h).
-    #[arg(long, global = true, value_name = "TIME")]
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub since: Option<String>,
     /// Only look at records up to this time (same forms as --since).
-    #[arg(long, global = true, value_name = "TIME")]
+    #[arg(long, global = true, value_name = "TIME", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub until: Option<String>,
     /// The incident window, when you know it: START[..END] (same forms as --since).
-    #[arg(long, global = true, value_name = "START[..END]")]
+    #[arg(long, global = true, value_name = "START[..END]", allow_hyphen_values = true, value_hint = clap::ValueHint::Other)]
     pub incident: Option<String>,
     /// Time zone for timestamps that carry none: UTC, +02:00, or an IANA name.
-    #[arg(long, global = true, default_value = "UTC", value_name = "ZONE")]
+    #[arg(long, global = true, default_value = "UTC", value_name = "ZONE", value_hint = clap::ValueHint::Other)]
     pub tz: String,
-    /// Year of yearless syslog timestamps (default: from each file's modification time).
-    #[arg(long, global = true, value_name = "YEAR")]
+    /// Year of yearless syslog timestamps, 1970 to 9999 (default: from each file's modification time).
+    #[arg(long, global = true, value_name = "YEAR", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = clap::value_parser!(i64).range(1970..=9999))]
     pub year: Option<i64>,
     /// Extra rule folder (repeatable); later folders override earlier rules with the same id.
-    #[arg(long = "rules", global = true, value_name = "DIR")]
+    #[arg(long = "rules", global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub rule_dirs: Vec<PathBuf>,
     /// Force an input's log format (PATH=NAME, e.g. auth.log=syslog; repeatable). For `report`, a value
     /// without `=` picks the output format (text, json, markdown).
-    #[arg(long = "format", global = true, value_name = "PATH=NAME|OUTPUT")]
+    #[arg(long = "format", global = true, value_name = "PATH=NAME|OUTPUT", value_hint = clap::ValueHint::Other)]
     pub format: Vec<String>,
-    /// Worker threads for indexing (default: all cores).
-    #[arg(long, global = true, value_name = "N")]
-    pub threads: Option<usize>,
+    /// Worker threads for indexing, 1 to 256 (default: all cores).
+    #[arg(long, global = true, value_name = "N", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = clap::value_parser!(u16).range(1..=MAX_THREADS))]
+    pub threads: Option<u16>,
+    /// The most one compressed input may expand to (e.g. 512M, 8G; 1M to 1T); past it the rest of
+    /// that input is left out with a notice.
+    #[arg(long, global = true, value_name = "SIZE", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
+          value_parser = parse_max_decompressed)]
+    pub max_decompressed: Option<u64>,
+}
+
+/// `--threads` bound: more threads than this only costs memory and start-up on any machine.
+pub const MAX_THREADS: i64 = 256;
+
+fn parse_max_decompressed(s: &str) -> Result<u64, String> {
+    let n = crate::source::parse_size(s)?;
+    if !(1 << 20..=1 << 40).contains(&n) {
+        return Err(format!("{s} is not between 1M and 1T"));
+    }
+    Ok(n)
 }
 
 #[derive(Subcommand, Debug)]
@@ -84,12 +105,17 @@ pub enum Command {
     Rules(RulesCommand),
     /// Mined log templates.
     Patterns(PatternsArgs),
+    /// Print every line of growing files, then each new one as it is written (like tail -F), across
+    /// rotation and truncation; a summary on standard error when stopped (Ctrl-C, SIGTERM).
+    Follow(FollowArgs),
     /// Print shell completions.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
+    /// Print the man page (roff): every command and flag, the TUI keys, exit status, environment,
+    /// files (`culprit man | man -l -`).
     Man,
 }
 
@@ -100,8 +126,9 @@ pub struct ReportArgs {
     /// Pretty-print JSON.
     #[arg(long)]
     pub pretty: bool,
-    /// Write the report to FILE (never one of the inputs).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Write the report to FILE (never one of the inputs); without --format, a `.md` or `.json` name
+    /// picks Markdown or JSON.
+    #[arg(short = 'o', long = "output", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub output: Option<PathBuf>,
     /// Colour in the text report: auto (a terminal, and NO_COLOR unset or empty), always, never.
     #[arg(long, value_enum, default_value_t = report::ColorWhen::Auto, value_name = "WHEN")]
@@ -117,6 +144,7 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug, Default)]
 pub struct InputsArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// One JSON object instead of a table.
     #[arg(long)]
@@ -127,28 +155,53 @@ pub struct InputsArgs {
 pub enum RulesCommand {
     /// List every loaded rule.
     List {
+        /// One JSON array instead of a table.
         #[arg(long)]
         json: bool,
     },
     /// Validate rule files and run every rule's examples (exit 1 on failure).
-    Check { dirs: Vec<PathBuf> },
+    Check {
+        /// Rule folders to check besides the loaded ones.
+        dirs: Vec<PathBuf>,
+    },
     /// Does RULE_ID match LINE?
-    Test { rule_id: String, line: String },
+    Test {
+        /// A rule id (see `culprit rules list`).
+        rule_id: String,
+        /// A log line, quoted.
+        line: String,
+    },
     /// Which rules match LINE, and why.
-    Explain { line: String },
+    Explain {
+        /// A log line, quoted.
+        line: String,
+    },
 }
 
 #[derive(Args, Debug, Default)]
 pub struct PatternsArgs {
+    /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
     /// Only templates first seen after TIME (RFC 3339, a clock time, or relative: -15m).
     #[arg(long, value_name = "TIME", allow_hyphen_values = true)]
     pub new_since: Option<String>,
+    /// One JSON object instead of a table.
     #[arg(long)]
     pub json: bool,
     /// Print `path<TAB>line<TAB>template_id` for every physical line, in file order.
     #[arg(long)]
     pub per_line: bool,
+}
+
+#[derive(Args, Debug, Default)]
+pub struct FollowArgs {
+    /// Files to follow by name (one that does not exist yet is picked up when it appears); a folder
+    /// stands for the live files in it (not rotated `.1` or compressed ones, which no longer grow).
+    pub paths: Vec<PathBuf>,
+    /// How often to look at the files, in milliseconds (10 to 60000).
+    #[arg(long, value_name = "MS", default_value_t = 250, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub interval: u64,
 }
 
 /// Resolved common options and the shared load → index → analyse pipeline.
@@ -199,12 +252,22 @@ impl Pipeline {
                 };
                 let start = TimeSpec::parse(a, &zone).map_err(|e| anyhow!("--incident: {e}"))?;
                 let end = b.map(|b| TimeSpec::parse(b, &zone)).transpose().map_err(|e| anyhow!("--incident: {e}"))?;
+                if end.as_ref().is_some_and(|end| !ends_after(&start, end)) {
+                    return Err(anyhow!("--incident {s}: the end must come after the start"));
+                }
                 Some((start, end))
             }
         };
+        let since = spec("--since", &c.since)?;
+        let until = spec("--until", &c.until)?;
+        if let (Some(a), Some(b)) = (&since, &until) {
+            if !ends_after(a, b) {
+                return Err(anyhow!("--until must come after --since"));
+            }
+        }
         if let Some(n) = c.threads {
             // Only the first call in a process can size the global pool; later calls are harmless no-ops.
-            let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+            let _ = rayon::ThreadPoolBuilder::new().num_threads(n.into()).build_global();
         }
         Ok(Pipeline {
             index_opts: IndexOptions {
@@ -212,14 +275,12 @@ impl Pipeline {
                 year: c.year,
                 forced_formats: forced,
                 custom_formats,
+                load: crate::source::LoadOptions {
+                    max_decompressed: c.max_decompressed.unwrap_or(crate::source::DEFAULT_MAX_DECOMPRESSED),
+                },
                 ..IndexOptions::default()
             },
-            analysis_opts: AnalysisOptions {
-                since: spec("--since", &c.since)?,
-                until: spec("--until", &c.until)?,
-                incident,
-                zone: zone.clone(),
-            },
+            analysis_opts: AnalysisOptions { since, until, incident, zone: zone.clone() },
             zone,
             rule_dirs: c.rule_dirs.clone(),
             output_format,
@@ -243,6 +304,17 @@ impl Pipeline {
     }
 }
 
+/// False when `end` is known to come at or before `start` already from the flags (two forms that
+/// resolve against the data the same way); true when it is after, or cannot be told before the data is read.
+fn ends_after(start: &TimeSpec, end: &TimeSpec) -> bool {
+    match (start, end) {
+        (TimeSpec::Absolute(a), TimeSpec::Absolute(b)) | (TimeSpec::ClockOfDay(a), TimeSpec::ClockOfDay(b)) => b > a,
+        // Both from the end (negative) or both from the start (positive) of the data.
+        (TimeSpec::Relative(a), TimeSpec::Relative(b)) if (*a < 0) == (*b < 0) => b > a,
+        _ => true,
+    }
+}
+
 /// Prints an error the way every subcommand does, and returns the usage/input exit code.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     eprintln!("culprit: {}", crate::text::escape_str(&format!("{e:#}")));
@@ -257,18 +329,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Report(args)) => report::run(&args, &cli.common),
         Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
-        Some(Command::Completions { shell }) => {
+        Some(Command::Follow(args)) => follow::run(&args),
+        Some(Command::Completions { shell }) => write_generated(|buf| {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "culprit", &mut std::io::stdout());
-            Ok(ExitCode::from(EXIT_OK))
-        }
-        Some(Command::Man) => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            clap_mangen::Man::new(cmd)
-                .render(&mut std::io::stdout())
-                .map(|_| ExitCode::from(EXIT_OK))
-                .map_err(Into::into)
-        }
+            clap_complete::generate(shell, &mut cmd, "culprit", buf);
+            Ok(())
+        }),
+        Some(Command::Man) => write_generated(|buf| {
+            buf.extend_from_slice(man::render(&<Cli as clap::CommandFactory>::command()).as_bytes());
+            Ok(())
+        }),
     };
     result.unwrap_or_else(|e| {
         if is_broken_pipe(&e) {
@@ -280,11 +350,50 @@ pub fn run(cli: Cli) -> ExitCode {
 
 /// `culprit report | head` closes our stdout early: that is a normal end, not an error.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    use std::io::ErrorKind::BrokenPipe;
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == BrokenPipe)
+            // serde_json's error does not expose its I/O error as a source.
+            || c.downcast_ref::<serde_json::Error>().and_then(|j| j.io_error_kind()) == Some(BrokenPipe)
+    })
+}
+
+/// Writes generated text (completions, the man page) through a buffer, so a closed pipe is an
+/// error to return rather than a panic inside the generator.
+fn write_generated(render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let mut buf = Vec::new();
+    render(&mut buf)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+/// Names on standard error every input that could not be read, shrank or was cut short, once the
+/// output on the rest is written; true when one could not be read at all (exit status 2).
+pub fn report_input_problems(index: &Index, later: &[crate::source::Notice]) -> bool {
+    for n in index.notices.iter().filter(|n| n.unreadable).chain(later) {
+        eprintln!("culprit: {n}");
+    }
+    for s in &index.sources {
+        for w in &s.warnings {
+            eprintln!("culprit: {}: {}", s.display(), crate::text::escape_str(w));
+        }
+    }
+    index.notices.iter().any(|n| n.unreadable)
+}
+
+/// The exit status of a command that lists what it read: 2 when an input could not be read.
+pub fn input_status(index: &Index) -> ExitCode {
+    let unreadable = report_input_problems(index, &[]);
+    ExitCode::from(if unreadable { EXIT_USAGE } else { EXIT_OK })
 }
 
 fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+    // A dumb terminal cannot draw a full-screen UI: it gets the report, as a pipe does.
+    let dumb = report::is_dumb(std::env::var_os("TERM").as_deref());
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() && !dumb {
         // The TUI indexes and analyses on its worker thread, so its first frame appears at once.
         let p = Pipeline::from_common(common)?;
         crate::tui::run(paths.to_vec(), p)?;

@@ -2,7 +2,7 @@
 //! for the ones that first appeared after a time; `--per-line` to score the
 //! grouping with any external tool.
 
-use super::{Common, PatternsArgs, Pipeline, EXIT_OK};
+use super::{input_status, Common, PatternsArgs, Pipeline};
 use crate::index::Index;
 use crate::patterns::{summarise, TemplateSummary, NO_TEMPLATE};
 use crate::text::{escape, escape_str};
@@ -24,7 +24,7 @@ pub fn run(args: &PatternsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     if args.per_line {
         write_per_line(&mut out, &index)?;
         out.flush()?;
-        return Ok(ExitCode::from(EXIT_OK));
+        return Ok(input_status(&index));
     }
     let mut list = summarise(&index);
     let since = match new_since {
@@ -44,13 +44,12 @@ pub fn run(args: &PatternsArgs, common: &Common) -> anyhow::Result<ExitCode> {
             "cap": index.templates.cap,
             "overflow_records": index.templates.overflow_records,
         });
-        serde_json::to_writer_pretty(&mut out, &doc)?;
-        writeln!(out)?;
+        crate::report::write_json(&mut out, &doc, true)?;
     } else {
         write_table(&mut out, &list, &index)?;
     }
     out.flush()?;
-    Ok(ExitCode::from(EXIT_OK))
+    Ok(input_status(&index))
 }
 
 fn write_table(out: &mut impl Write, list: &[TemplateSummary], index: &Index) -> std::io::Result<()> {

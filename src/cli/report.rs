@@ -5,7 +5,7 @@
 //! inode as any input file, folders expanded) and writes the file in place:
 //! no temporary files appear next to the logs.
 
-use super::{Common, Pipeline, ReportArgs, EXIT_FAIL_ON, EXIT_OK};
+use super::{Common, Pipeline, ReportArgs, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
 use crate::index::{Index, IndexProgress};
 use crate::report::{self, redact_findings, RedactOptions, ReportFormat, ReportOptions};
 use anyhow::{anyhow, Context};
@@ -46,12 +46,34 @@ pub enum FailOn {
     LikelyCause,
 }
 
-/// Colour decision: an explicit flag wins; `auto` needs a terminal and no `NO_COLOR` (any non-empty value).
-pub fn color_enabled(when: ColorWhen, is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+/// Colour decision: an explicit flag wins; `auto` needs a terminal that is not `TERM=dumb` and no
+/// `NO_COLOR` (any non-empty value).
+pub fn color_enabled(
+    when: ColorWhen,
+    is_terminal: bool,
+    no_color: Option<&std::ffi::OsStr>,
+    term: Option<&std::ffi::OsStr>,
+) -> bool {
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
+        ColorWhen::Auto => is_terminal && !is_dumb(term) && no_color.is_none_or(|v| v.is_empty()),
+    }
+}
+
+/// `TERM=dumb`: a terminal that can neither colour nor move the cursor (Emacs shells, some CI logs).
+pub fn is_dumb(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| t == "dumb")
+}
+
+/// The report format a file name asks for: `.md`/`.markdown` Markdown, `.json` JSON.
+pub fn format_for_output(out: &Path) -> Option<ReportFormat> {
+    let ext = out.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "md" | "markdown" => Some(ReportFormat::Markdown),
+        "json" => Some(ReportFormat::Json),
+        "txt" | "text" => Some(ReportFormat::Text),
+        _ => None,
     }
 }
 
@@ -68,14 +90,19 @@ pub fn redaction(flag: Option<Redact>, format: ReportFormat) -> Option<RedactOpt
 
 pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let mut p = Pipeline::from_common(common)?;
-    let format = p.output_format.unwrap_or(ReportFormat::Text);
     let output = args.output.as_deref().filter(|o| o.as_os_str() != "-");
+    // An explicit --format wins; else `-o report.md` means Markdown.
+    let format = p.output_format.or_else(|| output.and_then(format_for_output)).unwrap_or(ReportFormat::Text);
     if let Some(out) = output {
         refuse_input_as_output(out, &args.paths)?;
     }
     let index = index_with_progress(&mut p, &args.paths)?;
     if index.sources.is_empty() {
         let why: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
+        if why.is_empty() {
+            let named: Vec<String> = args.paths.iter().map(|p| crate::text::escape_path(p)).collect();
+            return Err(anyhow!("no readable input: no files in {}", named.join(", ")));
+        }
         return Err(anyhow!("no readable input ({})", why.join("; ")));
     }
     // Said on stderr too: a report of a mostly unread input looks like any other.
@@ -84,10 +111,13 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
             eprintln!("culprit: {}: {w}", crate::text::escape_str(&input.path));
         }
     }
+    if args.pretty && format != ReportFormat::Json {
+        eprintln!("culprit: --pretty applies to JSON only (--format json)");
+    }
     let mut findings = p.analyse(&index);
-    // The report is all that is left to do and the process ends after it: unmapping the inputs
-    // and freeing the columns one by one would cost a twentieth of the run for nothing.
-    std::mem::forget(index);
+    // As late as can be: an input truncated or rotated while it was indexed is named in the report.
+    let shrunk = crate::source::shrunk_since_read(&index.sources);
+    findings.notices.extend(shrunk.iter().map(|n| n.to_string()));
 
     let redact = redaction(args.redact, format);
     if let Some(r) = &redact {
@@ -96,8 +126,13 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
         findings.notices.push(format!("{what} in log text are masked (--redact; --redact none shows them)"));
     }
     let is_tty = output.is_none() && std::io::stdout().is_terminal();
-    let color =
-        format == ReportFormat::Text && color_enabled(args.color, is_tty, std::env::var_os("NO_COLOR").as_deref());
+    let color = format == ReportFormat::Text
+        && color_enabled(
+            args.color,
+            is_tty,
+            std::env::var_os("NO_COLOR").as_deref(),
+            std::env::var_os("TERM").as_deref(),
+        );
     let opts = ReportOptions { pretty: args.pretty, color, redacted: redact.is_some() };
 
     let mut buf = Vec::with_capacity(16 << 10);
@@ -118,12 +153,18 @@ pub fn run(args: &ReportArgs, common: &Common) -> anyhow::Result<ExitCode> {
             lock.flush()?;
         }
     }
-    Ok(ExitCode::from(exit_code(&findings, args.fail_on)))
+    let unreadable = super::report_input_problems(&index, &shrunk);
+    // The process ends here: freeing the inputs and the columns one by one would cost a twentieth
+    // of the run for nothing.
+    std::mem::forget(index);
+    Ok(ExitCode::from(exit_code(&findings, args.fail_on, unreadable)))
 }
 
-/// 1 when `--fail-on likely-cause` and the findings name one; 0 otherwise.
-pub fn exit_code(findings: &crate::findings::Findings, fail_on: Option<FailOn>) -> u8 {
+/// 2 when an input could not be read (an error outranks a finding); else 1 when `--fail-on
+/// likely-cause` and the findings name one; 0 otherwise.
+pub fn exit_code(findings: &crate::findings::Findings, fail_on: Option<FailOn>, unreadable: bool) -> u8 {
     match fail_on {
+        _ if unreadable => EXIT_USAGE,
         Some(FailOn::LikelyCause) if findings.likely_cause().is_some() => EXIT_FAIL_ON,
         _ => EXIT_OK,
     }
@@ -168,7 +209,8 @@ fn refuse_input_as_output(out: &Path, paths: &[PathBuf]) -> anyhow::Result<()> {
 
 /// Indexes with a progress bar on stderr when stderr is a terminal and indexing takes long enough to notice.
 fn index_with_progress(p: &mut Pipeline, paths: &[PathBuf]) -> anyhow::Result<Index> {
-    if !std::io::stderr().is_terminal() {
+    // A bar redraws itself in place, which a dumb terminal cannot do.
+    if !std::io::stderr().is_terminal() || is_dumb(std::env::var_os("TERM").as_deref()) {
         return p.index(paths);
     }
     let progress = Arc::new(IndexProgress::default());
@@ -216,21 +258,35 @@ mod tests {
 
     #[test]
     fn colour_follows_flag_terminal_and_no_color() {
-        assert!(color_enabled(ColorWhen::Auto, true, None));
-        assert!(color_enabled(ColorWhen::Auto, true, Some(OsStr::new(""))));
-        assert!(!color_enabled(ColorWhen::Auto, true, Some(OsStr::new("1"))));
-        assert!(!color_enabled(ColorWhen::Auto, false, None));
-        assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1"))));
-        assert!(!color_enabled(ColorWhen::Never, true, None));
+        let xterm = Some(OsStr::new("xterm-256color"));
+        assert!(color_enabled(ColorWhen::Auto, true, None, xterm));
+        assert!(color_enabled(ColorWhen::Auto, true, None, None));
+        assert!(color_enabled(ColorWhen::Auto, true, Some(OsStr::new("")), xterm));
+        assert!(!color_enabled(ColorWhen::Auto, true, Some(OsStr::new("1")), xterm));
+        assert!(!color_enabled(ColorWhen::Auto, false, None, xterm));
+        assert!(!color_enabled(ColorWhen::Auto, true, None, Some(OsStr::new("dumb"))));
+        assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1")), Some(OsStr::new("dumb"))));
+        assert!(!color_enabled(ColorWhen::Never, true, None, xterm));
     }
 
     #[test]
     fn fail_on_likely_cause() {
         let mut f = crate::report::example::example();
-        assert_eq!(exit_code(&f, None), 0);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 1);
+        assert_eq!(exit_code(&f, None, false), 0);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 1);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), true), 2);
         f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause)), 0);
+        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
+        assert_eq!(exit_code(&f, None, true), 2);
+    }
+
+    #[test]
+    fn output_file_extension_picks_the_format() {
+        assert_eq!(format_for_output(Path::new("postmortem.md")), Some(ReportFormat::Markdown));
+        assert_eq!(format_for_output(Path::new("x.MARKDOWN")), Some(ReportFormat::Markdown));
+        assert_eq!(format_for_output(Path::new("out/findings.json")), Some(ReportFormat::Json));
+        assert_eq!(format_for_output(Path::new("report.txt")), Some(ReportFormat::Text));
+        assert_eq!(format_for_output(Path::new("report")), None);
     }
 
     #[test]

@@ -116,7 +116,6 @@ pub fn index_chunk(
     range: Range<usize>,
     mine: bool,
 ) -> ChunkOut {
-    src.prefault(range.clone());
     let data = &src.bytes()[range.clone()];
     let default_service = parser.kind.default_service().map(|s| s.as_bytes()).unwrap_or(src.stream.as_bytes());
     let mut out = ChunkOut {

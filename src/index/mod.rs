@@ -40,6 +40,8 @@ pub struct IndexOptions {
     pub progress: Option<Arc<IndexProgress>>,
     /// User-defined formats that take part in detection (see `format::custom::load_all`).
     pub custom_formats: Vec<std::sync::Arc<format::CustomFormat>>,
+    /// How inputs are read (the decompression cap).
+    pub load: crate::source::LoadOptions,
 }
 
 /// Indexing progress in bytes: `total` is set once the chunks are known, `done` grows as chunks finish.
@@ -59,6 +61,7 @@ impl Default for IndexOptions {
             mine_patterns: true,
             progress: None,
             custom_formats: Vec::new(),
+            load: crate::source::LoadOptions::default(),
         }
     }
 }
@@ -105,7 +108,7 @@ pub struct Index {
 impl Index {
     /// Loads and indexes paths. Never fails as a whole; see `notices`.
     pub fn open(paths: &[PathBuf], rules: RuleSet, opts: &IndexOptions) -> Index {
-        let (sources, notices) = crate::source::load(paths);
+        let (sources, notices) = crate::source::load_with(paths, &opts.load);
         Index::build(sources, notices, rules, opts)
     }
 

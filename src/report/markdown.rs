@@ -102,8 +102,8 @@ fn utc(ms: Millis) -> String {
     format!("{} UTC", full_time(ms))
 }
 
-fn code_list(items: &[String]) -> String {
-    items.iter().map(|s| md_code(s)).collect::<Vec<_>>().join(", ")
+fn code_list<S: AsRef<str>>(items: &[S]) -> String {
+    items.iter().map(|s| md_code(s.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 fn cause_name(c: &Cause) -> String {
@@ -182,7 +182,7 @@ fn summary(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
                 writeln!(w, "- **Failing share:** {}{base}", fmt_ratio(r))?;
             }
             if !imp.hosts.is_empty() {
-                writeln!(w, "- **Affected hosts:** {}", code_list(&imp.hosts))?;
+                writeln!(w, "- **Affected hosts:** {}", code_list(&sorted_hosts(&imp.hosts)))?;
             }
             if !imp.services.is_empty() {
                 writeln!(w, "- **Affected services:** {}", code_list(&imp.services))?;
@@ -229,7 +229,7 @@ fn causes(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
             writeln!(w, "- **Service:** {}", md_code(&c.service))?;
         }
         if !c.hosts.is_empty() {
-            writeln!(w, "- **Hosts:** {}", code_list(&c.hosts))?;
+            writeln!(w, "- **Hosts:** {}", code_list(&sorted_hosts(&c.hosts)))?;
         }
         if let Some(t) = c.onset {
             writeln!(w, "- **Onset:** {}", utc(t))?;
@@ -269,7 +269,7 @@ fn ruled_out_section(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
                 facts.push(md_code(&c.service));
             }
             if !c.hosts.is_empty() {
-                facts.push(format!("on {}", code_list(&c.hosts)));
+                facts.push(format!("on {}", code_list(&sorted_hosts(&c.hosts))));
             }
             facts.push(format!("{} before, {} during", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min)));
             writeln!(w, "- **{}** ({})", cause_name(c), facts.join("; "))?;

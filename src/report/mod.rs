@@ -14,7 +14,7 @@ mod text;
 pub use redact::{redact_findings, RedactOptions};
 
 use crate::findings::{Cause, Findings, Verdict};
-use crate::time::Millis;
+use crate::time::{human_duration as duration, Millis};
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -46,17 +46,46 @@ pub fn write(
     opts: &ReportOptions,
 ) -> std::io::Result<()> {
     match format {
-        ReportFormat::Json => {
-            if opts.pretty {
-                serde_json::to_writer_pretty(&mut *out, findings)?;
-            } else {
-                serde_json::to_writer(&mut *out, findings)?;
-            }
-            writeln!(out)
-        }
+        ReportFormat::Json => write_json(out, findings, opts.pretty),
         ReportFormat::Text => text::write(out, findings, opts),
         ReportFormat::Markdown => markdown::write(out, findings, opts),
     }
+}
+
+/// Writes a value as one JSON document and a newline. Besides the C0 controls serde_json escapes,
+/// every char [`crate::text::is_dangerous`] names (DEL, C1, bidirectional and zero-width controls)
+/// is written as a `\u` escape: the data is the same, but a person who `cat`s the file sees
+/// the escape instead of text reordered or hidden by it.
+pub fn write_json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T, pretty: bool) -> std::io::Result<()> {
+    let mut buf = Vec::with_capacity(16 << 10);
+    if pretty {
+        serde_json::to_writer_pretty(&mut buf, value)?;
+    } else {
+        serde_json::to_writer(&mut buf, value)?;
+    }
+    buf.push(b'\n');
+    out.write_all(&escape_json_controls(buf))
+}
+
+/// Outside its strings serde_json writes only ASCII (raw newlines and spaces between tokens
+/// when pretty; C0 controls inside strings are escaped already), so every char from DEL up that
+/// needs escaping is inside a string, where `\uXXXX` (all of them lie in the BMP) means the same.
+fn escape_json_controls(json: Vec<u8>) -> Vec<u8> {
+    let needs = |c: char| c >= '\u{7f}' && crate::text::is_dangerous(c);
+    let Ok(text) = std::str::from_utf8(&json) else { return json };
+    if !text.chars().any(needs) {
+        return json;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    for c in text.chars() {
+        if needs(c) {
+            use std::fmt::Write as _;
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out.into_bytes()
 }
 
 /// Renders into a string (tests, the TUI's export).
@@ -125,14 +154,54 @@ fn no_cause_statement(f: &Findings) -> &'static str {
 const NO_INCIDENT: &str = "No incident found: no user-facing symptom departs from its baseline in these logs. \
 If you know when it happened, pass --incident START[..END].";
 
-fn fmt_rate(x: f64) -> String {
+/// A rate people read at a glance: per minute from one a minute up, per hour below (a rare event
+/// is `0.6/h`, not `0.0/min`), `0/min` for none.
+pub fn fmt_rate(x: f64) -> String {
     if !x.is_finite() {
         "-".into()
+    } else if x <= 0.0 {
+        "0/min".into()
+    } else if x < 1.0 {
+        let h = x * 60.0;
+        let s = if h >= 10.0 { format!("{h:.0}") } else { format!("{h:.1}") };
+        format!("{}/h", s.strip_suffix(".0").unwrap_or(&s))
     } else if x >= 100.0 {
         format!("{x:.0}/min")
     } else {
         format!("{x:.1}/min")
     }
+}
+
+/// `1 record`, `12,840 records`.
+pub fn counted(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// Host names in natural order (`auth-2` before `auth-10`), for display.
+pub fn sorted_hosts(hosts: &[String]) -> Vec<&str> {
+    // Digits compare as numbers, the rest as text.
+    fn key(s: &str) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut text = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                let mut n = c.to_digit(10).map_or(0, u64::from);
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n.saturating_mul(10).saturating_add(u64::from(d));
+                    chars.next();
+                }
+                out.push((std::mem::take(&mut text), n));
+            } else {
+                text.push(c);
+            }
+        }
+        out.push((text, 0));
+        out
+    }
+    let mut v: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    v.sort_by_cached_key(|h| key(h));
+    v
 }
 
 fn fmt_ratio(x: f64) -> String {
@@ -149,21 +218,6 @@ fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A duration for people: `24m28s`, `6h59m`, and days past two days (`12d4h`, not `292h`).
-fn duration(ms: i64) -> String {
-    const DAY: i64 = crate::time::MS_PER_DAY;
-    if ms >= 2 * DAY {
-        let (d, h) = (ms / DAY, (ms % DAY) / crate::time::MS_PER_HOUR);
-        if h == 0 {
-            format!("{d}d")
-        } else {
-            format!("{d}d{h}h")
-        }
-    } else {
-        crate::time::human_duration(ms)
-    }
 }
 
 fn datetime(ms: Millis) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -240,17 +294,31 @@ fn inputs_text(f: &Findings) -> String {
     let formats: Vec<String> = formats.iter().map(|(n, c)| format!("{c} {n}")).collect();
     let records: u64 = f.inputs.iter().map(|i| i.records).sum();
     let unparsed: u64 = f.inputs.iter().map(|i| i.unparsed).sum();
-    let n = f.inputs.len();
     let mut s =
-        format!("{n} file{} ({}), {} records", if n == 1 { "" } else { "s" }, formats.join(", "), thousands(records));
+        format!("{} ({}), {}", counted(f.inputs.len() as u64, "file"), formats.join(", "), counted(records, "record"));
     if unparsed > 0 {
-        s.push_str(&format!(", {} unparsed line{}", thousands(unparsed), if unparsed == 1 { "" } else { "s" }));
+        s.push_str(&format!(", {}", counted(unparsed, "unparsed line")));
     }
     s
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hosts_in_natural_order_and_counts_in_number() {
+        let mut f = example::example();
+        let first = f.causes.iter().position(is_candidate).unwrap();
+        f.causes[first].hosts = ["auth-3", "auth-10", "auth-2"].map(String::from).to_vec();
+        f.inputs.truncate(1);
+        f.inputs[0].records = 1;
+        f.inputs[0].unparsed = 1;
+        let text = render(&f, ReportFormat::Text, &ReportOptions::default());
+        assert!(text.contains("hosts auth-2, auth-3, auth-10"), "{text}");
+        assert!(text.contains("1 file (") && text.contains(", 1 record, 1 unparsed line\n"), "{text}");
+        let md = render(&f, ReportFormat::Markdown, &ReportOptions::default());
+        assert!(md.contains("`auth-2`, `auth-3`, `auth-10`"), "{md}");
+    }
+
     use super::*;
 
     #[test]
@@ -259,7 +327,14 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(12345678), "12,345,678");
-        assert_eq!(fmt_rate(0.0), "0.0/min");
+        assert_eq!(fmt_rate(0.0), "0/min");
+        assert_eq!(fmt_rate(0.01), "0.6/h");
+        assert_eq!(fmt_rate(0.5), "30/h");
+        assert_eq!(fmt_rate(0.1), "6/h");
+        assert_eq!(counted(1, "record"), "1 record");
+        assert_eq!(counted(12_840, "record"), "12,840 records");
+        let hosts: Vec<String> = ["auth-3", "auth-10", "auth-2", "db"].map(String::from).to_vec();
+        assert_eq!(sorted_hosts(&hosts), ["auth-2", "auth-3", "auth-10", "db"]);
         assert_eq!(fmt_rate(12.44), "12.4/min");
         assert_eq!(fmt_rate(250.4), "250/min");
         assert_eq!(fmt_rate(f64::NAN), "-");

@@ -194,7 +194,7 @@ fn incident(o: &mut Out, f: &Findings, tf: &TimeFmt) -> io::Result<()> {
     }
     o.field(2, "Impact", &impact)?;
     if !imp.hosts.is_empty() {
-        o.field(2, "Hosts", &escape_str(&imp.hosts.join(", ")))?;
+        o.field(2, "Hosts", &escape_str(&sorted_hosts(&imp.hosts).join(", ")))?;
     }
     if !imp.services.is_empty() {
         o.field(2, "Services", &escape_str(&imp.services.join(", ")))?;
@@ -210,7 +210,7 @@ fn cause_facts(c: &Cause, tf: &TimeFmt) -> String {
     }
     if !c.hosts.is_empty() {
         let label = if c.hosts.len() == 1 { "host" } else { "hosts" };
-        facts.push(format!("{label} {}", escape_str(&c.hosts.join(", "))));
+        facts.push(format!("{label} {}", escape_str(&sorted_hosts(&c.hosts).join(", "))));
     }
     if let Some(t) = c.onset {
         facts.push(format!("onset {}", tf.short(t)));

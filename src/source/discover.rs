@@ -37,7 +37,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<Notice>) {
                 out.extend(found.into_iter().map(|path| Candidate { path, explicit: false }));
             }
             Ok(_) => out.push(Candidate { path: p.clone(), explicit: true }),
-            Err(e) => notices.push(Notice { path: p.clone(), message: reason(&e) }),
+            Err(e) => notices.push(Notice { path: p.clone(), message: reason(&e), unreadable: true }),
         }
     }
     (out, notices)
@@ -70,7 +70,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, notices: &mut Vec<Notice>, seen: &mu
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            notices.push(Notice { path: dir.to_path_buf(), message: reason(&e) });
+            notices.push(Notice { path: dir.to_path_buf(), message: reason(&e), unreadable: true });
             return;
         }
     };
@@ -89,9 +89,12 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, notices: &mut Vec<Notice>, seen: &mu
                 }
                 out.push(path)
             }
-            Ok(_) => notices
-                .push(Notice { path, message: "not a regular file, skipped (name it explicitly to read it)".into() }),
-            Err(e) => notices.push(Notice { path, message: reason(&e) }),
+            Ok(_) => notices.push(Notice {
+                path,
+                message: "not a regular file, skipped (name it explicitly to read it)".into(),
+                unreadable: false,
+            }),
+            Err(e) => notices.push(Notice { path, message: reason(&e), unreadable: true }),
         }
     }
 }

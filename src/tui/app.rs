@@ -396,7 +396,11 @@ impl App {
     fn loaded_status(&self) -> String {
         let Some(ld) = &self.loaded else { return String::new() };
         let n = ld.index.records.len();
-        let mut s = format!("{} records from {} inputs", n, ld.index.inputs.len());
+        let mut s = format!(
+            "{} from {}",
+            crate::report::counted(n as u64, "record"),
+            crate::report::counted(ld.index.inputs.len() as u64, "input")
+        );
         if let Some(note) = ld.findings.notices.first() {
             s.push_str(" · ");
             s.push_str(note);

@@ -198,7 +198,11 @@ impl App {
 
         // Header: inputs and span, incident window and onset, impact.
         let span = ld.index.time_span();
-        let mut l1 = format!(" culprit · {} inputs · {} records", ld.index.inputs.len(), ld.index.records.len());
+        let mut l1 = format!(
+            " culprit · {} · {}",
+            crate::report::counted(ld.index.inputs.len() as u64, "input"),
+            crate::report::counted(ld.index.records.len() as u64, "record")
+        );
         if let Some((a, b)) = span {
             l1.push_str(&format!(" · {} → {} ({})", short_time(a), clock(b), human_duration(b - a)));
         }
@@ -274,16 +278,20 @@ impl App {
     fn draw_cause_detail(&self, frame: &mut Frame, area: Rect, ld: &Loaded, c: &Cause, theme: Theme) {
         let w = area.width as usize;
         let mut lines = Vec::new();
-        let hosts = if c.hosts.is_empty() { "-".to_string() } else { escape_str(&c.hosts.join(", ")).into_owned() };
+        let hosts = if c.hosts.is_empty() {
+            "-".to_string()
+        } else {
+            escape_str(&crate::report::sorted_hosts(&c.hosts).join(", ")).into_owned()
+        };
         let onset = c.onset.map(clock).unwrap_or_else(|| "-".into());
         lines.push(Line::from(vec![
             Span::raw(" "),
             Span::styled(format!("why #{}", c.rank), theme.section()),
             Span::raw(format!(
-                " · {} · hosts {hosts} · onset {onset} · {:.1}/min before, {:.1}/min during",
+                " · {} · hosts {hosts} · onset {onset} · {} before, {} during",
                 escape_str(&c.service),
-                c.baseline_per_min,
-                c.incident_per_min
+                crate::report::fmt_rate(c.baseline_per_min),
+                crate::report::fmt_rate(c.incident_per_min)
             )),
         ]));
         let room = area.height as usize;
@@ -293,8 +301,10 @@ impl App {
             lines.push(Line::from(format!("   • {}", escape_str(r))));
         }
         if !c.evidence.is_empty() {
-            lines
-                .push(Line::styled(format!(" evidence ({} lines, Enter to open):", c.evidence.len()), theme.section()));
+            lines.push(Line::styled(
+                format!(" evidence ({}, Enter to open):", crate::report::counted(c.evidence.len() as u64, "line")),
+                theme.section(),
+            ));
         }
         for e in c.evidence.iter().take(ev_room) {
             let text = match e.record {
@@ -408,7 +418,11 @@ impl App {
             escape_str(&c.title)
         );
         frame.render_widget(Paragraph::new(t).style(theme.title()), title);
-        let hosts = if c.hosts.is_empty() { "-".to_string() } else { escape_str(&c.hosts.join(", ")).into_owned() };
+        let hosts = if c.hosts.is_empty() {
+            "-".to_string()
+        } else {
+            escape_str(&crate::report::sorted_hosts(&c.hosts).join(", ")).into_owned()
+        };
         let nev = c.evidence.len();
         let cur_ev = self.ev_rows[..(self.ev.cursor + 1).min(self.ev_rows.len())]
             .iter()
@@ -494,7 +508,9 @@ impl App {
         let fl = &self.log.filters;
         let mut t = match fl.source {
             Some(s) => format!(" log · {}", ld.index.sources[s as usize].display()),
-            None => format!(" log · {} inputs merged in time order", ld.index.inputs.len()),
+            None => {
+                format!(" log · {} merged in time order", crate::report::counted(ld.index.inputs.len() as u64, "input"))
+            }
         };
         t.push_str(&format!(" · line {}/{}", if n == 0 { 0 } else { self.log.cursor + 1 }, n));
         if n != ld.order.len() {

@@ -45,9 +45,10 @@ const FOLLOW_POLL: Duration = Duration::from_secs(1);
 /// While filter/search work runs, redraw at most this often.
 const BUSY_FRAME: Duration = Duration::from_millis(50);
 
-/// Colour unless `NO_COLOR` is set to anything non-empty (no-color.org).
+/// Colour unless `NO_COLOR` is set to anything non-empty (no-color.org) or `TERM=dumb`.
 pub fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && !crate::cli::report::is_dumb(std::env::var_os("TERM").as_deref())
 }
 
 /// Runs the interactive UI until the user quits. The first frame appears at
