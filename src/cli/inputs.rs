@@ -8,12 +8,12 @@ use std::process::ExitCode;
 
 pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let p = Pipeline::from_common(common)?;
-    let index = p.index(&args.paths)?;
+    let (inputs, notices) = p.survey(&args.paths)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let notices: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
-        let doc = serde_json::json!({ "inputs": index.inputs, "notices": notices });
+        let notices: Vec<String> = notices.iter().map(|n| n.to_string()).collect();
+        let doc = serde_json::json!({ "inputs": inputs, "notices": notices });
         serde_json::to_writer_pretty(&mut out, &doc)?;
         writeln!(out)?;
         return Ok(ExitCode::from(EXIT_OK));
@@ -23,7 +23,7 @@ pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
         "{:<40} {:<13} {:>9} {:>9} {:>8} {:>8}  first .. last",
         "input", "format", "lines", "records", "unparsed", "untimed"
     )?;
-    for i in &index.inputs {
+    for i in &inputs {
         let span =
             if i.first == NO_TIME { "-".to_string() } else { format!("{} .. {}", rfc3339(i.first), rfc3339(i.last)) };
         writeln!(
@@ -41,7 +41,7 @@ pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
             writeln!(out, "  warning: {}", escape_str(w))?;
         }
     }
-    for n in &index.notices {
+    for n in &notices {
         writeln!(out, "skipped: {n}")?;
     }
     Ok(ExitCode::from(EXIT_OK))

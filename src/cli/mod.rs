@@ -10,9 +10,10 @@ mod rules;
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
 use crate::format::FormatKind;
-use crate::index::{Index, IndexOptions};
+use crate::index::{Index, IndexOptions, InputInfo};
 use crate::report::ReportFormat;
 use crate::rules::RuleSet;
+use crate::source::Notice;
 use crate::time::{LocalZone, TimeSpec};
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
@@ -231,16 +232,27 @@ impl Pipeline {
     }
 
     pub fn index(&self, paths: &[PathBuf]) -> anyhow::Result<Index> {
-        if paths.is_empty() {
-            return Err(anyhow!("no input: name log files or folders (or - for standard input)"));
-        }
+        need_inputs(paths)?;
         let rules = self.rules().context("loading rules")?;
         Ok(Index::open(paths, rules, &self.index_opts))
+    }
+
+    /// The inputs' formats, counts and time spans, and the skipped paths, without rules or mining.
+    pub fn survey(&self, paths: &[PathBuf]) -> anyhow::Result<(Vec<InputInfo>, Vec<Notice>)> {
+        need_inputs(paths)?;
+        Ok(Index::survey(paths, &self.index_opts))
     }
 
     pub fn analyse(&self, index: &Index) -> Findings {
         analysis::analyse(index, &self.analysis_opts)
     }
+}
+
+fn need_inputs(paths: &[PathBuf]) -> anyhow::Result<()> {
+    if paths.is_empty() {
+        return Err(anyhow!("no input: name log files or folders (or - for standard input)"));
+    }
+    Ok(())
 }
 
 /// Prints an error the way every subcommand does, and returns the usage/input exit code.
