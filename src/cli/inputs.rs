@@ -1,6 +1,6 @@
 //! `culprit inputs`: what was read, as what, and how well — the first command a user runs to trust the tool.
 
-use super::{input_status as status, Common, InputsArgs, Pipeline};
+use super::{survey_status, Common, InputsArgs, Pipeline};
 use crate::text::escape_str;
 use crate::time::{rfc3339, NO_TIME};
 use std::io::Write;
@@ -8,21 +8,21 @@ use std::process::ExitCode;
 
 pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let p = Pipeline::from_common(common)?;
-    let index = p.index(&args.paths)?;
+    let (inputs, notices) = p.survey(&args.paths)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        let notices: Vec<String> = index.notices.iter().map(|n| n.to_string()).collect();
-        let doc = serde_json::json!({ "inputs": index.inputs, "notices": notices });
+        let notice_text: Vec<String> = notices.iter().map(|n| n.to_string()).collect();
+        let doc = serde_json::json!({ "inputs": inputs, "notices": notice_text });
         crate::report::write_json(&mut out, &doc, true)?;
-        return Ok(status(&index));
+        return Ok(survey_status(&inputs, &notices));
     }
     writeln!(
         out,
         "{:<40} {:<13} {:>9} {:>9} {:>8} {:>8}  first .. last",
         "input", "format", "lines", "records", "unparsed", "untimed"
     )?;
-    for i in &index.inputs {
+    for i in &inputs {
         let span =
             if i.first == NO_TIME { "-".to_string() } else { format!("{} .. {}", rfc3339(i.first), rfc3339(i.last)) };
         writeln!(
@@ -40,9 +40,9 @@ pub fn run(args: &InputsArgs, common: &Common) -> anyhow::Result<ExitCode> {
             writeln!(out, "  warning: {}", escape_str(w))?;
         }
     }
-    for n in index.notices.iter().filter(|n| !n.unreadable) {
+    for n in notices.iter().filter(|n| !n.unreadable) {
         writeln!(out, "skipped: {n}")?;
     }
     out.flush()?;
-    Ok(status(&index))
+    Ok(survey_status(&inputs, &notices))
 }

@@ -12,9 +12,10 @@ mod rules;
 use crate::analysis::{self, AnalysisOptions};
 use crate::findings::Findings;
 use crate::format::FormatKind;
-use crate::index::{Index, IndexOptions};
+use crate::index::{Index, IndexOptions, InputInfo};
 use crate::report::ReportFormat;
 use crate::rules::RuleSet;
+use crate::source::Notice;
 use crate::time::{LocalZone, TimeSpec};
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
@@ -292,11 +293,15 @@ impl Pipeline {
     }
 
     pub fn index(&self, paths: &[PathBuf]) -> anyhow::Result<Index> {
-        if paths.is_empty() {
-            return Err(anyhow!("no input: name log files or folders (or - for standard input)"));
-        }
+        need_inputs(paths)?;
         let rules = self.rules().context("loading rules")?;
         Ok(Index::open(paths, rules, &self.index_opts))
+    }
+
+    /// The inputs' formats, counts and time spans, and the skipped paths, without rules or mining.
+    pub fn survey(&self, paths: &[PathBuf]) -> anyhow::Result<(Vec<InputInfo>, Vec<Notice>)> {
+        need_inputs(paths)?;
+        Ok(Index::survey(paths, &self.index_opts))
     }
 
     pub fn analyse(&self, index: &Index) -> Findings {
@@ -313,6 +318,13 @@ fn ends_after(start: &TimeSpec, end: &TimeSpec) -> bool {
         (TimeSpec::Relative(a), TimeSpec::Relative(b)) if (*a < 0) == (*b < 0) => b > a,
         _ => true,
     }
+}
+
+fn need_inputs(paths: &[PathBuf]) -> anyhow::Result<()> {
+    if paths.is_empty() {
+        return Err(anyhow!("no input: name log files or folders (or - for standard input)"));
+    }
+    Ok(())
 }
 
 /// Prints an error the way every subcommand does, and returns the usage/input exit code.
@@ -382,6 +394,19 @@ pub fn report_input_problems(index: &Index, later: &[crate::source::Notice]) -> 
         }
     }
     index.notices.iter().any(|n| n.unreadable)
+}
+
+/// [`input_status`] for a survey (`culprit inputs`), which keeps no index.
+pub fn survey_status(inputs: &[crate::index::InputInfo], notices: &[crate::source::Notice]) -> ExitCode {
+    for n in notices.iter().filter(|n| n.unreadable) {
+        eprintln!("culprit: {n}");
+    }
+    for i in inputs {
+        for w in &i.warnings {
+            eprintln!("culprit: {}: {}", crate::text::escape_str(&i.path), crate::text::escape_str(w));
+        }
+    }
+    ExitCode::from(if notices.iter().any(|n| n.unreadable) { EXIT_USAGE } else { EXIT_OK })
 }
 
 /// The exit status of a command that lists what it read: 2 when an input could not be read.

@@ -112,6 +112,15 @@ impl Index {
         Index::build(sources, notices, rules, opts)
     }
 
+    /// What `culprit inputs` reports, and the skipped paths: formats, counts and time spans only.
+    /// Rules and pattern mining are most of an index's cost and change none of these figures,
+    /// so neither runs (and no rule file is read).
+    pub fn survey(paths: &[PathBuf], opts: &IndexOptions) -> (Vec<InputInfo>, Vec<Notice>) {
+        let opts = IndexOptions { mine_patterns: false, ..opts.clone() };
+        let index = Index::open(paths, RuleSet::empty(), &opts);
+        (index.inputs, index.notices)
+    }
+
     /// Indexes already-loaded sources.
     pub fn build(sources: Vec<Source>, notices: Vec<Notice>, rules: RuleSet, opts: &IndexOptions) -> Index {
         let mut ctxs: Vec<ParseCtx> = sources.iter().map(|s| parse_ctx(s, opts)).collect();
