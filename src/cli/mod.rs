@@ -2,6 +2,7 @@
 //! subcommand's handler lives in its own file; the pipeline they share is
 //! [`Pipeline`].
 
+mod export;
 mod inputs;
 mod patterns;
 pub mod report;
@@ -84,6 +85,9 @@ pub enum Command {
     Rules(RulesCommand),
     /// Mined log templates.
     Patterns(PatternsArgs),
+    /// Every record as one JSON line (`--format jsonl`): time, level, host, service, message, path, line,
+    /// format and parsed fields — to see what was understood, or to load logs into a store.
+    Export(ExportArgs),
     /// Print shell completions.
     Completions {
         #[arg(value_enum)]
@@ -136,6 +140,12 @@ pub enum RulesCommand {
     Test { rule_id: String, line: String },
     /// Which rules match LINE, and why.
     Explain { line: String },
+}
+
+#[derive(Args, Debug, Default)]
+pub struct ExportArgs {
+    /// Log files or folders (`-` reads standard input).
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(Args, Debug, Default)]
@@ -257,6 +267,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Report(args)) => report::run(&args, &cli.common),
         Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
+        Some(Command::Export(args)) => export::run(&args, &cli.common),
         Some(Command::Completions { shell }) => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "culprit", &mut std::io::stdout());
