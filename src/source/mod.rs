@@ -6,6 +6,7 @@
 //! seconds is read instead of mapped. Inputs are only ever opened read-only.
 //! Problems with one input become a [`Notice`] and the others carry on.
 
+pub mod clickhouse;
 mod discover;
 
 pub use discover::{discover, Candidate};
