@@ -17,7 +17,7 @@ use super::{Data, Source};
 use crate::format::CustomFormat;
 use crate::time::{Millis, NO_TIME};
 use std::collections::HashMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -155,6 +155,13 @@ impl Client {
 
     /// Runs one query and returns the response body. Errors carry the server's message, never the password.
     pub fn query(&self, sql: &str) -> Result<Vec<u8>, Error> {
+        let mut body = Vec::new();
+        self.send(sql)?.read_to_end(&mut body).map_err(|e| self.server_err(format!("cannot read the answer: {e}")))?;
+        Ok(body)
+    }
+
+    /// Sends one query and reads the answer's head; the body is left to read as it arrives.
+    pub fn send(&self, sql: &str) -> Result<BufReader<TcpStream>, Error> {
         let addr = (self.url.host.as_str(), self.url.port)
             .to_socket_addrs()
             .map_err(|e| self.server_err(format!("cannot resolve: {e}")))?
@@ -174,17 +181,28 @@ impl Client {
         conn.write_all(head.as_bytes())
             .and_then(|_| conn.write_all(sql.as_bytes()))
             .map_err(|e| self.server_err(format!("cannot send the query: {e}")))?;
-        let mut resp = Vec::new();
-        conn.read_to_end(&mut resp).map_err(|e| self.server_err(format!("cannot read the answer: {e}")))?;
-        let split = memchr::memmem::find(&resp, b"\r\n\r\n").ok_or_else(|| self.server_err("no HTTP answer".into()))?;
-        let status_line = resp[..split].split(|&c| c == b'\n').next().unwrap_or(b"");
-        let ok = status_line.split(|&c| c == b' ').nth(1) == Some(b"200");
-        let body = resp.split_off(split + 4);
+        let mut reader = BufReader::with_capacity(256 << 10, conn);
+        let read_err = |e: std::io::Error| self.server_err(format!("cannot read the answer: {e}"));
+        let mut status = Vec::new();
+        reader.read_until(b'\n', &mut status).map_err(read_err)?;
+        let ok = status.split(|&c| c == b' ').nth(1) == Some(b"200");
+        let mut header = Vec::new();
+        loop {
+            header.clear();
+            if reader.read_until(b'\n', &mut header).map_err(read_err)? == 0 {
+                return Err(self.server_err("the answer ended in its head".into()));
+            }
+            if header == b"\r\n" || header == b"\n" {
+                break;
+            }
+        }
         if !ok {
+            let mut body = Vec::new();
+            reader.take(64 << 10).read_to_end(&mut body).map_err(read_err)?;
             let text = String::from_utf8_lossy(&body);
             return Err(self.server_err(crate::text::escape_str(text.trim()).into_owned()));
         }
-        Ok(body)
+        Ok(reader)
     }
 }
 
@@ -418,11 +436,18 @@ pub fn fetch(
         (hi > 0).then_some((lo, hi))
     });
     let (from, to) = bounds(span);
-    let body = client.query(&layout.select_sql(&table, from, to))?;
+    let mut body = client.send(&layout.select_sql(&table, from, to))?;
+    let mut row = Vec::with_capacity(1024);
     let mut groups: Vec<(String, Vec<u8>, u64)> = Vec::new();
     let mut by_key: HashMap<String, usize> = HashMap::new();
     let mut rows = 0u64;
-    for r in tsv_rows(&body) {
+    loop {
+        row.clear();
+        let n = body.read_until(b'\n', &mut row).map_err(|e| client.server_err(format!("cannot read rows: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let Some(r) = tsv_rows(&row).next() else { continue };
         if r.len() != 7 {
             return Err(client.server_err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..])))));
         }
