@@ -42,8 +42,9 @@ fi
 # curl reads the credentials from a pipe (-K), so they never appear in the process list.
 post() { # URL-QUERY-STRING, body on stdin
   local server="$1" query="$2"
+  # -T - streams the body (chunked) instead of reading it whole into memory first.
   curl -sS --fail-with-body -K <(printf 'user = "%s:%s"\n' "${CLICKHOUSE_USER:-default}" "${CULPRIT_CLICKHOUSE_PASSWORD:-}") \
-    --data-binary @- "$server/?$query"
+    -X POST -T - "$server/?$query"
 }
 
 statements() {
