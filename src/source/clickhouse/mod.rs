@@ -359,19 +359,16 @@ impl Layout {
         }
     }
 
-    /// The rows of one fetch: time, level, host, service, message, group key, line.
+    /// The rows of one fetch, in no order: time, level, host, service, message, group key, line.
     pub fn select_sql(&self, table: &str, from: Option<Millis>, to: Option<Millis>) -> String {
         let group = match (&self.path, &self.service) {
             (Some(p), _) => format!("toString({})", ident(p)),
             _ => format!("concat({}, '@', {})", Self::text(&self.service), self.host_sql()),
         };
         let line = self.line.as_ref().map(|l| format!("toUInt64({})", ident(l))).unwrap_or_else(|| "0".into());
-        let order = match (&self.path, &self.line) {
-            (Some(p), Some(l)) => format!("{}, {}", ident(p), ident(l)),
-            _ => "1".into(),
-        };
+        // No ORDER BY: sorting every row costs the servers more than culprit sorting each file's rows.
         format!(
-            "SELECT {}, {}, {}, {}, toString({}), {group}, {line} FROM {table}{} ORDER BY {order} FORMAT TabSeparated",
+            "SELECT {}, {}, {}, {}, toString({}), {group}, {line} FROM {table}{} FORMAT TabSeparated",
             self.time_ms(),
             self.level_sql(),
             self.host_sql(),
@@ -438,8 +435,9 @@ pub fn fetch(
     let (from, to) = bounds(span);
     let mut body = client.send(&layout.select_sql(&table, from, to))?;
     let mut row = Vec::with_capacity(1024);
-    let mut groups: Vec<(String, Vec<u8>, u64)> = Vec::new();
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let by_line = layout.line.is_some();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut rows = 0u64;
     loop {
         row.clear();
@@ -452,19 +450,19 @@ pub fn fetch(
             return Err(client.server_err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..])))));
         }
         rows += 1;
-        let key = text(r[5]);
-        let g = *by_key.entry(key.clone()).or_insert_with(|| {
-            groups.push((key, Vec::new(), 0));
-            groups.len() - 1
-        });
-        let (_, bytes, last_line) = &mut groups[g];
-        let line = text(r[6]).parse::<u64>().unwrap_or(0);
-        // Blank lines belong to no record: they put each row on its original line number.
-        if line > *last_line + 1 && line - *last_line < 100_000 {
-            bytes.resize(bytes.len() + (line - *last_line - 1) as usize, b'\n');
-        }
-        *last_line = if line > 0 { line } else { *last_line + 1 };
+        let g = match by_key.get(r[5]) {
+            Some(&g) => g,
+            None => {
+                by_key.insert(r[5].to_vec(), groups.len());
+                groups.push(Group { key: text(r[5]), text: Vec::new(), rows: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[g];
         let ms = text(r[0]).parse::<Millis>().unwrap_or(NO_TIME);
+        let line = text(r[6]).parse::<u64>().unwrap_or(0);
+        let start = group.text.len();
+        let bytes = &mut group.text;
         if ms != NO_TIME && ms != 0 {
             bytes.extend_from_slice(crate::time::rfc3339(ms).as_bytes());
         }
@@ -478,21 +476,51 @@ pub fn fetch(
         let first = message.split(|&c| c == b'\n').next().unwrap_or(b"");
         bytes.extend_from_slice(first.strip_suffix(b"\r").unwrap_or(first));
         bytes.push(b'\n');
+        let order = if by_line { line } else { ms as u64 };
+        group.rows.push((order, start, bytes.len() - start));
     }
+    // Sources in name order, whatever order the shards answered in: the same table gives the same index.
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
     let prefix = url.table_name();
     let sources = groups
         .into_iter()
         .enumerate()
-        .map(|(i, (key, bytes, _))| Source {
+        .map(|(i, g)| Source {
             id: first_id + i as u32,
-            path: PathBuf::from(format!("{prefix}:{key}")),
-            stream: format!("{prefix}:{key}"),
-            data: Data::Owned(bytes),
+            path: PathBuf::from(format!("{prefix}:{}", g.key)),
+            stream: format!("{prefix}:{}", g.key),
+            data: Data::Owned(g.into_file(by_line)),
             mtime: None,
             warnings: Vec::new(),
         })
         .collect();
     Ok(Fetched { sources, span, rows })
+}
+
+/// The rows of one original file (or one service on one host), as they arrived.
+struct Group {
+    key: String,
+    text: Vec<u8>,
+    /// (line number or time, start, length) of each row in `text`.
+    rows: Vec<(u64, usize, usize)>,
+}
+
+impl Group {
+    /// The rows in line (else time) order, one a line. With line numbers, blank lines (which belong
+    /// to no record) put each row on its original line, so evidence points where the file did.
+    fn into_file(mut self, by_line: bool) -> Vec<u8> {
+        self.rows.sort_by_key(|r| r.0);
+        let mut out = Vec::with_capacity(self.text.len() + self.rows.len());
+        let mut last = 0u64;
+        for &(order, start, len) in &self.rows {
+            if by_line && order > last + 1 && order - last < 100_000 {
+                out.resize(out.len() + (order - last - 1) as usize, b'\n');
+            }
+            last = if by_line && order > last { order } else { last + 1 };
+            out.extend_from_slice(&self.text[start..start + len]);
+        }
+        out
+    }
 }
 
 fn text(raw: &[u8]) -> String {

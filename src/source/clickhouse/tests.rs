@@ -56,7 +56,7 @@ fn opentelemetry_layout_is_found() {
          `ResourceAttributes`['host.name'], toString(`ServiceName`), toString(`Body`), \
          concat(toString(`ServiceName`), '@', `ResourceAttributes`['host.name']), 0 \
          FROM `otel`.`otel_logs` WHERE `Timestamp` >= toDateTime(1705937400) AND `Timestamp` <= toDateTime(1705941000) \
-         ORDER BY 1 FORMAT TabSeparated"
+         FORMAT TabSeparated"
     );
     // Without a text level, the severity number is read in OpenTelemetry's ranges.
     let no_text: Vec<_> = otel.iter().filter(|(n, _)| n != "SeverityText").cloned().collect();
@@ -81,9 +81,7 @@ fn plain_layout_with_milliseconds_and_overrides() {
     assert_eq!(l.time_ms(), "toInt64(toUnixTimestamp(`ts`)) * 1000 + toInt64(`ms`)");
     assert_eq!(l.host, Some(HostColumn::Plain("hostname".into())));
     assert_eq!((l.service.as_deref(), l.message.as_str()), (Some("app"), "msg"));
-    assert!(l
-        .select_sql("`default`.`logs`", None, None)
-        .ends_with("FROM `default`.`logs` ORDER BY `path`, `line` FORMAT TabSeparated"));
+    assert!(l.select_sql("`default`.`logs`", None, None).ends_with("FROM `default`.`logs` FORMAT TabSeparated"));
     let url = Url::parse("clickhouse://h/default.logs?message=path").unwrap();
     assert_eq!(Layout::find(&plain, &url).unwrap().message, "path");
     let url = Url::parse("clickhouse://h/default.logs?host=nope").unwrap();
@@ -101,7 +99,7 @@ fn a_hostile_column_name_from_the_server_stays_one_identifier() {
     let l = Layout::find(&c, &url).unwrap();
     let sql = l.select_sql(&table("default", "logs`; DROP TABLE x"), None, None);
     assert!(sql.contains("toString(`msg\\`) FROM system.users; --`)"), "{sql}");
-    assert!(sql.contains("FROM `default`.`logs\\`; DROP TABLE x` ORDER BY"), "{sql}");
+    assert!(sql.contains("FROM `default`.`logs\\`; DROP TABLE x` FORMAT"), "{sql}");
 }
 
 #[test]
@@ -126,4 +124,20 @@ fn base64_matches_the_standard() {
     assert_eq!(base64(b"ab"), "YWI=");
     assert_eq!(base64(b"abc"), "YWJj");
     assert_eq!(base64(b""), "");
+}
+
+#[test]
+fn rows_are_put_back_in_line_order_on_their_line_numbers() {
+    let mut g = Group { key: "a.log".into(), text: Vec::new(), rows: Vec::new() };
+    for (line, text) in [(4u64, "four\n"), (1, "one\n"), (2, "two\n")] {
+        g.rows.push((line, g.text.len(), text.len()));
+        g.text.extend_from_slice(text.as_bytes());
+    }
+    assert_eq!(g.into_file(true), b"one\ntwo\n\nfour\n");
+    let mut g = Group { key: "svc@host".into(), text: Vec::new(), rows: Vec::new() };
+    for (ms, text) in [(20u64, "late\n"), (10, "early\n")] {
+        g.rows.push((ms, g.text.len(), text.len()));
+        g.text.extend_from_slice(text.as_bytes());
+    }
+    assert_eq!(g.into_file(false), b"early\nlate\n");
 }
