@@ -57,7 +57,9 @@ pub fn is_url(s: &str) -> bool {
 
 impl Url {
     pub fn parse(s: &str) -> Result<Url, Error> {
-        let err = |message: String| Error::Url { url: crate::text::escape_str(s).into_owned(), message };
+        // Errors name the URL without its parameters: a value there could be a secret put in the wrong place.
+        let shown = s.split('?').next().unwrap_or(s);
+        let err = |message: String| Error::Url { url: crate::text::escape_str(shown).into_owned(), message };
         if s.starts_with("clickhouses://") {
             return Err(err("TLS (clickhouses://) is not supported; use clickhouse:// through a TLS tunnel".into()));
         }

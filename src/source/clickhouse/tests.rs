@@ -28,6 +28,8 @@ fn a_password_in_the_url_is_refused_without_being_echoed() {
     let e = Url::parse("clickhouse://bob:s3cret-pw@h/db.t").unwrap_err().to_string();
     assert!(!e.contains("s3cret"), "{e}");
     assert!(e.contains(PASSWORD_ENV), "{e}");
+    let e = Url::parse("clickhouse://bob@h/db.t?password=s3cret-pw").unwrap_err().to_string();
+    assert!(!e.contains("s3cret") && e.contains("unknown parameter 'password'"), "{e}");
 }
 
 #[test]
