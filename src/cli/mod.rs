@@ -2,6 +2,7 @@
 //! subcommand's handler lives in its own file; the pipeline they share is
 //! [`Pipeline`].
 
+mod export;
 mod follow;
 mod inputs;
 mod man;
@@ -16,7 +17,7 @@ use crate::index::{Index, IndexOptions, InputInfo};
 use crate::report::ReportFormat;
 use crate::rules::RuleSet;
 use crate::source::Notice;
-use crate::time::{LocalZone, TimeSpec};
+use crate::time::{LocalZone, Millis, TimeSpec};
 use anyhow::{anyhow, Context};
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -109,6 +110,9 @@ pub enum Command {
     /// Print every line of growing files, then each new one as it is written (like tail -F), across
     /// rotation and truncation; a summary on standard error when stopped (Ctrl-C, SIGTERM).
     Follow(FollowArgs),
+    /// Every record as one JSON line (`--format jsonl`): time, level, host, service, message, path, line,
+    /// format and parsed fields — to see what was understood, or to load logs into a store.
+    Export(ExportArgs),
     /// Print shell completions.
     Completions {
         /// The shell to complete for.
@@ -180,6 +184,12 @@ pub enum RulesCommand {
 }
 
 #[derive(Args, Debug, Default)]
+pub struct ExportArgs {
+    /// Log files or folders (`-` reads standard input).
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Args, Debug, Default)]
 pub struct PatternsArgs {
     /// Log files or folders (`-` reads standard input).
     pub paths: Vec<PathBuf>,
@@ -213,6 +223,9 @@ pub struct Pipeline {
     pub rule_dirs: Vec<PathBuf>,
     /// Output format named with `--format NAME` (no `=`).
     pub output_format: Option<ReportFormat>,
+    /// `--since/--until/--incident` made absolute against a database table's time span, once
+    /// fetched: the rows come back already bounded, so relative times must not be resolved again.
+    resolved_times: std::sync::Mutex<Option<AnalysisOptions>>,
 }
 
 impl Pipeline {
@@ -285,6 +298,7 @@ impl Pipeline {
             zone,
             rule_dirs: c.rule_dirs.clone(),
             output_format,
+            resolved_times: std::sync::Mutex::new(None),
         })
     }
 
@@ -295,7 +309,49 @@ impl Pipeline {
     pub fn index(&self, paths: &[PathBuf]) -> anyhow::Result<Index> {
         need_inputs(paths)?;
         let rules = self.rules().context("loading rules")?;
-        Ok(Index::open(paths, rules, &self.index_opts))
+        let (tables, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            paths.iter().partition(|p| p.to_str().is_some_and(crate::source::clickhouse::is_url));
+        if tables.is_empty() {
+            return Ok(Index::open(paths, rules, &self.index_opts));
+        }
+        let files: Vec<PathBuf> = files.into_iter().cloned().collect();
+        let (mut sources, notices) = if files.is_empty() { Default::default() } else { crate::source::load(&files) };
+        let mut opts = self.index_opts.clone();
+        opts.custom_formats.push(std::sync::Arc::new(crate::source::clickhouse::row_format()));
+        let row_format = FormatKind::Custom((opts.custom_formats.len() - 1) as u16);
+        for t in tables {
+            let url = crate::source::clickhouse::Url::parse(t.to_str().unwrap_or_default())?;
+            let fetched =
+                crate::source::clickhouse::fetch(&url, |span| self.resolve_times(span), sources.len() as u32)?;
+            for s in &fetched.sources {
+                opts.forced_formats.push((s.path.to_string_lossy().into_owned(), row_format));
+            }
+            sources.extend(fetched.sources);
+        }
+        Ok(Index::build(sources, notices, rules, &opts))
+    }
+
+    /// Resolves the time flags against a table's span (first, last record), keeps them for the
+    /// analysis, and returns the bounds to put in the query's `WHERE`.
+    fn resolve_times(&self, span: Option<(Millis, Millis)>) -> (Option<Millis>, Option<Millis>) {
+        let Some((first, last)) = span else { return (None, None) };
+        let o = &self.analysis_opts;
+        let abs = |t: &TimeSpec| TimeSpec::Absolute(t.resolve(first, last, &self.zone));
+        let resolved = AnalysisOptions {
+            since: o.since.as_ref().map(abs),
+            until: o.until.as_ref().map(abs),
+            incident: o.incident.as_ref().map(|(a, b)| (abs(a), b.as_ref().map(abs))),
+            zone: o.zone.clone(),
+        };
+        let at = |t: &Option<TimeSpec>| match t {
+            Some(TimeSpec::Absolute(ms)) => Some(*ms),
+            _ => None,
+        };
+        let bounds = (at(&resolved.since), at(&resolved.until));
+        if let Ok(mut slot) = self.resolved_times.lock() {
+            *slot = Some(resolved);
+        }
+        bounds
     }
 
     /// The inputs' formats, counts and time spans, and the skipped paths, without rules or mining.
@@ -305,7 +361,8 @@ impl Pipeline {
     }
 
     pub fn analyse(&self, index: &Index) -> Findings {
-        analysis::analyse(index, &self.analysis_opts)
+        let resolved = self.resolved_times.lock().ok().and_then(|r| r.clone());
+        analysis::analyse(index, resolved.as_ref().unwrap_or(&self.analysis_opts))
     }
 }
 
@@ -342,6 +399,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Rules(cmd)) => rules::run(&cmd, &cli.common),
         Some(Command::Patterns(args)) => patterns::run(&args, &cli.common),
         Some(Command::Follow(args)) => follow::run(&args),
+        Some(Command::Export(args)) => export::run(&args, &cli.common),
         Some(Command::Completions { shell }) => write_generated(|buf| {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "culprit", buf);

@@ -16,6 +16,7 @@
 //! Inputs are only ever opened read-only. Problems with one input become a
 //! [`Notice`] and the others carry on.
 
+pub mod clickhouse;
 mod discover;
 pub mod follow;
 

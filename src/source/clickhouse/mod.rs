@@ -1,0 +1,538 @@
+//! A ClickHouse table as a source: `clickhouse://[user@]host[:port]/database.table[?time=COL&…]`.
+//!
+//! Columns are found from `DESCRIBE TABLE` (the OpenTelemetry exporter's layout, or plain names)
+//! and URL parameters override them. Rows come back over the HTTP interface in time bounds
+//! (`--since/--until` become a `WHERE` on the time column) and become one source per original
+//! file (a `path` column) or per service and host, in a fixed tab-separated line layout that a
+//! built-in format reads — so indexing, rules, mining and analysis are the ones a local run uses.
+//!
+//! The HTTP client is std's `TcpStream` speaking HTTP/1.0: one request shape, no keep-alive, a
+//! body that ends when the server closes; TLS (`clickhouses://`) is not supported.
+
+mod sql;
+
+pub use sql::{ident, string, table};
+
+use super::{Data, Source};
+use crate::format::CustomFormat;
+use crate::time::{Millis, NO_TIME};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where the password comes from; never from the URL or the command line.
+pub const PASSWORD_ENV: &str = "CULPRIT_CLICKHOUSE_PASSWORD";
+const DEFAULT_PORT: u16 = 8123;
+/// The name of the built-in format the fetched rows are written in.
+pub const FORMAT_NAME: &str = "clickhouse-row";
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{url}: {message}")]
+    Url { url: String, message: String },
+    #[error("{url}: {message}")]
+    Server { url: String, message: String },
+}
+
+/// A parsed `clickhouse://` URL. Holds no password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Url {
+    pub user: Option<String>,
+    pub host: String,
+    pub port: u16,
+    pub database: String,
+    pub table: String,
+    /// Column overrides: time, ms, message, host, service, level, path, line.
+    pub params: Vec<(String, String)>,
+}
+
+const PARAMS: [&str; 8] = ["time", "ms", "message", "host", "service", "level", "path", "line"];
+
+/// Whether a command-line input names a ClickHouse table rather than a file.
+pub fn is_url(s: &str) -> bool {
+    s.starts_with("clickhouse://") || s.starts_with("clickhouses://")
+}
+
+impl Url {
+    pub fn parse(s: &str) -> Result<Url, Error> {
+        // Errors name the URL without its parameters: a value there could be a secret put in the wrong place.
+        let shown = s.split('?').next().unwrap_or(s);
+        let err = |message: String| Error::Url { url: crate::text::escape_str(shown).into_owned(), message };
+        if s.starts_with("clickhouses://") {
+            return Err(err("TLS (clickhouses://) is not supported; use clickhouse:// through a TLS tunnel".into()));
+        }
+        let rest = s.strip_prefix("clickhouse://").ok_or_else(|| err("expected clickhouse://".into()))?;
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        let (authority, path) = rest.split_once('/').ok_or_else(|| err("expected /database.table".into()))?;
+        let (user, hostport) = match authority.rsplit_once('@') {
+            // Naming the URL would print the password: say where it goes instead.
+            Some((u, _)) if u.contains(':') => {
+                return Err(Error::Url {
+                    url: "clickhouse://…".into(),
+                    message: format!("a password in the URL is refused; set {PASSWORD_ENV}"),
+                });
+            }
+            Some((u, h)) => (Some(decode(u)), h),
+            None => (None, authority),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(']') || h.starts_with('[') => {
+                (h, p.parse::<u16>().map_err(|_| err(format!("bad port '{p}'")))?)
+            }
+            _ => (hostport, DEFAULT_PORT),
+        };
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() {
+            return Err(err("no host".into()));
+        }
+        let path = decode(path);
+        let (database, table) = path
+            .split_once('.')
+            .filter(|(d, t)| !d.is_empty() && !t.is_empty())
+            .ok_or_else(|| err("expected /database.table after the host".into()))?;
+        let mut params = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if !PARAMS.contains(&k) {
+                return Err(err(format!("unknown parameter '{k}' (known: {})", PARAMS.join(", "))));
+            }
+            params.push((k.to_string(), decode(v)));
+        }
+        Ok(Url { user, host: host.to_string(), port, database: database.to_string(), table: table.to_string(), params })
+    }
+
+    fn param(&self, k: &str) -> Option<&str> {
+        self.params.iter().find(|(p, _)| p == k).map(|(_, v)| v.as_str())
+    }
+
+    /// `database.table`, the prefix of every source's path.
+    pub fn table_name(&self) -> String {
+        format!("{}.{}", self.database, self.table)
+    }
+
+    pub fn display(&self) -> String {
+        let user = self.user.as_ref().map(|u| format!("{u}@")).unwrap_or_default();
+        format!("clickhouse://{user}{}:{}/{}", self.host, self.port, self.table_name())
+    }
+}
+
+/// Percent-decoding of URL parts (`%60` → `` ` ``); malformed escapes stay as written.
+fn decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            let hex = std::str::from_utf8(&b[i + 1..i + 3]).ok();
+            if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// One server reached over HTTP.
+pub struct Client {
+    url: Url,
+    password: String,
+    timeout: Duration,
+}
+
+impl Client {
+    pub fn new(url: Url) -> Client {
+        let password = std::env::var(PASSWORD_ENV).unwrap_or_default();
+        Client { url, password, timeout: Duration::from_secs(300) }
+    }
+
+    fn server_err(&self, message: String) -> Error {
+        Error::Server { url: self.url.display(), message }
+    }
+
+    /// Runs one query and returns the response body. Errors carry the server's message, never the password.
+    pub fn query(&self, sql: &str) -> Result<Vec<u8>, Error> {
+        let mut body = Vec::new();
+        self.send(sql)?.read_to_end(&mut body).map_err(|e| self.server_err(format!("cannot read the answer: {e}")))?;
+        Ok(body)
+    }
+
+    /// Sends one query and reads the answer's head; the body is left to read as it arrives.
+    pub fn send(&self, sql: &str) -> Result<BufReader<TcpStream>, Error> {
+        let addr = (self.url.host.as_str(), self.url.port)
+            .to_socket_addrs()
+            .map_err(|e| self.server_err(format!("cannot resolve: {e}")))?
+            .next()
+            .ok_or_else(|| self.server_err("cannot resolve".into()))?;
+        let mut conn = TcpStream::connect_timeout(&addr, Duration::from_secs(10))
+            .map_err(|e| self.server_err(format!("cannot connect: {e}")))?;
+        let _ = conn.set_read_timeout(Some(self.timeout));
+        let user = self.url.user.as_deref().unwrap_or("default");
+        let auth = base64(format!("{user}:{}", self.password).as_bytes());
+        let head = format!(
+            "POST /?database={} HTTP/1.0\r\nHost: {}\r\nAuthorization: Basic {auth}\r\nContent-Length: {}\r\n\r\n",
+            percent(&self.url.database),
+            self.url.host,
+            sql.len()
+        );
+        conn.write_all(head.as_bytes())
+            .and_then(|_| conn.write_all(sql.as_bytes()))
+            .map_err(|e| self.server_err(format!("cannot send the query: {e}")))?;
+        let mut reader = BufReader::with_capacity(256 << 10, conn);
+        let read_err = |e: std::io::Error| self.server_err(format!("cannot read the answer: {e}"));
+        let mut status = Vec::new();
+        reader.read_until(b'\n', &mut status).map_err(read_err)?;
+        let ok = status.split(|&c| c == b' ').nth(1) == Some(b"200");
+        let mut header = Vec::new();
+        loop {
+            header.clear();
+            if reader.read_until(b'\n', &mut header).map_err(read_err)? == 0 {
+                return Err(self.server_err("the answer ended in its head".into()));
+            }
+            if header == b"\r\n" || header == b"\n" {
+                break;
+            }
+        }
+        if !ok {
+            let mut body = Vec::new();
+            reader.take(64 << 10).read_to_end(&mut body).map_err(read_err)?;
+            let text = String::from_utf8_lossy(&body);
+            return Err(self.server_err(crate::text::escape_str(text.trim()).into_owned()));
+        }
+        Ok(reader)
+    }
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn base64(input: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    for chunk in input.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// How a table's columns map to a record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Layout {
+    /// The time column and whether it is a `DateTime64` (else `DateTime`).
+    pub time: String,
+    pub time64: bool,
+    pub ms: Option<String>,
+    pub message: String,
+    pub level: Option<LevelColumn>,
+    pub host: Option<HostColumn>,
+    pub service: Option<String>,
+    pub path: Option<String>,
+    pub line: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LevelColumn {
+    Text(String),
+    /// OpenTelemetry's SeverityNumber (1–24).
+    Number(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostColumn {
+    Plain(String),
+    /// A Map column's `host.name` key (OpenTelemetry's ResourceAttributes).
+    MapKey(String, String),
+}
+
+impl Layout {
+    /// Picks columns from `DESCRIBE TABLE`'s (name, type) rows; URL parameters win.
+    pub fn find(columns: &[(String, String)], url: &Url) -> Result<Layout, String> {
+        let has = |n: &str| columns.iter().find(|(c, _)| c == n).map(|(c, t)| (c.clone(), t.clone()));
+        let pick = |param: &str, names: &[&str]| -> Result<Option<(String, String)>, String> {
+            match url.param(param) {
+                Some(name) => has(name).map(Some).ok_or_else(|| format!("no column '{name}' (given as {param}=)")),
+                None => Ok(names.iter().find_map(|n| has(n))),
+            }
+        };
+        let (time, time_type) = pick("time", &["Timestamp", "ts", "time", "timestamp"])?
+            .ok_or("no time column (Timestamp, ts, time or timestamp); name one with ?time=COL")?;
+        let time_type = unwrap_type(&time_type);
+        if !time_type.starts_with("DateTime") {
+            return Err(format!("time column '{time}' is {time_type}, not DateTime or DateTime64"));
+        }
+        let (message, _) = pick("message", &["Body", "message", "msg", "body"])?
+            .ok_or("no message column (Body, message, msg or body); name one with ?message=COL")?;
+        let level = match pick("level", &["SeverityText", "level", "severity"])? {
+            Some((name, _)) => Some(LevelColumn::Text(name)),
+            None => has("SeverityNumber").map(|(n, _)| LevelColumn::Number(n)),
+        };
+        let host = match pick("host", &["host", "hostname"])? {
+            Some((name, _)) => Some(HostColumn::Plain(name)),
+            None => has("ResourceAttributes")
+                .filter(|(_, t)| unwrap_type(t).starts_with("Map("))
+                .map(|(n, _)| HostColumn::MapKey(n, "host.name".into())),
+        };
+        let name_only = |r: Option<(String, String)>| r.map(|(n, _)| n);
+        Ok(Layout {
+            time64: time_type.starts_with("DateTime64"),
+            time,
+            ms: name_only(pick("ms", &[])?),
+            message,
+            level,
+            host,
+            service: name_only(pick("service", &["ServiceName", "service", "app"])?),
+            path: name_only(pick("path", &["path"])?),
+            line: name_only(pick("line", &["line"])?),
+        })
+    }
+
+    /// Milliseconds since the epoch, as an SQL expression.
+    pub fn time_ms(&self) -> String {
+        let t = ident(&self.time);
+        let base = if self.time64 {
+            format!("toInt64(toUnixTimestamp64Milli({t}))")
+        } else {
+            format!("toInt64(toUnixTimestamp({t})) * 1000")
+        };
+        match &self.ms {
+            Some(ms) => format!("{base} + toInt64({})", ident(ms)),
+            None => base,
+        }
+    }
+
+    fn text(col: &Option<String>) -> String {
+        col.as_ref().map(|c| format!("toString({})", ident(c))).unwrap_or_else(|| "''".into())
+    }
+
+    fn level_sql(&self) -> String {
+        match &self.level {
+            None => "''".into(),
+            Some(LevelColumn::Text(c)) => format!("toString({})", ident(c)),
+            Some(LevelColumn::Number(c)) => {
+                let n = ident(c);
+                format!("multiIf({n} >= 21, 'fatal', {n} >= 17, 'error', {n} >= 13, 'warn', {n} >= 9, 'info', {n} >= 5, 'debug', {n} >= 1, 'trace', '')")
+            }
+        }
+    }
+
+    fn host_sql(&self) -> String {
+        match &self.host {
+            None => "''".into(),
+            Some(HostColumn::Plain(c)) => format!("toString({})", ident(c)),
+            Some(HostColumn::MapKey(c, k)) => format!("{}[{}]", ident(c), string(k)),
+        }
+    }
+
+    /// `WHERE` bounds on the time column, whole seconds wide (the analysis trims to the millisecond).
+    pub fn where_sql(&self, from: Option<Millis>, to: Option<Millis>) -> String {
+        let t = ident(&self.time);
+        let mut conds = Vec::new();
+        if let Some(f) = from {
+            conds.push(format!("{t} >= toDateTime({})", f.div_euclid(1000)));
+        }
+        if let Some(u) = to {
+            conds.push(format!("{t} <= toDateTime({})", (u + 999).div_euclid(1000)));
+        }
+        if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        }
+    }
+
+    /// The rows of one fetch, in no order: time, level, host, service, message, group key, line.
+    pub fn select_sql(&self, table: &str, from: Option<Millis>, to: Option<Millis>) -> String {
+        let group = match (&self.path, &self.service) {
+            (Some(p), _) => format!("toString({})", ident(p)),
+            _ => format!("concat({}, '@', {})", Self::text(&self.service), self.host_sql()),
+        };
+        let line = self.line.as_ref().map(|l| format!("toUInt64({})", ident(l))).unwrap_or_else(|| "0".into());
+        // No ORDER BY: sorting every row costs the servers more than culprit sorting each file's rows.
+        format!(
+            "SELECT {}, {}, {}, {}, toString({}), {group}, {line} FROM {table}{} FORMAT TabSeparated",
+            self.time_ms(),
+            self.level_sql(),
+            self.host_sql(),
+            Self::text(&self.service),
+            ident(&self.message),
+            self.where_sql(from, to),
+        )
+    }
+
+    /// The span of the time column: one row, two numbers.
+    pub fn span_sql(&self, table: &str) -> String {
+        format!("SELECT min({t}), max({t}) FROM {table} FORMAT TabSeparated", t = self.time_ms())
+    }
+}
+
+/// `Nullable(X)` / `LowCardinality(X)` → `X`.
+fn unwrap_type(t: &str) -> String {
+    let mut t = t.trim();
+    for wrapper in ["Nullable(", "LowCardinality("] {
+        if let Some(inner) = t.strip_prefix(wrapper).and_then(|x| x.strip_suffix(')')) {
+            t = inner;
+        }
+    }
+    t.to_string()
+}
+
+/// The built-in format of fetched rows: `TIME\tLEVEL\tHOST\tSERVICE\tMESSAGE`.
+pub fn row_format() -> CustomFormat {
+    CustomFormat::new(
+        FORMAT_NAME,
+        r"^(?P<ts>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)?\t(?P<level>[^\t]*)\t(?P<host>[^\t]*)\t(?P<service>[^\t]*)\t(?P<msg>.*)$",
+        None,
+        "built in (clickhouse)",
+    )
+    .expect("the row format's regex is valid")
+}
+
+/// What a fetch gave: sources in the row format, and the time span of the table.
+pub struct Fetched {
+    pub sources: Vec<Source>,
+    pub span: Option<(Millis, Millis)>,
+    pub rows: u64,
+}
+
+/// Resolves the table's layout, then time bounds (via `bounds`, given the table's time span), and
+/// fetches the rows in them as sources numbered from `first_id`.
+pub fn fetch(
+    url: &Url,
+    bounds: impl FnOnce(Option<(Millis, Millis)>) -> (Option<Millis>, Option<Millis>),
+    first_id: u32,
+) -> Result<Fetched, Error> {
+    let client = Client::new(url.clone());
+    let table = table(&url.database, &url.table);
+    let describe = client.query(&format!("DESCRIBE TABLE {table} FORMAT TabSeparated"))?;
+    let columns: Vec<(String, String)> =
+        tsv_rows(&describe).filter_map(|r| Some((text(r.first()?), text(r.get(1)?)))).collect();
+    let layout = Layout::find(&columns, url).map_err(|m| client.server_err(m))?;
+    let span_body = client.query(&layout.span_sql(&table))?;
+    let span = tsv_rows(&span_body).next().and_then(|r| {
+        let lo = text(r.first()?).parse::<Millis>().ok()?;
+        let hi = text(r.get(1)?).parse::<Millis>().ok()?;
+        (hi > 0).then_some((lo, hi))
+    });
+    let (from, to) = bounds(span);
+    let mut body = client.send(&layout.select_sql(&table, from, to))?;
+    let mut row = Vec::with_capacity(1024);
+    let by_line = layout.line.is_some();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_key: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut rows = 0u64;
+    loop {
+        row.clear();
+        let n = body.read_until(b'\n', &mut row).map_err(|e| client.server_err(format!("cannot read rows: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        let Some(r) = tsv_rows(&row).next() else { continue };
+        if r.len() != 7 {
+            return Err(client.server_err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..])))));
+        }
+        rows += 1;
+        let g = match by_key.get(r[5]) {
+            Some(&g) => g,
+            None => {
+                by_key.insert(r[5].to_vec(), groups.len());
+                groups.push(Group { key: text(r[5]), text: Vec::new(), rows: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        let group = &mut groups[g];
+        let ms = text(r[0]).parse::<Millis>().unwrap_or(NO_TIME);
+        let line = text(r[6]).parse::<u64>().unwrap_or(0);
+        let start = group.text.len();
+        let bytes = &mut group.text;
+        if ms != NO_TIME && ms != 0 {
+            bytes.extend_from_slice(crate::time::rfc3339(ms).as_bytes());
+        }
+        for col in &r[1..4] {
+            bytes.push(b'\t');
+            bytes.extend(sql::tsv_field(col).into_iter().map(|c| if c == b'\t' || c == b'\n' { b' ' } else { c }));
+        }
+        bytes.push(b'\t');
+        let message = sql::tsv_field(r[4]);
+        // The record's first line is its message, as in a file; a trailing `\r` is dropped.
+        let first = message.split(|&c| c == b'\n').next().unwrap_or(b"");
+        bytes.extend_from_slice(first.strip_suffix(b"\r").unwrap_or(first));
+        bytes.push(b'\n');
+        let order = if by_line { line } else { ms as u64 };
+        group.rows.push((order, start, bytes.len() - start));
+    }
+    // Sources in name order, whatever order the shards answered in: the same table gives the same index.
+    groups.sort_by(|a, b| a.key.cmp(&b.key));
+    let prefix = url.table_name();
+    let sources = groups
+        .into_iter()
+        .enumerate()
+        .map(|(i, g)| Source {
+            id: first_id + i as u32,
+            path: PathBuf::from(format!("{prefix}:{}", g.key)),
+            stream: format!("{prefix}:{}", g.key),
+            data: Data::Owned(g.into_file(by_line)),
+            mtime: None,
+            warnings: Vec::new(),
+        })
+        .collect();
+    Ok(Fetched { sources, span, rows })
+}
+
+/// The rows of one original file (or one service on one host), as they arrived.
+struct Group {
+    key: String,
+    text: Vec<u8>,
+    /// (line number or time, start, length) of each row in `text`.
+    rows: Vec<(u64, usize, usize)>,
+}
+
+impl Group {
+    /// The rows in line (else time) order, one a line. With line numbers, blank lines (which belong
+    /// to no record) put each row on its original line, so evidence points where the file did.
+    fn into_file(mut self, by_line: bool) -> Vec<u8> {
+        self.rows.sort_by_key(|r| r.0);
+        let mut out = Vec::with_capacity(self.text.len() + self.rows.len());
+        let mut last = 0u64;
+        for &(order, start, len) in &self.rows {
+            if by_line && order > last + 1 && order - last < 100_000 {
+                out.resize(out.len() + (order - last - 1) as usize, b'\n');
+            }
+            last = if by_line && order > last { order } else { last + 1 };
+            out.extend_from_slice(&self.text[start..start + len]);
+        }
+        out
+    }
+}
+
+fn text(raw: &[u8]) -> String {
+    String::from_utf8_lossy(&sql::tsv_field(raw)).into_owned()
+}
+
+/// TabSeparated rows, fields still escaped.
+fn tsv_rows(body: &[u8]) -> impl Iterator<Item = Vec<&[u8]>> {
+    body.split(|&c| c == b'\n').filter(|l| !l.is_empty()).map(|l| l.split(|&c| c == b'\t').collect())
+}
+
+#[cfg(test)]
+mod tests;

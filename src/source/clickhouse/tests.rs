@@ -1,0 +1,145 @@
+use super::*;
+
+fn cols(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
+}
+
+#[test]
+fn urls_parse_with_defaults_and_overrides() {
+    let u = Url::parse("clickhouse://reader@db.example:9123/logs.events?time=t&ms=t_ms&message=body").unwrap();
+    assert_eq!(u.user.as_deref(), Some("reader"));
+    assert_eq!((u.host.as_str(), u.port), ("db.example", 9123));
+    assert_eq!((u.database.as_str(), u.table.as_str()), ("logs", "events"));
+    assert_eq!(u.param("ms"), Some("t_ms"));
+    let u = Url::parse("clickhouse://localhost/default.otel_logs").unwrap();
+    assert_eq!((u.user, u.port), (None, 8123));
+    assert_eq!(Url::parse("clickhouse://h/db.t%60x").unwrap().table, "t`x");
+    for bad in
+        ["clickhouse://h/nodot", "clickhouse:///db.t", "clickhouse://h:99999/db.t", "clickhouse://h/db.t?color=red"]
+    {
+        assert!(Url::parse(bad).is_err(), "{bad}");
+    }
+    let tls = Url::parse("clickhouses://h/db.t").unwrap_err().to_string();
+    assert!(tls.contains("not supported"), "{tls}");
+}
+
+#[test]
+fn a_password_in_the_url_is_refused_without_being_echoed() {
+    let e = Url::parse("clickhouse://bob:s3cret-pw@h/db.t").unwrap_err().to_string();
+    assert!(!e.contains("s3cret"), "{e}");
+    assert!(e.contains(PASSWORD_ENV), "{e}");
+    let e = Url::parse("clickhouse://bob@h/db.t?password=s3cret-pw").unwrap_err().to_string();
+    assert!(!e.contains("s3cret") && e.contains("unknown parameter 'password'"), "{e}");
+}
+
+#[test]
+fn opentelemetry_layout_is_found() {
+    let otel = cols(&[
+        ("Timestamp", "DateTime64(9)"),
+        ("TraceId", "String"),
+        ("SeverityText", "LowCardinality(String)"),
+        ("SeverityNumber", "Int32"),
+        ("ServiceName", "LowCardinality(String)"),
+        ("Body", "String"),
+        ("ResourceAttributes", "Map(LowCardinality(String), String)"),
+        ("LogAttributes", "Map(LowCardinality(String), String)"),
+    ]);
+    let url = Url::parse("clickhouse://h/otel.otel_logs").unwrap();
+    let l = Layout::find(&otel, &url).unwrap();
+    assert!(l.time64);
+    assert_eq!(l.message, "Body");
+    assert_eq!(l.level, Some(LevelColumn::Text("SeverityText".into())));
+    assert_eq!(l.host, Some(HostColumn::MapKey("ResourceAttributes".into(), "host.name".into())));
+    assert_eq!(l.service.as_deref(), Some("ServiceName"));
+    let sql = l.select_sql(&table("otel", "otel_logs"), Some(1_705_937_400_500), Some(1_705_941_000_000));
+    assert_eq!(
+        sql,
+        "SELECT toInt64(toUnixTimestamp64Milli(`Timestamp`)), toString(`SeverityText`), \
+         `ResourceAttributes`['host.name'], toString(`ServiceName`), toString(`Body`), \
+         concat(toString(`ServiceName`), '@', `ResourceAttributes`['host.name']), 0 \
+         FROM `otel`.`otel_logs` WHERE `Timestamp` >= toDateTime(1705937400) AND `Timestamp` <= toDateTime(1705941000) \
+         FORMAT TabSeparated"
+    );
+    // Without a text level, the severity number is read in OpenTelemetry's ranges.
+    let no_text: Vec<_> = otel.iter().filter(|(n, _)| n != "SeverityText").cloned().collect();
+    let l = Layout::find(&no_text, &url).unwrap();
+    assert!(l.level_sql().starts_with("multiIf(`SeverityNumber` >= 21, 'fatal'"));
+}
+
+#[test]
+fn plain_layout_with_milliseconds_and_overrides() {
+    let plain = cols(&[
+        ("ts", "DateTime"),
+        ("ms", "UInt16"),
+        ("level", "String"),
+        ("hostname", "String"),
+        ("app", "String"),
+        ("msg", "String"),
+        ("path", "String"),
+        ("line", "UInt32"),
+    ]);
+    let url = Url::parse("clickhouse://h/default.logs?ms=ms").unwrap();
+    let l = Layout::find(&plain, &url).unwrap();
+    assert_eq!(l.time_ms(), "toInt64(toUnixTimestamp(`ts`)) * 1000 + toInt64(`ms`)");
+    assert_eq!(l.host, Some(HostColumn::Plain("hostname".into())));
+    assert_eq!((l.service.as_deref(), l.message.as_str()), (Some("app"), "msg"));
+    assert!(l.select_sql("`default`.`logs`", None, None).ends_with("FROM `default`.`logs` FORMAT TabSeparated"));
+    let url = Url::parse("clickhouse://h/default.logs?message=path").unwrap();
+    assert_eq!(Layout::find(&plain, &url).unwrap().message, "path");
+    let url = Url::parse("clickhouse://h/default.logs?host=nope").unwrap();
+    assert!(Layout::find(&plain, &url).unwrap_err().contains("no column 'nope'"));
+    let untimed = cols(&[("msg", "String"), ("ts", "String")]);
+    assert!(Layout::find(&untimed, &url).is_err());
+}
+
+#[test]
+fn a_hostile_column_name_from_the_server_stays_one_identifier() {
+    let evil = "msg`) FROM system.users; --";
+    let c = cols(&[("ts", "DateTime"), (evil, "String")]);
+    let url =
+        Url::parse(&format!("clickhouse://h/default.logs?message={}", "msg%60)%20FROM%20system.users;%20--")).unwrap();
+    let l = Layout::find(&c, &url).unwrap();
+    let sql = l.select_sql(&table("default", "logs`; DROP TABLE x"), None, None);
+    assert!(sql.contains("toString(`msg\\`) FROM system.users; --`)"), "{sql}");
+    assert!(sql.contains("FROM `default`.`logs\\`; DROP TABLE x` FORMAT"), "{sql}");
+}
+
+#[test]
+fn fetched_rows_read_back_through_the_row_format() {
+    let f = row_format();
+    let mut p = crate::format::Parsed::default();
+    let ctx = crate::format::ParseCtx::default();
+    let line = b"2024-01-22T15:30:01.250Z\terror\tauth-2\tauth\ttoken signing failed\twith a tab";
+    assert_eq!(f.parse(line, &ctx, &mut p), crate::format::LineKind::Record);
+    assert_eq!(p.ts, 1_705_937_401_250);
+    assert_eq!(p.level, crate::format::Level::Error);
+    assert_eq!((p.host.get(line), p.service.get(line)), (&b"auth-2"[..], &b"auth"[..]));
+    assert_eq!(p.msg.get(line), b"token signing failed\twith a tab");
+    p.clear();
+    assert_eq!(f.parse(b"\t\t\t\tno time", &ctx, &mut p), crate::format::LineKind::Record);
+    assert_eq!(p.ts, NO_TIME);
+}
+
+#[test]
+fn base64_matches_the_standard() {
+    assert_eq!(base64(b"default:"), "ZGVmYXVsdDo=");
+    assert_eq!(base64(b"ab"), "YWI=");
+    assert_eq!(base64(b"abc"), "YWJj");
+    assert_eq!(base64(b""), "");
+}
+
+#[test]
+fn rows_are_put_back_in_line_order_on_their_line_numbers() {
+    let mut g = Group { key: "a.log".into(), text: Vec::new(), rows: Vec::new() };
+    for (line, text) in [(4u64, "four\n"), (1, "one\n"), (2, "two\n")] {
+        g.rows.push((line, g.text.len(), text.len()));
+        g.text.extend_from_slice(text.as_bytes());
+    }
+    assert_eq!(g.into_file(true), b"one\ntwo\n\nfour\n");
+    let mut g = Group { key: "svc@host".into(), text: Vec::new(), rows: Vec::new() };
+    for (ms, text) in [(20u64, "late\n"), (10, "early\n")] {
+        g.rows.push((ms, g.text.len(), text.len()));
+        g.text.extend_from_slice(text.as_bytes());
+    }
+    assert_eq!(g.into_file(false), b"early\nlate\n");
+}
