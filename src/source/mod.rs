@@ -532,12 +532,34 @@ mod tests {
         let bz = bz.finish().unwrap();
         for (packed, want) in [(&xz, text.clone()), (&zst, [&text[..], b"three\n"].concat()), (&bz, text.clone())] {
             let kind = Compression::of(packed).expect("compressed");
-            assert_eq!(decompress(kind, packed), (want, None), "{kind:?}");
-            let (_, warn) = decompress(kind, &packed[..packed.len() / 2]);
+            assert_eq!(decompress(kind, packed, DEFAULT_MAX_DECOMPRESSED), (want, None), "{kind:?}");
+            let (_, warn) = decompress(kind, &packed[..packed.len() / 2], DEFAULT_MAX_DECOMPRESSED);
             assert!(warn.is_some_and(|w| w.contains("corrupt or truncated")), "{kind:?}");
         }
         assert_eq!(Compression::of(&text), None);
         assert_eq!(Compression::of(b"BZhx"), None);
+    }
+
+    /// Every container stops at the cap, on a line boundary, and says so.
+    #[test]
+    fn every_compression_stops_at_the_cap() {
+        use std::io::Write;
+        let text = b"0123456789abcdef\n".repeat(64 * 1024);
+        let mut xz = Vec::new();
+        lzma_rs::xz_compress(&mut &text[..], &mut xz).unwrap();
+        let zst = ruzstd::encoding::compress_to_vec(&text[..], ruzstd::encoding::CompressionLevel::Fastest);
+        let mut bz = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
+        bz.write_all(&text).unwrap();
+        let bz = bz.finish().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&text).unwrap();
+        let gz = gz.finish().unwrap();
+        for packed in [&xz, &zst, &bz, &gz] {
+            let kind = Compression::of(packed).expect("compressed");
+            let (out, warn) = decompress(kind, packed, 100_000);
+            assert!(out.len() <= 100_000 && out.ends_with(b"\n"), "{kind:?}: {} bytes", out.len());
+            assert!(warn.is_some_and(|w| w.contains("--max-decompressed")), "{kind:?}");
+        }
     }
 
     #[test]
