@@ -290,3 +290,70 @@ fn a_rules_warnings_and_errors_are_separate_signals() {
     let first = errors.series.first_ts.iter().copied().min().expect("a bucket");
     assert_eq!(first, first_error);
 }
+
+/// sshd on one bastion: a scanner fails twenty times a minute all along and never gets in; a
+/// backup and a deploy account log in every 15 and 21 s until `PasswordAuthentication no` is reloaded, then each of
+/// its logins is closed before authentication. Only the failures of an account that also worked
+/// show the incident, and the reload is its cause.
+fn sshd_lockout(reload: bool) -> Index {
+    let mut lines = Vec::new();
+    let start = at(17, 0, 0);
+    let change = at(17, 6, 30);
+    let stop = at(17, 10, 0);
+    let stamp = |t: Millis| chrono::DateTime::from_timestamp_millis(t).unwrap().format("%b %e %H:%M:%S").to_string();
+    let mut t = start;
+    let mut pid = 1000;
+    while t < stop {
+        pid += 1;
+        lines.push((t, format!("{} bastion-1 sshd[{pid}]: Invalid user oracle from 10.9.8.7 port 4{pid}", stamp(t))));
+        lines.push((
+            t + 500,
+            format!(
+                "{} bastion-1 sshd[{pid}]: Failed password for invalid user oracle from 10.9.8.7 port 4{pid} ssh2",
+                stamp(t + 500)
+            ),
+        ));
+        // Two accounts that log in with passwords: a backup job every 15 s, a deploy job every 21 s.
+        for (user, every) in [("svc-backup", 15), ("deploy", 21)] {
+            if (t - start) % (every * MS_PER_SEC) != 0 {
+                continue;
+            }
+            let at_ms = t + 1000;
+            let text = if reload && at_ms > change + 5 * MS_PER_SEC {
+                format!(
+                    "{} bastion-1 sshd[{}]: Connection closed by authenticating user {user} 10.0.9.20 port 5{pid} [preauth]",
+                    stamp(at_ms),
+                    pid + 50_000
+                )
+            } else {
+                format!(
+                    "{} bastion-1 sshd[{}]: Accepted password for {user} from 10.0.9.20 port 5{pid} ssh2",
+                    stamp(at_ms),
+                    pid + 50_000
+                )
+            };
+            lines.push((at_ms, text));
+        }
+        t += 3 * MS_PER_SEC;
+    }
+    if reload {
+        lines.push((change, format!("{} bastion-1 sshd[900]: Received SIGHUP; restarting.", stamp(change))));
+    }
+    lines.sort();
+    let sources = vec![src(0, "auth.log", lines.into_iter().map(|l| l.1).collect())];
+    let opts = IndexOptions { year: Some(2024), ..IndexOptions::default() };
+    Index::build(sources, Vec::new(), RuleSet::builtin().expect("built-in rules"), &opts)
+}
+
+#[test]
+fn an_account_that_worked_and_now_fails_shows_the_incident_under_a_scanners_noise() {
+    let f = analyse(&sshd_lockout(true), &AnalysisOptions::default());
+    let incident = f.incident.as_ref().expect("an incident from the account's failures");
+    assert!(incident.onset >= at(17, 6, 30) && incident.onset <= at(17, 7, 0), "onset {}", incident.onset);
+    let first = &f.causes[0];
+    assert_eq!(first.verdict, Verdict::LikelyCause, "{}", f.summary);
+    assert!(first.evidence[0].text.contains("Received SIGHUP"), "{:?}", first.evidence);
+    // Without the reload the account keeps logging in: the scanner alone is no incident.
+    let quiet = analyse(&sshd_lockout(false), &AnalysisOptions::default());
+    assert!(quiet.incident.is_none(), "{}", quiet.summary);
+}
