@@ -11,28 +11,8 @@ use crate::index::Index;
 use crate::time::{clock, human_duration, Millis, MS_PER_MIN, MS_PER_SEC};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-/// Errors may lead the symptoms by this much and still be "before" them; anything later is a consequence.
-pub const CAUSE_TOLERANCE: i64 = 30 * MS_PER_SEC;
-/// When no error began before the users noticed, the errors that began within this long after
-/// are the best explanation there is (a stray failure from the baseline may open the window).
-pub const LATE_TOLERANCE: i64 = 5 * MS_PER_MIN;
-/// How far back before an onset a change can be its trigger.
-pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
-/// Causes often start before users notice: this stretch before the window is neither baseline nor incident.
-pub const LEAD: i64 = 15 * MS_PER_MIN;
-/// Proximity decay for changes: a change this long before the onset weighs 1/e.
-const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
-/// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
-const TOPIC_LINK: f64 = 0.7;
-/// The link of a change that nothing but time ties to a new story: never seen before, it came at
-/// most [`TIME_ONLY_SPAN`] before, and no other change is linked (a batch job's first run, a
-/// minute before the database slows down).
-const TIME_LINK: f64 = 0.3;
-const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
-/// Lines of one kind of change less than this apart are one occasion of it.
-const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
-/// A top score below this is "no likely cause".
-pub const LIKELY_THRESHOLD: f64 = 0.5;
+pub use super::tuning::{CAUSE_TOLERANCE, CHANGE_HORIZON, LATE_TOLERANCE, LEAD, LIKELY_THRESHOLD};
+use super::tuning::{CHANGE_DECAY, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK};
 
 /// Per-signal evidence relative to the window.
 #[derive(Clone, Debug, Default)]

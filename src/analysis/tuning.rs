@@ -3,7 +3,7 @@
 //! trust a zero), never about one incident; changing one is measured on the whole corpus
 //! (`examples/rank_eval.rs`, `tests/incidents.rs`, `tests/real_servers.rs`).
 
-use crate::time::{Millis, MS_PER_SEC};
+use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
 
 /// A baseline at least this long (minutes) that never shows a signal makes it **new** outright.
 pub const NEW_BASELINE_MIN: f64 = 30.0;
@@ -34,3 +34,39 @@ pub const SHORT_LEAD_SHARE: f64 = 0.25;
 /// …but at least this long: the trigger and its first errors often come seconds to a minute
 /// before the users notice, and must not count as the baseline they departed from.
 pub const SHORT_LEAD_MIN: Millis = 60 * MS_PER_SEC;
+
+// ---- Stories and changes
+
+/// Errors may lead the symptoms by this much and still be "before" them; anything later is a consequence.
+pub const CAUSE_TOLERANCE: i64 = 30 * MS_PER_SEC;
+/// When no error began before the users noticed, the errors that began within this long after
+/// are the best explanation there is (a stray failure from the baseline may open the window).
+pub const LATE_TOLERANCE: i64 = 5 * MS_PER_MIN;
+/// How far back before an onset a change can be its trigger.
+pub const CHANGE_HORIZON: i64 = 60 * MS_PER_MIN;
+/// Causes often start before users notice: this stretch before the window is neither baseline nor incident.
+pub const LEAD: i64 = 15 * MS_PER_MIN;
+/// Proximity decay for changes: a change this long before the onset weighs 1/e.
+pub const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
+/// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
+pub const TOPIC_LINK: f64 = 0.7;
+/// The link of a change that nothing but time ties to a new story: never seen before, it came at
+/// most [`TIME_ONLY_SPAN`] before, and no other change is linked (a batch job's first run, a
+/// minute before the database slows down).
+pub const TIME_LINK: f64 = 0.3;
+/// How far before a new story a change tied to it by nothing but time may come.
+pub const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
+/// Lines of one kind of change less than this apart are one occasion of it.
+pub const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
+/// A top score below this is "no likely cause".
+pub const LIKELY_THRESHOLD: f64 = 0.5;
+
+// ---- The incident window
+
+/// Below this likelihood ratio (Dunning's G) a burst of symptoms is ordinary noise: the incident
+/// window must reach it…
+pub const MIN_G: f64 = 25.0;
+/// …its rate must be at least this many times the rate outside it…
+pub const MIN_RATIO: f64 = 2.0;
+/// …and hold at least this many failures.
+pub const MIN_EVENTS: u64 = 8;

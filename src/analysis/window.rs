@@ -5,11 +5,7 @@ use super::stats::best_segment;
 use crate::findings::WindowSource;
 use crate::time::Millis;
 
-/// Below this likelihood ratio a burst of symptoms is ordinary noise.
-const MIN_G: f64 = 25.0;
-/// The window's rate must be at least this many times the rate outside it.
-const MIN_RATIO: f64 = 2.0;
-const MIN_EVENTS: u64 = 8;
+use super::tuning::{MIN_EVENTS, MIN_G, MIN_RATIO};
 
 #[derive(Clone, Debug)]
 pub struct Window {
