@@ -214,8 +214,8 @@ pub struct ChangeEvent {
     /// What changed (see [`change_identity`]): two lines of one rule or template are one change
     /// only when this agrees (`SET GLOBAL long_query_time` and `SET GLOBAL max_connections` are two).
     pub identity: u64,
-    /// It takes effect the moment it happens (its rule says `at_once`, or no rule names it): it
-    /// explains only failures that followed at once (see [`Pace`]).
+    /// It takes effect the moment it happens (its rule says `at_once`): it explains only failures
+    /// that followed at once (see [`Pace`]).
     pub at_once: bool,
 }
 
@@ -367,8 +367,9 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             per_host_daemon: per_host_daemon(r.service(i)),
             identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
             at_once: match id {
-                SignalId::Rule(rule) => index.rules.get(rule).is_none_or(|r| r.at_once),
-                SignalId::Pattern(_) => true,
+                SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
+                // A change-like line no rule names may be a deploy whose effect takes minutes.
+                SignalId::Pattern(_) => false,
             },
         });
     }
