@@ -17,18 +17,15 @@ const MAX_RECORDS: usize = 200_000;
 /// Failures (error or symptom rules that capture a `user`) of accounts that some success rule
 /// also names, bucketed like the signal table; None when no such account failed.
 pub fn known_account_failures(index: &Index, t: &SignalTable, lo: Millis, hi: Millis) -> Option<Series> {
-    let rules = &index.rules.rules;
     // Per rule: None when it names no account, else whether it is a success.
-    let names_account: Vec<Option<bool>> = rules
-        .iter()
-        .map(|r| {
-            let captures_user = r.patterns.iter().any(|p| p.contains("?P<user>"));
-            match r.kind {
-                _ if !captures_user => None,
-                RuleKind::Success => Some(true),
-                RuleKind::Error | RuleKind::Symptom => Some(false),
-                _ => None,
-            }
+    let names_account: Vec<Option<bool>> = (0..index.rules.rules.len() as u32)
+        .map(|id| {
+            let success = match index.rules.get(id).map(|r| r.kind) {
+                Some(RuleKind::Success) => true,
+                Some(RuleKind::Error | RuleKind::Symptom) => false,
+                _ => return None,
+            };
+            index.rules.names_capture(id, "user").then_some(success)
         })
         .collect();
     if !names_account.contains(&Some(true)) {

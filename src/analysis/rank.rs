@@ -12,7 +12,7 @@ use crate::time::{clock, human_duration, Millis, MS_PER_MIN, MS_PER_SEC};
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use super::tuning::{CAUSE_TOLERANCE, CHANGE_HORIZON, LATE_TOLERANCE, LEAD, LIKELY_THRESHOLD};
-use super::tuning::{CHANGE_DECAY, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK};
+use super::tuning::{CHAIN_LINK_MIN, CHANGE_DECAY, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK};
 
 /// Per-signal evidence relative to the window.
 #[derive(Clone, Debug, Default)]
@@ -711,7 +711,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         let mut grew = false;
         for k in 0..near.len() {
             // Another subject under the same rule is another change, never a step of this one.
-            if joined[k] || near[k].link_to(st) <= 0.75 || (near[k].key == c.key && !near[k].same_change(c)) {
+            if joined[k] || near[k].link_to(st) <= CHAIN_LINK_MIN || (near[k].key == c.key && !near[k].same_change(c)) {
                 continue;
             }
             if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= STEP) {

@@ -22,9 +22,6 @@ pub const PROMPT_SPAN: Millis = 30 * MS_PER_SEC;
 /// worth of healthy traffic (the incident's failure rate times the gap) did not act at once:
 /// something else set the time the failures began.
 pub const PROMPT_MISSED_FAILURES: f64 = 30.0;
-/// What is left of the link of a change that did not act at once and that no scope ties to the
-/// failures beyond its service (a server's start six minutes before its crash).
-pub const DELAYED_LINK_FACTOR: f64 = 0.25;
 
 /// With at least this many minutes (of logs) before the 15-minute lead-in, the baseline ends where
 /// the lead-in begins.
@@ -56,6 +53,10 @@ pub const TOPIC_LINK: f64 = 0.7;
 pub const TIME_LINK: f64 = 0.3;
 /// How far before a new story a change tied to it by nothing but time may come.
 pub const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
+/// Another kind of change joins a change's chain of lines only when tied to the story more
+/// strongly than this: by its service or hosts (links 0.8 and up), not by a named host of the
+/// errors, a topic or a subsystem alone (a database tweak a minute before a deploy is a rival).
+pub const CHAIN_LINK_MIN: f64 = 0.75;
 /// Lines of one kind of change less than this apart are one occasion of it.
 pub const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
 /// A top score below this is "no likely cause".

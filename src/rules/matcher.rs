@@ -966,6 +966,13 @@ impl Matcher {
         on(msg).or_else(|| Self::detail(line, parsed).and_then(on)).map(Some)
     }
 
+    /// Whether some pattern or field condition of rule `r` has a capture group named `name`.
+    pub fn names_capture(&self, r: u32, name: &str) -> bool {
+        let Some(rule) = self.rules.get(r as usize) else { return false };
+        let has = |re: &Regex| re.capture_names().flatten().any(|n| n == name);
+        rule.regexes.iter().any(|re| has(re.get())) || rule.fields.iter().any(|f| has(&f.regex))
+    }
+
     /// Named captures of rule `r` (message pattern first, then fields).
     pub fn captures(&self, r: u32, line: &[u8], parsed: &Parsed) -> Vec<(String, String)> {
         let mut out = Vec::new();

@@ -319,6 +319,11 @@ impl RuleSet {
         self.matcher.check(rule, line, parsed)
     }
 
+    /// Whether rule `rule` captures a value named `name` (`user`, `host`, …) from the lines it matches.
+    pub fn names_capture(&self, rule: u32, name: &str) -> bool {
+        self.matcher.names_capture(rule, name)
+    }
+
     /// Named captures (user, host, key_id, version, …) of one rule on one record.
     pub fn captures(&self, rule: u32, line: &[u8], parsed: &Parsed) -> Vec<(String, String)> {
         self.matcher.captures(rule, line, parsed)
