@@ -249,6 +249,28 @@ pub fn parse_clock(b: &[u8], pos: usize) -> Option<(i64, usize)> {
     Some((h as i64 * MS_PER_HOUR + m as i64 * MS_PER_MIN + s.min(59) as i64 * MS_PER_SEC + ms as i64, 8 + flen))
 }
 
+/// `Mmm dd HH:MM:SS` (day space-padded) at the start: (naive millis in `year`, bytes used).
+pub fn parse_bsd_stamp(line: &[u8], year: i64) -> Option<(i64, usize)> {
+    let month = month_abbrev(line)?;
+    if line.get(3) != Some(&b' ') {
+        return None;
+    }
+    let (day, dlen) = if line.get(4) == Some(&b' ') {
+        (digits(line, 5, 1)?, 2)
+    } else if let Some(d) = digits(line, 4, 2) {
+        (d, 2)
+    } else {
+        (digits(line, 4, 1)?, 1)
+    };
+    if !(1..=31).contains(&day) || line.get(4 + dlen) != Some(&b' ') {
+        return None;
+    }
+    let (clock, clen) = parse_clock(line, 5 + dlen)?;
+    // Feb 29 in a non-leap provisional year is kept on Mar 1; the year fix-up moves it.
+    let ms = days_from_civil(year, month, day) * MS_PER_DAY + clock;
+    Some((ms, 5 + dlen + clen))
+}
+
 /// ISO 8601 / RFC 3339 and close relatives at `pos`:
 /// `2024-01-22T15:30:01.123Z`, `2024-01-22 15:30:01,123 +0100`, `2024-01-22 15:30:01 UTC`,
 /// `2024/01/22 15:30:01`.

@@ -1,7 +1,8 @@
 //! Template ids through the real index: stable across runs, chunk sizes and thread counts.
 
+use culprit::analysis::summary::summarise;
 use culprit::index::{Index, IndexOptions};
-use culprit::patterns::{summarise, NO_TEMPLATE};
+use culprit::patterns::NO_TEMPLATE;
 use culprit::rules::RuleSet;
 use culprit::source::{Data, Source};
 use std::path::PathBuf;

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod rank;
 pub mod signals;
 pub mod stats;
+pub mod summary;
 pub mod tuning;
 pub mod window;
 

@@ -3,8 +3,9 @@
 //! grouping with any external tool.
 
 use super::{input_status, Common, PatternsArgs, Pipeline};
+use crate::analysis::summary::{summarise, TemplateSummary};
 use crate::index::Index;
-use crate::patterns::{summarise, TemplateSummary, NO_TEMPLATE};
+use crate::patterns::NO_TEMPLATE;
 use crate::text::{escape, escape_str};
 use crate::time::{rfc3339, TimeSpec};
 use anyhow::anyhow;

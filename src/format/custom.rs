@@ -186,7 +186,7 @@ impl CustomFormat {
             out.msg = msg.unwrap_or_else(|| Span::new(0, line.len()));
             out.level = level
                 .and_then(|l| level_word(l.get(line)))
-                .unwrap_or_else(|| super::generic::keyword_level(out.msg.get(line)));
+                .unwrap_or_else(|| super::level::keyword_level(out.msg.get(line)));
             LineKind::Record
         })
     }

@@ -308,7 +308,7 @@ fn parse_text(text: &[u8], ctx: &ParseCtx, out: &mut Parsed) {
     }
     out.clear();
     out.msg = Span::new(0, text.len());
-    out.level = generic::keyword_level(text);
+    out.level = super::level::keyword_level(text);
 }
 
 #[cfg(test)]

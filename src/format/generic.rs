@@ -74,7 +74,7 @@ impl StampKind {
             StampKind::YySlash => yy_slash(b).map(|(n, l)| (ctx.zone.to_utc(n), l)),
             StampKind::Compact => compact(b).map(|(n, l)| (ctx.zone.to_utc(n), l)),
             StampKind::DayMonYear => day_mon_year(b).map(|(n, l)| (ctx.zone.to_utc(n), l)),
-            StampKind::Bsd => super::syslog::parse_bsd_stamp(b, ctx.year).map(|(n, l)| (ctx.zone.to_utc(n), l)),
+            StampKind::Bsd => crate::time::parse_bsd_stamp(b, ctx.year).map(|(n, l)| (ctx.zone.to_utc(n), l)),
             StampKind::MonthDay => month_day(b, b'-', ctx.year).map(|(n, l)| (ctx.zone.to_utc(n), l)),
             StampKind::DotMonthDay => month_day(b, b'.', ctx.year).map(|(n, l)| (ctx.zone.to_utc(n), l)),
             StampKind::Epoch => epoch(b),
@@ -315,7 +315,7 @@ pub fn parse(layout: &Layout, line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> 
     }
     out.msg = Span::new(msg_start, line.len());
     if out.level == Level::Unknown {
-        out.level = keyword_level(&line[msg_start..]);
+        out.level = super::level::keyword_level(&line[msg_start..]);
     }
     LineKind::Record
 }
@@ -369,51 +369,6 @@ pub fn level_after(line: &[u8], mut pos: usize, words: usize) -> Option<(Level, 
         pos = word_end;
     }
     None
-}
-
-/// Level from tell-tale words when a line has no level field.
-pub fn keyword_level(msg: &[u8]) -> Level {
-    use std::sync::OnceLock;
-    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
-    let ac = AC.get_or_init(|| {
-        aho_corasick::AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .build([
-                "panic",
-                "fatal",
-                "out of memory",
-                "segfault",
-                "error",
-                "failed",
-                "failure",
-                "refused",
-                "timed out",
-                "timeout",
-                "denied",
-                "unable to",
-                "cannot",
-                "exception",
-                "warning",
-            ])
-            .expect("static keyword automaton")
-    });
-    let mut best = Level::Unknown;
-    for m in ac.find_iter(msg) {
-        let l = match m.pattern().as_usize() {
-            0..=3 => Level::Fatal,
-            4..=13 => Level::Error,
-            _ => Level::Warn,
-        };
-        best = best.max(l);
-        if best == Level::Fatal {
-            break;
-        }
-    }
-    if best == Level::Unknown {
-        Level::Info
-    } else {
-        best
-    }
 }
 
 // ---- layouts ---------------------------------------------------------------------------------

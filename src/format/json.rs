@@ -225,7 +225,7 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     if out.msg.is_empty() {
         out.msg = Span::new(0, line.len());
     }
-    out.level = level.unwrap_or_else(|| super::generic::keyword_level(out.msg.get(line)));
+    out.level = level.unwrap_or_else(|| super::level::keyword_level(out.msg.get(line)));
     if out.level == Level::Unknown {
         out.level = Level::Info;
     }

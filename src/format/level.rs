@@ -87,6 +87,51 @@ pub fn level_from_word(w: &[u8]) -> Option<Level> {
     })
 }
 
+/// Level from tell-tale words when a line has no level field.
+pub fn keyword_level(msg: &[u8]) -> Level {
+    use std::sync::OnceLock;
+    static AC: OnceLock<aho_corasick::AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| {
+        aho_corasick::AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .build([
+                "panic",
+                "fatal",
+                "out of memory",
+                "segfault",
+                "error",
+                "failed",
+                "failure",
+                "refused",
+                "timed out",
+                "timeout",
+                "denied",
+                "unable to",
+                "cannot",
+                "exception",
+                "warning",
+            ])
+            .expect("static keyword automaton")
+    });
+    let mut best = Level::Unknown;
+    for m in ac.find_iter(msg) {
+        let l = match m.pattern().as_usize() {
+            0..=3 => Level::Fatal,
+            4..=13 => Level::Error,
+            _ => Level::Warn,
+        };
+        best = best.max(l);
+        if best == Level::Fatal {
+            break;
+        }
+    }
+    if best == Level::Unknown {
+        Level::Info
+    } else {
+        best
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,29 +3,7 @@
 //! (rsyslog's default file template on current Debian).
 
 use super::{keys, level_from_word, LineKind, ParseCtx, Parsed, Span};
-use crate::time::{days_from_civil, digits, month_abbrev, parse_clock, parse_iso, MS_PER_DAY};
-
-/// `Mmm dd HH:MM:SS` (day space-padded) at the start: (naive millis in `year`, bytes used).
-pub fn parse_bsd_stamp(line: &[u8], year: i64) -> Option<(i64, usize)> {
-    let month = month_abbrev(line)?;
-    if line.get(3) != Some(&b' ') {
-        return None;
-    }
-    let (day, dlen) = if line.get(4) == Some(&b' ') {
-        (digits(line, 5, 1)?, 2)
-    } else if let Some(d) = digits(line, 4, 2) {
-        (d, 2)
-    } else {
-        (digits(line, 4, 1)?, 1)
-    };
-    if !(1..=31).contains(&day) || line.get(4 + dlen) != Some(&b' ') {
-        return None;
-    }
-    let (clock, clen) = parse_clock(line, 5 + dlen)?;
-    // Feb 29 in a non-leap provisional year is kept on Mar 1; the year fix-up moves it.
-    let ms = days_from_civil(year, month, day) * MS_PER_DAY + clock;
-    Some((ms, 5 + dlen + clen))
-}
+use crate::time::{parse_bsd_stamp, parse_iso};
 
 /// `<PRI>` at the start: (level from the severity bits, bytes used).
 fn parse_pri(line: &[u8]) -> Option<(super::Level, usize)> {
@@ -223,7 +201,7 @@ pub fn guess_level(msg: &[u8]) -> super::Level {
             }
         }
     }
-    super::generic::keyword_level(msg)
+    super::level::keyword_level(msg)
 }
 
 #[cfg(test)]

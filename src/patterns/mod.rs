@@ -18,10 +18,8 @@ pub mod cluster;
 pub mod ga;
 pub mod mask;
 mod miner;
-mod summary;
 
 pub use miner::{fnv1a, Miner, DEFAULT_CAP, MAX_TOKENS};
-pub use summary::{summarise, Example, TemplateSummary};
 
 use cluster::{Clusterer, Config, OVERFLOW};
 use std::collections::{HashMap, HashSet};

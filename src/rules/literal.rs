@@ -261,12 +261,17 @@ fn walk(hir: &Hir) -> Info {
     }
 }
 
+/// The pattern's syntax tree, parsed exactly as the matcher compiles rule patterns.
+pub fn hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
+    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).nest_limit(64).build().parse(pattern).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn req(re: &str) -> Option<Vec<Vec<String>>> {
-        let hir = crate::rules::matcher::hir(re).unwrap();
+        let hir = hir(re).unwrap();
         required(&hir).map(|groups| {
             groups
                 .into_iter()

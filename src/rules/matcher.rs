@@ -76,11 +76,6 @@ impl LazyRegex {
     }
 }
 
-/// The pattern's syntax tree, parsed exactly as [`compile`] does.
-pub fn hir(pattern: &str) -> Option<regex_syntax::hir::Hir> {
-    regex_syntax::ParserBuilder::new().unicode(false).utf8(false).nest_limit(64).build().parse(pattern).ok()
-}
-
 /// A 256-bit filter over (length, first byte, last byte) of the field keys rules name:
 /// a key that fails it is named by no rule.
 #[derive(Debug, Default)]
@@ -465,7 +460,7 @@ impl Matcher {
             .map(|rule| {
                 rule.patterns
                     .iter()
-                    .map(|p| match hir(p) {
+                    .map(|p| match super::literal::hir(p) {
                         Some(h) => Ok(super::literal::required(&h)),
                         None => Err(validate(p).err().unwrap_or_else(|| "does not parse".into())),
                     })
