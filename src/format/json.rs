@@ -107,7 +107,8 @@ enum Role {
     Time,
     Level,
     Msg,
-    Service,
+    /// A service name; the number ranks the key's conventions (see [`service_rank`]).
+    Service(u8),
     Host,
     /// An object whose members carry roles (ECS `log`, `service`, `host`).
     Nested(Nest),
@@ -121,7 +122,22 @@ enum Nest {
     Host,
 }
 
+/// How surely a key names the service: an explicit service or application key beats the
+/// process name of Node loggers (`name`), which beats a logger or component name.
+fn service_rank(k: &[u8]) -> Option<u8> {
+    Some(match k {
+        b"service" | b"service.name" | b"service_name" | b"serviceName" | b"app" | b"application"
+        | b"application_name" | b"_service" | b"_app" | b"SYSLOG_IDENTIFIER" => 3,
+        b"name" => 2,
+        b"logger" | b"logger_name" | b"log.logger" | b"loggerName" | b"component" | b"source" => 1,
+        _ => return None,
+    })
+}
+
 fn role(k: &[u8]) -> Role {
+    if let Some(rank) = service_rank(k) {
+        return Role::Service(rank);
+    }
     match k {
         b"@timestamp"
         | b"timestamp"
@@ -136,15 +152,37 @@ fn role(k: &[u8]) -> Role {
         | b"timeMillis"
         | b"epoch"
         | b"stageTimestamp"
-        | b"requestReceivedTimestamp" => Role::Time,
+        | b"requestReceivedTimestamp"
+        | b"asctime"
+        | b"Timestamp"
+        | b"lastTimestamp"
+        | b"firstTimestamp" => Role::Time,
         b"level" | b"log.level" | b"severity" | b"lvl" | b"loglevel" | b"levelname" | b"severity_text"
         | b"error_severity" | b"@l" | b"log_level" | b"SeverityText" => Role::Level,
-        b"msg" | b"message" | b"@m" | b"@mt" | b"event" | b"error" | b"Body" | b"log" => Role::Msg,
-        b"service" | b"service.name" | b"logger" | b"logger_name" | b"app" | b"component" | b"source"
-        | b"application_name" | b"name" => Role::Service,
-        b"host" | b"hostname" | b"instance" | b"host.name" | b"node" | b"pod" => Role::Host,
+        b"msg" | b"message" | b"@m" | b"@mt" | b"event" | b"error" | b"Body" | b"log" | b"short_message" => Role::Msg,
+        b"host" | b"hostname" | b"instance" | b"host.name" | b"node" | b"pod" | b"HOSTNAME" | b"MachineName"
+        | b"host.hostname" | b"_HOSTNAME" => Role::Host,
         _ => Role::Other,
     }
+}
+
+/// A logger (or Python's `name`) named like a code path (`com.shop.OrderService`, `app.views.auth`) names a class or
+/// module, not a service: taking it would split one service into one per class.
+fn names_code_path(v: &[u8]) -> bool {
+    v.contains(&b'.') || v.contains(&b'\\') || v.windows(2).any(|w| w == b"::")
+}
+
+/// Syslog severities 0…7, for records that say they follow a syslog-numbered convention (GELF).
+fn syslog_level(v: &[u8]) -> Option<Level> {
+    Some(match v {
+        b"0" | b"1" | b"2" => Level::Fatal,
+        b"3" => Level::Error,
+        b"4" => Level::Warn,
+        b"5" => Level::Notice,
+        b"6" => Level::Info,
+        b"7" => Level::Debug,
+        _ => return None,
+    })
 }
 
 /// Numeric levels (bunyan/pino 10…60; syslog-style 0…7 is ambiguous and left alone).
@@ -167,7 +205,10 @@ fn parse_ts(v: &[u8], ctx: &ParseCtx) -> Option<i64> {
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut ts = None;
     let mut level = None;
+    let mut raw_level = Span::EMPTY;
+    let mut gelf = false;
     let mut msg_prio = 0u8;
+    let mut service_prio = 0u8;
     let mut nested = [(Nest::Log, Span::EMPTY); 3];
     let mut n_nested = 0;
     let ok = for_each_pair(line, |key, value, is_str| {
@@ -186,21 +227,28 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         match r {
             Role::Time if ts.is_none() => ts = parse_ts(v, ctx),
             Role::Level if level.is_none() => {
+                raw_level = value;
                 level = if is_str { level_from_word(v).or_else(|| numeric_level(v)) } else { numeric_level(v) };
             }
             // `message` beats `msg` beats `error`/`event` when several are present.
             Role::Msg if is_str || msg_prio == 0 => {
                 let prio = match k {
-                    b"message" | b"msg" | b"@m" | b"Body" => 3,
+                    b"message" | b"msg" | b"@m" | b"Body" | b"short_message" => 3,
                     b"@mt" => 2,
                     _ => 1,
                 };
+                gelf |= k == b"short_message";
                 if prio > msg_prio {
                     msg_prio = prio;
                     out.msg = value;
                 }
             }
-            Role::Service if out.service.is_empty() && is_str => out.service = value,
+            Role::Service(rank) if rank > service_prio && is_str && !v.is_empty() => {
+                if rank > 2 || !names_code_path(v) {
+                    service_prio = rank;
+                    out.service = value;
+                }
+            }
             Role::Host if out.host.is_empty() && is_str => out.host = value,
             Role::Nested(n) if n_nested < nested.len() => {
                 nested[n_nested] = (n, value);
@@ -216,10 +264,17 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     for &(nest, span) in &nested[..n_nested] {
         pairs_at(line, span.start as usize, |key, value, is_str| match (nest, key.get(line)) {
             (Nest::Log, b"level") if level.is_none() => level = level_from_word(value.get(line)),
-            (Nest::Service, b"name") if out.service.is_empty() && is_str => out.service = value,
+            (Nest::Service, b"name") if service_prio < 3 && is_str => {
+                service_prio = 3;
+                out.service = value;
+            }
             (Nest::Host, b"name" | b"hostname") if out.host.is_empty() && is_str => out.host = value,
             _ => {}
         });
+    }
+    if gelf && level.is_none() {
+        // GELF numbers its levels as syslog does (3 = error, 6 = info).
+        level = syslog_level(raw_level.get(line));
     }
     out.ts = ts.unwrap_or(crate::time::NO_TIME);
     if out.msg.is_empty() {
@@ -261,6 +316,88 @@ mod tests {
         assert_eq!(p.host.get(line), b"auth-2");
         assert_eq!(p.msg.get(line), b"db timeout");
         assert_eq!(p.field(line, b"trace.id"), Some(&b"abc"[..]));
+    }
+
+    /// One line in each ecosystem's usual JSON shape: (line, ts, level, service, host, message).
+    #[allow(clippy::type_complexity)]
+    const CONVENTIONS: &[(&str, Option<i64>, Level, &str, &str, &str)] = &[
+        // Python logging with python-json-logger: `asctime` with a comma before the millis.
+        (
+            r#"{"asctime": "2024-12-07 16:00:01,456", "name": "celery.worker", "levelname": "ERROR", "message": "Task failed"}"#,
+            Some(1_733_587_201_456),
+            Level::Error,
+            "",
+            "",
+            "Task failed",
+        ),
+        // GELF: `short_message`, syslog-numbered level, `_`-prefixed custom fields.
+        (
+            r#"{"version":"1.1","host":"pay-1","short_message":"gateway returned 503","timestamp":1733587201.5,"level":3,"_service":"payments"}"#,
+            Some(1_733_587_201_500),
+            Level::Error,
+            "payments",
+            "pay-1",
+            "gateway returned 503",
+        ),
+        // logstash-logback-encoder: a class logger is not a service; HOSTNAME names the host.
+        (
+            r#"{"@timestamp":"2024-12-07T17:00:01.123+01:00","message":"Connection is not available","logger_name":"com.zaxxer.hikari.pool.HikariPool","level":"ERROR","level_value":40000,"HOSTNAME":"ord-3"}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "ord-3",
+            "Connection is not available",
+        ),
+        // Serilog compact JSON: `@t`, `@mt`, `@l`, MachineName.
+        (
+            r#"{"@t":"2024-12-07T16:00:01.1234567Z","@mt":"Failed to connect to {Host}","@l":"Error","Host":"db-1","MachineName":"ord-1"}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "ord-1",
+            "Failed to connect to {Host}",
+        ),
+        // pino: numeric level, `name` is the application even after a dotted logger.
+        (
+            r#"{"level":50,"time":1733587201000,"logger":"db.pool","hostname":"web-1","name":"checkout","msg":"timeout"}"#,
+            Some(1_733_587_201_000),
+            Level::Error,
+            "checkout",
+            "web-1",
+            "timeout",
+        ),
+        // A logger without a code path names the service.
+        (
+            r#"{"timestamp":"2024-12-07T16:00:01Z","level":"warn","logger":"login-api","message":"slow"}"#,
+            Some(1_733_587_201_000),
+            Level::Warn,
+            "login-api",
+            "",
+            "slow",
+        ),
+        // Kubernetes events: the time is in lastTimestamp/firstTimestamp.
+        (
+            r#"{"kind":"Event","reason":"BackOff","message":"Back-off restarting failed container","type":"Warning","firstTimestamp":"2024-12-07T16:00:00Z","lastTimestamp":"2024-12-07T16:00:05Z"}"#,
+            Some(1_733_587_200_000),
+            Level::Error,
+            "",
+            "",
+            "Back-off restarting failed container",
+        ),
+    ];
+
+    #[test]
+    fn ecosystem_conventions() {
+        for &(line, ts, level, service, host, msg) in CONVENTIONS {
+            let b = line.as_bytes();
+            let mut p = Parsed::default();
+            assert_eq!(parse(b, &ParseCtx::default(), &mut p), LineKind::Record, "{line}");
+            assert_eq!(Some(p.ts).filter(|&t| t != crate::time::NO_TIME), ts, "time of {line}");
+            assert_eq!(p.level, level, "level of {line}");
+            assert_eq!(String::from_utf8_lossy(p.service.get(b)), service, "service of {line}");
+            assert_eq!(String::from_utf8_lossy(p.host.get(b)), host, "host of {line}");
+            assert_eq!(String::from_utf8_lossy(p.msg.get(b)), msg, "message of {line}");
+        }
     }
 
     #[test]
