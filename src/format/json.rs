@@ -243,11 +243,11 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
                     out.msg = value;
                 }
             }
-            Role::Service(rank) if rank > service_prio && is_str && !v.is_empty() => {
-                if rank > 2 || !names_code_path(v) {
-                    service_prio = rank;
-                    out.service = value;
-                }
+            Role::Service(rank)
+                if rank > service_prio && is_str && !v.is_empty() && (rank > 2 || !names_code_path(v)) =>
+            {
+                service_prio = rank;
+                out.service = value;
             }
             Role::Host if out.host.is_empty() && is_str => out.host = value,
             Role::Nested(n) if n_nested < nested.len() => {
