@@ -1,0 +1,219 @@
+//! Change events: what a change line is, its identity, and which changes are routine.
+
+use super::{event_title, guess_subsystem, mentions, name_table, Topics};
+use crate::analysis::signals::{SignalId, SignalTable};
+use crate::analysis::tuning::OCCASION_GAP;
+use crate::index::Index;
+use crate::time::Millis;
+use std::collections::{BTreeSet, HashMap};
+
+/// One change event.
+#[derive(Clone, Debug)]
+pub struct ChangeEvent {
+    pub rec: u32,
+    pub ts: Millis,
+    pub key: (SignalId, u32),
+    /// The line's mined template: what separates one cron command, or one unit, from another
+    /// under the same rule.
+    pub template: u32,
+    pub host: u32,
+    /// Hosts named in the line's text.
+    pub mentioned_hosts: Vec<u32>,
+    /// Services named in the line's text.
+    pub mentioned_services: Vec<u32>,
+    /// The subsystem its rule names (none for mined change-like templates).
+    pub subsystem: Option<String>,
+    /// Topics it is about (its rule's `relates`, and the topic words its line names).
+    pub topics: u64,
+    /// The file it was read from.
+    pub source: u32,
+    /// Subsystems of the services it touched: those running on its hosts and those it names.
+    pub touched_subsystems: Vec<String>,
+    /// Its service runs on most hosts (systemd, the kernel, cron): on one host it acts on that
+    /// host's units, and says nothing about the same daemon's lines on another.
+    pub per_host_daemon: bool,
+    /// What changed (see [`change_identity`]): two lines of one rule or template are one change
+    /// only when this agrees (`SET GLOBAL long_query_time` and `SET GLOBAL max_connections` are two).
+    pub identity: u64,
+    /// It takes effect the moment it happens (its rule says `at_once`): it explains only failures
+    /// that followed at once (see [`Pace`]).
+    pub at_once: bool,
+}
+
+pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
+    let hosts = name_table(index.hosts.names(), 2);
+    let services = name_table(index.services.names(), 2);
+    let mut out = Vec::with_capacity(t.changes.len());
+    let all_hosts: BTreeSet<u32> = t.service_hosts.values().flatten().copied().collect();
+    let per_host_daemon = |service: u32| {
+        let n = t.service_hosts.get(&service).map_or(0, |hs| hs.len());
+        n >= 3 && 2 * n >= all_hosts.len()
+    };
+    for &rec in &t.changes {
+        let i = rec as usize;
+        let r = &index.records;
+        let id = if r.rule(i) != crate::rules::NO_RULE {
+            SignalId::Rule(r.rule(i))
+        } else {
+            SignalId::Pattern(r.template(i))
+        };
+        let text = index.record_bytes(i);
+        // Bounded by `name_table`: a change line naming thousands of hosts is not worth quadratic work.
+        let mentioned_hosts: Vec<u32> =
+            hosts.iter().filter(|(h, n)| *h != r.host(i) && mentions(text, n)).map(|(h, _)| *h).collect();
+        let mentioned_services: Vec<u32> =
+            services.iter().filter(|(s, n)| *s != r.service(i) && mentions(text, n)).map(|(s, _)| *s).collect();
+        let subsystem = match id {
+            SignalId::Rule(rule) => index.rules.get(rule).map(|r| r.subsystem.clone()),
+            SignalId::Pattern(_) => None,
+        };
+        let own = if let SignalId::Rule(rule) = id { topics.of_rule(rule) } else { 0 };
+        let change_hosts: Vec<u32> =
+            std::iter::once(r.host(i)).filter(|&h| h != 0).chain(mentioned_hosts.iter().copied()).collect();
+        let mut touched_subsystems: Vec<String> = t
+            .service_hosts
+            .iter()
+            .filter(|(&svc, hs)| svc != r.service(i) && change_hosts.iter().any(|h| hs.contains(h)))
+            .map(|(&svc, _)| svc)
+            .chain(mentioned_services.iter().copied())
+            .map(|svc| guess_subsystem(index.services.get(svc)))
+            .collect();
+        touched_subsystems.sort();
+        touched_subsystems.dedup();
+        out.push(ChangeEvent {
+            rec,
+            ts: r.ts(i),
+            key: (id, r.service(i)),
+            template: r.template(i),
+            host: r.host(i),
+            mentioned_hosts,
+            mentioned_services,
+            subsystem,
+            topics: own | topics.of_text(text),
+            source: r.source(i),
+            touched_subsystems,
+            per_host_daemon: per_host_daemon(r.service(i)),
+            identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
+            at_once: match id {
+                SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
+                // A change-like line no rule names may be a deploy whose effect takes minutes.
+                SignalId::Pattern(_) => false,
+            },
+        });
+    }
+    out
+}
+
+/// The identity of a change line: its change ticket when it names one (`CHG-4411 started` and
+/// `CHG-4411 done` are one change), else its subject words in order — the words without digits
+/// that are not host names (`SET GLOBAL max_connections`, `token.alg`), so values, versions, ids
+/// and the host each line ran on do not split one change applied across a fleet.
+pub fn change_identity(title: &[u8], hosts: &[(u32, &str)]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = crate::hash::WordHasher::default();
+    if let Some(ticket) = change_id(title) {
+        h.write(ticket.as_bytes());
+        return h.finish();
+    }
+    let is_word = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/');
+    for word in title.split(|c| !is_word(c)).filter(|w| w.len() >= 2) {
+        let edge = |c: &u8| matches!(c, b'.' | b'-' | b'/');
+        let start = word.iter().position(|c| !edge(c)).unwrap_or(word.len());
+        let end = word.iter().rposition(|c| !edge(c)).map_or(start, |e| e + 1);
+        let word = &word[start..end.max(start)];
+        if word.is_empty() || word.iter().any(u8::is_ascii_digit) {
+            continue;
+        }
+        if hosts.iter().any(|(_, n)| n.as_bytes().eq_ignore_ascii_case(word)) {
+            continue;
+        }
+        h.write(&word.to_ascii_lowercase());
+        h.write_u64(0xff);
+    }
+    h.finish()
+}
+
+impl ChangeEvent {
+    /// Lines of the same rule or template, service and subject: one change, wherever it ran.
+    pub fn same_change(&self, other: &ChangeEvent) -> bool {
+        self.key == other.key && self.identity == other.identity
+    }
+
+    pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {
+        std::iter::once(self.host).filter(|&h| h != 0).chain(self.mentioned_hosts.iter().copied())
+    }
+}
+
+/// Drops routine changes. A change is counted in *occasions*: its lines less than 5 minutes
+/// apart are one (a playbook run touching every host is one occasion, not seven). Kinds are told
+/// apart by rule (or template), service and the line's template, so a sysstat job every ten
+/// minutes does not make a never-seen cron command routine.
+/// - A kind of change that a rule names is routine when it happened about hourly or more through the
+///   baseline (log rotation, cron-driven restarts, periodic sessions): a deploy a day is not.
+/// - A change-like line that no rule names (a mined template such as "Starting Rotate log
+///   files...") is routine once it happened on two occasions in the baseline without an incident.
+/// - A kind whose rule says `news_once` (cron's commands) is news only the first time its line is
+///   seen: any earlier occasion makes it routine.
+pub fn without_routine(
+    changes: Vec<ChangeEvent>,
+    baseline_end: Millis,
+    data_start: Millis,
+    rules: &crate::rules::RuleSet,
+) -> Vec<ChangeEvent> {
+    let hours = ((baseline_end - data_start) as f64 / crate::time::MS_PER_HOUR as f64).max(0.0);
+    let mut times: HashMap<((SignalId, u32), u32), Vec<Millis>> = HashMap::new();
+    for c in changes.iter().filter(|c| c.ts < baseline_end) {
+        times.entry((c.key, c.template)).or_default().push(c.ts);
+    }
+    let occasions: HashMap<((SignalId, u32), u32), usize> = times
+        .into_iter()
+        .map(|(key, mut ts)| {
+            ts.sort_unstable();
+            (key, 1 + ts.windows(2).filter(|w| w[1] - w[0] >= OCCASION_GAP).count())
+        })
+        .collect();
+    // Kinds that are news once: the earliest time each line was seen.
+    let mut first_seen: HashMap<((SignalId, u32), u32), Millis> = HashMap::new();
+    for c in &changes {
+        let first = first_seen.entry((c.key, c.template)).or_insert(c.ts);
+        *first = (*first).min(c.ts);
+    }
+    let news_once = |c: &ChangeEvent| match c.key.0 {
+        SignalId::Rule(r) => rules.get(r).is_some_and(|r| r.news_once),
+        SignalId::Pattern(_) => false,
+    };
+    changes
+        .into_iter()
+        .filter(|c| {
+            if news_once(c) && first_seen.get(&(c.key, c.template)).is_some_and(|&t| t < c.ts - OCCASION_GAP) {
+                return false;
+            }
+            let n = occasions.get(&(c.key, c.template)).copied().unwrap_or(0) as f64;
+            let routine = match c.key.0 {
+                // Hourly, give or take the edges of the data: three occasions or more, at most
+                // an hour and a half apart on average.
+                SignalId::Rule(_) => n >= 3.0 && hours > 0.0 && hours / n <= 1.5,
+                SignalId::Pattern(_) => n >= 2.0,
+            };
+            !routine
+        })
+        .collect()
+}
+
+/// The signal a change line belongs to.
+pub fn trigger_key(index: &Index, rec: u32) -> SignalId {
+    let i = rec as usize;
+    if index.records.rule(i) != crate::rules::NO_RULE {
+        SignalId::Rule(index.records.rule(i))
+    } else {
+        SignalId::Pattern(index.records.template(i))
+    }
+}
+
+/// `CHG-4411`, `INC-12`, `JIRA-881`: a change ticket named in a line, if any.
+pub fn change_id(text: &[u8]) -> Option<String> {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::bytes::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| regex::bytes::Regex::new(r"\b[A-Z][A-Z0-9]{1,9}-[0-9]{2,8}\b").expect("static regex"));
+    re.find(text).map(|m| String::from_utf8_lossy(m.as_bytes()).into_owned())
+}

@@ -1,0 +1,255 @@
+//! Links between changes and stories: by scope (service, hosts, names, topics, subsystem), then time.
+
+use super::{ChangeEvent, Story, CHANGE_HORIZON};
+use crate::analysis::signals::SignalId;
+use crate::analysis::tuning::{
+    self, CHAIN_LINK_MIN, CHANGE_DECAY, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK,
+};
+use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Debug)]
+pub struct LinkedChange {
+    /// The earliest instance, the trigger.
+    pub rec: u32,
+    /// When the instance nearest the story came (its proximity is measured from it).
+    pub ts: Millis,
+    pub key: (SignalId, u32),
+    pub hosts: BTreeSet<u32>,
+    pub link: f64,
+    pub proximity: f64,
+    /// Hosts of the story that the change touched / all hosts of the story.
+    pub host_match: bool,
+    /// Every line of this change event, in time order (the trigger first).
+    pub recs: Vec<u32>,
+    /// The topics that tie it to the story, when no service or host name does.
+    pub via_topics: u64,
+    /// Nothing but time ties it to the story (see [`TIME_LINK`]).
+    pub by_time_only: bool,
+}
+
+impl LinkedChange {
+    /// Tied to its story by a topic or by time alone, not by a host or service name.
+    pub fn not_by_name(&self) -> bool {
+        self.via_topics != 0 || self.by_time_only
+    }
+}
+
+pub fn proximity(change_ts: Millis, onset: Millis) -> f64 {
+    let d = (onset - change_ts).max(0) as f64;
+    (-d / CHANGE_DECAY).exp()
+}
+
+/// How fast the failures came once they began: the yardstick for whether a change acted at once.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pace {
+    /// Failures per minute in the incident, above the baseline's.
+    pub excess_per_min: f64,
+}
+
+impl Pace {
+    /// Whether a change at `change_ts` acted at once on failures that began at `onset`: within
+    /// [`tuning::PROMPT_SPAN`], or before the healthy traffic in between would have carried
+    /// [`tuning::PROMPT_MISSED_FAILURES`] failures had it broken then. A reload, restart or
+    /// setting takes effect in seconds; one followed by minutes of healthy traffic did not set the
+    /// time the failures began (a server's start six minutes before its crash, an unrelated reload
+    /// three minutes before a certificate expired).
+    pub fn prompt(&self, change_ts: Millis, onset: Millis) -> bool {
+        let gap = onset - change_ts;
+        gap <= tuning::PROMPT_SPAN
+            || self.excess_per_min * gap as f64 / MS_PER_MIN as f64 <= tuning::PROMPT_MISSED_FAILURES
+    }
+}
+
+/// Attaches to each story the change most likely to have triggered it.
+pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) {
+    // A change on a host whose own new errors began minutes before it is a reaction to them (systemd
+    // stopping a crashed database, an operator's restart), not a cause of anything after.
+    // So is a server's own change after its errors (a database shutting down after its PANIC),
+    // when its lines carry no host; and a change written after the errors in the same file, which
+    // shares their clock, however close.
+    struct Failing {
+        hosts: Vec<u32>,
+        service: u32,
+        onset: Millis,
+        sources: Vec<u32>,
+        substantial: bool,
+    }
+    let failing: Vec<Failing> = stories
+        .iter()
+        .filter(|s| s.new)
+        .map(|s| Failing {
+            hosts: s.hosts.clone(),
+            service: s.service,
+            onset: s.onset,
+            sources: s.sources.clone(),
+            substantial: s.substantial(),
+        })
+        .collect();
+    let reaction = |c: &ChangeEvent| {
+        failing.iter().any(|f| {
+            let same_place = if c.host != 0 { f.hosts.contains(&c.host) } else { f.service == c.key.1 };
+            let after = (f.substantial && f.onset + 2 * MS_PER_SEC < c.ts)
+                || (f.sources.contains(&c.source) && f.onset <= c.ts);
+            same_place && after && c.ts - f.onset <= 5 * MS_PER_MIN
+        })
+    };
+    for st in stories.iter_mut() {
+        let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
+        for c in changes {
+            if !c.may_precede(st)
+                || c.ts < st.onset - CHANGE_HORIZON
+                || reaction(c)
+                || (c.at_once && !pace.prompt(c.ts, st.onset))
+            {
+                continue;
+            }
+            let link = c.link_to(st);
+            if link == 0.0 {
+                continue;
+            }
+            let prox = proximity(c.ts, st.onset);
+            let w = link * prox;
+            if best.is_none_or(|b| w > b.0 || (w == b.0 && c.ts < b.1.ts)) {
+                best = Some((w, c, link, prox));
+            }
+        }
+        if let Some((_, c, link, prox)) = best {
+            st.change = Some(linked(c, changes, st, link, prox));
+        } else if st.new && st.substantial() {
+            // Only a change never seen before: a job that ran earlier today is not news.
+            let seen_before = |c: &ChangeEvent| {
+                changes.iter().any(|o| o.key == c.key && o.template == c.template && o.ts < c.ts - OCCASION_GAP)
+            };
+            let just_before = changes
+                .iter()
+                .filter(|c| c.may_precede(st) && st.onset - c.ts <= TIME_ONLY_SPAN && !reaction(c) && !seen_before(c))
+                .max_by_key(|c| (c.ts, std::cmp::Reverse(c.rec)));
+            if let Some(c) = just_before {
+                let mut change = linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset));
+                change.by_time_only = true;
+                st.change = Some(change);
+            }
+        }
+    }
+}
+
+/// One change is usually several lines: the audit record, each host's reload, the deploy tool's
+/// "done". Every linked change within a few minutes of the best one, every instance of the
+/// same change within 15 minutes (a rollout host by host), and every change on the same host
+/// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
+/// it led to) is one event; its earliest line is the trigger.
+pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
+    const SPAN: Millis = 15 * MS_PER_MIN;
+    const STEP: Millis = 3 * MS_PER_MIN;
+    let c_hosts: Vec<u32> = c.hosts().collect();
+    let near: Vec<&ChangeEvent> =
+        // The best line itself may be tied by time alone (no link).
+        changes
+            .iter()
+            .filter(|o| o.rec == c.rec || (o.may_precede(st) && (o.ts - c.ts).abs() <= SPAN && o.link_to(st) > 0.0))
+            .collect();
+    let mut joined: Vec<bool> = near
+        .iter()
+        .map(|o| {
+            let same_kind = o.same_change(c);
+            let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
+            o.rec == c.rec || same_kind || same_topic
+        })
+        .collect();
+    // Other kinds of change join only when tied by name (service, host), not by a subsystem or
+    // topic alone (a database tweak a minute before a deploy is a rival, not a part), and only a
+    // few minutes from a line already joined: a rollout's start, each host's restart and its
+    // "finished" are one chain however long the rollout.
+    loop {
+        let mut grew = false;
+        for k in 0..near.len() {
+            // Another subject under the same rule is another change, never a step of this one.
+            if joined[k] || near[k].link_to(st) <= CHAIN_LINK_MIN || (near[k].key == c.key && !near[k].same_change(c)) {
+                continue;
+            }
+            if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= STEP) {
+                joined[k] = true;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let same: Vec<&ChangeEvent> = near.iter().zip(&joined).filter(|(_, &j)| j).map(|(o, _)| *o).collect();
+    let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
+    let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
+    recs.sort_unstable();
+    recs.dedup();
+    let hosts: BTreeSet<u32> = same.iter().flat_map(|o| o.hosts()).collect();
+    let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
+    LinkedChange {
+        rec: first,
+        ts: c.ts,
+        key: c.key,
+        hosts,
+        link,
+        proximity: prox,
+        host_match,
+        recs: recs.into_iter().map(|r| r.1).collect(),
+        via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
+        by_time_only: false,
+    }
+}
+
+impl ChangeEvent {
+    /// Whether the change came before the story began. Clocks of different files lag by a second or
+    /// two, so a change in another file may be stamped up to 2 s after; one in the same file as the
+    /// story's first errors shares their clock (an automatic restart after a crash is not its cause).
+    pub fn may_precede(&self, st: &Story) -> bool {
+        self.ts <= st.onset || (self.ts <= st.onset + 2 * MS_PER_SEC && !st.sources.contains(&self.source))
+    }
+
+    /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
+    pub fn link_to(&self, st: &Story) -> f64 {
+        if self.key.1 == st.service {
+            // The same service on other hosts is a weaker tie: systemd restarting an app on one
+            // host says nothing about systemd's errors on another.
+            let elsewhere = self.host != 0 && !st.hosts.is_empty() && !self.hosts().any(|h| st.hosts.contains(&h));
+            if !elsewhere {
+                return 1.0;
+            }
+            if !self.per_host_daemon {
+                return 0.5;
+            }
+        }
+        if self.mentioned_services.contains(&st.service) {
+            return 0.9;
+        }
+        if self.hosts().any(|h| st.hosts.contains(&h)) {
+            return 0.8;
+        }
+        // The errors name what the change touched: "Killed process 812 (recommender)" after a flag
+        // of the recommender, "upstream pay-2 timed out" after a change on pay-2.
+        let touched = std::iter::once(self.key.1).chain(self.mentioned_services.iter().copied());
+        if touched.into_iter().any(|s| st.named_services.contains(&s)) {
+            return 0.8;
+        }
+        if self.hosts().any(|h| st.named_hosts.contains(&h)) {
+            return 0.75;
+        }
+        // A clock step before tokens "used before issued": no name connects them, their meaning does.
+        if self.topics & st.topics != 0 {
+            return TOPIC_LINK;
+        }
+        let story_subsystem = st.subsystem.as_str();
+        // A database migration before database errors, a DNS change before resolution failures:
+        // the same specific subsystem is a weaker link when names do not connect them.
+        // A change on a database host (its audit record says only "parameter.set") before database
+        // errors elsewhere: the subsystem of what the change touched.
+        let generic = ["deploy", "config", "app", "web", "system", ""];
+        if !generic.contains(&story_subsystem)
+            && (self.subsystem.as_deref() == Some(story_subsystem)
+                || self.touched_subsystems.iter().any(|s| s == story_subsystem))
+        {
+            return 0.6;
+        }
+        0.0
+    }
+}

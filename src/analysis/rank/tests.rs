@@ -1,0 +1,316 @@
+//! Unit tests of the ranking passes: linking, scoring, identity, names and ports.
+
+use super::*;
+use crate::analysis::signals::SignalId;
+use crate::analysis::tuning::{self, TIME_LINK};
+use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
+use std::collections::BTreeSet;
+
+#[test]
+fn mentions_respects_word_boundaries() {
+    assert!(mentions(b"applied to auth-2, auth-3", "auth-2"));
+    assert!(mentions(b"service=auth-service", "auth"));
+    assert!(!mentions(b"oauth token", "auth"));
+    assert!(!mentions(b"host db-10 ready", "db-1"));
+    assert!(mentions(b"host DB-1 ready", "db-1"));
+    assert!(!mentions(b"authz", "auth"));
+}
+
+#[test]
+fn a_service_serves_the_endpoint_its_name_spells() {
+    let path = |e: &str| FailingPath { endpoint: Some(e.into()), ..Default::default() };
+    assert!(path("GET /v1/orders/{id}").serves_endpoint("orders-api"));
+    assert!(path("POST /v1/payouts").serves_endpoint("payout"));
+    assert!(path("POST /api/checkout").serves_endpoint("checkout"));
+    // Generic and short words tie nothing; nor does a word inside another.
+    assert!(!path("GET /api/worker/status").serves_endpoint("search-worker"));
+    assert!(!path("GET /api/v1/items").serves_endpoint("api"));
+    assert!(!path("GET /v1/reportsummary").serves_endpoint("reports"));
+    assert!(!FailingPath::default().serves_endpoint("orders"));
+    assert!(!FailingPath::default().is_known());
+}
+
+fn change_on(service: u32, host: u32) -> ChangeEvent {
+    ChangeEvent {
+        rec: 0,
+        ts: 0,
+        key: (SignalId::Rule(0), service),
+        template: 0,
+        host,
+        mentioned_hosts: Vec::new(),
+        mentioned_services: Vec::new(),
+        subsystem: None,
+        topics: 0,
+        source: 0,
+        touched_subsystems: Vec::new(),
+        per_host_daemon: false,
+        identity: 0,
+        at_once: false,
+    }
+}
+
+/// Two settings changed under one rule are two changes; one setting applied on several hosts,
+/// or with another value, is one; a ticket names its change whatever else the line says.
+#[test]
+fn a_changes_identity_is_what_it_changed() {
+    let hosts = [(1, "db-1"), (2, "db-2")];
+    let id = |t: &str| change_identity(t.as_bytes(), &hosts);
+    assert_ne!(id("SET GLOBAL long_query_time = 0.5"), id("SET GLOBAL max_connections = 10"));
+    assert_eq!(id("SET GLOBAL max_connections = 10"), id("SET GLOBAL max_connections = 500"));
+    assert_eq!(id("parameter work_mem changed on db-1"), id("parameter work_mem changed on db-2"));
+    assert_eq!(id("CHG-4411 started by mlopez"), id("CHG-4411 finished on db-2"));
+    assert_ne!(id("flag checkout.new_pricing on"), id("flag search.fuzzy on"));
+}
+
+/// A reload acts at once: within the prompt span, or before the healthy traffic in between
+/// would have carried many failures, it explains them; six minutes of healthy traffic at 100
+/// failures a minute does not.
+#[test]
+fn a_change_acts_at_once_or_not_at_all() {
+    let pace = Pace { excess_per_min: 100.0 };
+    let onset = 60 * MS_PER_MIN;
+    assert!(pace.prompt(onset - 2 * MS_PER_SEC, onset));
+    assert!(pace.prompt(onset - tuning::PROMPT_SPAN, onset));
+    assert!(!pace.prompt(onset - 6 * MS_PER_MIN, onset));
+    // A trickle of failures: minutes between the change and the first one are no evidence.
+    assert!(Pace { excess_per_min: 2.0 }.prompt(onset - 5 * MS_PER_MIN, onset));
+}
+
+#[test]
+fn link_skips_an_at_once_change_followed_by_minutes_of_healthy_traffic() {
+    let onset = 60 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+    let story = Story { service: 4, onset, new: true, stats: vec![stat], ..Default::default() };
+    let start = ChangeEvent { rec: 3, ts: onset - 6 * MS_PER_MIN, at_once: true, ..change_on(4, 0) };
+    let deploy = ChangeEvent { rec: 4, ts: onset - 6 * MS_PER_MIN, identity: 1, ..change_on(4, 0) };
+    let pace = Pace { excess_per_min: 100.0 };
+    let mut stories = vec![story.clone()];
+    link_changes(&mut stories, std::slice::from_ref(&start), pace);
+    assert!(stories[0].change.is_none(), "a start six minutes before did not start the failures");
+    // A deploy of the same service may act later (a pool drained, a cache expired).
+    let mut stories = vec![story];
+    link_changes(&mut stories, &[start, deploy], pace);
+    assert_eq!(stories[0].change.as_ref().map(|c| c.rec), Some(4));
+}
+
+/// A zero in a short baseline means something only when the signal is frequent enough that the
+/// baseline would have shown it.
+#[test]
+fn a_short_baselines_zero_counts_when_the_rate_would_have_shown() {
+    assert!(zero_means_new(45.0, 0.01));
+    assert!(zero_means_new(6.0, 0.8), "two crash lines in 2.5 minutes against 6 silent minutes");
+    assert!(!zero_means_new(6.0, 0.1), "one line in ten minutes could hide in six");
+    assert!(!zero_means_new(1.0, 50.0), "a minute of baseline says nothing");
+}
+
+/// Change line 1 of `service` on host 5, linked fully to a story on that host.
+fn change_of(service: u32, ts: Millis, proximity: f64) -> LinkedChange {
+    LinkedChange {
+        rec: 1,
+        ts,
+        key: (SignalId::Rule(0), service),
+        hosts: BTreeSet::from([5]),
+        link: 1.0,
+        proximity,
+        host_match: true,
+        recs: vec![1],
+        via_topics: 0,
+        by_time_only: false,
+    }
+}
+
+#[test]
+fn the_same_service_on_other_hosts_is_a_weaker_link() {
+    let story = Story { service: 7, hosts: vec![3], ..Default::default() };
+    assert_eq!(change_on(7, 3).link_to(&story), 1.0);
+    assert_eq!(change_on(7, 0).link_to(&story), 1.0);
+    assert_eq!(change_on(7, 4).link_to(&story), 0.5);
+    let mut naming = change_on(7, 4);
+    naming.mentioned_hosts.push(3);
+    assert_eq!(naming.link_to(&story), 1.0);
+}
+
+/// Timeouts that began 20 s after another service's new errors are their echo, however loud;
+/// without the earlier story (or with a change of their own) they keep their score.
+#[test]
+fn timeouts_after_another_new_story_wait_on_it() {
+    let stat = |count: u64| SignalStat { inc_count: count, new: true, ..Default::default() };
+    let story = |service: u32, onset: Millis, g: f64, waits: bool, count: u64| Story {
+        service,
+        onset,
+        g,
+        new: true,
+        waits,
+        severity: 1.0,
+        stats: vec![stat(count)],
+        ..Default::default()
+    };
+    let onset = 10 * MS_PER_MIN;
+    let disk = story(1, onset - 40 * MS_PER_SEC, 5.0, false, 4);
+    let timeouts = story(2, onset - 20 * MS_PER_SEC, 400.0, true, 300);
+    let mut both = vec![disk.clone(), timeouts.clone()];
+    score_stories(&mut both, &[], onset, false);
+    assert_eq!(both[1].waited_on, Some(1));
+    assert!(both[0].score > both[1].score, "{} vs {}", both[0].score, both[1].score);
+
+    let mut plain = vec![disk.clone(), Story { waits: false, ..timeouts.clone() }];
+    score_stories(&mut plain, &[], onset, false);
+    assert_eq!(plain[1].waited_on, None);
+    assert!(plain[1].score > both[1].score);
+
+    let mut first = vec![Story { onset: onset - 50 * MS_PER_SEC, ..timeouts }, disk];
+    score_stories(&mut first, &[], onset, false);
+    assert_eq!(first[0].waited_on, None, "the timeouts began first");
+}
+
+#[test]
+fn a_per_host_daemon_on_another_host_is_no_link() {
+    let story = Story { service: 7, hosts: vec![3], ..Default::default() };
+    let daemon = ChangeEvent { per_host_daemon: true, ..change_on(7, 4) };
+    assert_eq!(daemon.link_to(&story), 0.0);
+    assert_eq!(ChangeEvent { per_host_daemon: true, ..change_on(7, 3) }.link_to(&story), 1.0);
+}
+
+/// A deploy 9 minutes before an app's errors, with the database's new errors 3 s before them:
+/// the deploy keeps half its credit, and the story says what came in between.
+#[test]
+fn errors_elsewhere_between_a_change_and_a_story_halve_the_change() {
+    let onset = 30 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+    let change = |ts: Millis| change_of(2, ts, 0.6);
+    let db =
+        Story { service: 1, onset: onset - 3 * MS_PER_SEC, new: true, stats: vec![stat.clone()], ..Default::default() };
+    let app = Story {
+        service: 2,
+        onset,
+        new: true,
+        stats: vec![stat],
+        change: Some(change(onset - 9 * MS_PER_MIN)),
+        ..Default::default()
+    };
+    let mut with_db = vec![db.clone(), app.clone()];
+    score_stories(&mut with_db, &[], onset, false);
+    assert_eq!(with_db[1].overtaken_by, Some(1));
+    let mut alone = vec![app.clone()];
+    score_stories(&mut alone, &[], onset, false);
+    assert_eq!(alone[0].overtaken_by, None);
+    assert!(alone[0].score > with_db[1].score);
+    // A change just before the story is not overtaken by errors in between.
+    let mut recent = vec![db, Story { change: Some(change(onset - 30 * MS_PER_SEC)), ..app }];
+    score_stories(&mut recent, &[], onset, false);
+    assert_eq!(recent[1].overtaken_by, None);
+}
+
+/// One old pod's error 10 s after the failures began, right after its own restart, does not
+/// outrank the story that began with the failures; stamped within the skew, it still could.
+#[test]
+fn a_stray_line_after_the_onset_did_not_start_the_failures() {
+    let onset = 30 * MS_PER_MIN;
+    let restart = change_of(2, onset - 50 * MS_PER_SEC, 0.9);
+    let stat = |count: u64| SignalStat { inc_count: count, new: true, ..Default::default() };
+    let stray = |at: Millis| Story {
+        service: 2,
+        hosts: vec![5],
+        onset: at,
+        g: 2.0,
+        new: true,
+        severity: 1.0,
+        stats: vec![stat(1)],
+        change: Some(restart.clone()),
+        ..Default::default()
+    };
+    let main = Story {
+        service: 1,
+        hosts: vec![6],
+        onset,
+        g: 300.0,
+        new: true,
+        severity: 1.0,
+        stats: vec![stat(400)],
+        ..Default::default()
+    };
+    let mut late = vec![main.clone(), stray(onset + 10 * MS_PER_SEC)];
+    score_stories(&mut late, &[], onset, false);
+    assert!(late[0].score > late[1].score, "{} vs {}", late[0].score, late[1].score);
+    let mut skewed = vec![main, stray(onset + 2 * MS_PER_SEC)];
+    score_stories(&mut skewed, &[], onset, false);
+    assert!(skewed[1].score > late[1].score);
+}
+
+/// A rollout is one change: its start, each host's restart minutes apart and its "finished",
+/// chained a few minutes at a time; the start is the trigger even when the finish is nearest.
+#[test]
+fn a_rollouts_lines_chain_into_one_change() {
+    let at = |rec: u32, min: i64, rule: u32, service: u32, host: u32| ChangeEvent {
+        rec,
+        ts: min * MS_PER_MIN,
+        key: (SignalId::Rule(rule), service),
+        mentioned_services: vec![9],
+        ..change_on(service, host)
+    };
+    let story = Story { service: 9, hosts: vec![1, 2, 3], onset: 40 * MS_PER_MIN, ..Default::default() };
+    let started = at(1, 20, 10, 4, 0);
+    let restarts = [at(2, 20, 11, 5, 1), at(3, 23, 11, 5, 2), at(4, 25, 11, 5, 3)];
+    let finished = at(5, 26, 12, 4, 0);
+    // Another kind of change an hour earlier is not part of it.
+    let earlier = at(6, -40, 10, 4, 0);
+    let mut all = vec![earlier, started];
+    all.extend(restarts);
+    all.push(finished.clone());
+    let linked = linked(&finished, &all, &story, 0.9, 0.5);
+    assert_eq!(linked.rec, 1, "the rollout's start");
+    assert_eq!(linked.recs, vec![1, 2, 3, 4, 5]);
+    // Without the restarts in between, a start 6 minutes before the finish is another change.
+    let gap = vec![at(1, 20, 10, 4, 0), finished.clone()];
+    assert_eq!(super::linked(&finished, &gap, &story, 0.9, 0.5).recs, vec![5]);
+    // A change tied by time alone is still its own line.
+    let unnamed = ChangeEvent { mentioned_services: Vec::new(), ..at(7, 38, 13, 8, 9) };
+    let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9);
+    assert_eq!((by_time.rec, by_time.recs, by_time.hosts), (7, vec![7], BTreeSet::from([9])));
+}
+
+#[test]
+fn a_servers_default_port_names_it() {
+    let text = b"ConnectionNotEstablished (connection to server at \"10.90.1.10\", port 5432 failed";
+    assert!(port_names_service(text, "postgres"));
+    assert!(port_names_service(text, "postgresql@17-main"));
+    assert!(!port_names_service(text, "mysql"));
+    assert!(port_names_service(b"dial tcp 10.0.0.5:6379: connect: connection refused", "redis"));
+    assert!(port_names_service(b"Can't connect to MySQL server on 'db-2:3306' (111)", "MySQL"));
+    // Other numbers that hold the digits, and the port without its server, name nothing.
+    assert!(!port_names_service(b"dial tcp 10.0.0.5:63790: i/o timeout", "redis"));
+    assert!(!port_names_service(b"request 5432 failed", "postgres"));
+    assert!(!port_names_service(b"dial tcp 10.0.0.5:6379: refused", "orders"));
+}
+
+/// A database's shutdown seconds after its own PANIC is a reaction, even when its lines carry
+/// no host: it links to no story, so the app's errors do not take it as their change.
+#[test]
+fn a_servers_change_after_its_own_errors_is_a_reaction() {
+    let onset = 30 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 5, new: true, ..Default::default() };
+    let db = Story { service: 4, onset, new: true, stats: vec![stat.clone()], ..Default::default() };
+    let app = Story {
+        service: 7,
+        hosts: vec![2],
+        onset: onset + 3 * MS_PER_SEC,
+        new: true,
+        stats: vec![stat],
+        named_services: vec![4],
+        ..Default::default()
+    };
+    let shutdown = |ts: Millis| ChangeEvent { rec: 9, ts, ..change_on(4, 0) };
+    let mut stories = vec![db.clone(), app.clone()];
+    link_changes(&mut stories, &[shutdown(onset + 4 * MS_PER_SEC)], Pace::default());
+    assert!(stories[1].change.is_none(), "the shutdown came after the database's own errors");
+    // The same change before the database failed is a cause candidate.
+    let mut before = vec![db, app];
+    link_changes(&mut before, &[shutdown(onset - 30 * MS_PER_SEC)], Pace::default());
+    assert_eq!(before[0].change.as_ref().map(|c| c.rec), Some(9));
+}
+
+#[test]
+fn ticket_ids() {
+    assert_eq!(change_id(b"applied CHG-4411 to auth").as_deref(), Some("CHG-4411"));
+    assert_eq!(change_id(b"no ticket here"), None);
+}
