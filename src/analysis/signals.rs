@@ -318,7 +318,6 @@ pub(crate) fn build_split(index: &Index, lo: Millis, hi: Millis, ranges: Vec<Ran
     let kinds = RecordKinds {
         change_like: change_templates(index, &template_counts, timed),
         access_source: index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect(),
-        field_only_rule: index.rules.rules.iter().map(|r| r.patterns.is_empty()).collect(),
     };
     let partials: Vec<SignalTable> =
         ranges.into_par_iter().map(|range| tally(index, range, buckets, lo, hi, &kinds)).collect();
@@ -354,7 +353,6 @@ pub(crate) fn record_ranges(len: usize, parts: usize) -> Vec<Range<usize>> {
 struct RecordKinds {
     change_like: Vec<bool>,
     access_source: Vec<bool>,
-    field_only_rule: Vec<bool>,
 }
 
 /// One range's signal table (its `timed_records` is left at zero).
@@ -455,13 +453,13 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
             sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
         };
         add(id, role);
-        // An application's own error line that a status-only rule calls a symptom (a JSON line with
-        // status 500) still says *why* in its text: its template is an error signal too.
+        // A symptom written outside an access log (a JSON line with status 500, a proxy's
+        // "connect() failed while connecting to upstream") still says *why* in its text: its
+        // template is an error signal too, and may be the best explanation there is.
         if role == Role::Symptom
             && level >= Level::Error
             && template != NO_TEMPLATE
             && !k.access_source[source as usize]
-            && k.field_only_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);
         }

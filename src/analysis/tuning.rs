@@ -12,8 +12,10 @@ pub const NEW_BASELINE_MIN: f64 = 30.0;
 /// (two crash lines in 2.5 minutes against 6 minutes of silence: 99 %). A responder who copies
 /// the last minutes of logs off a box has only minutes of baseline.
 pub const NEW_SEEN_PROBABILITY: f64 = 0.95;
-/// …and no zero means anything over less than this many minutes of baseline.
-pub const NEW_MIN_BASELINE_MIN: f64 = 3.0;
+/// …and no zero means anything over less than this many minutes of baseline: the shortest
+/// lead-in ([`SHORT_LEAD_MIN`]) again, so that a minute of silence still has to be explained by
+/// the rate (a hundred refused connections a minute would have shown; two crash lines need not).
+pub const NEW_MIN_BASELINE_MIN: f64 = 1.0;
 
 /// A change acts at once when the failures it explains begin within this span after it: a
 /// reload, a restart or a `SET GLOBAL` takes effect in seconds, and files' clocks lag by a few.

@@ -61,6 +61,14 @@ impl Pace {
     }
 }
 
+impl ChangeEvent {
+    /// Whether this change could have set off failures that began at `onset`: one that acts at
+    /// once (its rule says `at_once`) must have been followed promptly (see [`Pace::prompt`]).
+    pub fn could_set_off(&self, pace: Pace, onset: Millis) -> bool {
+        !self.at_once || pace.prompt(self.ts, onset)
+    }
+}
+
 /// Attaches to each story the change most likely to have triggered it.
 pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) {
     // A change on a host whose own new errors began minutes before it is a reaction to them (systemd
@@ -97,10 +105,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if !c.may_precede(st)
-                || c.ts < st.onset - CHANGE_HORIZON
-                || reaction(c)
-                || (c.at_once && !pace.prompt(c.ts, st.onset))
+            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON || reaction(c) || !c.could_set_off(pace, st.onset)
             {
                 continue;
             }
@@ -115,7 +120,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
             }
         }
         if let Some((_, c, link, prox)) = best {
-            st.change = Some(linked(c, changes, st, link, prox));
+            st.change = Some(linked(c, changes, st, link, prox, pace));
         } else if st.new && st.substantial() {
             // Only a change never seen before: a job that ran earlier today is not news.
             let seen_before = |c: &ChangeEvent| {
@@ -123,10 +128,16 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
             };
             let just_before = changes
                 .iter()
-                .filter(|c| c.may_precede(st) && st.onset - c.ts <= TIME_ONLY_SPAN && !reaction(c) && !seen_before(c))
+                .filter(|c| {
+                    c.may_precede(st)
+                        && st.onset - c.ts <= TIME_ONLY_SPAN
+                        && !reaction(c)
+                        && !seen_before(c)
+                        && c.could_set_off(pace, st.onset)
+                })
                 .max_by_key(|c| (c.ts, std::cmp::Reverse(c.rec)));
             if let Some(c) = just_before {
-                let mut change = linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset));
+                let mut change = linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset), pace);
                 change.by_time_only = true;
                 st.change = Some(change);
             }
@@ -138,8 +149,10 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
 /// "done". Every linked change within a few minutes of the best one, every instance of the
 /// same change within 15 minutes (a rollout host by host), and every change on the same host
 /// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
-/// it led to) is one event; its earliest line is the trigger.
-pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64) -> LinkedChange {
+/// it led to) is one event; its earliest line is the trigger. A line of a change that acts at
+/// once but was followed by healthy traffic is not part of it: the same reload done twice, two
+/// minutes apart, is two events, and only the second set the failures off.
+pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64, pace: Pace) -> LinkedChange {
     const SPAN: Millis = 15 * MS_PER_MIN;
     const STEP: Millis = 3 * MS_PER_MIN;
     let c_hosts: Vec<u32> = c.hosts().collect();
@@ -147,7 +160,13 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         // The best line itself may be tied by time alone (no link).
         changes
             .iter()
-            .filter(|o| o.rec == c.rec || (o.may_precede(st) && (o.ts - c.ts).abs() <= SPAN && o.link_to(st) > 0.0))
+            .filter(|o| {
+                o.rec == c.rec
+                    || (o.may_precede(st)
+                        && (o.ts - c.ts).abs() <= SPAN
+                        && o.link_to(st) > 0.0
+                        && o.could_set_off(pace, st.onset))
+            })
             .collect();
     let mut joined: Vec<bool> = near
         .iter()

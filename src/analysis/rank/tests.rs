@@ -100,7 +100,8 @@ fn a_short_baselines_zero_counts_when_the_rate_would_have_shown() {
     assert!(zero_means_new(45.0, 0.01));
     assert!(zero_means_new(6.0, 0.8), "two crash lines in 2.5 minutes against 6 silent minutes");
     assert!(!zero_means_new(6.0, 0.1), "one line in ten minutes could hide in six");
-    assert!(!zero_means_new(1.0, 50.0), "a minute of baseline says nothing");
+    assert!(zero_means_new(2.5, 97.0), "a hundred refused connections a minute would have shown");
+    assert!(!zero_means_new(0.5, 50.0), "half a minute of baseline says nothing");
 }
 
 /// Change line 1 of `service` on host 5, linked fully to a story on that host.
@@ -257,15 +258,15 @@ fn a_rollouts_lines_chain_into_one_change() {
     let mut all = vec![earlier, started];
     all.extend(restarts);
     all.push(finished.clone());
-    let linked = linked(&finished, &all, &story, 0.9, 0.5);
+    let linked = linked(&finished, &all, &story, 0.9, 0.5, Pace::default());
     assert_eq!(linked.rec, 1, "the rollout's start");
     assert_eq!(linked.recs, vec![1, 2, 3, 4, 5]);
     // Without the restarts in between, a start 6 minutes before the finish is another change.
     let gap = vec![at(1, 20, 10, 4, 0), finished.clone()];
-    assert_eq!(super::linked(&finished, &gap, &story, 0.9, 0.5).recs, vec![5]);
+    assert_eq!(super::linked(&finished, &gap, &story, 0.9, 0.5, Pace::default()).recs, vec![5]);
     // A change tied by time alone is still its own line.
     let unnamed = ChangeEvent { mentioned_services: Vec::new(), ..at(7, 38, 13, 8, 9) };
-    let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9);
+    let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9, Pace::default());
     assert_eq!((by_time.rec, by_time.recs, by_time.hosts), (7, vec![7], BTreeSet::from([9])));
 }
 
