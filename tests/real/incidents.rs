@@ -175,7 +175,9 @@ fn run_scenario(kind: Kind) -> Outcome {
         Ok(ids) => ids,
         Err(e) => return Outcome::Broken(e),
     };
-    let w = Workdir::new(kind.name(), ids);
+    // A neutral folder name: the folder shows in logged paths (nginx's root, sockets), and the
+    // scenario's name there would hand the ranking words like "upstream" or "killed".
+    let w = Workdir::new("stack", ids);
     let stack = match Stack::start(w, kind.opts()) {
         Ok(s) => s,
         Err((w, e)) => return Outcome::Broken(w.failed(e)),

@@ -110,6 +110,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def answer(self, start, result, ok_msg, fail_msg, **fields):
+        """Logs and answers the outcome (ok, error) of one database call: 200, or 503 with the error."""
+        ok, err = result
+        ms = int((time.monotonic() - start) * 1000)
+        if ok:
+            log("info", ok_msg, duration_ms=ms, status=200, **fields)
+            self.reply(200, "ok\n")
+        else:
+            log("error", fail_msg + ": database error: " + err, duration_ms=ms, status=503, **fields)
+            self.reply(503, "try later\n")
+
     def do_GET(self):
         url = urlparse(self.path)
         q = parse_qs(url.query)
@@ -126,24 +137,10 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "late\n")
         elif url.path == "/login":
             user = q.get("user", ["anonymous"])[0]
-            ok, err = check_database(user)
-            ms = int((time.monotonic() - start) * 1000)
-            if ok:
-                log("info", "login ok", user=user, duration_ms=ms, status=200)
-                self.reply(200, "welcome\n")
-            else:
-                log("error", "login failed: database error: " + err, user=user, duration_ms=ms, status=503)
-                self.reply(503, "try later\n")
+            self.answer(start, check_database(user), "login ok", "login failed", user=user)
         elif url.path == "/order":
             item = int(q.get("item", ["0"])[0])
-            ok, err = place_order(item)
-            ms = int((time.monotonic() - start) * 1000)
-            if ok:
-                log("info", "order placed", item=item, duration_ms=ms, status=200)
-                self.reply(200, "ordered\n")
-            else:
-                log("error", "order failed: database error: " + err, item=item, duration_ms=ms, status=503)
-                self.reply(503, "try later\n")
+            self.answer(start, place_order(item), "order placed", "order failed", item=item)
         else:
             log("info", "not found", path=url.path, status=404)
             self.reply(404, "not found\n")
