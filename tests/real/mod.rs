@@ -10,7 +10,10 @@
 
 #![allow(dead_code)]
 
+pub mod incident_checks;
+pub mod incidents;
 pub mod scenarios;
+pub mod stack;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

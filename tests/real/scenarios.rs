@@ -26,16 +26,51 @@ pub struct Rsyslog {
     pub dev_log: DevLog,
     pub traditional: PathBuf,
     pub rfc3339: PathBuf,
-    _lock: std::sync::MutexGuard<'static, ()>,
+    _lock: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+/// Makes sure `/dev/log` exists as a mount point for private sockets: when no system logger
+/// runs, an empty placeholder file is created (under [`SYSLOG_LOCK`], so no rsyslog of ours
+/// owns the path meanwhile). From then on every rsyslog of this process takes the bind-mount
+/// path, and several can run side by side. [`remove_dev_log_placeholder`] takes it away.
+pub fn ensure_dev_log_mount_point() -> Result<(), String> {
+    let _g = SYSLOG_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if !Path::new("/dev/log").exists() {
+        std::fs::write("/dev/log", b"").map_err(|e| format!("placeholder /dev/log: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Removes the placeholder `/dev/log` if it is still the empty regular file
+/// [`ensure_dev_log_mount_point`] made (a real logger's socket is left alone).
+pub fn remove_dev_log_placeholder() {
+    let _g = SYSLOG_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    if std::fs::symlink_metadata("/dev/log").is_ok_and(|m| m.is_file() && m.len() == 0) {
+        let _ = std::fs::remove_file("/dev/log");
+    }
 }
 
 impl Rsyslog {
     pub fn start(w: &Workdir, log_dir: &Path) -> Result<Rsyslog, String> {
+        Self::start_with(w, log_dir, false)
+    }
+
+    /// An rsyslog on its own socket (sshd bind-mounts it over `/dev/log` in a private mount
+    /// namespace), so that scenarios running side by side each get their own auth.log.
+    /// Needs [`ensure_dev_log_mount_point`] first.
+    pub fn start_private(w: &Workdir, log_dir: &Path) -> Result<Rsyslog, String> {
+        Self::start_with(w, log_dir, true)
+    }
+
+    fn start_with(w: &Workdir, log_dir: &Path, private: bool) -> Result<Rsyslog, String> {
         let bin = find_bin("rsyslogd", &["/usr/sbin/rsyslogd"]).ok_or("rsyslogd not installed")?;
-        let lock = SYSLOG_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let lock = (!private).then(|| SYSLOG_LOCK.lock().unwrap_or_else(|e| e.into_inner()));
         let dir = w.path();
-        let dev_log =
-            if Path::new("/dev/log").exists() { DevLog::BindMount(dir.join("log.sock")) } else { DevLog::Direct };
+        let dev_log = if private || Path::new("/dev/log").exists() {
+            DevLog::BindMount(dir.join("log.sock"))
+        } else {
+            DevLog::Direct
+        };
         // Rate limiting off: the scripted scanner must not lose lines.
         let input = match &dev_log {
             DevLog::Direct => {
@@ -325,6 +360,8 @@ pub struct Mariadb {
     pub ids: Option<(u32, u32)>,
     pub home: PathBuf,
     pub proc: Option<Proc>,
+    /// More server options (plugins, say), appended to the command line.
+    pub extra_args: Vec<String>,
     bin: PathBuf,
     client: PathBuf,
 }
@@ -351,6 +388,7 @@ impl Mariadb {
             data,
             home,
             proc: None,
+            extra_args: Vec::new(),
             bin,
             client,
         })
@@ -369,6 +407,7 @@ impl Mariadb {
             .arg(format!("--log-error={}", self.error_log.display()))
             .arg(format!("--pid-file={}", self.home.join("mariadbd.pid").display()))
             .args(["--log-warnings=2", "--skip-name-resolve", "--innodb-buffer-pool-size=16M"])
+            .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
@@ -426,9 +465,19 @@ pub struct Upstream {
 
 impl Upstream {
     pub fn start(w: &Workdir, log: &Path, host_name: &str, env: &[(&str, String)]) -> Result<Upstream, String> {
+        Self::start_on(w, log, host_name, env, free_port())
+    }
+
+    /// Like [`Upstream::start`] on a given port (a restart where the proxy expects it).
+    pub fn start_on(
+        w: &Workdir,
+        log: &Path,
+        host_name: &str,
+        env: &[(&str, String)],
+        port: u16,
+    ) -> Result<Upstream, String> {
         let python = find_bin("python3", &["/usr/bin/python3"]).ok_or("python3 not installed")?;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/real/upstream.py");
-        let port = free_port();
         let out_path = w.path().join(format!("upstream-{port}.out"));
         let out = std::fs::File::create(&out_path).map_err(|e| e.to_string())?;
         let err = out.try_clone().map_err(|e| e.to_string())?;

@@ -7,8 +7,14 @@ Routes:
   /ok            200
   /secret        401
   /slow?s=N      sleeps N seconds, then 200 (nginx's proxy_read_timeout turns it into a 504)
-  /login?user=U  checks the database with `psql` (env UPSTREAM_PSQL, UPSTREAM_PG_*); 200 or 503
+  /login?user=U  checks the database with `psql` (env UPSTREAM_PSQL, UPSTREAM_PG_*); 200 or 503;
+                 UPSTREAM_PG_SQL, when set, is the statement (with %s for the user)
+  /order?item=N  inserts an order into MariaDB with its client (env UPSTREAM_MYSQL,
+                 UPSTREAM_MY_*); 200 or 503
+  POST /upload   reads the body; 201
   anything else  404
+
+UPSTREAM_SERVICE names the service in the log (default "auth").
 
 Every request is logged as one JSON line {ts, level, msg, host, service, ...} to LOG_PATH,
 the way a small auth service would log.
@@ -28,6 +34,7 @@ LOG_PATH = sys.argv[2]
 HOST_NAME = sys.argv[3]
 LOCK = threading.Lock()
 LOG = open(LOG_PATH, "a", buffering=1, encoding="utf-8")
+SQL = os.environ.get("UPSTREAM_PG_SQL", "select count(*) from sessions where login = '%s'")
 
 
 def log(level, msg, **fields):
@@ -37,7 +44,7 @@ def log(level, msg, **fields):
         "level": level,
         "msg": msg,
         "host": HOST_NAME,
-        "service": "auth",
+        "service": os.environ.get("UPSTREAM_SERVICE", "auth"),
     }
     rec.update(fields)
     with LOCK:
@@ -56,7 +63,7 @@ def check_database(user):
         "-p", os.environ.get("UPSTREAM_PG_PORT", "5432"),
         "-U", os.environ.get("UPSTREAM_PG_USER", "app"),
         "-d", os.environ.get("UPSTREAM_PG_DB", "app"),
-        "-c", "select count(*) from sessions where login = '%s'" % user.replace("'", "''"),
+        "-c", SQL % user.replace("'", "''"),
     ]
     try:
         p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=8)
@@ -65,6 +72,30 @@ def check_database(user):
     if p.returncode == 0:
         return True, ""
     err = (p.stderr.strip().splitlines() or ["psql exit %d" % p.returncode])[0]
+    return False, err
+
+
+def place_order(item):
+    """Inserts one order with the MariaDB client; returns (ok, first error line)."""
+    cmd = [
+        os.environ.get("UPSTREAM_MYSQL", "mariadb"),
+        "--no-defaults", "--connect-timeout=3",
+        "-h", "127.0.0.1",
+        "-P", os.environ.get("UPSTREAM_MY_PORT", "3306"),
+        "-u", os.environ.get("UPSTREAM_MY_USER", "app"),
+        "-p" + os.environ.get("UPSTREAM_MY_PASSWORD", ""),
+        "shop",
+        "-e", "insert into orders(item) values (%d)" % item,
+    ]
+    try:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=8)
+    except subprocess.TimeoutExpired:
+        return False, "database timeout after 8 s"
+    if p.returncode == 0:
+        return True, ""
+    # Without a terminal the client frames the failed statement in dashes; the error is the ERROR line.
+    lines = p.stderr.strip().splitlines()
+    err = next((l for l in lines if l.startswith("ERROR")), lines[0] if lines else "mariadb exit %d" % p.returncode)
     return False, err
 
 
@@ -78,6 +109,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def answer(self, start, result, ok_msg, fail_msg, **fields):
+        """Logs and answers the outcome (ok, error) of one database call: 200, or 503 with the error."""
+        ok, err = result
+        ms = int((time.monotonic() - start) * 1000)
+        if ok:
+            log("info", ok_msg, duration_ms=ms, status=200, **fields)
+            self.reply(200, "ok\n")
+        else:
+            log("error", fail_msg + ": database error: " + err, duration_ms=ms, status=503, **fields)
+            self.reply(503, "try later\n")
 
     def do_GET(self):
         url = urlparse(self.path)
@@ -95,14 +137,21 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(200, "late\n")
         elif url.path == "/login":
             user = q.get("user", ["anonymous"])[0]
-            ok, err = check_database(user)
-            ms = int((time.monotonic() - start) * 1000)
-            if ok:
-                log("info", "login ok", user=user, duration_ms=ms, status=200)
-                self.reply(200, "welcome\n")
-            else:
-                log("error", "login failed: database error: " + err, user=user, duration_ms=ms, status=503)
-                self.reply(503, "try later\n")
+            self.answer(start, check_database(user), "login ok", "login failed", user=user)
+        elif url.path == "/order":
+            item = int(q.get("item", ["0"])[0])
+            self.answer(start, place_order(item), "order placed", "order failed", item=item)
+        else:
+            log("info", "not found", path=url.path, status=404)
+            self.reply(404, "not found\n")
+
+    def do_POST(self):
+        url = urlparse(self.path)
+        size = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(size)
+        if url.path == "/upload":
+            log("info", "upload stored", path=url.path, bytes=len(body), status=201)
+            self.reply(201, "stored\n")
         else:
             log("info", "not found", path=url.path, status=404)
             self.reply(404, "not found\n")
