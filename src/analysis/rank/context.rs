@@ -112,13 +112,18 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
         st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
         st.waits = st.stats.first().is_some_and(|s| waits(index, t.signals[s.sig].key.id));
         st.sources.clear();
+        st.first_in_source.clear();
         st.named_services.clear();
         st.named_hosts.clear();
         for s in st.stats.iter().take(8) {
             let i = s.onset_rec as usize;
             let source = index.records.source(i);
-            if !st.sources.contains(&source) {
-                st.sources.push(source);
+            match st.sources.iter().position(|&x| x == source) {
+                Some(k) => st.first_in_source[k] = st.first_in_source[k].min(s.onset_rec),
+                None => {
+                    st.sources.push(source);
+                    st.first_in_source.push(s.onset_rec);
+                }
             }
             let text = index.record_bytes(i);
             for &(id, name) in &services {

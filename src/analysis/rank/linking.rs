@@ -81,6 +81,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
         service: u32,
         onset: Millis,
         sources: Vec<u32>,
+        first_in_source: Vec<u32>,
         substantial: bool,
     }
     let failing: Vec<Failing> = stories
@@ -91,6 +92,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
             service: s.service,
             onset: s.onset,
             sources: s.sources.clone(),
+            first_in_source: s.first_in_source.clone(),
             substantial: s.substantial(),
         })
         .collect();
@@ -98,7 +100,10 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
         failing.iter().any(|f| {
             let same_place = if c.host != 0 { f.hosts.contains(&c.host) } else { f.service == c.key.1 };
             let after = (f.substantial && f.onset + 2 * MS_PER_SEC < c.ts)
-                || (f.sources.contains(&c.source) && f.onset <= c.ts);
+                || f.sources.iter().zip(&f.first_in_source).any(|(&source, &first)| {
+                    // Stamped in the same second, the line written first in the file came first.
+                    source == c.source && (f.onset < c.ts || (f.onset == c.ts && c.rec > first))
+                });
             same_place && after && c.ts - f.onset <= 5 * MS_PER_MIN
         })
     };

@@ -61,6 +61,8 @@ pub struct Story {
     pub named_hosts: Vec<u32>,
     /// Files its first error lines come from: a change in one of them shares their clock.
     pub sources: Vec<u32>,
+    /// Its first error line in each of `sources` (same order): file order breaks a tie of stamps.
+    pub first_in_source: Vec<u32>,
     /// The service of an earlier story that its errors name: it is downstream of that one.
     pub downstream_of: Option<u32>,
     /// A host its errors name, where an earlier story of another service began ("can't connect to
@@ -120,6 +122,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 named_services: Vec::new(),
                 named_hosts: Vec::new(),
                 sources: Vec::new(),
+                first_in_source: Vec::new(),
                 downstream_of: None,
                 downstream_of_host: None,
                 on_failing_path: false,

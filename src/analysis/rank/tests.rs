@@ -310,6 +310,30 @@ fn a_servers_change_after_its_own_errors_is_a_reaction() {
     assert_eq!(before[0].change.as_ref().map(|c| c.rec), Some(9));
 }
 
+/// An audit log stamps whole seconds: a `SET GLOBAL` and the first query it breaks share a stamp,
+/// and the file's order says which came first.
+#[test]
+fn a_change_in_the_same_second_and_file_precedes_the_errors_written_after_it() {
+    let onset = 30 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 40, new: true, ..Default::default() };
+    let story = Story {
+        service: 4,
+        onset,
+        new: true,
+        stats: vec![stat],
+        sources: vec![2],
+        first_in_source: vec![50],
+        ..Default::default()
+    };
+    let set = |rec: u32| ChangeEvent { rec, ts: onset, source: 2, at_once: true, ..change_on(4, 0) };
+    let mut stories = vec![story.clone()];
+    link_changes(&mut stories, &[set(49)], Pace::default());
+    assert_eq!(stories[0].change.as_ref().map(|c| c.rec), Some(49), "written before the first error");
+    let mut stories = vec![story];
+    link_changes(&mut stories, &[set(51)], Pace::default());
+    assert!(stories[0].change.is_none(), "written after the first error: a reaction");
+}
+
 #[test]
 fn ticket_ids() {
     assert_eq!(change_id(b"applied CHG-4411 to auth").as_deref(), Some("CHG-4411"));
