@@ -1,0 +1,9 @@
+//! The registered families, one file each.
+
+mod common;
+mod flag_toggle;
+
+use super::{Baseline, Family};
+
+/// Every family the kit knows, in the order reports list them.
+pub const ALL: &[Family] = &[Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build }];
