@@ -151,14 +151,31 @@ pub struct Rec {
     pub msg: String,
     /// Structured fields (JSON members, logfmt pairs, access-log parts).
     pub kv: Vec<(&'static str, String)>,
+    /// The format of this record when it differs from its file's (a Go service's JSON logger
+    /// and the runtime's plain panic text on the same container stream).
+    pub own: Option<Fmt>,
 }
 
 impl Rec {
     pub fn new(ts: Millis, host: &str, app: &str, level: Level, msg: impl Into<String>) -> Rec {
-        Rec { ts, host: host.to_string(), app: app.to_string(), pid: 0, level, msg: msg.into(), kv: Vec::new() }
+        Rec {
+            ts,
+            host: host.to_string(),
+            app: app.to_string(),
+            pid: 0,
+            level,
+            msg: msg.into(),
+            kv: Vec::new(),
+            own: None,
+        }
     }
     pub fn pid(mut self, pid: u32) -> Rec {
         self.pid = pid;
+        self
+    }
+    /// Written in `fmt` instead of the file's format (inside the file's container wrapper, if any).
+    pub fn own(mut self, fmt: Fmt) -> Rec {
+        self.own = Some(fmt);
         self
     }
     pub fn kv(mut self, key: &'static str, value: impl ToString) -> Rec {
@@ -318,6 +335,11 @@ impl Scene {
         FileId(self.files.len() - 1)
     }
 
+    /// A file's format (for regexes that depend on it).
+    pub fn format_of(&self, f: FileId) -> &Fmt {
+        &self.files[f.0].fmt
+    }
+
     /// A file's name (for herrings and descriptions).
     pub fn name(&self, f: FileId) -> &str {
         &self.files[f.0].name
@@ -379,6 +401,11 @@ impl Scene {
     /// A time uniformly in `[a, b]`, to the millisecond.
     pub fn between(&mut self, a: Millis, b: Millis) -> Millis {
         self.rng.range(a, b.max(a))
+    }
+
+    /// One of `items`, uniformly (formats, names).
+    pub fn choose<T: Clone>(&mut self, items: &[T]) -> T {
+        self.rng.pick(items).clone()
     }
 
     pub fn pid(&mut self) -> u32 {
