@@ -286,7 +286,12 @@ impl Index {
                     .map(|c| c.as_os_str().to_string_lossy().into_owned()),
             );
             let known = names.iter().filter(|n| n.len() >= 2).find_map(|n| self.hosts.lookup(n));
-            let Some(host) = known.or_else(|| per_host.get(&sid).map(|n| self.hosts.intern(n.as_bytes()))) else {
+            // The kubelet names a container's log after its pod: the pod is where the lines ran.
+            let pod = without_log_extension(&file).and_then(container_log_name).map(|(pod, _, _)| pod);
+            let Some(host) = known
+                .or_else(|| pod.map(|p| self.hosts.intern(p.as_bytes())))
+                .or_else(|| per_host.get(&sid).map(|n| self.hosts.intern(n.as_bytes())))
+            else {
                 continue;
             };
             b.host_mut(range).fill(host as u16);
@@ -312,6 +317,13 @@ impl Index {
             .iter()
             .map(|src| {
                 let stem = without_log_extension(&src.stream)?;
+                if let Some((_, _, container)) = container_log_name(stem) {
+                    return Some(container.to_string());
+                }
+                // `0.log` under `/var/log/pods/NS_POD_UID/CONTAINER/`: the folder names it.
+                if stem.bytes().all(|c| c.is_ascii_digit()) {
+                    return None;
+                }
                 let shared = folders_per_stream.get(src.stream.as_str()).is_some_and(|f| f.len() > 1);
                 // A file named after its host (`orders-2.log`) says where, not what.
                 let host = self.hosts.lookup(stem).is_some();
@@ -727,6 +739,28 @@ const GENERIC_FILE_STEMS: &[&str] = &[
     "access",
     "audit",
 ];
+
+/// `POD_NAMESPACE_CONTAINER-ID` (the kubelet's `/var/log/containers/` names, the container id
+/// optional): (pod, namespace, container). Each part is a Kubernetes name (lower-case letters,
+/// digits, `-` and `.`), so ordinary file names with underscores rarely qualify.
+pub fn container_log_name(stem: &str) -> Option<(&str, &str, &str)> {
+    let mut parts = stem.split('_');
+    let (pod, namespace, rest) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let container = match rest.rsplit_once('-') {
+        Some((name, id)) if id.len() == 64 && id.bytes().all(|c| c.is_ascii_hexdigit()) => name,
+        _ => rest,
+    };
+    let k8s_name = |n: &str| {
+        !n.is_empty()
+            && n.len() <= 253
+            && n.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+            && n.as_bytes()[0].is_ascii_alphanumeric()
+    };
+    (k8s_name(pod) && k8s_name(namespace) && k8s_name(container)).then_some((pod, namespace, container))
+}
 
 fn without_log_extension(name: &str) -> Option<&str> {
     let (stem, ext) = name.rsplit_once('.')?;

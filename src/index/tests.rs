@@ -190,3 +190,28 @@ I, [2025-01-28T21:44:23.100000 #3883]  INFO -- : [ee02339b-ceb5-4217-b808-353627
     assert!(!template(2).contains("Connection"), "{}", template(2));
     assert_ne!(idx.records.rule(1), crate::rules::NO_RULE, "the continuation's text is judged by the rules");
 }
+
+/// The kubelet names container logs `POD_NAMESPACE_CONTAINER-ID.log`: the container is the
+/// service (one per deployment, not one per pod) and the pod is where the lines ran.
+#[test]
+fn container_logs_are_named_by_container_and_pod() {
+    let id = "0123456789abcdef".repeat(4);
+    let cri = "2024-01-22T15:30:01.000000000Z stderr F panic: runtime error\n";
+    let sources = vec![
+        source(0, &format!("/var/log/containers/cart-7d9f8-abcde_shop_cart-{id}.log"), cri),
+        source(1, "/var/log/containers/cart-7d9f8-fghij_shop_cart.log", cri),
+        source(2, "/var/log/pods/shop_cart-7d9f8-klmno_0f0e/cart/0.log", cri),
+        source(3, "/srv/logs/backup_daily_Run.log", "2024-01-22T15:30:01Z error: disk\n"),
+    ];
+    let opts = IndexOptions { year: Some(2024), ..Default::default() };
+    let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
+    let service = |sid: u32| idx.services.get(idx.records.service(idx.records.source_range(sid).unwrap().start)).to_string();
+    let host = |sid: u32| idx.hosts.get(idx.records.host(idx.records.source_range(sid).unwrap().start)).to_string();
+    assert_eq!((service(0), host(0)), ("cart".to_string(), "cart-7d9f8-abcde".to_string()));
+    assert_eq!((service(1), host(1)), ("cart".to_string(), "cart-7d9f8-fghij".to_string()));
+    assert_eq!(service(2), "cart", "a numbered file is named by its folder");
+    // Upper case is no Kubernetes name: an ordinary file name with underscores stays as it is.
+    assert_eq!(service(3), "backup_daily_Run");
+    assert_eq!(container_log_name("a_b_c-d"), Some(("a", "b", "c-d")));
+    assert_eq!(container_log_name("a_b"), None);
+}
