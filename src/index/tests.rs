@@ -205,7 +205,8 @@ fn container_logs_are_named_by_container_and_pod() {
     ];
     let opts = IndexOptions { year: Some(2024), ..Default::default() };
     let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
-    let service = |sid: u32| idx.services.get(idx.records.service(idx.records.source_range(sid).unwrap().start)).to_string();
+    let service =
+        |sid: u32| idx.services.get(idx.records.service(idx.records.source_range(sid).unwrap().start)).to_string();
     let host = |sid: u32| idx.hosts.get(idx.records.host(idx.records.source_range(sid).unwrap().start)).to_string();
     assert_eq!((service(0), host(0)), ("cart".to_string(), "cart-7d9f8-abcde".to_string()));
     assert_eq!((service(1), host(1)), ("cart".to_string(), "cart-7d9f8-fghij".to_string()));

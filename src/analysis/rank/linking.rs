@@ -154,7 +154,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
 /// "done". Every linked change within a few minutes of the best one, every instance of the
 /// same change within 15 minutes (a rollout host by host), and every change on the same host
 /// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
-/// it led to) is one event; its earliest line is the trigger. A line of a change that acts at
+/// it led to) is one event; the earliest line of the best change's own kind is the trigger. A line of a change that acts at
 /// once but was followed by healthy traffic is not part of it: the same reload done twice, two
 /// minutes apart, is two events, and only the second set the failures off.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64, pace: Pace) -> LinkedChange {
@@ -202,7 +202,24 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         }
     }
     let same: Vec<&ChangeEvent> = near.iter().zip(&joined).filter(|(_, &j)| j).map(|(o, _)| *o).collect();
-    let first = same.iter().min_by_key(|o| (o.ts, o.rec)).map(|o| o.rec).unwrap_or(c.rec);
+    // The change is named after the first line of its most telling kind: a line a rule names
+    // ("File[/etc/resolv.conf]/content: content changed") says more than a mined change-like line
+    // of the same run ("Applied catalog", a play's "skipping:"), and its first line (a rollout's
+    // first host) more than the earliest line of another kind that joined it.
+    let telling = |o: &&&ChangeEvent| matches!(o.key.0, SignalId::Rule(_));
+    let anchor = if telling(&&c) {
+        c
+    } else {
+        same.iter()
+            .filter(telling)
+            .max_by(|a, b| {
+                let w = |o: &ChangeEvent| o.link_to(st) * proximity(o.ts, st.onset);
+                w(a).total_cmp(&w(b)).then(b.ts.cmp(&a.ts))
+            })
+            .copied()
+            .unwrap_or(c)
+    };
+    let first = same.iter().filter(|o| o.same_change(anchor)).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
     let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
     recs.sort_unstable();
     recs.dedup();

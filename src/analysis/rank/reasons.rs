@@ -187,7 +187,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         }
         title = format!("{change_title} → {error_title}");
         evidence_recs.push(c.rec);
-        for &r in c.recs.iter().skip(1).take(2) {
+        for &r in c.recs.iter().filter(|&&r| r != c.rec).take(2) {
             evidence_recs.push(r);
         }
         related.push(signal);
