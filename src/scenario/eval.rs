@@ -222,8 +222,11 @@ pub fn kit_table(outcomes: &[KitOutcome]) -> String {
         let strict = of.iter().filter(|o| o.grade.strict).count();
         let loose = of.iter().filter(|o| o.grade.loose).count();
         let naive = of.iter().filter(|o| o.naive == Some(true)).count();
-        let kind = if of.iter().all(|o| o.grade.quiet) { " (quiet)" } else { "" };
-        out.push_str(&format!("{fam:<22} strict {strict}/{n}  loose {loose}/{n}  naive {naive}/{n}{kind}\n"));
+        if of.iter().all(|o| o.grade.quiet) {
+            out.push_str(&format!("{fam:<22} quiet {strict}/{n}\n"));
+        } else {
+            out.push_str(&format!("{fam:<22} strict {strict}/{n}  loose {loose}/{n}  naive {naive}/{n}\n"));
+        }
     }
     let incidents: Vec<&KitOutcome> = outcomes.iter().filter(|o| !o.grade.quiet).collect();
     let quiet: Vec<&KitOutcome> = outcomes.iter().filter(|o| o.grade.quiet).collect();

@@ -288,7 +288,8 @@ impl Scene {
         let mut rng = Rng::new(seed ^ name_hash(family.name));
         // 2026-11-02T00:00:00Z plus a few days and hours, so stamps differ between seeds.
         let start = 1_793_577_600_000 + rng.range(0, 27) * 86_400_000 + rng.range(0, 23 * 60) * MINUTE;
-        let baseline = family.baseline.minutes(&mut rng) * MINUTE + rng.range(0, 59) * SECOND;
+        // Not on a whole second: real triggers are not, and a round stamp would single them out.
+        let baseline = family.baseline.minutes(&mut rng) * MINUTE + rng.range(0, 59_999);
         let trigger = start + baseline;
         let end = trigger + rng.range(6, 12) * MINUTE + rng.range(0, 59) * SECOND;
         Scene {
@@ -443,14 +444,17 @@ pub fn generate(out: &Path, family: &Family, seed: u64) -> io::Result<Truth> {
     Ok(truth)
 }
 
+/// Each file's name and bytes, and the truth.
+pub type Rendered = (Vec<(String, Vec<u8>)>, Truth);
+
 /// The files' bytes and the truth, in memory (what [`generate`] writes).
-pub fn render_family(family: &Family, seed: u64) -> io::Result<(Vec<(String, Vec<u8>)>, Truth)> {
+pub fn render_family(family: &Family, seed: u64) -> io::Result<Rendered> {
     let mut scene = Scene::new(family, seed);
     (family.build)(&mut scene);
     render(scene, &format!("{}-{seed}", family.name))
 }
 
-fn render(scene: Scene, name: &str) -> io::Result<(Vec<(String, Vec<u8>)>, Truth)> {
+fn render(scene: Scene, name: &str) -> io::Result<Rendered> {
     let mut lines_of_marks = vec![0u64; scene.marks];
     let mut file_of_marks = vec![usize::MAX; scene.marks];
     let mut out = Vec::new();
