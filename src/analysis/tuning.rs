@@ -49,6 +49,9 @@ pub const LEAD: i64 = 15 * MS_PER_MIN;
 pub const CHANGE_DECAY: f64 = 20.0 * MS_PER_MIN as f64;
 /// Link of a change to a story through a shared topic alone (between a host match and a subsystem match).
 pub const TOPIC_LINK: f64 = 0.7;
+/// Link of a change on a host and port the errors name: between a change of another service that
+/// names the failing service (0.9) and a change that ran on a failing host (0.8).
+pub const NAMED_PORT_LINK: f64 = 0.85;
 /// The link of a change that nothing but time ties to a new story: never seen before, it came at
 /// most [`TIME_ONLY_SPAN`] before, and no other change is linked (a batch job's first run, a
 /// minute before the database slows down).

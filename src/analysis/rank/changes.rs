@@ -38,6 +38,10 @@ pub struct ChangeEvent {
     /// It takes effect the moment it happens (its rule says `at_once`): it explains only failures
     /// that followed at once (see [`Pace`]).
     pub at_once: bool,
+    /// Ports the line names (see [`super::context::ports_named`]).
+    pub ports: Vec<u16>,
+    /// Its rule captured what changed (a resource, a parameter, a file), not only where.
+    pub names_what: bool,
 }
 
 pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
@@ -94,6 +98,11 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             touched_subsystems,
             per_host_daemon: per_host_daemon(r.service(i)),
             identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
+            ports: super::context::ports_named(text),
+            names_what: match id {
+                SignalId::Rule(rule) => names_what_changed(index, rule, i),
+                SignalId::Pattern(_) => false,
+            },
             at_once: match id {
                 SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
                 // A change-like line no rule names may be a deploy whose effect takes minutes.
@@ -102,6 +111,14 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         });
     }
     out
+}
+
+/// Whether a change line's rule captured what changed, beyond the host it ran on.
+fn names_what_changed(index: &Index, rule: u32, i: usize) -> bool {
+    let line = index.first_line(i);
+    let mut parsed = crate::format::Parsed::default();
+    index.parsers[index.records.source(i) as usize].parse(line, &crate::format::ParseCtx::default(), &mut parsed);
+    index.rules.captures(rule, line, &parsed).iter().any(|(name, value)| name != "host" && !value.is_empty())
 }
 
 /// The identity of a change line: its change ticket when it names one (`CHG-4411 started` and

@@ -115,6 +115,7 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
         st.first_in_source.clear();
         st.named_services.clear();
         st.named_hosts.clear();
+        st.named_ports.clear();
         for s in st.stats.iter().take(8) {
             let i = s.onset_rec as usize;
             let source = index.records.source(i);
@@ -143,8 +144,60 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
                     st.named_hosts.push(id);
                 }
             }
+            for port in ports_named(text) {
+                if !st.named_ports.contains(&port) {
+                    st.named_ports.push(port);
+                }
+            }
         }
     }
+}
+
+/// Ports a line names as ports: the number after the word "port" (`port 5432`, `port=5432`,
+/// `'destination_port': '5432'`) or after a host and a colon (`10.0.1.22:5432`, `db-1:6379`).
+pub fn ports_named(text: &[u8]) -> Vec<u16> {
+    let mut out = Vec::new();
+    let number_at = |mut j: usize| {
+        let start = j;
+        while j < text.len() && text[j].is_ascii_digit() {
+            j += 1;
+        }
+        let ends = text.get(j).is_none_or(|c| !c.is_ascii_alphanumeric());
+        (j > start && j - start <= 5 && ends)
+            .then(|| std::str::from_utf8(&text[start..j]).ok()?.parse::<u16>().ok())
+            .flatten()
+    };
+    for (i, &c) in text.iter().enumerate() {
+        let port = if c == b':' && i > 0 && text[i - 1].is_ascii_alphanumeric() {
+            // A host or address before the colon, not the hours of a clock.
+            let start = text[..i]
+                .iter()
+                .rposition(|c| !(c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-')))
+                .map_or(0, |k| k + 1);
+            let host_like = text[start..i].iter().any(|c| !c.is_ascii_digit());
+            let clock = text.get(i + 3) == Some(&b':');
+            if host_like && !clock {
+                number_at(i + 1)
+            } else {
+                None
+            }
+        } else if text[i..].len() >= 4 && text[i..i + 4].eq_ignore_ascii_case(b"port") {
+            let mut j = i + 4;
+            while j < text.len() && matches!(text[j], b' ' | b'=' | b':' | b'\'' | b'"') && j - i < 10 {
+                j += 1;
+            }
+            number_at(j)
+        } else {
+            None
+        };
+        if let Some(p) = port.filter(|&p| p > 0 && !out.contains(&p)) {
+            out.push(p);
+            if out.len() >= 8 {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Default ports of the servers applications most often fail to reach, and the words their

@@ -3,7 +3,7 @@
 use super::{ChangeEvent, Story, CHANGE_HORIZON};
 use crate::analysis::signals::SignalId;
 use crate::analysis::tuning::{
-    self, CHAIN_LINK_MIN, CHANGE_DECAY, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK,
+    self, CHAIN_LINK_MIN, CHANGE_DECAY, NAMED_PORT_LINK, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK,
 };
 use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
 use std::collections::BTreeSet;
@@ -154,7 +154,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
 /// "done". Every linked change within a few minutes of the best one, every instance of the
 /// same change within 15 minutes (a rollout host by host), and every change on the same host
 /// about the same topic within 15 minutes (an edit of chrony.conf, the restart, the clock step
-/// it led to) is one event; the earliest line of the best change's own kind is the trigger. A line of a change that acts at
+/// it led to) is one event, named after its most telling line. A line of a change that acts at
 /// once but was followed by healthy traffic is not part of it: the same reload done twice, two
 /// minutes apart, is two events, and only the second set the failures off.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64, pace: Pace) -> LinkedChange {
@@ -202,24 +202,17 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         }
     }
     let same: Vec<&ChangeEvent> = near.iter().zip(&joined).filter(|(_, &j)| j).map(|(o, _)| *o).collect();
-    // The change is named after the first line of its most telling kind: a line a rule names
-    // ("File[/etc/resolv.conf]/content: content changed") says more than a mined change-like line
-    // of the same run ("Applied catalog", a play's "skipping:"), and its first line (a rollout's
-    // first host) more than the earliest line of another kind that joined it.
-    let telling = |o: &&&ChangeEvent| matches!(o.key.0, SignalId::Rule(_));
-    let anchor = if telling(&&c) {
-        c
-    } else {
-        same.iter()
-            .filter(telling)
-            .max_by(|a, b| {
-                let w = |o: &ChangeEvent| o.link_to(st) * proximity(o.ts, st.onset);
-                w(a).total_cmp(&w(b)).then(b.ts.cmp(&a.ts))
-            })
-            .copied()
-            .unwrap_or(c)
-    };
-    let first = same.iter().filter(|o| o.same_change(anchor)).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
+    // The change is named after its most telling line: one a rule names over a mined change-like
+    // line ("Applying configuration version" before the resource that changed), one whose rule
+    // captured what changed ("File[/etc/resolv.conf]/content: content changed"), then the most
+    // closely linked, then the earliest (a rollout's start).
+    let class = |o: &ChangeEvent| (matches!(o.key.0, SignalId::Rule(_)), o.names_what);
+    let top = same.iter().map(|o| class(o)).max();
+    let tie = |o: &ChangeEvent| if o.rec == c.rec { link.max(o.link_to(st)) } else { o.link_to(st) };
+    let in_class: Vec<&ChangeEvent> = same.iter().copied().filter(|o| Some(class(o)) == top).collect();
+    let top_link = in_class.iter().map(|o| tie(o)).fold(0.0, f64::max);
+    let first =
+        in_class.iter().filter(|o| tie(o) >= top_link - 1e-9).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
     let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
     recs.sort_unstable();
     recs.dedup();
@@ -262,6 +255,12 @@ impl ChangeEvent {
         }
         if self.mentioned_services.contains(&st.service) {
             return 0.9;
+        }
+        // A change on the very host and port the errors name (a firewall rule for 5432 on the
+        // database the app cannot reach) is tied more closely than one that merely ran on a
+        // failing host (the same play reloading sshd there).
+        if self.ports.iter().any(|p| st.named_ports.contains(p)) && self.hosts().any(|h| st.named_hosts.contains(&h)) {
+            return NAMED_PORT_LINK;
         }
         if self.hosts().any(|h| st.hosts.contains(&h)) {
             return 0.8;

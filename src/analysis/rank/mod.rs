@@ -59,6 +59,8 @@ pub struct Story {
     /// Other services and hosts its first error lines name ("Killed process 812 (recommender)").
     pub named_services: Vec<u32>,
     pub named_hosts: Vec<u32>,
+    /// Ports its first error lines name ("port 5432", "10.0.1.22:5432").
+    pub named_ports: Vec<u16>,
     /// Files its first error lines come from: a change in one of them shares their clock.
     pub sources: Vec<u32>,
     /// Its first error line in each of `sources` (same order): file order breaks a tie of stamps.
@@ -121,6 +123,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 topics: 0,
                 named_services: Vec::new(),
                 named_hosts: Vec::new(),
+                named_ports: Vec::new(),
                 sources: Vec::new(),
                 first_in_source: Vec::new(),
                 downstream_of: None,

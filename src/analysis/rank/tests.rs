@@ -46,6 +46,8 @@ fn change_on(service: u32, host: u32) -> ChangeEvent {
         per_host_daemon: false,
         identity: 0,
         at_once: false,
+        ports: Vec::new(),
+        names_what: false,
     }
 }
 
@@ -338,4 +340,16 @@ fn a_change_in_the_same_second_and_file_precedes_the_errors_written_after_it() {
 fn ticket_ids() {
     assert_eq!(change_id(b"applied CHG-4411 to auth").as_deref(), Some("CHG-4411"));
     assert_eq!(change_id(b"no ticket here"), None);
+}
+
+#[test]
+fn ports_named_by_lines() {
+    use super::context::ports_named;
+    let error = br#"connection to server at "db-3" (10.0.1.14), port 5432 failed: Connection timed out"#;
+    assert_eq!(ports_named(error), vec![5432]);
+    let task = br#"changed: [db-3] => (item={'chain': 'INPUT', 'protocol': 'tcp', 'destination_port': '5432'})"#;
+    assert_eq!(ports_named(task), vec![5432]);
+    assert_eq!(ports_named(b"dial tcp 10.0.0.5:6379: i/o timeout"), vec![6379]);
+    // A time of day is no port; nor is a number that merely follows a colon and a space.
+    assert!(ports_named(b"at 15:30:01 the job took: 5432 ms").is_empty());
 }
