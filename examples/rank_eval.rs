@@ -1,29 +1,51 @@
 //! Ranking accuracy over the generated incident corpus, against the naive baseline.
 //!
-//!     cargo run --release --example rank_eval -- [--size 8M] [--seeds 1,2,3] [--keep DIR]
+//!     cargo run --release --example rank_eval -- [--size 8M] [--seeds 1,2,3] [--keep DIR] [--strict]
+//!     cargo run --release --example rank_eval -- --lofo [--factors 0.5,1,2] [--full-grid] [--size 4M] [--seeds 1,2,3]
 //!
-//! Prints one row per scenario and the top-1 / top-3 totals.
+//! Prints one row per scenario and the top-1 / top-3 totals. `--strict` counts a top-1 only when
+//! its verdict is "likely cause" (the totals also give the count that admits "contributing").
+//!
+//! `--lofo` is the leave-one-family-out evaluation of the story score's weights: every scenario is
+//! generated and indexed once, then analysed once per weight set (the default, then each weight
+//! alone times each factor, or with `--full-grid` every combination); each family is scored with
+//! the weight set that does best on all the other families.
 
+use culprit::analysis::tuning::Weights;
 use culprit::scenario::{self, eval};
 
 fn main() -> Result<(), String> {
     let mut size = None;
     let mut seeds = vec![1u64, 2, 3];
     let mut keep = None;
+    let mut strict = false;
+    let mut lofo = false;
+    let mut full_grid = false;
+    let mut factors = vec![0.5, 1.0, 2.0];
     let mut args = std::env::args().skip(1);
+    let list = |v: Option<String>| -> Vec<String> { v.unwrap_or_default().split(',').map(str::to_string).collect() };
     while let Some(a) = args.next() {
         match a.as_str() {
             "--size" => size = args.next().and_then(|v| scenario::parse_size(&v)),
-            "--seeds" => {
-                seeds = args.next().unwrap_or_default().split(',').filter_map(|s| s.parse().ok()).collect();
-            }
+            "--seeds" => seeds = list(args.next()).iter().filter_map(|s| s.parse().ok()).collect(),
             "--keep" => keep = args.next().map(std::path::PathBuf::from),
+            "--strict" => strict = true,
+            "--lofo" => lofo = true,
+            "--full-grid" => full_grid = true,
+            "--factors" => factors = list(args.next()).iter().filter_map(|s| s.parse().ok()).collect(),
             _ => return Err(format!("unknown argument {a}")),
         }
     }
     let tmp = tempfile::tempdir().map_err(|e| e.to_string())?;
     let root = keep.unwrap_or_else(|| tmp.path().to_path_buf());
+    if lofo {
+        let cases = eval::generated_cases(&root, &seeds, size)?;
+        let grid = eval::weight_grid(Weights::DEFAULT, &factors, full_grid);
+        let run = eval::run_grid(&cases, &grid)?;
+        print!("{}", eval::lofo_table(&run, &eval::leave_one_family_out(&run)));
+        return Ok(());
+    }
     let outcomes = eval::run_corpus(&root, &seeds, size)?;
-    print!("{}", eval::table(&outcomes));
+    print!("{}", eval::table_with(&outcomes, strict));
     Ok(())
 }
