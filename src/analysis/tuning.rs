@@ -221,7 +221,7 @@ pub const LONE_CHANGE_JOIN: Millis = MS_PER_MIN;
 /// Score of a consequence (errors that began after the users noticed).
 pub const CONSEQUENCE_SCORE: f64 = 0.1;
 
-// ---- The incident window
+// ---- The incident window: its edges, candidates and rare templates
 
 /// A window's own rate must hold over the first this long of it to start there.
 pub const SUSTAIN_SPAN: Millis = 2 * MS_PER_MIN;
