@@ -1,6 +1,7 @@
 //! The impact users saw: the failing share of requests or logins, the hosts and services that
 //! report the failures, and the endpoint that fails most.
 
+use super::tuning;
 use super::window::Window;
 use super::{rank, signals};
 use crate::findings::Impact;
@@ -68,7 +69,7 @@ pub(super) fn impact(
         .symptoms_by_host
         .iter()
         .map(|(&h, c)| (h, c[w.s..w.e.min(c.len())].iter().map(|&x| x as u64).sum::<u64>()))
-        .filter(|&(h, c)| h != 0 && c as f64 * 20.0 >= sym_in)
+        .filter(|&(h, c)| h != 0 && c as f64 * tuning::HOST_SHARE_DIVISOR as f64 >= sym_in)
         .collect();
     hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut services: Vec<(u32, u64)> = t
@@ -96,7 +97,7 @@ pub(super) fn impact(
     if let Some(end) = w.end {
         description.push_str(&format!(", until {}", clock(end)));
     }
-    if !host_names.is_empty() && host_names.len() <= 6 {
+    if !host_names.is_empty() && host_names.len() <= tuning::IMPACT_HOSTS_NAMED {
         description.push_str(&format!(", on {}", host_names.join(", ")));
     }
     let path = rank::FailingPath {
@@ -171,7 +172,7 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
     let access_runs: Vec<std::ops::Range<usize>> =
         (0..r.runs().len()).filter(|&k| access[r.runs()[k].source as usize]).map(|k| r.run_range(k)).collect();
     let candidates: usize = access_runs.iter().map(|run| run.len()).sum();
-    let stride = (candidates / 200_000).max(1);
+    let stride = (candidates / tuning::ENDPOINT_SAMPLES).max(1);
     let sampled: Vec<usize> =
         access_runs.into_iter().flat_map(|run| (run.start.next_multiple_of(stride)..run.end).step_by(stride)).collect();
     // Keys are built in a reused buffer; only a new endpoint allocates.
@@ -216,7 +217,7 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
             a
         });
     let (endpoint, c) = per.into_iter().max_by(|a, b| a.1[0].cmp(&b.1[0]).then(b.0.cmp(&a.0)))?;
-    if c[0] < 5 || c[1] == 0 {
+    if c[0] < tuning::ENDPOINT_MIN_FAILURES || c[1] == 0 {
         return None;
     }
     Some(EndpointImpact {

@@ -16,7 +16,7 @@ pub mod window;
 
 use crate::findings::{Cause, Findings, Incident, InputSummary, PatternStat, Series, TimelineEntry, Verdict, SCHEMA};
 use crate::index::Index;
-use crate::time::{clock, human_duration, LocalZone, Millis, TimeSpec, MS_PER_MIN, NO_TIME};
+use crate::time::{clock, human_duration, LocalZone, Millis, TimeSpec, NO_TIME};
 #[cfg(test)]
 use impact::endpoint_key;
 use impact::impact;
@@ -35,6 +35,8 @@ pub struct AnalysisOptions {
     /// `--incident START[..END]`.
     pub incident: Option<(TimeSpec, Option<TimeSpec>)>,
     pub zone: LocalZone,
+    /// The weights of the story score ([`tuning::Weights::DEFAULT`] unless an evaluation tries others).
+    pub weights: tuning::Weights,
 }
 
 const MAX_PATTERNS: usize = 500;
@@ -127,7 +129,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     rank::link_changes(&mut stories, &changes, pace);
     let symptom_services: Vec<u32> = table.symptoms_by_service.keys().copied().collect();
     rank::mark_failing_path(&mut stories, index, &failing_path);
-    rank::score_stories(&mut stories, &symptom_services, w.onset, failing_path.is_known());
+    rank::score_stories(&mut stories, &symptom_services, w.onset, failing_path.is_known(), &opts.weights);
     // Equal scores: the earlier first; within one second (files stamped to the second cannot say
     // which came first), the more severe meaning (a database's disk-full PANIC before systemd's note
     // that its unit exited).
@@ -148,7 +150,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         let mut c = rank::story_cause(index, &table, st, w.onset, &symptom_name);
         c.verdict = if i == 0 && st.score >= rank::LIKELY_THRESHOLD {
             Verdict::LikelyCause
-        } else if i > 0 && top_onset.is_some_and(|t| st.onset > t + crate::time::MS_PER_SEC) {
+        } else if i > 0 && top_onset.is_some_and(|t| st.onset > t + tuning::SAME_MOMENT) {
             c.reasons.insert(
                 0,
                 format!(
@@ -157,7 +159,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
                     top_service.as_deref().unwrap_or("first")
                 ),
             );
-            c.score = rank::round2(c.score * 0.5);
+            c.score = rank::round2(c.score * tuning::CONSEQUENCE_FACTOR);
             Verdict::Consequence
         } else {
             Verdict::Contributing
@@ -230,8 +232,8 @@ fn timeline(
     let mut out = Vec::new();
     let trigger = stories.first().and_then(|s| s.change.as_ref()).map(|c| c.rec);
     for c in changes {
-        let near_before = c.ts >= w.onset - 30 * MS_PER_MIN && c.ts <= w.onset;
-        let after = c.ts > w.onset && w.end.is_none_or(|e| c.ts <= e + 15 * MS_PER_MIN);
+        let near_before = c.ts >= w.onset - tuning::TIMELINE_BEFORE && c.ts <= w.onset;
+        let after = c.ts > w.onset && w.end.is_none_or(|e| c.ts <= e + tuning::TIMELINE_AFTER);
         if !(near_before || after) {
             continue;
         }

@@ -1,6 +1,7 @@
 //! Causes besides the stories: changes no story claimed (possible causes or unrelated), errors
 //! that began after the users noticed (consequences) and loud errors there all along (chronic).
 
+use super::tuning;
 use super::window::Window;
 use super::{rank, signals};
 use crate::findings::{Cause, Verdict};
@@ -9,9 +10,6 @@ use crate::time::{clock, human_duration, Millis, MS_PER_MIN};
 use rank::{Periods, SignalStat};
 use signals::SignalTable;
 use std::collections::HashMap;
-/// How many chronic / consequence / unrelated entries to list.
-const MAX_RULED_OUT: usize = 6;
-
 /// What a change that no story claimed is judged against.
 pub(super) struct ChangeContext<'a> {
     pub(super) stats: &'a [SignalStat],
@@ -46,12 +44,11 @@ pub(super) fn change_only_causes(
         }
         // One change is often several lines ("signal process started", then "reconfiguring"): a
         // line on the same host and service within a minute after one already listed joins its cause.
-        if let Some(&(_, _, _, at)) = events
-            .iter()
-            .find(|&&(ts, host, svc, _)| host == c.host && svc == c.key.1 && c.ts >= ts && c.ts - ts <= MS_PER_MIN)
-        {
+        if let Some(&(_, _, _, at)) = events.iter().find(|&&(ts, host, svc, _)| {
+            host == c.host && svc == c.key.1 && c.ts >= ts && c.ts - ts <= tuning::LONE_CHANGE_JOIN
+        }) {
             let cause: &mut Cause = &mut out[at];
-            if cause.evidence.len() < 4 && !cause.evidence.iter().any(|e| e.record == Some(c.rec)) {
+            if cause.evidence.len() < tuning::MAX_EVIDENCE && !cause.evidence.iter().any(|e| e.record == Some(c.rec)) {
                 cause.evidence.push(rank::evidence(index, c.rec));
             }
             seen.push(c);
@@ -113,16 +110,16 @@ pub(super) fn change_only_causes(
                     rank::rate(after as f64 / after_min)
                 ),
             );
-            (Verdict::Unrelated, 0.05)
-        } else if w.onset - c.ts > 15 * MS_PER_MIN {
+            (Verdict::Unrelated, tuning::UNRELATED_SCORE)
+        } else if w.onset - c.ts > tuning::LONE_CHANGE_SPAN {
             // Too long before the failures, and nothing ties it to them: not worth a responder's time.
             continue;
         } else if stories.is_empty() {
             reasons.push("no error signal explains the failures; this is the closest change before them".into());
-            (Verdict::Contributing, 0.25 + 0.4 * prox)
+            (Verdict::Contributing, tuning::NO_STORY_CHANGE_BASE + tuning::NO_STORY_CHANGE_PER_PROXIMITY * prox)
         } else {
             reasons.push("not linked by service or host to the errors that began".into());
-            (Verdict::Contributing, 0.1 + 0.25 * prox)
+            (Verdict::Contributing, tuning::LONE_CHANGE_BASE + tuning::LONE_CHANGE_PER_PROXIMITY * prox)
         };
         out.push(Cause {
             rank: 0,
@@ -180,12 +177,12 @@ pub(super) fn consequences(
     let mut v: Vec<_> = by_service.into_iter().collect();
     v.sort_by(|a, b| a.1.onset.cmp(&b.1.onset).then(a.0.cmp(&b.0)));
     v.into_iter()
-        .take(MAX_RULED_OUT)
+        .take(tuning::MAX_RULED_OUT)
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
             Cause {
                 rank: 0,
-                score: 0.1,
+                score: tuning::CONSEQUENCE_SCORE,
                 verdict: Verdict::Consequence,
                 subsystem: rank::subsystem_of(index, sig.key.id, svc),
                 service: index.services.get(svc).to_string(),
@@ -219,7 +216,7 @@ pub(super) fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> V
     let mut v: Vec<_> = by_service.into_iter().collect();
     v.sort_by(|a, b| (b.1.base_count + b.1.inc_count).cmp(&(a.1.base_count + a.1.inc_count)).then(a.0.cmp(&b.0)));
     v.into_iter()
-        .take(MAX_RULED_OUT)
+        .take(tuning::MAX_RULED_OUT)
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
             let first = sig.series.first_from(0).unwrap_or(s.onset_rec);

@@ -229,7 +229,7 @@ fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<b
         aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(w).expect("static word automaton")
     };
     let (change, not_a_change) = (words(CHANGE_WORDS), words(NOT_A_CHANGE));
-    let rare = (timed / 500).max(50);
+    let rare = (timed / super::tuning::CHANGE_TEMPLATE_RARITY).max(super::tuning::CHANGE_TEMPLATE_MAX_MIN);
     index
         .templates
         .templates

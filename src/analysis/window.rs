@@ -5,7 +5,7 @@ use super::stats::best_segment;
 use crate::findings::WindowSource;
 use crate::time::Millis;
 
-use super::tuning::{MIN_EVENTS, MIN_G, MIN_RATIO};
+use super::tuning::{self, MIN_EVENTS, MIN_G, MIN_RATIO};
 
 #[derive(Clone, Debug)]
 pub struct Window {
@@ -60,7 +60,7 @@ fn happened_before(series: &Series, s: usize, e: usize, rate_out: f64) -> bool {
         best = best.max(run);
     }
     let before = excess(best);
-    before >= MIN_EVENTS as f64 && before >= 0.5 * inside
+    before >= MIN_EVENTS as f64 && before >= tuning::SUSTAIN_SHARE * inside
 }
 
 /// More failures because there is more traffic (the morning rise) is not an incident: where the
@@ -73,12 +73,12 @@ fn share_rose(series: &Series, totals: &[u32], s: usize, e: usize) -> bool {
     let tot_out = tot_all - tot_in;
     let inside = series.sum(s, e) as f64;
     let outside = series.total() as f64 - inside;
-    if tot_in < 50.0 || tot_out < 50.0 {
+    if tot_in < tuning::SHARE_MIN_TOTAL || tot_out < tuning::SHARE_MIN_TOTAL {
         return true;
     }
     let share_out = (outside + 0.5) / tot_out;
     // A log of failures only (an error log) says nothing through its share.
-    if share_out >= 0.5 {
+    if share_out >= tuning::FAILURE_ONLY_SHARE {
         return true;
     }
     inside / tot_in >= MIN_RATIO * share_out
@@ -122,11 +122,11 @@ fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     let rate_in = inside / (e - s).max(1) as f64;
     let rate_out = outside / (n - (e - s)).max(1) as f64;
     let threshold = ((rate_in + rate_out) / 2.0).max(1.0);
-    let ahead = ((2 * crate::time::MS_PER_MIN) / bucket_ms.max(1)).max(1) as usize;
+    let ahead = (tuning::SUSTAIN_SPAN / bucket_ms.max(1)).max(1) as usize;
     let sustained = |b: usize, end: usize| {
         let h = ahead.min(end - b);
         let sum = series.sum(b, b + h) as f64;
-        sum >= 0.5 * rate_in * h as f64 || stands_out(sum, h, rate_out)
+        sum >= tuning::SUSTAIN_SHARE * rate_in * h as f64 || stands_out(sum, h, rate_out)
     };
     let dense = |b: &usize| {
         let c = series.counts[*b] as f64;
@@ -134,7 +134,7 @@ fn dense_start(series: &Series, s: usize, e: usize, bucket_ms: i64) -> usize {
     };
     let mut start = (s..e).filter(dense).find(|&b| sustained(b, e)).or_else(|| (s..e).find(dense)).unwrap_or(s);
     if start == s {
-        let earliest = s.saturating_sub((30 * crate::time::MS_PER_MIN / bucket_ms.max(1)) as usize);
+        let earliest = s.saturating_sub((tuning::MAX_START_BACK / bucket_ms.max(1)) as usize);
         while start > earliest
             && stands_out(series.counts[start - 1] as f64, 1, rate_out)
             && stands_out(series.sum(start - 1, (start - 1 + ahead).min(e)) as f64, ahead.min(e - start + 1), rate_out)
@@ -155,7 +155,11 @@ pub fn detect(t: &SignalTable) -> Option<Window> {
     let mut own: Vec<_> =
         t.signals.iter().filter(|s| s.role == Role::Symptom && s.series.total() >= MIN_EVENTS).collect();
     own.sort_by_key(|s| std::cmp::Reverse(s.series.total()));
-    candidates.extend(own.into_iter().take(12).map(|s| (&s.series, totals_of(t, std::iter::once(s.key.service)))));
+    candidates.extend(
+        own.into_iter()
+            .take(tuning::OWN_WINDOW_CANDIDATES)
+            .map(|s| (&s.series, totals_of(t, std::iter::once(s.key.service)))),
+    );
     let best = candidates
         .iter()
         .filter_map(|(series, totals)| elevated_segment(series, Some(totals)).map(|seg| (seg, *series)))

@@ -294,7 +294,7 @@ impl Pipeline {
                 },
                 ..IndexOptions::default()
             },
-            analysis_opts: AnalysisOptions { since, until, incident, zone: zone.clone() },
+            analysis_opts: AnalysisOptions { since, until, incident, zone: zone.clone(), ..Default::default() },
             zone,
             rule_dirs: c.rule_dirs.clone(),
             output_format,
@@ -342,6 +342,7 @@ impl Pipeline {
             until: o.until.as_ref().map(abs),
             incident: o.incident.as_ref().map(|(a, b)| (abs(a), b.as_ref().map(abs))),
             zone: o.zone.clone(),
+            weights: o.weights,
         };
         let at = |t: &Option<TimeSpec>| match t {
             Some(TimeSpec::Absolute(ms)) => Some(*ms),

@@ -2,7 +2,7 @@
 
 use super::{event_title, guess_subsystem, mentions, name_table, Topics};
 use crate::analysis::signals::{SignalId, SignalTable};
-use crate::analysis::tuning::OCCASION_GAP;
+use crate::analysis::tuning::{self, OCCASION_GAP};
 use crate::index::Index;
 use crate::time::Millis;
 use std::collections::{BTreeSet, HashMap};
@@ -45,13 +45,13 @@ pub struct ChangeEvent {
 }
 
 pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
-    let hosts = name_table(index.hosts.names(), 2);
-    let services = name_table(index.services.names(), 2);
+    let hosts = name_table(index.hosts.names(), tuning::CHANGE_NAME_MIN_LEN);
+    let services = name_table(index.services.names(), tuning::CHANGE_NAME_MIN_LEN);
     let mut out = Vec::with_capacity(t.changes.len());
     let all_hosts: BTreeSet<u32> = t.service_hosts.values().flatten().copied().collect();
     let per_host_daemon = |service: u32| {
         let n = t.service_hosts.get(&service).map_or(0, |hs| hs.len());
-        n >= 3 && 2 * n >= all_hosts.len()
+        n >= tuning::PER_HOST_DAEMON_MIN_HOSTS && tuning::PER_HOST_DAEMON_SHARE_DIVISOR * n >= all_hosts.len()
     };
     for &rec in &t.changes {
         let i = rec as usize;
@@ -133,7 +133,7 @@ pub fn change_identity(title: &[u8], hosts: &[(u32, &str)]) -> u64 {
         return h.finish();
     }
     let is_word = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/');
-    for word in title.split(|c| !is_word(c)).filter(|w| w.len() >= 2) {
+    for word in title.split(|c| !is_word(c)).filter(|w| w.len() >= tuning::IDENTITY_MIN_WORD_LEN) {
         let edge = |c: &u8| matches!(c, b'.' | b'-' | b'/');
         let start = word.iter().position(|c| !edge(c)).unwrap_or(word.len());
         let end = word.iter().rposition(|c| !edge(c)).map_or(start, |e| e + 1);
@@ -209,8 +209,10 @@ pub fn without_routine(
             let routine = match c.key.0 {
                 // Hourly, give or take the edges of the data: three occasions or more, at most
                 // an hour and a half apart on average.
-                SignalId::Rule(_) => n >= 3.0 && hours > 0.0 && hours / n <= 1.5,
-                SignalId::Pattern(_) => n >= 2.0,
+                SignalId::Rule(_) => {
+                    n >= tuning::ROUTINE_MIN_OCCASIONS && hours > 0.0 && hours / n <= tuning::ROUTINE_MAX_HOURS_APART
+                }
+                SignalId::Pattern(_) => n >= tuning::ROUTINE_PATTERN_OCCASIONS,
             };
             !routine
         })

@@ -3,6 +3,7 @@
 
 use super::{mentions, name_table, Story, Topics};
 use crate::analysis::signals::{SignalId, SignalTable};
+use crate::analysis::tuning;
 use crate::index::Index;
 use std::collections::HashMap;
 
@@ -73,7 +74,10 @@ impl FailingPath {
         let Some(endpoint) = &self.endpoint else { return false };
         service
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| w.len() >= 4 && !GENERIC_SERVICE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
+            .filter(|w| {
+                w.len() >= tuning::ERROR_NAME_MIN_LEN
+                    && !GENERIC_SERVICE_WORDS.contains(&w.to_ascii_lowercase().as_str())
+            })
             .any(|w| mentions(endpoint.as_bytes(), w) || mentions(endpoint.as_bytes(), &format!("{w}s")))
     }
 }
@@ -106,8 +110,8 @@ pub fn mark_failing_path(stories: &mut [Story], index: &Index, path: &FailingPat
 /// its first error lines name, and the files they come from.
 pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics: &Topics) {
     // Names shorter than 4 characters ("api", "db") are too common in messages to tie anything.
-    let services = name_table(index.services.names(), 4);
-    let hosts = name_table(index.hosts.names(), 4);
+    let services = name_table(index.services.names(), tuning::ERROR_NAME_MIN_LEN);
+    let hosts = name_table(index.hosts.names(), tuning::ERROR_NAME_MIN_LEN);
     for st in stories.iter_mut() {
         st.topics = st.stats.iter().fold(0, |acc, s| acc | topics.of_signal(index, t.signals[s.sig].key.id));
         st.waits = st.stats.first().is_some_and(|s| waits(index, t.signals[s.sig].key.id));
@@ -116,7 +120,7 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
         st.named_services.clear();
         st.named_hosts.clear();
         st.named_ports.clear();
-        for s in st.stats.iter().take(8) {
+        for s in st.stats.iter().take(tuning::CONTEXT_SIGNALS) {
             let i = s.onset_rec as usize;
             let source = index.records.source(i);
             match st.sources.iter().position(|&x| x == source) {

@@ -1,6 +1,7 @@
 //! Evidence lines: a record as evidence, and the earliest record of a signal on given hosts.
 
 use crate::analysis::signals::{SignalId, SignalKey};
+use crate::analysis::tuning;
 use crate::findings::Evidence;
 use crate::index::Index;
 use crate::time::Millis;
@@ -12,7 +13,7 @@ pub fn evidence(index: &Index, rec: u32) -> Evidence {
         path: index.path_of(i),
         line: index.line_of(i) as u64,
         ts: (ts != crate::time::NO_TIME).then_some(ts),
-        text: String::from_utf8_lossy(index.first_line(i)).chars().take(2000).collect(),
+        text: String::from_utf8_lossy(index.first_line(i)).chars().take(tuning::EVIDENCE_TEXT_CHARS).collect(),
         record: Some(rec),
     }
 }
@@ -25,7 +26,6 @@ pub fn host_names(index: &Index, hosts: impl IntoIterator<Item = u32>) -> Vec<St
 /// source from `from` on (sources are in file order, which is time order in practice) for a
 /// bounded number of records.
 pub(super) fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from: Millis) -> Option<u32> {
-    const LOOK_AHEAD: usize = 50_000;
     let r = &index.records;
     let is_signal = |i: usize| match key.id {
         SignalId::Rule(rule) => r.rule(i) == rule,
@@ -49,7 +49,7 @@ pub(super) fn first_on_hosts(index: &Index, key: SignalKey, hosts: &[u32], from:
                 hi = mid;
             }
         }
-        for i in lo..run.end.min(lo + LOOK_AHEAD) {
+        for i in lo..run.end.min(lo + tuning::FIRST_ON_HOSTS_LOOK_AHEAD) {
             let ts = r.ts(i);
             if best.is_some_and(|(b, _)| ts >= b) {
                 break;

@@ -5,7 +5,7 @@ use crate::analysis::signals::SignalId;
 use crate::analysis::tuning::{
     self, CHAIN_LINK_MIN, CHANGE_DECAY, NAMED_PORT_LINK, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK,
 };
-use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
+use crate::time::{Millis, MS_PER_MIN};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Debug)]
@@ -99,12 +99,12 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
     let reaction = |c: &ChangeEvent| {
         failing.iter().any(|f| {
             let same_place = if c.host != 0 { f.hosts.contains(&c.host) } else { f.service == c.key.1 };
-            let after = (f.substantial && f.onset + 2 * MS_PER_SEC < c.ts)
+            let after = (f.substantial && f.onset + tuning::FILE_CLOCK_SKEW < c.ts)
                 || f.sources.iter().zip(&f.first_in_source).any(|(&source, &first)| {
                     // Stamped in the same second, the line written first in the file came first.
                     source == c.source && (f.onset < c.ts || (f.onset == c.ts && c.rec > first))
                 });
-            same_place && after && c.ts - f.onset <= 5 * MS_PER_MIN
+            same_place && after && c.ts - f.onset <= tuning::REACTION_SPAN
         })
     };
     for st in stories.iter_mut() {
@@ -158,8 +158,6 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
 /// once but was followed by healthy traffic is not part of it: the same reload done twice, two
 /// minutes apart, is two events, and only the second set the failures off.
 pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, prox: f64, pace: Pace) -> LinkedChange {
-    const SPAN: Millis = 15 * MS_PER_MIN;
-    const STEP: Millis = 3 * MS_PER_MIN;
     let c_hosts: Vec<u32> = c.hosts().collect();
     let near: Vec<&ChangeEvent> =
         // The best line itself may be tied by time alone (no link).
@@ -168,7 +166,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
             .filter(|o| {
                 o.rec == c.rec
                     || (o.may_precede(st)
-                        && (o.ts - c.ts).abs() <= SPAN
+                        && (o.ts - c.ts).abs() <= tuning::CHAIN_SPAN
                         && o.link_to(st) > 0.0
                         && o.could_set_off(pace, st.onset))
             })
@@ -192,7 +190,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
             if joined[k] || near[k].link_to(st) <= CHAIN_LINK_MIN || (near[k].key == c.key && !near[k].same_change(c)) {
                 continue;
             }
-            if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= STEP) {
+            if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= tuning::CHAIN_STEP) {
                 joined[k] = true;
                 grew = true;
             }
@@ -237,7 +235,7 @@ impl ChangeEvent {
     /// two, so a change in another file may be stamped up to 2 s after; one in the same file as the
     /// story's first errors shares their clock (an automatic restart after a crash is not its cause).
     pub fn may_precede(&self, st: &Story) -> bool {
-        self.ts <= st.onset || (self.ts <= st.onset + 2 * MS_PER_SEC && !st.sources.contains(&self.source))
+        self.ts <= st.onset || (self.ts <= st.onset + tuning::FILE_CLOCK_SKEW && !st.sources.contains(&self.source))
     }
 
     /// How strongly this change relates to a story's service, hosts and topics (0 = not at all).
@@ -247,14 +245,14 @@ impl ChangeEvent {
             // host says nothing about systemd's errors on another.
             let elsewhere = self.host != 0 && !st.hosts.is_empty() && !self.hosts().any(|h| st.hosts.contains(&h));
             if !elsewhere {
-                return 1.0;
+                return tuning::LINK_SAME_SERVICE;
             }
             if !self.per_host_daemon {
-                return 0.5;
+                return tuning::LINK_SAME_SERVICE_ELSEWHERE;
             }
         }
         if self.mentioned_services.contains(&st.service) {
-            return 0.9;
+            return tuning::LINK_NAMES_SERVICE;
         }
         // A change on the very host and port the errors name (a firewall rule for 5432 on the
         // database the app cannot reach) is tied more closely than one that merely ran on a
@@ -263,16 +261,16 @@ impl ChangeEvent {
             return NAMED_PORT_LINK;
         }
         if self.hosts().any(|h| st.hosts.contains(&h)) {
-            return 0.8;
+            return tuning::LINK_SHARED_HOST;
         }
         // The errors name what the change touched: "Killed process 812 (recommender)" after a flag
         // of the recommender, "upstream pay-2 timed out" after a change on pay-2.
         let touched = std::iter::once(self.key.1).chain(self.mentioned_services.iter().copied());
         if touched.into_iter().any(|s| st.named_services.contains(&s)) {
-            return 0.8;
+            return tuning::LINK_ERRORS_NAME_SERVICE;
         }
         if self.hosts().any(|h| st.named_hosts.contains(&h)) {
-            return 0.75;
+            return tuning::LINK_ERRORS_NAME_HOST;
         }
         // A clock step before tokens "used before issued": no name connects them, their meaning does.
         if self.topics & st.topics != 0 {
@@ -288,7 +286,7 @@ impl ChangeEvent {
             && (self.subsystem.as_deref() == Some(story_subsystem)
                 || self.touched_subsystems.iter().any(|s| s == story_subsystem))
         {
-            return 0.6;
+            return tuning::LINK_SUBSYSTEM;
         }
         0.0
     }

@@ -35,6 +35,7 @@ pub use stat::*;
 pub use topics::*;
 
 use super::signals::SignalTable;
+use super::tuning;
 pub use super::tuning::{CAUSE_TOLERANCE, CHANGE_HORIZON, LATE_TOLERANCE, LEAD, LIKELY_THRESHOLD};
 use crate::time::Millis;
 use std::collections::HashMap;
@@ -106,8 +107,10 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                     *host_counts.entry(h).or_default() += c;
                 }
             }
-            let mut hosts: Vec<(u32, u64)> =
-                host_counts.into_iter().filter(|&(h, c)| h != 0 && c * 20 >= total.max(1)).collect();
+            let mut hosts: Vec<(u32, u64)> = host_counts
+                .into_iter()
+                .filter(|&(h, c)| h != 0 && c * tuning::HOST_SHARE_DIVISOR >= total.max(1))
+                .collect();
             hosts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             Story {
                 service,
@@ -143,7 +146,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
 impl Story {
     /// More than a stray line or two.
     pub fn substantial(&self) -> bool {
-        self.stats.iter().map(|s| s.inc_count).sum::<u64>() >= 3
+        self.stats.iter().map(|s| s.inc_count).sum::<u64>() >= tuning::SUBSTANTIAL_MIN_LINES
     }
 }
 

@@ -2,9 +2,10 @@
 
 use super::{change_id, evidence, first_on_hosts, host_names, trigger_key, Story, Topics};
 use crate::analysis::signals::{Signal, SignalId, SignalTable};
+use crate::analysis::tuning;
 use crate::findings::{Cause, SignalKind, SignalRef, Verdict};
 use crate::index::Index;
-use crate::time::{clock, human_duration, Millis, MS_PER_MIN, MS_PER_SEC};
+use crate::time::{clock, human_duration, Millis, MS_PER_MIN};
 use std::collections::HashSet;
 
 /// Title of a change event: what the line itself says ("config.applied auth-2: token signing key
@@ -75,7 +76,7 @@ pub fn event_title(index: &Index, rec: u32) -> String {
         p.msg.get(line).to_vec()
     };
     let msg = crate::text::escape(&text).into_owned();
-    crate::text::truncate_chars(msg.trim(), 90).into_owned()
+    crate::text::truncate_chars(msg.trim(), tuning::TITLE_CHARS).into_owned()
 }
 
 /// Display title of a signal.
@@ -86,7 +87,7 @@ pub fn signal_title(index: &Index, id: SignalId) -> String {
             .templates
             .templates
             .get(p as usize)
-            .map(|t| crate::text::truncate_chars(&t.text, 90).into_owned())
+            .map(|t| crate::text::truncate_chars(&t.text, tuning::TITLE_CHARS).into_owned())
             .unwrap_or_default(),
     }
 }
@@ -124,9 +125,9 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
     let service_name = index.services.get(st.service).to_string();
     let mut reasons = Vec::new();
     let lead = symptom_onset - st.onset;
-    if lead > MS_PER_SEC {
+    if lead > tuning::SAME_MOMENT {
         reasons.push(format!("began {} before the first {symptom_name}", human_duration(lead)));
-    } else if lead >= -MS_PER_SEC {
+    } else if lead >= -tuning::SAME_MOMENT {
         reasons.push(format!("began with the first {symptom_name} ({})", clock(symptom_onset)));
     } else {
         reasons.push(format!("began {} after the first {symptom_name}", human_duration(-lead)));
@@ -187,7 +188,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         }
         title = format!("{change_title} → {error_title}");
         evidence_recs.push(c.rec);
-        for &r in c.recs.iter().filter(|&&r| r != c.rec).take(2) {
+        for &r in c.recs.iter().filter(|&&r| r != c.rec).take(tuning::CHANGE_EVIDENCE_EXTRA) {
             evidence_recs.push(r);
         }
         related.push(signal);
@@ -213,7 +214,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
             healthy_names.join(", ")
         ));
     }
-    for s in st.stats.iter().take(3) {
+    for s in st.stats.iter().take(tuning::EVIDENCE_SIGNALS) {
         // A story confined to some hosts shows lines from them, even when another host logged the
         // same error first for a moment.
         let rec = if !st.hosts.is_empty() && !st.hosts.contains(&index.records.host(s.onset_rec as usize)) {
@@ -227,7 +228,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
             evidence_recs.push(rec);
         }
     }
-    for s in st.stats.iter().skip(1).take(4) {
+    for s in st.stats.iter().skip(1).take(tuning::RELATED_SIGNALS) {
         related.push(signal_ref(index, t.signals[s.sig].key.id));
     }
     if st.stats.len() > 1 {
@@ -268,7 +269,7 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         baseline_per_min: round2(top.base_per_min),
         incident_per_min: round2(top.inc_per_min),
         reasons,
-        evidence: evidence_recs.into_iter().take(4).map(|r| evidence(index, r)).collect(),
+        evidence: evidence_recs.into_iter().take(tuning::MAX_EVIDENCE).map(|r| evidence(index, r)).collect(),
         related,
     }
 }

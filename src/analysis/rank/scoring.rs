@@ -2,8 +2,9 @@
 
 use super::{story_subsystem, Story};
 use crate::analysis::signals::{SignalId, SignalTable};
+use crate::analysis::tuning::{self, Weights, NEAR_ONSET};
 use crate::index::Index;
-use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
+use crate::time::Millis;
 
 /// Scores stories: timing, strength, novelty, and the change that explains them.
 ///
@@ -12,12 +13,16 @@ use crate::time::{Millis, MS_PER_MIN, MS_PER_SEC};
 /// proxy) is downstream of the cause unless a change of its own explains it; so is one
 /// whose errors name the service of a story that began no later ("orders API returned 401"
 /// while the orders service fails).
-pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_onset: Millis, path_known: bool) {
-    const NEAR: Millis = 5 * MS_PER_MIN;
-    const STRAY_SKEW: Millis = 5 * MS_PER_SEC;
+pub fn score_stories(
+    stories: &mut [Story],
+    symptom_services: &[u32],
+    incident_onset: Millis,
+    path_known: bool,
+    weights: &Weights,
+) {
     // Minutes ahead of the failures, on other hosts and services, and named by nothing that
     // fails: something else broke first (a deploy's own hiccup), not necessarily the cause.
-    let detached = |s: &Story| path_known && !s.on_failing_path && incident_onset - s.onset > NEAR;
+    let detached = |s: &Story| path_known && !s.on_failing_path && incident_onset - s.onset > NEAR_ONSET;
     // Order among substantial stories only: a stray line long before says nothing about the chain,
     // and neither does a detached story.
     let earliest = stories.iter().filter(|s| s.substantial() && !detached(s)).map(|s| s.onset).min();
@@ -71,7 +76,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                     && r.new
                     && (r.substantial || r.evident)
                     && r.onset < st.onset
-                    && st.onset - r.onset <= NEAR
+                    && st.onset - r.onset <= NEAR_ONSET
             })
             .min_by_key(|r| r.onset)
             .map(|r| (r.onset, r.service));
@@ -79,11 +84,11 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
         let waited_on_onset = waited_on.map(|(onset, _)| onset);
         let lead = incident_onset - st.onset;
         let timing = if lead < 0 {
-            0.9
-        } else if lead <= NEAR {
+            tuning::TIMING_AFTER_ONSET
+        } else if lead <= NEAR_ONSET {
             1.0
         } else {
-            (-((lead - NEAR) as f64) / (15.0 * MS_PER_MIN as f64)).exp()
+            (-((lead - NEAR_ONSET) as f64) / tuning::TIMING_DECAY).exp()
         };
         // Later than another story counts against a story fully when the two are tied (shared
         // hosts, a named service or host): then the later one is likely the echo. Later than an unrelated
@@ -101,25 +106,27 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             .map(|r| r.onset)
             .chain(waited_on_onset)
             .min();
-        let after = |e: Millis| ((st.onset - e).max(0) as f64 / MS_PER_MIN as f64).min(1.0);
+        let after = |e: Millis| ((st.onset - e).max(0) as f64 / tuning::ORDER_FULL_AFTER as f64).min(1.0);
         let order = if st.substantial() {
-            let tied = tied_earliest.map_or(0.0, |e| 0.6 * after(e));
-            let any = earliest.map_or(0.0, |e| 0.3 * after(e));
+            let tied = tied_earliest.map_or(0.0, |e| tuning::ORDER_TIED_PENALTY * after(e));
+            let any = earliest.map_or(0.0, |e| tuning::ORDER_ANY_PENALTY * after(e));
             1.0 - tied.max(any)
         } else {
             1.0
         };
         // A line or two stamped after the failures began did not start them, whatever explains
         // those lines (one old pod's error during a rollout); a few seconds' skew between files aside.
-        let stray_after = !st.substantial() && lead < -STRAY_SKEW;
-        let mut strength = 1.0 - (-st.g / 40.0).exp();
-        if st.new && lead <= NEAR && !stray_after {
+        let stray_after = !st.substantial() && lead < -tuning::STRAY_SKEW;
+        let mut strength = 1.0 - (-st.g / tuning::STRENGTH_G_SCALE).exp();
+        if st.new && lead <= NEAR_ONSET && !stray_after {
             // A rare event never seen before (an OOM kill, a disk-full error) is strong however few
             // its lines, when it comes with the incident; a trickle that began long before is not.
-            strength = strength.max(0.6);
+            strength = strength.max(tuning::NEW_STRENGTH_FLOOR);
         }
-        let mut score =
-            0.15 * timing + 0.15 * order + 0.25 * strength * st.severity.min(1.0) + if st.new { 0.10 } else { 0.0 };
+        let mut score = weights.timing * timing
+            + weights.order * order
+            + weights.strength * strength * st.severity.min(1.0)
+            + if st.new { weights.novelty } else { 0.0 };
         let detached = detached(st);
         st.detached = detached;
         // A proxy's own errors usually echo its backends' failures, unless they are new and
@@ -138,7 +145,7 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
                         && r.new
                         && r.substantial
                         && r.change != Some(c.rec)
-                        && st.onset - c.ts >= 2 * MS_PER_MIN
+                        && st.onset - c.ts >= tuning::OVERTAKEN_MIN_GAP
                         && c.ts < r.onset
                         && r.onset <= st.onset
                 })
@@ -150,22 +157,23 @@ pub fn score_stories(stories: &mut [Story], symptom_services: &[u32], incident_o
             // reach), the change is not needed to explain them at all.
             let reach = match st.overtaken_by {
                 Some(s) if st.named_services.contains(&s) => 0.0,
-                Some(_) => 0.5,
-                None if detached => 0.5,
+                Some(_) => tuning::PARTIAL_REACH,
+                None if detached => tuning::PARTIAL_REACH,
                 None => 1.0,
             };
-            score += reach * (0.35 * c.link * c.proximity + if c.host_match { 0.05 } else { 0.0 });
+            score += reach
+                * (weights.change * c.link * c.proximity + if c.host_match { tuning::HOST_MATCH_BONUS } else { 0.0 });
         } else if symptom_services.contains(&st.service) && !first_and_new {
-            score *= 0.8;
+            score *= tuning::SYMPTOM_SERVICE_FACTOR;
         }
         if st.downstream_of.is_some() || st.downstream_of_host.is_some() || waited_on_onset.is_some() {
-            score *= 0.8;
+            score *= tuning::DOWNSTREAM_FACTOR;
         }
         if detached {
-            score *= 0.75;
+            score *= tuning::DETACHED_FACTOR;
         }
         if stray_after {
-            score *= 0.6;
+            score *= tuning::STRAY_FACTOR;
         }
         // Unclamped, so that two strong stories still rank apart; causes show it clamped to 0..1.
         st.score = score.max(0.0);
@@ -180,15 +188,19 @@ pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
         let mut sev: f64 = 0.0;
         for s in &st.stats {
             let level = index.records.level(s.onset_rec as usize);
-            let mut v = if level >= crate::format::Level::Error { 1.0 } else { 0.7 };
+            let mut v = if level >= crate::format::Level::Error { 1.0 } else { tuning::WARNING_SEVERITY };
             if let SignalId::Rule(r) = t.signals[s.sig].key.id {
                 if let Some(rule) = index.rules.get(r) {
                     // Rules that name a real failure are errors whatever the line's level says.
-                    v = f64::max(v, (0.8 + 0.2 * rule.weight as f64).min(1.2));
+                    v = f64::max(
+                        v,
+                        (tuning::RULE_SEVERITY_BASE + tuning::RULE_SEVERITY_PER_WEIGHT * rule.weight as f64)
+                            .min(tuning::RULE_SEVERITY_MAX),
+                    );
                 }
             }
             sev = sev.max(v);
         }
-        st.severity = sev.max(0.5);
+        st.severity = sev.max(tuning::SEVERITY_FLOOR);
     }
 }

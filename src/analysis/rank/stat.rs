@@ -75,8 +75,9 @@ pub fn signal_stat(t: &SignalTable, idx: usize, p: &Periods, index: &Index) -> O
     let new = base_count == 0 && after_k >= 1 && zero_means_new(base_minutes, after_k as f64 / after_minutes);
     let serious = index.records.level(sig.series.first_from(k).unwrap_or(0) as usize) >= crate::format::Level::Error
         || matches!(sig.key.id, SignalId::Rule(_));
-    let elevated =
-        (after_k >= 3 && (new || (g >= 10.0 && after_rate >= 2.0 * base_per_min.max(1e-9)))) || (new && serious);
+    let elevated = (after_k >= tuning::ELEVATED_MIN_LINES
+        && (new || (g >= tuning::ELEVATED_MIN_G && after_rate >= tuning::ELEVATED_MIN_RATIO * base_per_min.max(1e-9))))
+        || (new && serious);
     let onset_bucket = if new { sig.series.first_from(0).map(|_| 0).unwrap_or(k).max(p.lead_start) } else { k };
     let onset_rec = sig.series.first_from(onset_bucket.min(p.e))?;
     let onset = index.records.ts(onset_rec as usize);

@@ -152,17 +152,17 @@ fn timeouts_after_another_new_story_wait_on_it() {
     let disk = story(1, onset - 40 * MS_PER_SEC, 5.0, false, 4);
     let timeouts = story(2, onset - 20 * MS_PER_SEC, 400.0, true, 300);
     let mut both = vec![disk.clone(), timeouts.clone()];
-    score_stories(&mut both, &[], onset, false);
+    score_stories(&mut both, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(both[1].waited_on, Some(1));
     assert!(both[0].score > both[1].score, "{} vs {}", both[0].score, both[1].score);
 
     let mut plain = vec![disk.clone(), Story { waits: false, ..timeouts.clone() }];
-    score_stories(&mut plain, &[], onset, false);
+    score_stories(&mut plain, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(plain[1].waited_on, None);
     assert!(plain[1].score > both[1].score);
 
     let mut first = vec![Story { onset: onset - 50 * MS_PER_SEC, ..timeouts }, disk];
-    score_stories(&mut first, &[], onset, false);
+    score_stories(&mut first, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(first[0].waited_on, None, "the timeouts began first");
 }
 
@@ -192,15 +192,15 @@ fn errors_elsewhere_between_a_change_and_a_story_halve_the_change() {
         ..Default::default()
     };
     let mut with_db = vec![db.clone(), app.clone()];
-    score_stories(&mut with_db, &[], onset, false);
+    score_stories(&mut with_db, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(with_db[1].overtaken_by, Some(1));
     let mut alone = vec![app.clone()];
-    score_stories(&mut alone, &[], onset, false);
+    score_stories(&mut alone, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(alone[0].overtaken_by, None);
     assert!(alone[0].score > with_db[1].score);
     // A change just before the story is not overtaken by errors in between.
     let mut recent = vec![db, Story { change: Some(change(onset - 30 * MS_PER_SEC)), ..app }];
-    score_stories(&mut recent, &[], onset, false);
+    score_stories(&mut recent, &[], onset, false, &tuning::Weights::DEFAULT);
     assert_eq!(recent[1].overtaken_by, None);
 }
 
@@ -233,10 +233,10 @@ fn a_stray_line_after_the_onset_did_not_start_the_failures() {
         ..Default::default()
     };
     let mut late = vec![main.clone(), stray(onset + 10 * MS_PER_SEC)];
-    score_stories(&mut late, &[], onset, false);
+    score_stories(&mut late, &[], onset, false, &tuning::Weights::DEFAULT);
     assert!(late[0].score > late[1].score, "{} vs {}", late[0].score, late[1].score);
     let mut skewed = vec![main, stray(onset + 2 * MS_PER_SEC)];
-    score_stories(&mut skewed, &[], onset, false);
+    score_stories(&mut skewed, &[], onset, false, &tuning::Weights::DEFAULT);
     assert!(skewed[1].score > late[1].score);
 }
 

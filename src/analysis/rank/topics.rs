@@ -1,6 +1,7 @@
 //! Topics (what rules relate to, what lines name) and matching names in log text.
 
 use crate::analysis::signals::SignalId;
+use crate::analysis::tuning;
 use crate::index::Index;
 
 /// Topics (see `relates` in `rules/`) as bit sets: what a rule relates to, what a line names.
@@ -91,7 +92,7 @@ pub(super) fn name_table(names: &[String], min_len: usize) -> Vec<(u32, &str)> {
         .enumerate()
         .skip(1)
         .filter(|(_, n)| n.len() >= min_len)
-        .take(4096)
+        .take(tuning::MAX_NAMES_SEARCHED)
         .map(|(i, n)| (i as u32, n.as_str()))
         .collect()
 }
