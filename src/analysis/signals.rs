@@ -127,9 +127,10 @@ impl Series {
         Series { counts: vec![0; n], first_rec: vec![u32::MAX; n], first_ts: vec![Millis::MAX; n] }
     }
 
+    /// Counts record `rec` at `ts`, which stands for `lines` log lines.
     #[inline]
-    pub fn add(&mut self, b: usize, rec: u32, ts: Millis) {
-        self.counts[b] += 1;
+    pub fn add(&mut self, b: usize, rec: u32, ts: Millis, lines: u32) {
+        self.counts[b] += lines;
         if ts < self.first_ts[b] {
             self.first_rec[b] = rec;
             self.first_ts[b] = ts;
@@ -301,9 +302,10 @@ pub(crate) fn build_split(index: &Index, lo: Millis, hi: Millis, ranges: Vec<Ran
                 if !in_range(r.ts(i), lo, hi) {
                     continue;
                 }
-                timed += 1;
+                let lines = r.weight(i) as u64;
+                timed += lines;
                 if let Some(c) = counts.get_mut(r.template(i) as usize) {
-                    *c += 1;
+                    *c += lines;
                 }
             }
             (counts, timed)
@@ -388,21 +390,22 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         let service = r.service(i);
         let host = r.host(i);
         let level = r.level(i);
+        let lines = r.weight(i);
         match service_totals.get_mut(service as usize) {
             Some(v) => {
                 if v.is_empty() {
                     v.resize(n, 0);
                 }
-                v[b] += 1;
+                v[b] += lines;
             }
-            None => table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1,
+            None => table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += lines,
         }
         if host != 0 && (service, host) != last_service_host {
             table.service_hosts.entry(service).or_default().insert(host);
             last_service_host = (service, host);
         }
         if level >= Level::Error {
-            table.errors.add(b, rec, ts);
+            table.errors.add(b, rec, ts, lines);
         }
         let rule = r.rule(i);
         let template = r.template(i);
@@ -431,11 +434,11 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         };
         match role {
             Role::Symptom => {
-                table.symptoms.add(b, rec, ts);
-                table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
-                table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
+                table.symptoms.add(b, rec, ts, lines);
+                table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += lines;
+                table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += lines;
             }
-            Role::Success => table.successes.add(b, rec, ts),
+            Role::Success => table.successes.add(b, rec, ts, lines),
             Role::Change => table.changes.push(rec),
             Role::Error => {}
         }
@@ -451,8 +454,8 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
                 table.signals.len() - 1
             });
             let sig = &mut table.signals[idx];
-            sig.series.add(b, rec, ts);
-            sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+            sig.series.add(b, rec, ts, lines);
+            sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += lines;
         };
         add(id, role);
         // An application's own error line that a status-only rule calls a symptom (a JSON line with
@@ -545,14 +548,14 @@ mod tests {
     #[test]
     fn a_bucket_keeps_its_earliest_record() {
         let mut s = Series::new(2);
-        s.add(0, 7, 1_000);
-        s.add(0, 3, 400);
-        s.add(0, 9, 400);
-        s.add(1, 5, 2_000);
+        s.add(0, 7, 1_000, 1);
+        s.add(0, 3, 400, 1);
+        s.add(0, 9, 400, 1);
+        s.add(1, 5, 2_000, 1);
         assert_eq!((s.first_rec[0], s.first_ts[0], s.counts[0]), (3, 400, 3));
         let mut later = Series::new(2);
-        later.add(1, 11, 1_500);
-        later.add(0, 12, 400);
+        later.add(1, 11, 1_500, 1);
+        later.add(0, 12, 400, 1);
         s.absorb(&later);
         // A tie keeps the earlier range's record, as one pass would.
         assert_eq!((s.first_rec[0], s.first_rec[1], s.first_ts[1]), (3, 11, 1_500));
