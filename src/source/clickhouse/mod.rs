@@ -402,8 +402,16 @@ impl Layout {
         let line = self.line.as_ref().map(|l| format!("toUInt64({})", ident(l))).unwrap_or_else(|| "0".into());
         // Ties in time go to the lower line, as a file read in order would.
         let order = format!("({t}, {line})");
-        let (level, host, service, group) = (self.level_sql(), self.host_sql(), Self::text(&self.service), self.group_sql());
-        let mut by = vec![format!("intDiv({t}, {granule_ms})"), level.clone(), host.clone(), service.clone(), group.clone(), self.key_sql()];
+        let (level, host, service, group) =
+            (self.level_sql(), self.host_sql(), Self::text(&self.service), self.group_sql());
+        let mut by = vec![
+            format!("intDiv({t}, {granule_ms})"),
+            level.clone(),
+            host.clone(),
+            service.clone(),
+            group.clone(),
+            self.key_sql(),
+        ];
         let answers: Vec<String> =
             patterns.iter().map(|p| format!("if(match({m}, {}), '1', '0')", string(&for_re2(p)))).collect();
         match answers.len() {
@@ -490,7 +498,8 @@ pub fn for_re2(pattern: &str) -> String {
         let (before, tail) = rest.split_at(at);
         out.push_str(before);
         let escaped = before.bytes().rev().take_while(|&c| c == b'\\').count() % 2 == 1;
-        let named = tail.strip_prefix("(?P<").or_else(|| tail.strip_prefix("(?<")).filter(|t| !t.starts_with(['=', '!']));
+        let named =
+            tail.strip_prefix("(?P<").or_else(|| tail.strip_prefix("(?<")).filter(|t| !t.starts_with(['=', '!']));
         match named.and_then(|t| t.find('>').map(|end| &t[end + 1..])) {
             Some(after) if !escaped => {
                 out.push_str("(?:");
@@ -598,9 +607,9 @@ pub fn fetch(
         };
         Ok((span, rows))
     };
-    let (span, _) = span_of(None, None)?;
+    let (span, all) = span_of(None, None)?;
     let (from, to) = bounds(span);
-    let (inside, rows) = if from.is_some() || to.is_some() { span_of(from, to)? } else { span_of(None, None)? };
+    let (inside, rows) = if from.is_some() || to.is_some() { span_of(from, to)? } else { (span, all) };
     // The analysis's buckets come from the span it will see; a group never straddles one of them.
     let granule = match inside {
         Some((lo, hi)) if alone => {

@@ -116,7 +116,13 @@ fn a_hostile_column_name_from_the_server_stays_one_identifier() {
 
 #[test]
 fn patterns_that_read_masked_text_are_asked_of_every_row() {
-    for reads in [r"(?i)\bdisk usage\b.{0,30}?\b(?:9[5-9]|100)%", r"HTTP/[\d.]+" (?:5\d\d) ", r"status=[1-9]\S*", r"error code 49", r"\S{8,}"] {
+    for reads in [
+        r"(?i)\bdisk usage\b.{0,30}?\b(?:9[5-9]|100)%",
+        r#"HTTP/[\d.]+" (?:5\d\d) "#,
+        r"status=[1-9]\S*",
+        r"error code 49",
+        r"\S{8,}",
+    ] {
         assert!(reads_masked_text(reads), "{reads}");
     }
     for alike in [r"(?i)\bdeploy\b.{0,40}?\bstarted", r"PID \d+ exited", r"took [\d.]+ms", r"(?i)connection refused"] {
