@@ -190,3 +190,24 @@ I, [2025-01-28T21:44:23.100000 #3883]  INFO -- : [ee02339b-ceb5-4217-b808-353627
     assert!(!template(2).contains("Connection"), "{}", template(2));
     assert_ne!(idx.records.rule(1), crate::rules::NO_RULE, "the continuation's text is judged by the rules");
 }
+
+/// Rows of an aggregate (a ClickHouse group each) carry their line counts into the index, and the
+/// signals count lines, not records.
+#[test]
+fn counted_rows_weigh_what_they_stand_for() {
+    let text = "2024-01-22T15:30:01Z ERROR disk full\n\n2024-01-22T15:30:02Z ERROR disk full\n2024-01-22T15:30:03Z INFO ok\n";
+    let mut src = source(0, "app.log", text);
+    src.data = Data::Counted { bytes: text.as_bytes().to_vec(), counts: vec![40, 2, 5] };
+    let opts = IndexOptions { year: Some(2024), ..Default::default() };
+    let idx = Index::build(vec![src], Vec::new(), RuleSet::empty(), &opts);
+    let weights: Vec<u32> = (0..idx.records.len()).map(|i| idx.records.weight(i)).collect();
+    assert_eq!(weights, vec![40, 2, 5]);
+    assert_eq!(idx.inputs[0].records, 47);
+    let (lo, hi) = idx.time_span().unwrap();
+    let table = crate::analysis::signals::build(&idx, lo, hi);
+    assert_eq!(table.errors.total(), 42);
+    assert_eq!(table.timed_records, 47);
+    assert_eq!(table.service_totals.values().map(|v| v.iter().map(|&c| c as u64).sum::<u64>()).sum::<u64>(), 47);
+    // Plain bytes weigh one line a record.
+    assert_eq!(build(text, 1 << 20).records.weight(0), 1);
+}
