@@ -195,7 +195,8 @@ I, [2025-01-28T21:44:23.100000 #3883]  INFO -- : [ee02339b-ceb5-4217-b808-353627
 /// signals count lines, not records.
 #[test]
 fn counted_rows_weigh_what_they_stand_for() {
-    let text = "2024-01-22T15:30:01Z ERROR disk full\n\n2024-01-22T15:30:02Z ERROR disk full\n2024-01-22T15:30:03Z INFO ok\n";
+    let text =
+        "2024-01-22T15:30:01Z ERROR disk full\n\n2024-01-22T15:30:02Z ERROR disk full\n2024-01-22T15:30:03Z INFO ok\n";
     let mut src = source(0, "app.log", text);
     src.data = Data::Counted { bytes: text.as_bytes().to_vec(), counts: vec![40, 2, 5] };
     let opts = IndexOptions { year: Some(2024), ..Default::default() };
