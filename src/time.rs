@@ -249,6 +249,35 @@ pub fn parse_clock(b: &[u8], pos: usize) -> Option<(i64, usize)> {
     Some((h as i64 * MS_PER_HOUR + m as i64 * MS_PER_MIN + s.min(59) as i64 * MS_PER_SEC + ms as i64, 8 + flen))
 }
 
+/// Most buckets a time axis has (1 h buckets cover 85 days).
+pub const MAX_BUCKETS: i64 = 2048;
+
+/// The width of time buckets over `lo..hi`: a few hundred buckets, 10 s for short spans up to
+/// 1 h for weeks; whole hours, at most `max_buckets` of them, beyond (one stray far-off timestamp
+/// must not make millions of buckets). The analysis buckets by it, and a source that counts in a
+/// database predicts it.
+pub fn bucket_size(lo: Millis, hi: Millis) -> Millis {
+    let span = (hi - lo).max(1);
+    const NICE: [i64; 9] = [
+        10 * MS_PER_SEC,
+        15 * MS_PER_SEC,
+        20 * MS_PER_SEC,
+        30 * MS_PER_SEC,
+        MS_PER_MIN,
+        2 * MS_PER_MIN,
+        5 * MS_PER_MIN,
+        15 * MS_PER_MIN,
+        MS_PER_HOUR,
+    ];
+    let want = span / 600;
+    let mut size = NICE.iter().copied().find(|&s| s >= want).unwrap_or(MS_PER_HOUR);
+    let least = span / MAX_BUCKETS + 1;
+    if size < least {
+        size = (least + MS_PER_HOUR - 1) / MS_PER_HOUR * MS_PER_HOUR;
+    }
+    size
+}
+
 /// `Mmm dd HH:MM:SS` (day space-padded) at the start: (naive millis in `year`, bytes used).
 pub fn parse_bsd_stamp(line: &[u8], year: i64) -> Option<(i64, usize)> {
     let month = month_abbrev(line)?;

@@ -167,6 +167,23 @@ fn verdict(report: &[u8]) -> Verdict {
     Verdict { start: inc["start"].clone(), onset: inc["onset"].clone(), end: inc["end"].clone(), cause }
 }
 
+/// Rows the last grouped query on `db` returned to culprit, from the server's `system.query_log`.
+fn grouped_rows_returned(port: u16, db: &str) -> Result<usize, String> {
+    let sql = format!(
+        "SELECT result_rows FROM system.query_log WHERE type = 2 AND is_initial_query \
+         AND query LIKE 'SELECT count(), min(%' AND query LIKE '%FROM `{db}`.`logs`%' ORDER BY event_time DESC LIMIT 1"
+    );
+    // The log is written every half second.
+    for _ in 0..20 {
+        let n: usize = query(port, &sql)?.trim().parse().unwrap_or(0);
+        if n > 0 {
+            return Ok(n);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    Err(format!("{db}: no grouped query in system.query_log"))
+}
+
 /// Loads `logs` into database `db` through the Distributed table and compares the findings.
 fn load_and_compare(shards: &[Shard], db: &str, logs: &Path) -> Result<(), String> {
     for s in shards {
@@ -194,6 +211,10 @@ fn load_and_compare(shards: &[Shard], db: &str, logs: &Path) -> Result<(), Strin
     let remote = verdict(&culprit(&["report", "--format", "json", &url])?);
     assert!(local.cause.is_some(), "{db}: the local run names causes");
     assert_eq!(remote, local, "{db}: findings from the Distributed table differ from the files'");
+    // The servers counted: the grouped query returned fewer rows than the table holds.
+    let returned = grouped_rows_returned(shards[0].http, db)?;
+    let stored: usize = per_shard.iter().sum();
+    assert!(returned > 0 && returned < stored, "{db}: {returned} groups returned for {stored} rows stored");
     // Relative bounds are resolved against the table's span, as against the files', and become a WHERE.
     // Rows outside them are not fetched, while a run on files still sees them (the window's start can
     // move by a bucket): the top cause must agree.

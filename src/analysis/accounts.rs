@@ -67,7 +67,7 @@ pub fn known_account_failures(index: &Index, t: &SignalTable, lo: Millis, hi: Mi
             continue;
         }
         let Some(b) = t.buckets.of(*ts) else { continue };
-        series.counts[b] += 1;
+        series.counts[b] += records.weight(*rec as usize);
         if *ts < series.first_ts[b] {
             series.first_ts[b] = *ts;
             series.first_rec[b] = *rec;

@@ -199,9 +199,10 @@ fn endpoint_impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods) -> O
                     Some(e) => e,
                     None => per.entry(key.clone()).or_default(),
                 };
-                e[slot + 1] += 1;
+                let lines = r.weight(i) as u64;
+                e[slot + 1] += lines;
                 if signals::is_symptom(index, i) {
-                    e[slot] += 1;
+                    e[slot] += lines;
                 }
                 (per, key)
             },

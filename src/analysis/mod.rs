@@ -465,16 +465,17 @@ fn template_tally(
                 examples: Vec::new(),
             })
         });
-        a.count += 1;
+        let lines = r.weight(i);
+        a.count += lines as u64;
         a.first = a.first.min(ts);
         a.last = a.last.max(ts);
         let sb = (((ts - b.start) * SPARK as i64) / span).clamp(0, SPARK as i64 - 1) as usize;
-        a.spark[sb] += 1;
+        a.spark[sb] += lines;
         if let Some(p) = p {
             if bucket < p.base_end {
-                a.base += 1;
+                a.base += lines as u64;
             } else if bucket >= p.s && bucket < p.e {
-                a.inc += 1;
+                a.inc += lines as u64;
             }
         }
         let service = r.service(i);

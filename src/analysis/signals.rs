@@ -7,13 +7,12 @@ use crate::hash::BuildWordHasher;
 use crate::index::Index;
 use crate::patterns::NO_TEMPLATE;
 use crate::rules::{RuleKind, NO_RULE};
-use crate::time::{Millis, MS_PER_HOUR, MS_PER_MIN, MS_PER_SEC, NO_TIME};
+use crate::time::{Millis, MS_PER_MIN, NO_TIME};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ops::Range;
 
-/// Most buckets a time axis has (1 h buckets cover 85 days).
-pub const MAX_BUCKETS: i64 = 2048;
+pub use crate::time::MAX_BUCKETS;
 
 /// Time axis: `n` buckets of `size` ms from `start`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,26 +26,7 @@ impl Buckets {
     /// Aims at a few hundred buckets: 10 s for short spans up to 1 h for weeks; whole hours,
     /// at most [`MAX_BUCKETS`] of them, beyond.
     pub fn for_span(lo: Millis, hi: Millis) -> Buckets {
-        let span = (hi - lo).max(1);
-        const NICE: [i64; 9] = [
-            10 * MS_PER_SEC,
-            15 * MS_PER_SEC,
-            20 * MS_PER_SEC,
-            30 * MS_PER_SEC,
-            MS_PER_MIN,
-            2 * MS_PER_MIN,
-            5 * MS_PER_MIN,
-            15 * MS_PER_MIN,
-            MS_PER_HOUR,
-        ];
-        let want = span / 600;
-        // At most MAX_BUCKETS: one stray far-off timestamp must not make millions of buckets
-        // (memory per signal and host, and the quadratic segment search over them).
-        let mut size = NICE.iter().copied().find(|&s| s >= want).unwrap_or(MS_PER_HOUR);
-        let least = span / MAX_BUCKETS + 1;
-        if size < least {
-            size = (least + MS_PER_HOUR - 1) / MS_PER_HOUR * MS_PER_HOUR;
-        }
+        let size = crate::time::bucket_size(lo, hi);
         let start = lo.div_euclid(size) * size;
         let n = ((hi - start) / size + 1) as usize;
         Buckets { start, size, n }
@@ -127,9 +107,10 @@ impl Series {
         Series { counts: vec![0; n], first_rec: vec![u32::MAX; n], first_ts: vec![Millis::MAX; n] }
     }
 
+    /// Counts record `rec` at `ts`, which stands for `lines` log lines.
     #[inline]
-    pub fn add(&mut self, b: usize, rec: u32, ts: Millis) {
-        self.counts[b] += 1;
+    pub fn add(&mut self, b: usize, rec: u32, ts: Millis, lines: u32) {
+        self.counts[b] += lines;
         if ts < self.first_ts[b] {
             self.first_rec[b] = rec;
             self.first_ts[b] = ts;
@@ -301,9 +282,10 @@ pub(crate) fn build_split(index: &Index, lo: Millis, hi: Millis, ranges: Vec<Ran
                 if !in_range(r.ts(i), lo, hi) {
                     continue;
                 }
-                timed += 1;
+                let lines = r.weight(i) as u64;
+                timed += lines;
                 if let Some(c) = counts.get_mut(r.template(i) as usize) {
-                    *c += 1;
+                    *c += lines;
                 }
             }
             (counts, timed)
@@ -386,21 +368,22 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         let service = r.service(i);
         let host = r.host(i);
         let level = r.level(i);
+        let lines = r.weight(i);
         match service_totals.get_mut(service as usize) {
             Some(v) => {
                 if v.is_empty() {
                     v.resize(n, 0);
                 }
-                v[b] += 1;
+                v[b] += lines;
             }
-            None => table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += 1,
+            None => table.service_totals.entry(service).or_insert_with(|| vec![0; n])[b] += lines,
         }
         if host != 0 && (service, host) != last_service_host {
             table.service_hosts.entry(service).or_default().insert(host);
             last_service_host = (service, host);
         }
         if level >= Level::Error {
-            table.errors.add(b, rec, ts);
+            table.errors.add(b, rec, ts, lines);
         }
         let rule = r.rule(i);
         let template = r.template(i);
@@ -429,11 +412,11 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         };
         match role {
             Role::Symptom => {
-                table.symptoms.add(b, rec, ts);
-                table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
-                table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += 1;
+                table.symptoms.add(b, rec, ts, lines);
+                table.symptoms_by_host.entry(host).or_insert_with(|| vec![0; n])[b] += lines;
+                table.symptoms_by_service.entry(service).or_insert_with(|| vec![0; n])[b] += lines;
             }
-            Role::Success => table.successes.add(b, rec, ts),
+            Role::Success => table.successes.add(b, rec, ts, lines),
             Role::Change => table.changes.push(rec),
             Role::Error => {}
         }
@@ -449,8 +432,8 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
                 table.signals.len() - 1
             });
             let sig = &mut table.signals[idx];
-            sig.series.add(b, rec, ts);
-            sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += 1;
+            sig.series.add(b, rec, ts, lines);
+            sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += lines;
         };
         add(id, role);
         // A symptom written outside an access log (a JSON line with status 500, a proxy's
@@ -543,14 +526,14 @@ mod tests {
     #[test]
     fn a_bucket_keeps_its_earliest_record() {
         let mut s = Series::new(2);
-        s.add(0, 7, 1_000);
-        s.add(0, 3, 400);
-        s.add(0, 9, 400);
-        s.add(1, 5, 2_000);
+        s.add(0, 7, 1_000, 1);
+        s.add(0, 3, 400, 1);
+        s.add(0, 9, 400, 1);
+        s.add(1, 5, 2_000, 1);
         assert_eq!((s.first_rec[0], s.first_ts[0], s.counts[0]), (3, 400, 3));
         let mut later = Series::new(2);
-        later.add(1, 11, 1_500);
-        later.add(0, 12, 400);
+        later.add(1, 11, 1_500, 1);
+        later.add(0, 12, 400, 1);
         s.absorb(&later);
         // A tie keeps the earlier range's record, as one pass would.
         assert_eq!((s.first_rec[0], s.first_rec[1], s.first_ts[1]), (3, 11, 1_500));

@@ -357,3 +357,28 @@ fn an_account_that_worked_and_now_fails_shows_the_incident_under_a_scanners_nois
     let quiet = analyse(&sshd_lockout(false), &AnalysisOptions::default());
     assert!(quiet.incident.is_none(), "{}", quiet.summary);
 }
+
+/// Rows of an aggregate (a ClickHouse group each) stand for many lines: the signals count lines,
+/// not records.
+#[test]
+fn signals_count_the_lines_a_record_stands_for() {
+    use crate::index::{Index, IndexOptions};
+    use crate::source::{Data, Source};
+    let text =
+        "2024-01-22T15:30:01Z ERROR disk full\n\n2024-01-22T15:30:02Z ERROR disk full\n2024-01-22T15:30:03Z INFO ok\n";
+    let src = Source {
+        id: 0,
+        path: "app.log".into(),
+        stream: "app.log".into(),
+        data: Data::Counted { bytes: text.as_bytes().to_vec(), counts: vec![40, 2, 5] },
+        mtime: None,
+        warnings: Vec::new(),
+    };
+    let opts = IndexOptions { year: Some(2024), ..Default::default() };
+    let idx = Index::build(vec![src], Vec::new(), crate::rules::RuleSet::empty(), &opts);
+    let (lo, hi) = idx.time_span().unwrap();
+    let table = crate::analysis::signals::build(&idx, lo, hi);
+    assert_eq!(table.errors.total(), 42);
+    assert_eq!(table.timed_records, 47);
+    assert_eq!(table.service_totals.values().map(|v| v.iter().map(|&c| c as u64).sum::<u64>()).sum::<u64>(), 47);
+}

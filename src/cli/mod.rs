@@ -315,18 +315,24 @@ impl Pipeline {
             return Ok(Index::open(paths, rules, &self.index_opts));
         }
         let files: Vec<PathBuf> = files.into_iter().cloned().collect();
-        let (mut sources, notices) = if files.is_empty() { Default::default() } else { crate::source::load(&files) };
+        let (mut sources, mut notices) =
+            if files.is_empty() { Default::default() } else { crate::source::load(&files) };
         let mut opts = self.index_opts.clone();
         opts.custom_formats.push(std::sync::Arc::new(crate::source::clickhouse::row_format()));
         let row_format = FormatKind::Custom((opts.custom_formats.len() - 1) as u16);
+        let alone = files.is_empty() && tables.len() == 1;
         for t in tables {
             let url = crate::source::clickhouse::Url::parse(t.to_str().unwrap_or_default())?;
+            let first_id = sources.len() as u32;
             let fetched =
-                crate::source::clickhouse::fetch(&url, |span| self.resolve_times(span), sources.len() as u32)?;
+                crate::source::clickhouse::fetch(&url, &rules, |span| self.resolve_times(span), first_id, alone)?;
             for s in &fetched.sources {
                 opts.forced_formats.push((s.path.to_string_lossy().into_owned(), row_format));
             }
             sources.extend(fetched.sources);
+            for message in fetched.notes {
+                notices.push(crate::source::Notice { path: PathBuf::from(url.display()), message, unreadable: false });
+            }
         }
         Ok(Index::build(sources, notices, rules, &opts))
     }

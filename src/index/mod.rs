@@ -256,7 +256,14 @@ impl Index {
         }
         self.hosts_from_paths(&mut b);
         self.services_from_paths(&mut b);
-        let (records, blocks) = b.finish();
+        let (mut records, blocks) = b.finish();
+        for (sid, src) in self.sources.iter().enumerate() {
+            let Some(counts) = src.data.counts() else { continue };
+            // Every row is one record; a mismatch (a row no format read) leaves the counts at one.
+            if let Some(range) = records.source_range(sid as u32).filter(|r| r.len() == counts.len()) {
+                records.set_weights(range, counts);
+            }
+        }
         self.records = records;
         self.blocks = blocks;
         self.inputs = self.input_infos(&per_source_lines, &per_source_unparsed);
@@ -385,6 +392,7 @@ impl Index {
                 let first = timed.clone().min().unwrap_or(NO_TIME);
                 let last = timed.clone().max().unwrap_or(NO_TIME);
                 let untimed = (range.len() - timed.count()) as u64;
+                let weighted: u64 = range.clone().map(|i| self.records.weight(i) as u64).sum();
                 let mut warnings = src.warnings.clone();
                 if !range.is_empty() && untimed == range.len() as u64 {
                     warnings.push("no timestamps found: browsable, but left out of time analysis".into());
@@ -397,7 +405,7 @@ impl Index {
                     stream: src.stream.clone(),
                     format: name,
                     lines: lines[sid],
-                    records: range.len() as u64,
+                    records: weighted,
                     unparsed: unparsed[sid],
                     untimed,
                     first,

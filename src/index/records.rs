@@ -57,6 +57,9 @@ pub struct Records {
     runs: Vec<SourceRun>,
     /// Line number of every `LINE_MARK`-th record.
     line_marks: Vec<u32>,
+    /// How many log lines each record stands for; empty when every record is one line (a record
+    /// can be a row of an aggregate, as a pushed-down ClickHouse query returns).
+    weight: Vec<u32>,
 }
 
 fn narrow(id: u32) -> u16 {
@@ -142,6 +145,21 @@ impl Records {
         widen(self.template[i])
     }
 
+    /// How many log lines record `i` stands for (1 unless it is a row of an aggregate).
+    #[inline]
+    pub fn weight(&self, i: usize) -> u32 {
+        self.weight.get(i).copied().unwrap_or(1)
+    }
+
+    /// Gives the records of `range` the line counts `counts` (one per record, in order).
+    pub fn set_weights(&mut self, range: Range<usize>, counts: &[u32]) {
+        debug_assert_eq!(range.len(), counts.len());
+        if self.weight.is_empty() {
+            self.weight = vec![1; self.len()];
+        }
+        self.weight[range].copy_from_slice(counts);
+    }
+
     /// The run holding record `i`.
     #[inline]
     pub fn run_of(&self, i: usize) -> &SourceRun {
@@ -213,6 +231,7 @@ impl Records {
             + col(&self.template)
             + col(&self.runs)
             + col(&self.line_marks)
+            + col(&self.weight)
     }
 
     /// Record range of one source (`None` when it has no records).

@@ -216,3 +216,20 @@ fn container_logs_are_named_by_container_and_pod() {
     assert_eq!(container_log_name("a_b_c-d"), Some(("a", "b", "c-d")));
     assert_eq!(container_log_name("a_b"), None);
 }
+
+/// Rows of an aggregate (a ClickHouse group each) carry their line counts into the index (the
+/// signals' side is `analysis::tests::signals_count_the_lines_a_record_stands_for`).
+#[test]
+fn counted_rows_weigh_what_they_stand_for() {
+    let text =
+        "2024-01-22T15:30:01Z ERROR disk full\n\n2024-01-22T15:30:02Z ERROR disk full\n2024-01-22T15:30:03Z INFO ok\n";
+    let mut src = source(0, "app.log", text);
+    src.data = Data::Counted { bytes: text.as_bytes().to_vec(), counts: vec![40, 2, 5] };
+    let opts = IndexOptions { year: Some(2024), ..Default::default() };
+    let idx = Index::build(vec![src], Vec::new(), RuleSet::empty(), &opts);
+    let weights: Vec<u32> = (0..idx.records.len()).map(|i| idx.records.weight(i)).collect();
+    assert_eq!(weights, vec![40, 2, 5]);
+    assert_eq!(idx.inputs[0].records, 47);
+    // Plain bytes weigh one line a record.
+    assert_eq!(build(text, 1 << 20).records.weight(0), 1);
+}

@@ -57,6 +57,8 @@ pub enum Data {
     /// A regular file's bytes, with what identified the file when it was read, so a later
     /// truncation or rotation can be named.
     File { bytes: Vec<u8>, identity: FileIdentity },
+    /// Rows of an aggregate, one record a non-blank line: record `k` stands for `counts[k]` log lines.
+    Counted { bytes: Vec<u8>, counts: Vec<u32> },
 }
 
 impl Data {
@@ -64,6 +66,15 @@ impl Data {
         match self {
             Data::Owned(v) => v,
             Data::File { bytes, .. } => bytes,
+            Data::Counted { bytes, .. } => bytes,
+        }
+    }
+
+    /// The line count of each record, when the bytes are rows of an aggregate.
+    pub fn counts(&self) -> Option<&[u32]> {
+        match self {
+            Data::Counted { counts, .. } => Some(counts),
+            _ => None,
         }
     }
 }

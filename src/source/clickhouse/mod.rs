@@ -1,10 +1,13 @@
 //! A ClickHouse table as a source: `clickhouse://[user@]host[:port]/database.table[?time=COL&…]`.
 //!
 //! Columns are found from `DESCRIBE TABLE` (the OpenTelemetry exporter's layout, or plain names)
-//! and URL parameters override them. Rows come back over the HTTP interface in time bounds
-//! (`--since/--until` become a `WHERE` on the time column) and become one source per original
-//! file (a `path` column) or per service and host, in a fixed tab-separated line layout that a
-//! built-in format reads — so indexing, rules, mining and analysis are the ones a local run uses.
+//! and URL parameters override them. The servers do the counting: `--since/--until` become a
+//! `WHERE` on the time column, and each shard groups its rows by analysis bucket, level, host,
+//! service, file, masked text and the answers of the rule patterns that read masked text
+//! ([`Layout::grouped_sql`]). Only groups travel: each becomes one or two rows (its first and its
+//! last line) that stand for its count, in one source per original file (a `path` column) or per
+//! service and host, in a fixed tab-separated line layout that a built-in format reads — so
+//! indexing, rules, mining and analysis are the ones a local run uses, on counted records.
 //!
 //! The HTTP client is std's `TcpStream` speaking HTTP/1.0: one request shape, no keep-alive, a
 //! body that ends when the server closes; TLS (`clickhouses://`) is not supported.
@@ -344,15 +347,19 @@ impl Layout {
         }
     }
 
-    /// `WHERE` bounds on the time column, whole seconds wide (the analysis trims to the millisecond).
+    /// `WHERE` bounds: whole seconds on the time column (which the table's sort key can use), then
+    /// to the millisecond on the full time, so that no row outside them is counted.
     pub fn where_sql(&self, from: Option<Millis>, to: Option<Millis>) -> String {
         let t = ident(&self.time);
+        let ms = self.time_ms();
         let mut conds = Vec::new();
         if let Some(f) = from {
             conds.push(format!("{t} >= toDateTime({})", f.div_euclid(1000)));
+            conds.push(format!("{ms} >= {f}"));
         }
         if let Some(u) = to {
             conds.push(format!("{t} <= toDateTime({})", (u + 999).div_euclid(1000)));
+            conds.push(format!("{ms} <= {u}"));
         }
         if conds.is_empty() {
             String::new()
@@ -361,29 +368,177 @@ impl Layout {
         }
     }
 
-    /// The rows of one fetch, in no order: time, level, host, service, message, group key, line.
-    pub fn select_sql(&self, table: &str, from: Option<Millis>, to: Option<Millis>) -> String {
-        let group = match (&self.path, &self.service) {
-            (Some(p), _) => format!("toString({})", ident(p)),
-            _ => format!("concat({}, '@', {})", Self::text(&self.service), self.host_sql()),
-        };
+    /// What a row is filed under: its original file (a `path` column), else its service and host.
+    fn group_sql(&self) -> String {
+        match &self.path {
+            Some(p) => format!("toString({})", ident(p)),
+            None => format!("concat({}, '@', {})", Self::text(&self.service), self.host_sql()),
+        }
+    }
+
+    /// The text a row is grouped by: its message with every token of hex digits that holds a
+    /// digit (numbers, addresses, ids, hashes, `db01`) masked to `0`.
+    pub fn key_sql(&self) -> String {
+        format!("replaceRegexpAll(toString({}), {}, '0')", ident(&self.message), string(MASK))
+    }
+
+    /// The aggregate that replaces reading rows. Rows are grouped when the index would read them
+    /// alike: same time bucket (`granule_ms`, which divides the analysis's buckets), level, host,
+    /// service, file, the same text once masked ([`Layout::key_sql`]), and the same answer from
+    /// each rule pattern of `patterns` (those that read what the mask hides, run by the servers on
+    /// every row). Each shard groups its own rows; only groups travel. A group comes back as:
+    /// count, first and last time, level, host, service, file, and the first and last of its rows
+    /// (message, line number).
+    pub fn grouped_sql(
+        &self,
+        table: &str,
+        from: Option<Millis>,
+        to: Option<Millis>,
+        granule_ms: i64,
+        patterns: &[String],
+    ) -> String {
+        let m = format!("toString({})", ident(&self.message));
+        let t = self.time_ms();
         let line = self.line.as_ref().map(|l| format!("toUInt64({})", ident(l))).unwrap_or_else(|| "0".into());
-        // No ORDER BY: sorting every row costs the servers more than culprit sorting each file's rows.
+        // Ties in time go to the lower line, as a file read in order would.
+        let order = format!("({t}, {line})");
+        let (level, host, service, group) =
+            (self.level_sql(), self.host_sql(), Self::text(&self.service), self.group_sql());
+        let mut by = vec![
+            format!("intDiv({t}, {granule_ms})"),
+            level.clone(),
+            host.clone(),
+            service.clone(),
+            group.clone(),
+            self.key_sql(),
+        ];
+        let answers: Vec<String> =
+            patterns.iter().map(|p| format!("if(match({m}, {}), '1', '0')", string(&for_re2(p)))).collect();
+        match answers.len() {
+            0 => {}
+            1 => by.extend(answers),
+            _ => by.push(format!("concat({})", answers.join(", "))),
+        }
         format!(
-            "SELECT {}, {}, {}, {}, toString({}), {group}, {line} FROM {table}{} FORMAT TabSeparated",
-            self.time_ms(),
-            self.level_sql(),
-            self.host_sql(),
-            Self::text(&self.service),
-            ident(&self.message),
+            "SELECT count(), min({t}), max({t}), {level}, {host}, {service}, {group}, argMin({m}, {order}), \
+             argMax({m}, {order}), argMin({line}, {order}), argMax({line}, {order}) FROM {table}{} \
+             GROUP BY {} FORMAT TabSeparated",
             self.where_sql(from, to),
+            by.join(", "),
         )
     }
 
-    /// The span of the time column: one row, two numbers.
-    pub fn span_sql(&self, table: &str) -> String {
-        format!("SELECT min({t}), max({t}) FROM {table} FORMAT TabSeparated", t = self.time_ms())
+    /// The span of the time column within bounds, and its row count: one row, three numbers.
+    pub fn span_sql(&self, table: &str, from: Option<Millis>, to: Option<Millis>) -> String {
+        let t = self.time_ms();
+        format!("SELECT min({t}), max({t}), count() FROM {table}{} FORMAT TabSeparated", self.where_sql(from, to))
     }
+}
+
+/// Tokens of hex digits that hold a digit: masked in the group key, so that lines differing only
+/// there are counted together.
+const MASK: &str = "[0-9a-fA-F]*[0-9][0-9a-fA-F]*";
+
+/// Whether a rule pattern reads what [`MASK`] hides, so that it could match one line of a group and
+/// not another: it reads digits one by one (a digit, or `\d` or a class with digits that is not
+/// repeated without bound) or counts characters (`{m,n}`). `\d+` reads any run of digits alike;
+/// gaps of any characters (`.{0,40}`) are taken to read no digits, though a masked token's length
+/// could in principle move a match past such a bound.
+pub fn reads_masked_text(pattern: &str) -> bool {
+    let b = pattern.as_bytes();
+    let repeated = |j: usize| matches!(b.get(j), Some(b'+') | Some(b'*'));
+    let counted = |j: usize| b.get(j) == Some(&b'{') && b.get(j + 1).is_some_and(|c| c.is_ascii_digit() || *c == b',');
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let c = b.get(i + 1).copied().unwrap_or(0);
+                if (c == b'd' || c == b'D') && !repeated(i + 2) {
+                    return true;
+                }
+                if counted(i + 2) && c.is_ascii_alphabetic() {
+                    return true;
+                }
+                i += 2;
+            }
+            b'[' => {
+                let mut j = i + 1;
+                while j < b.len() && !(b[j] == b']' && j > i + 1) {
+                    j += if b[j] == b'\\' { 2 } else { 1 };
+                }
+                let class = &b[i..j.min(b.len())];
+                let digits = class.iter().any(|c| c.is_ascii_digit()) || class.windows(2).any(|w| w == b"\\d");
+                if (digits && !repeated(j + 1)) || counted(j + 1) {
+                    return true;
+                }
+                i = j + 1;
+            }
+            // A gap of any characters: its bound counts no digits of its own.
+            b'.' if counted(i + 1) => {
+                i += 1;
+                while i < b.len() && b[i] != b'}' {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' if counted(i) => return true,
+            c if c.is_ascii_digit() => return true,
+            _ => i += 1,
+        }
+    }
+    false
+}
+
+/// A rule pattern as ClickHouse's re2 takes it for a yes/no match: named groups (`(?P<n>…)`,
+/// `(?<n>…)`) become plain groups, since captures are not wanted and re2 refuses `(?<n>…)`.
+pub fn for_re2(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(at) = rest.find("(?") {
+        let (before, tail) = rest.split_at(at);
+        out.push_str(before);
+        let escaped = before.bytes().rev().take_while(|&c| c == b'\\').count() % 2 == 1;
+        let named =
+            tail.strip_prefix("(?P<").or_else(|| tail.strip_prefix("(?<")).filter(|t| !t.starts_with(['=', '!']));
+        match named.and_then(|t| t.find('>').map(|end| &t[end + 1..])) {
+            Some(after) if !escaped => {
+                out.push_str("(?:");
+                rest = after;
+            }
+            _ => {
+                out.push_str("(?");
+                rest = &tail[2..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The rule patterns the servers are asked, and those they cannot run. Only patterns that read
+/// what the mask hides are asked (see [`reads_masked_text`]); every other pattern gives all lines
+/// of a group the answer it gives the group's first line. One query tries them all; when it fails,
+/// each is tried alone to find those ClickHouse's re2 refuses (look-around, …).
+fn server_patterns(client: &Client, rules: &crate::rules::RuleSet) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut wanted: Vec<String> = Vec::new();
+    for rule in &rules.rules {
+        let on_text = rule.fields.iter().filter(|f| f.key == "message" || f.key == "line").map(|f| &f.pattern);
+        for p in rule.patterns.iter().chain(on_text) {
+            if reads_masked_text(p) && !wanted.contains(p) {
+                wanted.push(p.clone());
+            }
+        }
+    }
+    let probe = |ps: &[String]| {
+        let calls: Vec<String> = ps.iter().map(|p| format!("match('', {})", string(&for_re2(p)))).collect();
+        client.query(&format!("SELECT {} FORMAT TabSeparated", calls.join(", ")))
+    };
+    if wanted.is_empty() || probe(&wanted).is_ok() {
+        return Ok((wanted, Vec::new()));
+    }
+    // A server that cannot be reached fails the same way for a single pattern: that is an error.
+    client.query("SELECT 1 FORMAT TabSeparated")?;
+    Ok(wanted.into_iter().partition(|p| probe(std::slice::from_ref(p)).is_ok()))
 }
 
 /// `Nullable(X)` / `LowCardinality(X)` → `X`.
@@ -408,19 +563,32 @@ pub fn row_format() -> CustomFormat {
     .expect("the row format's regex is valid")
 }
 
-/// What a fetch gave: sources in the row format, and the time span of the table.
+/// What a fetch gave: sources in the row format, the time span of the table, and what was asked.
 pub struct Fetched {
     pub sources: Vec<Source>,
     pub span: Option<(Millis, Millis)>,
+    /// Rows within the time bounds, as the servers counted them.
     pub rows: u64,
+    /// Groups the servers returned in their place.
+    pub groups: u64,
+    /// What the user should know about how the rows were read.
+    pub notes: Vec<String>,
 }
 
+/// Bucket grain when the table is not the only input: it divides every bucket size the analysis
+/// picks (10 s, 15 s, 20 s, … whole hours), whatever span the other inputs give it.
+const FINE_GRANULE_MS: i64 = 5_000;
+
 /// Resolves the table's layout, then time bounds (via `bounds`, given the table's time span), and
-/// fetches the rows in them as sources numbered from `first_id`.
+/// fetches the rows in them, grouped by the servers (see [`Layout::grouped_sql`]), as sources
+/// numbered from `first_id`. `alone`: the table is the only input, so the analysis's time axis is
+/// known here and groups can be as wide as its buckets.
 pub fn fetch(
     url: &Url,
+    rules: &crate::rules::RuleSet,
     bounds: impl FnOnce(Option<(Millis, Millis)>) -> (Option<Millis>, Option<Millis>),
     first_id: u32,
+    alone: bool,
 ) -> Result<Fetched, Error> {
     let client = Client::new(url.clone());
     let table = table(&url.database, &url.table);
@@ -428,19 +596,44 @@ pub fn fetch(
     let columns: Vec<(String, String)> =
         tsv_rows(&describe).filter_map(|r| Some((text(r.first()?), text(r.get(1)?)))).collect();
     let layout = Layout::find(&columns, url).map_err(|m| client.server_err(m))?;
-    let span_body = client.query(&layout.span_sql(&table))?;
-    let span = tsv_rows(&span_body).next().and_then(|r| {
-        let lo = text(r.first()?).parse::<Millis>().ok()?;
-        let hi = text(r.get(1)?).parse::<Millis>().ok()?;
-        (hi > 0).then_some((lo, hi))
-    });
+    let span_of = |from, to| -> Result<(Option<(Millis, Millis)>, u64), Error> {
+        let body = client.query(&layout.span_sql(&table, from, to))?;
+        let row = tsv_rows(&body).next().unwrap_or_default();
+        let num = |k: usize| row.get(k).and_then(|f| text(f).parse::<i64>().ok());
+        let rows = num(2).unwrap_or(0).max(0) as u64;
+        let span = match (num(0), num(1)) {
+            (Some(lo), Some(hi)) if rows > 0 => Some((lo, hi)),
+            _ => None,
+        };
+        Ok((span, rows))
+    };
+    let (span, all) = span_of(None, None)?;
     let (from, to) = bounds(span);
-    let mut body = client.send(&layout.select_sql(&table, from, to))?;
+    let (inside, rows) = if from.is_some() || to.is_some() { span_of(from, to)? } else { (span, all) };
+    // The analysis's buckets come from the span it will see; a group never straddles one of them.
+    let granule = match inside {
+        Some((lo, hi)) if alone => {
+            let (lo, hi) = (from.map_or(lo, |f| lo.max(f)), to.map_or(hi, |u| hi.min(u)));
+            crate::time::bucket_size(lo, hi)
+        }
+        _ => FINE_GRANULE_MS,
+    };
+    let (patterns, refused) = server_patterns(&client, rules)?;
+    let mut notes = Vec::new();
+    if !refused.is_empty() {
+        notes.push(format!(
+            "{} rule pattern(s) that ClickHouse's regular expressions cannot run were matched on the first line of \
+             each group of lines alike (digits and hex ids masked), not on every row: {}",
+            refused.len(),
+            refused.iter().map(|p| crate::text::escape_str(p).into_owned()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let mut body = client.send(&layout.grouped_sql(&table, from, to, granule, &patterns))?;
     let mut row = Vec::with_capacity(1024);
     let by_line = layout.line.is_some();
     let mut groups: Vec<Group> = Vec::new();
     let mut by_key: HashMap<Vec<u8>, usize> = HashMap::new();
-    let mut rows = 0u64;
+    let mut returned = 0u64;
     loop {
         row.clear();
         let n = body.read_until(b'\n', &mut row).map_err(|e| client.server_err(format!("cannot read rows: {e}")))?;
@@ -448,38 +641,29 @@ pub fn fetch(
             break;
         }
         let Some(r) = tsv_rows(&row).next() else { continue };
-        if r.len() != 7 {
+        if r.len() != 11 {
             return Err(client.server_err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..])))));
         }
-        rows += 1;
-        let g = match by_key.get(r[5]) {
+        returned += 1;
+        let g = match by_key.get(r[6]) {
             Some(&g) => g,
             None => {
-                by_key.insert(r[5].to_vec(), groups.len());
-                groups.push(Group { key: text(r[5]), text: Vec::new(), rows: Vec::new() });
+                by_key.insert(r[6].to_vec(), groups.len());
+                groups.push(Group { key: text(r[6]), text: Vec::new(), rows: Vec::new() });
                 groups.len() - 1
             }
         };
-        let group = &mut groups[g];
-        let ms = text(r[0]).parse::<Millis>().unwrap_or(NO_TIME);
-        let line = text(r[6]).parse::<u64>().unwrap_or(0);
-        let start = group.text.len();
-        let bytes = &mut group.text;
-        if ms != NO_TIME && ms != 0 {
-            bytes.extend_from_slice(crate::time::rfc3339(ms).as_bytes());
+        let num = |k: usize| text(r[k]).parse::<i64>().unwrap_or(0);
+        let count = num(0).clamp(1, u32::MAX as i64) as u32;
+        let (first, last) = (num(1), num(2));
+        let fields = &r[3..6];
+        // The first row stands for all but the last; the last keeps the group's true end in the index.
+        if count == 1 {
+            groups[g].push(first, fields, r[7], num(9) as u64, 1, by_line);
+        } else {
+            groups[g].push(first, fields, r[7], num(9) as u64, count - 1, by_line);
+            groups[g].push(last, fields, r[8], num(10) as u64, 1, by_line);
         }
-        for col in &r[1..4] {
-            bytes.push(b'\t');
-            bytes.extend(sql::tsv_field(col).into_iter().map(|c| if c == b'\t' || c == b'\n' { b' ' } else { c }));
-        }
-        bytes.push(b'\t');
-        let message = sql::tsv_field(r[4]);
-        // The record's first line is its message, as in a file; a trailing `\r` is dropped.
-        let first = message.split(|&c| c == b'\n').next().unwrap_or(b"");
-        bytes.extend_from_slice(first.strip_suffix(b"\r").unwrap_or(first));
-        bytes.push(b'\n');
-        let order = if by_line { line } else { ms as u64 };
-        group.rows.push((order, start, bytes.len() - start));
     }
     // Sources in name order, whatever order the shards answered in: the same table gives the same index.
     groups.sort_by(|a, b| a.key.cmp(&b.key));
@@ -487,43 +671,76 @@ pub fn fetch(
     let sources = groups
         .into_iter()
         .enumerate()
-        .map(|(i, g)| Source {
-            id: first_id + i as u32,
-            path: PathBuf::from(format!("{prefix}:{}", g.key)),
-            stream: format!("{prefix}:{}", g.key),
-            data: Data::Owned(g.into_file(by_line)),
-            mtime: None,
-            warnings: Vec::new(),
+        .map(|(i, g)| {
+            let key = g.key.clone();
+            let (bytes, counts) = g.into_file(by_line);
+            Source {
+                id: first_id + i as u32,
+                path: PathBuf::from(format!("{prefix}:{key}")),
+                stream: format!("{prefix}:{key}"),
+                data: Data::Counted { bytes, counts },
+                mtime: None,
+                warnings: Vec::new(),
+            }
         })
         .collect();
-    Ok(Fetched { sources, span, rows })
+    Ok(Fetched { sources, span, rows, groups: returned, notes })
 }
 
 /// The rows of one original file (or one service on one host), as they arrived.
 struct Group {
     key: String,
     text: Vec<u8>,
-    /// (line number or time, start, length) of each row in `text`.
-    rows: Vec<(u64, usize, usize)>,
+    /// (line number or time, start, length, lines it stands for) of each row in `text`.
+    rows: Vec<(u64, usize, usize, u32)>,
 }
 
 impl Group {
-    /// The rows in line (else time) order, one a line. With line numbers, blank lines (which belong
-    /// to no record) put each row on its original line, so evidence points where the file did.
-    fn into_file(mut self, by_line: bool) -> Vec<u8> {
+    /// Appends one row in the row format: time, then level, host, service (`fields`) and the
+    /// message's first line.
+    fn push(&mut self, ms: Millis, fields: &[&[u8]], message: &[u8], line: u64, count: u32, by_line: bool) {
+        let start = self.text.len();
+        let bytes = &mut self.text;
+        if ms != NO_TIME && ms != 0 {
+            bytes.extend_from_slice(crate::time::rfc3339(ms).as_bytes());
+        }
+        for col in fields {
+            bytes.push(b'\t');
+            bytes.extend(sql::tsv_field(col).into_iter().map(|c| if c == b'\t' || c == b'\n' { b' ' } else { c }));
+        }
+        bytes.push(b'\t');
+        let message = sql::tsv_field(message);
+        // The record's first line is its message, as in a file; a trailing `\r` is dropped.
+        let first = message.split(|&c| c == b'\n').next().unwrap_or(b"");
+        bytes.extend_from_slice(first.strip_suffix(b"\r").unwrap_or(first));
+        bytes.push(b'\n');
+        let order = if by_line { line } else { ms as u64 };
+        self.rows.push((order, start, bytes.len() - start, count));
+    }
+
+    /// The rows in line (else time) order, one a line, and the count of each. With line numbers,
+    /// blank lines (which belong to no record) put each row on its original line, so evidence
+    /// points where the file did.
+    fn into_file(mut self, by_line: bool) -> (Vec<u8>, Vec<u32>) {
         self.rows.sort_by_key(|r| r.0);
         let mut out = Vec::with_capacity(self.text.len() + self.rows.len());
+        let mut counts = Vec::with_capacity(self.rows.len());
         let mut last = 0u64;
-        for &(order, start, len) in &self.rows {
-            if by_line && order > last + 1 && order - last < 100_000 {
+        for &(order, start, len, count) in &self.rows {
+            if by_line && order > last + 1 && order - last < MAX_LINE_GAP {
                 out.resize(out.len() + (order - last - 1) as usize, b'\n');
             }
             last = if by_line && order > last { order } else { last + 1 };
             out.extend_from_slice(&self.text[start..start + len]);
+            counts.push(count);
         }
-        out
+        (out, counts)
     }
 }
+
+/// Most blank lines put between two rows to keep line numbers: a group stands for at most the
+/// rows between, so this is bounded by the file's own length.
+const MAX_LINE_GAP: u64 = 1 << 26;
 
 fn text(raw: &[u8]) -> String {
     String::from_utf8_lossy(&sql::tsv_field(raw)).into_owned()

@@ -51,14 +51,21 @@ fn opentelemetry_layout_is_found() {
     assert_eq!(l.level, Some(LevelColumn::Text("SeverityText".into())));
     assert_eq!(l.host, Some(HostColumn::MapKey("ResourceAttributes".into(), "host.name".into())));
     assert_eq!(l.service.as_deref(), Some("ServiceName"));
-    let sql = l.select_sql(&table("otel", "otel_logs"), Some(1_705_937_400_500), Some(1_705_941_000_000));
+    let sql = l.grouped_sql(&table("otel", "otel_logs"), Some(1_705_937_400_500), Some(1_705_941_000_000), 30_000, &[]);
+    let t = "toInt64(toUnixTimestamp64Milli(`Timestamp`))";
+    let (level, host) = ("toString(`SeverityText`)", "`ResourceAttributes`['host.name']");
+    let group = "concat(toString(`ServiceName`), '@', `ResourceAttributes`['host.name'])";
+    let order = format!("({t}, 0)");
     assert_eq!(
         sql,
-        "SELECT toInt64(toUnixTimestamp64Milli(`Timestamp`)), toString(`SeverityText`), \
-         `ResourceAttributes`['host.name'], toString(`ServiceName`), toString(`Body`), \
-         concat(toString(`ServiceName`), '@', `ResourceAttributes`['host.name']), 0 \
-         FROM `otel`.`otel_logs` WHERE `Timestamp` >= toDateTime(1705937400) AND `Timestamp` <= toDateTime(1705941000) \
-         FORMAT TabSeparated"
+        format!(
+            "SELECT count(), min({t}), max({t}), {level}, {host}, toString(`ServiceName`), {group}, \
+             argMin(toString(`Body`), {order}), argMax(toString(`Body`), {order}), argMin(0, {order}), argMax(0, {order}) \
+             FROM `otel`.`otel_logs` WHERE `Timestamp` >= toDateTime(1705937400) AND {t} >= 1705937400500 \
+             AND `Timestamp` <= toDateTime(1705941000) AND {t} <= 1705941000000 \
+             GROUP BY intDiv({t}, 30000), {level}, {host}, toString(`ServiceName`), {group}, \
+             replaceRegexpAll(toString(`Body`), '[0-9a-fA-F]*[0-9][0-9a-fA-F]*', '0') FORMAT TabSeparated"
+        )
     );
     // Without a text level, the severity number is read in OpenTelemetry's ranges.
     let no_text: Vec<_> = otel.iter().filter(|(n, _)| n != "SeverityText").cloned().collect();
@@ -83,7 +90,7 @@ fn plain_layout_with_milliseconds_and_overrides() {
     assert_eq!(l.time_ms(), "toInt64(toUnixTimestamp(`ts`)) * 1000 + toInt64(`ms`)");
     assert_eq!(l.host, Some(HostColumn::Plain("hostname".into())));
     assert_eq!((l.service.as_deref(), l.message.as_str()), (Some("app"), "msg"));
-    assert!(l.select_sql("`default`.`logs`", None, None).ends_with("FROM `default`.`logs` FORMAT TabSeparated"));
+    assert!(l.grouped_sql("`default`.`logs`", None, None, 10_000, &[]).contains("FROM `default`.`logs` GROUP BY"));
     let url = Url::parse("clickhouse://h/default.logs?message=path").unwrap();
     assert_eq!(Layout::find(&plain, &url).unwrap().message, "path");
     let url = Url::parse("clickhouse://h/default.logs?host=nope").unwrap();
@@ -99,9 +106,36 @@ fn a_hostile_column_name_from_the_server_stays_one_identifier() {
     let url =
         Url::parse(&format!("clickhouse://h/default.logs?message={}", "msg%60)%20FROM%20system.users;%20--")).unwrap();
     let l = Layout::find(&c, &url).unwrap();
-    let sql = l.select_sql(&table("default", "logs`; DROP TABLE x"), None, None);
+    // A rule pattern is a value too: a hostile one stays one string literal.
+    let pattern = r"x') OR 1 = 1 --\'".to_string();
+    let sql = l.grouped_sql(&table("default", "logs`; DROP TABLE x"), None, None, 10_000, &[pattern]);
     assert!(sql.contains("toString(`msg\\`) FROM system.users; --`)"), "{sql}");
-    assert!(sql.contains("FROM `default`.`logs\\`; DROP TABLE x` FORMAT"), "{sql}");
+    assert!(sql.contains("FROM `default`.`logs\\`; DROP TABLE x` GROUP BY"), "{sql}");
+    assert!(sql.contains(r"if(match(toString(`msg\`) FROM system.users; --`), 'x\') OR 1 = 1 --\\\'')"), "{sql}");
+}
+
+#[test]
+fn patterns_that_read_masked_text_are_asked_of_every_row() {
+    for reads in [
+        r"(?i)\bdisk usage\b.{0,30}?\b(?:9[5-9]|100)%",
+        r#"HTTP/[\d.]+" (?:5\d\d) "#,
+        r"status=[1-9]\S*",
+        r"error code 49",
+        r"\S{8,}",
+    ] {
+        assert!(reads_masked_text(reads), "{reads}");
+    }
+    for alike in [r"(?i)\bdeploy\b.{0,40}?\bstarted", r"PID \d+ exited", r"took [\d.]+ms", r"(?i)connection refused"] {
+        assert!(!reads_masked_text(alike), "{alike}");
+    }
+}
+
+#[test]
+fn named_groups_become_plain_groups_for_re2() {
+    assert_eq!(for_re2(r"(?P<user>\S+) from (?<host>\S+)"), r"(?:\S+) from (?:\S+)");
+    // Look-behind and a literal parenthesis stay as written.
+    assert_eq!(for_re2(r"(?<=a)b\(?<x>"), r"(?<=a)b\(?<x>");
+    assert_eq!(for_re2(r"(?i)x"), r"(?i)x");
 }
 
 #[test]
@@ -129,17 +163,16 @@ fn base64_matches_the_standard() {
 }
 
 #[test]
-fn rows_are_put_back_in_line_order_on_their_line_numbers() {
+fn groups_are_put_back_in_line_order_with_their_counts() {
     let mut g = Group { key: "a.log".into(), text: Vec::new(), rows: Vec::new() };
-    for (line, text) in [(4u64, "four\n"), (1, "one\n"), (2, "two\n")] {
-        g.rows.push((line, g.text.len(), text.len()));
-        g.text.extend_from_slice(text.as_bytes());
-    }
-    assert_eq!(g.into_file(true), b"one\ntwo\n\nfour\n");
-    let mut g = Group { key: "svc@host".into(), text: Vec::new(), rows: Vec::new() };
-    for (ms, text) in [(20u64, "late\n"), (10, "early\n")] {
-        g.rows.push((ms, g.text.len(), text.len()));
-        g.text.extend_from_slice(text.as_bytes());
-    }
-    assert_eq!(g.into_file(false), b"early\nlate\n");
+    let fields: [&[u8]; 3] = [b"info", b"h", b"s"];
+    g.push(1_000, &fields, b"four", 4, 7, true);
+    g.push(1_000, &fields, b"one\\nsecond line", 1, 1, true);
+    g.push(2_000, &fields, b"two", 2, 3, true);
+    let (bytes, counts) = g.into_file(true);
+    let text = String::from_utf8(bytes).unwrap();
+    let lines: Vec<&str> = text.split('\n').collect();
+    assert!(lines[0].ends_with("\tinfo\th\ts\tone"), "{text:?}");
+    assert!(lines[1].ends_with("\ttwo") && lines[2].is_empty() && lines[3].ends_with("\tfour"), "{text:?}");
+    assert_eq!(counts, vec![1, 3, 7]);
 }
