@@ -521,6 +521,7 @@ impl SignalTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::{MS_PER_HOUR, MS_PER_SEC};
 
     /// Records come file by file: a bucket's first record is its earliest, not the first read.
     #[test]
