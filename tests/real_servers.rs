@@ -1096,7 +1096,7 @@ mod incident_set {
         raw(Kind::PgStatementTimeout)
     }
     #[test]
-    #[ignore = "ranking, intermittent (1 run in 3): when culprit's onset is its bucket's start, seconds before the trigger, the ALTER SYSTEM change counts as after the first failure and the start-up line 3m40s earlier heads the top cause"]
+    #[ignore = "ranking, intermittent: the change is headlined by the reload line (received SIGHUP) rather than the ALTER SYSTEM or parameter line the truth accepts, when the reload is stamped first"]
     fn pg_statement_timeout_ranked() {
         ranked(Kind::PgStatementTimeout)
     }
@@ -1113,7 +1113,6 @@ mod incident_set {
         raw(Kind::PgRoleExpired)
     }
     #[test]
-    #[ignore = "ranking: headline is the symptom (FATAL password authentication failed for user \"app\"), the logged ALTER ROLE app VALID UNTIL is in no evidence"]
     fn pg_role_expired_ranked() {
         ranked(Kind::PgRoleExpired)
     }
@@ -1130,7 +1129,6 @@ mod incident_set {
         raw(Kind::MariadbKilled)
     }
     #[test]
-    #[ignore = "ranking: the app's new Can't connect errors head the top cause, but as contributing (no change linked), so no likely cause"]
     fn mariadb_killed_ranked() {
         ranked(Kind::MariadbKilled)
     }
@@ -1139,7 +1137,6 @@ mod incident_set {
         raw(Kind::NginxBodyTooLarge)
     }
     #[test]
-    #[ignore = "ranking: the headline is the earlier, harmless nginx reload (same lines as the trigger reload two minutes later)"]
     fn nginx_body_too_large_ranked() {
         ranked(Kind::NginxBodyTooLarge)
     }
@@ -1148,7 +1145,6 @@ mod incident_set {
         raw(Kind::NginxUpstreamKilled)
     }
     #[test]
-    #[ignore = "ranking: the new connect() failed (111) template (277 lines, none before) is no cause at all; top three are the chronic favicon 404s, the ssh scanner and pg_stat_statements, all chronic"]
     fn nginx_upstream_killed_ranked() {
         ranked(Kind::NginxUpstreamKilled)
     }
