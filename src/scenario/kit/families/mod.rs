@@ -3,6 +3,7 @@
 mod common;
 mod flag_toggle;
 mod nic_link_flap;
+mod systemd_nofile;
 
 use super::{Baseline, Family};
 
@@ -10,4 +11,5 @@ use super::{Baseline, Family};
 pub const ALL: &[Family] = &[
     Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build },
     Family { name: "nic-link-flap", baseline: Baseline::Medium, build: nic_link_flap::build },
+    Family { name: "systemd-nofile", baseline: Baseline::Short, build: systemd_nofile::build },
 ];
