@@ -1,6 +1,7 @@
 //! The registered families, one file each.
 
 mod common;
+mod debug_logging_disk_full;
 mod flag_toggle;
 mod nic_link_flap;
 mod systemd_nofile;
@@ -12,4 +13,5 @@ pub const ALL: &[Family] = &[
     Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build },
     Family { name: "nic-link-flap", baseline: Baseline::Medium, build: nic_link_flap::build },
     Family { name: "systemd-nofile", baseline: Baseline::Short, build: systemd_nofile::build },
+    Family { name: "debug-logging-disk-full", baseline: Baseline::Short, build: debug_logging_disk_full::build },
 ];
