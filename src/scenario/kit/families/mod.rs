@@ -1,6 +1,7 @@
 //! The registered families, one file each.
 
 mod common;
+mod coredns_servfail;
 mod debug_logging_disk_full;
 mod flag_toggle;
 mod nic_link_flap;
@@ -14,4 +15,5 @@ pub const ALL: &[Family] = &[
     Family { name: "nic-link-flap", baseline: Baseline::Medium, build: nic_link_flap::build },
     Family { name: "systemd-nofile", baseline: Baseline::Short, build: systemd_nofile::build },
     Family { name: "debug-logging-disk-full", baseline: Baseline::Short, build: debug_logging_disk_full::build },
+    Family { name: "coredns-servfail", baseline: Baseline::Medium, build: coredns_servfail::build },
 ];
