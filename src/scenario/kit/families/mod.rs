@@ -2,6 +2,7 @@
 
 mod common;
 mod coredns_servfail;
+mod cron_backup_io;
 mod debug_logging_disk_full;
 mod flag_toggle;
 mod nic_link_flap;
@@ -16,4 +17,5 @@ pub const ALL: &[Family] = &[
     Family { name: "systemd-nofile", baseline: Baseline::Short, build: systemd_nofile::build },
     Family { name: "debug-logging-disk-full", baseline: Baseline::Short, build: debug_logging_disk_full::build },
     Family { name: "coredns-servfail", baseline: Baseline::Medium, build: coredns_servfail::build },
+    Family { name: "cron-backup-io", baseline: Baseline::Medium, build: cron_backup_io::build },
 ];
