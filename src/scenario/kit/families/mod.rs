@@ -7,6 +7,7 @@ mod debug_logging_disk_full;
 mod flag_toggle;
 mod nic_link_flap;
 mod systemd_nofile;
+mod unattended_upgrade;
 
 use super::{Baseline, Family};
 
@@ -18,4 +19,5 @@ pub const ALL: &[Family] = &[
     Family { name: "debug-logging-disk-full", baseline: Baseline::Short, build: debug_logging_disk_full::build },
     Family { name: "coredns-servfail", baseline: Baseline::Medium, build: coredns_servfail::build },
     Family { name: "cron-backup-io", baseline: Baseline::Medium, build: cron_backup_io::build },
+    Family { name: "unattended-upgrade", baseline: Baseline::Short, build: unattended_upgrade::build },
 ];
