@@ -5,6 +5,7 @@ mod coredns_servfail;
 mod cron_backup_io;
 mod debug_logging_disk_full;
 mod flag_toggle;
+mod netplan_mtu;
 mod nic_link_flap;
 mod systemd_nofile;
 mod unattended_upgrade;
@@ -20,4 +21,5 @@ pub const ALL: &[Family] = &[
     Family { name: "coredns-servfail", baseline: Baseline::Medium, build: coredns_servfail::build },
     Family { name: "cron-backup-io", baseline: Baseline::Medium, build: cron_backup_io::build },
     Family { name: "unattended-upgrade", baseline: Baseline::Short, build: unattended_upgrade::build },
+    Family { name: "netplan-mtu", baseline: Baseline::Short, build: netplan_mtu::build },
 ];
