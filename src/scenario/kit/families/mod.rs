@@ -7,6 +7,7 @@ mod debug_logging_disk_full;
 mod flag_toggle;
 mod netplan_mtu;
 mod nic_link_flap;
+mod sshd_password_off;
 mod systemd_nofile;
 mod unattended_upgrade;
 
@@ -22,4 +23,5 @@ pub const ALL: &[Family] = &[
     Family { name: "cron-backup-io", baseline: Baseline::Medium, build: cron_backup_io::build },
     Family { name: "unattended-upgrade", baseline: Baseline::Short, build: unattended_upgrade::build },
     Family { name: "netplan-mtu", baseline: Baseline::Short, build: netplan_mtu::build },
+    Family { name: "sshd-password-off", baseline: Baseline::Short, build: sshd_password_off::build },
 ];
