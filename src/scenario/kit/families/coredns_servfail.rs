@@ -15,8 +15,15 @@ pub fn build(s: &mut Scene) {
     let good_fwd = format!("10.{}.0.53", s.rng.range(16, 40));
     let bad_fwd = format!("10.{}.0.35", s.rng.range(41, 60));
     let cluster_dns = "10.96.0.10";
-    let pods: Vec<String> = (0..2).map(|_| format!("coredns-{}-{}", s.rng.hex_string(10), s.rng.hex_string(5))).collect();
-    let wrap = |s: &mut Scene, inner: Fmt| if s.rng.chance(0.5) { Fmt::Cri(Box::new(inner)) } else { Fmt::Docker(Box::new(inner)) };
+    let pods: Vec<String> =
+        (0..2).map(|_| format!("coredns-{}-{}", s.rng.hex_string(10), s.rng.hex_string(5))).collect();
+    let wrap = |s: &mut Scene, inner: Fmt| {
+        if s.rng.chance(0.5) {
+            Fmt::Cri(Box::new(inner))
+        } else {
+            Fmt::Docker(Box::new(inner))
+        }
+    };
     let dns_files: Vec<_> = pods
         .iter()
         .map(|p| {
@@ -42,9 +49,21 @@ pub fn build(s: &mut Scene) {
             if at == trigger {
                 cause = Some(m);
             }
-            s.once(dns_files[i], Rec::new(at + 3, "", "coredns", Level::Info, "plugin/health: Going into lameduck mode for 5s"));
+            s.once(
+                dns_files[i],
+                Rec::new(at + 3, "", "coredns", Level::Info, "plugin/health: Going into lameduck mode for 5s"),
+            );
             let sha = s.rng.hex_string(128);
-            s.once(dns_files[i], Rec::new(at + 40, "", "coredns", Level::Info, format!("plugin/reload: Running configuration SHA512 = {sha}")));
+            s.once(
+                dns_files[i],
+                Rec::new(
+                    at + 40,
+                    "",
+                    "coredns",
+                    Level::Info,
+                    format!("plugin/reload: Running configuration SHA512 = {sha}"),
+                ),
+            );
             s.once(dns_files[i], Rec::new(at + 5 * SECOND + 20, "", "coredns", Level::Info, "Reloading complete"));
         }
     }
@@ -64,22 +83,44 @@ pub fn build(s: &mut Scene) {
             if broken(i, t) && t >= onset && rng.chance(0.6) {
                 let name = rng.pick(&nm).clone();
                 if rng.chance(0.5) {
-                    return Some(Rec::new(t, "", "coredns", Level::Info, format!(
-                        "{client} - {id} \"A IN {name}. udp {} false 512\" SERVFAIL qr,rd {} 2.00{}s",
-                        name.len() + 18, name.len() + 18, rng.range(1000, 9999)
-                    )));
+                    return Some(Rec::new(
+                        t,
+                        "",
+                        "coredns",
+                        Level::Info,
+                        format!(
+                            "{client} - {id} \"A IN {name}. udp {} false 512\" SERVFAIL qr,rd {} 2.00{}s",
+                            name.len() + 18,
+                            name.len() + 18,
+                            rng.range(1000, 9999)
+                        ),
+                    ));
                 }
-                return Some(Rec::new(t, "", "coredns", Level::Error, format!(
-                    "plugin/errors: 2 {name}. A: read udp {pod_ip}:{}->{bad}:53: i/o timeout",
-                    rng.range(32768, 60999)
-                )));
+                return Some(Rec::new(
+                    t,
+                    "",
+                    "coredns",
+                    Level::Error,
+                    format!(
+                        "plugin/errors: 2 {name}. A: read udp {pod_ip}:{}->{bad}:53: i/o timeout",
+                        rng.range(32768, 60999)
+                    ),
+                ));
             }
             let ns = *rng.pick(&["default", "shop", "default"]);
             let q = format!("{typo}.{ns}.svc.cluster.local.");
-            Some(Rec::new(t, "", "coredns", Level::Info, format!(
-                "{client} - {id} \"A IN {q} udp {} false 512\" NXDOMAIN qr,aa,rd {} 0.000{}s",
-                q.len() + 12, q.len() + 105, rng.range(100, 999)
-            )))
+            Some(Rec::new(
+                t,
+                "",
+                "coredns",
+                Level::Info,
+                format!(
+                    "{client} - {id} \"A IN {q} udp {} false 512\" NXDOMAIN qr,aa,rd {} 0.000{}s",
+                    q.len() + 12,
+                    q.len() + 105,
+                    rng.range(100, 999)
+                ),
+            ))
         });
     }
     s.herring(dns_files[0], "chronic", &format!(r#"{typo}\.\S+ udp \d+ false 512\\?" NXDOMAIN"#));
@@ -90,11 +131,17 @@ pub fn build(s: &mut Scene) {
     s.every(go_app, start, end, 12.0, move |rng, t| {
         if any_broken(t) && rng.chance(0.8) {
             let (host, port) = if rng.chance(0.5) { (&ledger, 443) } else { (&db, 5432) };
-            return Some(Rec::new(t, "", "ledger-sync", Level::Error, "sync batch failed")
-                .kv("error", format!("dial tcp: lookup {host} on {cluster_dns}:53: server misbehaving"))
-                .kv("port", port));
+            return Some(
+                Rec::new(t, "", "ledger-sync", Level::Error, "sync batch failed")
+                    .kv("error", format!("dial tcp: lookup {host} on {cluster_dns}:53: server misbehaving"))
+                    .kv("port", port),
+            );
         }
-        Some(Rec::new(t, "", "ledger-sync", Level::Info, "sync batch done").kv("rows", rng.range(10, 900)).kv("took", format!("{}ms", rng.range(30, 800))))
+        Some(
+            Rec::new(t, "", "ledger-sync", Level::Info, "sync batch done")
+                .kv("rows", rng.range(10, 900))
+                .kv("took", format!("{}ms", rng.range(30, 800))),
+        )
     });
     s.herring(go_app, "consequence", "server misbehaving");
 
@@ -104,18 +151,31 @@ pub fn build(s: &mut Scene) {
         let at = trigger - s.between(MINUTE, (trigger - start - 30 * SECOND).min(7 * MINUTE));
         s.once(java_app, Rec::new(at, "orders-7d9f8c6b5-x2k4q", "orders", Level::Info, "Starting OrdersApplication v2.14.3 using Java 21.0.5 with PID 1 (/app/orders.jar started by app in /app)"));
         let (secs, ms, run, frac) = (7 + s.rng.below(3), s.rng.below(1000), 10 + s.rng.below(3), s.rng.below(100));
-        let started = format!("Started OrdersApplication in {secs}.{ms:03} seconds (process running for {run}.{frac:02})");
+        let started =
+            format!("Started OrdersApplication in {secs}.{ms:03} seconds (process running for {run}.{frac:02})");
         s.once(java_app, Rec::new(at + 8 * SECOND, "orders-7d9f8c6b5-x2k4q", "orders", Level::Info, started));
         s.herring(java_app, "unrelated-change", r"Start(ing|ed) OrdersApplication");
     }
     let db = names[0].clone();
     s.every(java_app, start, end, 30.0, move |rng, t| {
         if any_broken(t) && rng.chance(0.5) {
-            return Some(Rec::new(t, "orders-7d9f8c6b5-x2k4q", "orders", Level::Error, format!(
+            return Some(Rec::new(
+                t,
+                "orders-7d9f8c6b5-x2k4q",
+                "orders",
+                Level::Error,
+                format!(
                 "Order processing failed: java.net.UnknownHostException: {db}: Temporary failure in name resolution"
-            )));
+            ),
+            ));
         }
-        Some(Rec::new(t, "orders-7d9f8c6b5-x2k4q", "orders", Level::Info, format!("Order ord-{} accepted", rng.hex_string(10))))
+        Some(Rec::new(
+            t,
+            "orders-7d9f8c6b5-x2k4q",
+            "orders",
+            Level::Info,
+            format!("Order ord-{} accepted", rng.hex_string(10)),
+        ))
     });
     s.herring(java_app, "consequence", "UnknownHostException");
 

@@ -54,10 +54,33 @@ pub fn build(s: &mut Scene) {
                     _ => 33,
                 };
                 let at = t + s.between(0, 900);
-                s.once(syslog, Rec::new(at, &db, "CRON", Level::Info, format!("pam_unix(cron:session): session opened for user {user}(uid={uid}) by (uid=0)")).pid(pid));
-                s.once(syslog, Rec::new(at + 2, &db, "CRON", Level::Info, format!("({user}) CMD ({cmd})")).pid(pid + 1));
+                s.once(
+                    syslog,
+                    Rec::new(
+                        at,
+                        &db,
+                        "CRON",
+                        Level::Info,
+                        format!("pam_unix(cron:session): session opened for user {user}(uid={uid}) by (uid=0)"),
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    syslog,
+                    Rec::new(at + 2, &db, "CRON", Level::Info, format!("({user}) CMD ({cmd})")).pid(pid + 1),
+                );
                 let closed = at + s.between(200, 4000);
-                s.once(syslog, Rec::new(closed, &db, "CRON", Level::Info, format!("pam_unix(cron:session): session closed for user {user}")).pid(pid));
+                s.once(
+                    syslog,
+                    Rec::new(
+                        closed,
+                        &db,
+                        "CRON",
+                        Level::Info,
+                        format!("pam_unix(cron:session): session closed for user {user}"),
+                    )
+                    .pid(pid),
+                );
             }
             t += period * MINUTE;
         }
@@ -66,9 +89,25 @@ pub fn build(s: &mut Scene) {
 
     // The backup.
     let bpid = s.pid();
-    s.once(syslog, Rec::new(trigger + 3, &db, "CRON", Level::Info, "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)").pid(bpid));
-    let cause = s.once(syslog, Rec::new(trigger + 5, &db, "CRON", Level::Info, "(root) CMD (/usr/local/bin/backup.sh)").pid(bpid + 1));
-    s.once(syslog, Rec::new(done, &db, "CRON", Level::Info, "pam_unix(cron:session): session closed for user root").pid(bpid));
+    s.once(
+        syslog,
+        Rec::new(
+            trigger + 3,
+            &db,
+            "CRON",
+            Level::Info,
+            "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)",
+        )
+        .pid(bpid),
+    );
+    let cause = s.once(
+        syslog,
+        Rec::new(trigger + 5, &db, "CRON", Level::Info, "(root) CMD (/usr/local/bin/backup.sh)").pid(bpid + 1),
+    );
+    s.once(
+        syslog,
+        Rec::new(done, &db, "CRON", Level::Info, "pam_unix(cron:session): session closed for user root").pid(bpid),
+    );
     if s.rng.chance(0.6) {
         let kpid = s.between(2000, 40_000);
         let blocked = saturated + 2 * MINUTE + s.between(0, 30 * SECOND);
@@ -89,7 +128,12 @@ pub fn build(s: &mut Scene) {
 
     // PostgreSQL: a chronic client complaint, checkpoints, slow statements and cancelled ones.
     s.every(pg, start, end, 1.5, move |rng, t| {
-        Some(Rec::new(t, "", "postgres", Level::Info, "could not receive data from client: Connection reset by peer").pid(rng.range(3000, 60000) as u32).kv("user", "api").kv("db", "shop"))
+        Some(
+            Rec::new(t, "", "postgres", Level::Info, "could not receive data from client: Connection reset by peer")
+                .pid(rng.range(3000, 60000) as u32)
+                .kv("user", "api")
+                .kv("db", "shop"),
+        )
     });
     s.herring(pg, "chronic", "could not receive data from client: Connection reset by peer");
     let cpid = s.pid();
@@ -103,7 +147,8 @@ pub fn build(s: &mut Scene) {
         let buffers = s.rng.range(200, 6000);
         s.once(pg, Rec::new(t, "", "postgres", Level::Info, "checkpoint starting: time").pid(cpid));
         let fin = t + write + sync;
-        let (recycled, files, lsn, redo) = (s.rng.range(0, 4), s.rng.range(5, 60), s.rng.below(0xFFFFFF), s.rng.below(0xFFFFFF));
+        let (recycled, files, lsn, redo) =
+            (s.rng.range(0, 4), s.rng.range(5, 60), s.rng.below(0xFFFFFF), s.rng.below(0xFFFFFF));
         s.once(pg, Rec::new(fin, "", "postgres", Level::Info, format!(
             "checkpoint complete: wrote {buffers} buffers ({:.1}%); 0 WAL file(s) added, 0 removed, {} recycled; write={:.3} s, sync={:.3} s, total={:.3} s; sync files={}, longest={:.3} s, average={:.3} s; distance={} kB, estimate={} kB; lsn=1A/3C{:06X}, redo lsn=1A/3B{:06X}",
             buffers as f64 / 163.84, recycled, write as f64 / 1000.0, sync as f64 / 1000.0, (write + sync) as f64 / 1000.0,
@@ -121,14 +166,35 @@ pub fn build(s: &mut Scene) {
         let q = *rng.pick(&QUERIES);
         if slow(t) {
             if rng.chance(0.3) {
-                return Some(Rec::new(t, "", "postgres", Level::Error, format!("canceling statement due to statement timeout\nSTATEMENT:  {q}")).pid(pid).kv("user", "api").kv("db", "shop"));
+                return Some(
+                    Rec::new(
+                        t,
+                        "",
+                        "postgres",
+                        Level::Error,
+                        format!("canceling statement due to statement timeout\nSTATEMENT:  {q}"),
+                    )
+                    .pid(pid)
+                    .kv("user", "api")
+                    .kv("db", "shop"),
+                );
             }
             let ms = rng.range(1_200, 9_000) as f64 + rng.below(1000) as f64 / 1000.0;
-            return Some(Rec::new(t, "", "postgres", Level::Info, format!("duration: {ms:.3} ms  statement: {q}")).pid(pid).kv("user", "api").kv("db", "shop"));
+            return Some(
+                Rec::new(t, "", "postgres", Level::Info, format!("duration: {ms:.3} ms  statement: {q}"))
+                    .pid(pid)
+                    .kv("user", "api")
+                    .kv("db", "shop"),
+            );
         }
         if rng.chance(0.01) {
             let ms = rng.range(1_000, 1_400) as f64 + rng.below(1000) as f64 / 1000.0;
-            return Some(Rec::new(t, "", "postgres", Level::Info, format!("duration: {ms:.3} ms  statement: {}", QUERIES[0])).pid(pid).kv("user", "api").kv("db", "shop"));
+            return Some(
+                Rec::new(t, "", "postgres", Level::Info, format!("duration: {ms:.3} ms  statement: {}", QUERIES[0]))
+                    .pid(pid)
+                    .kv("user", "api")
+                    .kv("db", "shop"),
+            );
         }
         None
     });

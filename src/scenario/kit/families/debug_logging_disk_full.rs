@@ -45,8 +45,13 @@ pub fn build(s: &mut Scene) {
         c(s, restarted + 800, format!("Chef Infra Client Run complete in {took:.2} seconds"));
     } else {
         let c = |s: &mut Scene, t, msg: String| s.once(cm, Rec::new(t, "", "ansible", Level::Info, msg).pid(cpid));
-        c(s, trigger - 3 * SECOND, format!("PLAY [{svc}] ******************************************************************"));
-        cause = c(s, trigger, format!("TASK [{svc} : Set log level to DEBUG in {conf}] *******************************"));
+        c(
+            s,
+            trigger - 3 * SECOND,
+            format!("PLAY [{svc}] ******************************************************************"),
+        );
+        cause =
+            c(s, trigger, format!("TASK [{svc} : Set log level to DEBUG in {conf}] *******************************"));
         c(s, trigger + 1400, format!("changed: [{host}]"));
         restarted = trigger + s.between(2 * SECOND, 5 * SECOND);
         c(s, restarted - 200, format!("RUNNING HANDLER [{svc} : restart {svc}] *********************************"));
@@ -71,8 +76,15 @@ pub fn build(s: &mut Scene) {
     s.every(app, restarted, full, debug_rate, move |rng, t| {
         let msg = match rng.below(3) {
             0 => "Starting new HTTPS connection (1): geo.example.net:443".to_string(),
-            1 => format!("https://geo.example.net:443 \"GET /v2/lookup?ip=10.{}.{}.{} HTTP/1.1\" 200 {}", rng.range(0, 255), rng.range(0, 255), rng.range(0, 255), rng.range(200, 900)),
-            _ => "SELECT jobs.id, jobs.state, jobs.payload FROM jobs WHERE jobs.state = %(state_1)s LIMIT %(param_1)s".to_string(),
+            1 => format!(
+                "https://geo.example.net:443 \"GET /v2/lookup?ip=10.{}.{}.{} HTTP/1.1\" 200 {}",
+                rng.range(0, 255),
+                rng.range(0, 255),
+                rng.range(0, 255),
+                rng.range(200, 900)
+            ),
+            _ => "SELECT jobs.id, jobs.state, jobs.payload FROM jobs WHERE jobs.state = %(state_1)s LIMIT %(param_1)s"
+                .to_string(),
         };
         let logger = match msg.chars().next() {
             Some('S') if msg.starts_with("SELECT") => "sqlalchemy.engine.Engine",
@@ -100,9 +112,18 @@ pub fn build(s: &mut Scene) {
     s.every(pg, full, end, 12.0, move |rng, t| {
         let rel = format!("base/16384/{}", rng.range(16390, 16480));
         let (level, msg) = if rng.chance(0.7) {
-            (Level::Error, format!("could not extend file \"{rel}\": No space left on device\nHINT:  Check free disk space."))
+            (
+                Level::Error,
+                format!("could not extend file \"{rel}\": No space left on device\nHINT:  Check free disk space."),
+            )
         } else {
-            (Level::Error, format!("could not write to file \"pg_wal/xlogtemp.{}\": No space left on device", rng.range(1000, 40000)))
+            (
+                Level::Error,
+                format!(
+                    "could not write to file \"pg_wal/xlogtemp.{}\": No space left on device",
+                    rng.range(1000, 40000)
+                ),
+            )
         };
         Some(Rec::new(t, "", "postgres", level, msg).pid(rng.range(1000, 40000) as u32).kv("user", svc).kv("db", svc))
     });
@@ -132,7 +153,10 @@ pub fn build(s: &mut Scene) {
     // syslog: cron all along; rsyslog and journald fail once the disk is full.
     let hs = host.clone();
     s.every(syslog, start, end, 1.0, move |rng, t| {
-        Some(Rec::new(t, &hs, "CRON", Level::Info, "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)").pid(rng.range(2000, 60000) as u32))
+        Some(
+            Rec::new(t, &hs, "CRON", Level::Info, "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)")
+                .pid(rng.range(2000, 60000) as u32),
+        )
     });
     let rpid = s.pid();
     let jpid = s.pid();
@@ -154,16 +178,52 @@ pub fn build(s: &mut Scene) {
     let harmless_at = restarted + s.between(MINUTE, fill - 40 * SECOND);
     if s.rng.chance(0.5) {
         let pid = s.pid();
-        s.once(syslog, Rec::new(harmless_at, &host, "sudo", Level::Notice, "   deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/bin/systemctl reload nginx").pid(pid));
-        s.once(syslog, Rec::new(harmless_at + 300, &host, "systemd", Level::Info, "Reloading nginx.service - A high performance web server and a reverse proxy server...").pid(1));
+        s.once(
+            syslog,
+            Rec::new(
+                harmless_at,
+                &host,
+                "sudo",
+                Level::Notice,
+                "   deploy : TTY=pts/0 ; PWD=/home/deploy ; USER=root ; COMMAND=/usr/bin/systemctl reload nginx",
+            )
+            .pid(pid),
+        );
+        s.once(
+            syslog,
+            Rec::new(
+                harmless_at + 300,
+                &host,
+                "systemd",
+                Level::Info,
+                "Reloading nginx.service - A high performance web server and a reverse proxy server...",
+            )
+            .pid(1),
+        );
         let signal_pid = s.pid();
-        s.once(syslog, Rec::new(harmless_at + 350, &host, "nginx", Level::Notice, "signal process started").pid(signal_pid));
-        s.once(syslog, Rec::new(harmless_at + 400, &host, "systemd", Level::Info, "Reloaded nginx.service - A high performance web server and a reverse proxy server.").pid(1));
+        s.once(
+            syslog,
+            Rec::new(harmless_at + 350, &host, "nginx", Level::Notice, "signal process started").pid(signal_pid),
+        );
+        s.once(
+            syslog,
+            Rec::new(
+                harmless_at + 400,
+                &host,
+                "systemd",
+                Level::Info,
+                "Reloaded nginx.service - A high performance web server and a reverse proxy server.",
+            )
+            .pid(1),
+        );
         s.herring(syslog, "unrelated-change", r"reload nginx|Reload(ing|ed) nginx\.service|signal process started");
     } else if chef {
         for (i, o) in others.iter().enumerate() {
             let t = harmless_at + i as i64 * 1500;
-            s.once(cm, Rec::new(t, o, "chef", Level::Info, "template[/etc/motd] updated file contents /etc/motd".to_string()));
+            s.once(
+                cm,
+                Rec::new(t, o, "chef", Level::Info, "template[/etc/motd] updated file contents /etc/motd".to_string()),
+            );
         }
         s.herring(cm, "unrelated-change", r"/etc/motd");
     } else {
@@ -175,7 +235,11 @@ pub fn build(s: &mut Scene) {
         s.herring(cm, "unrelated-change", r"/etc/motd|changed: \[(web|ip-)");
     }
 
-    s.cause(cause, "config", &[&regex::escape(&conf), r"Set log level to DEBUG", &format!(r"service\[{svc}\] restarted")]);
+    s.cause(
+        cause,
+        "config",
+        &[&regex::escape(&conf), r"Set log level to DEBUG", &format!(r"service\[{svc}\] restarted")],
+    );
     s.incident(full, end);
     s.description = format!(
         "{} set DEBUG logging for {svc} on {host} ({conf}) and restarted it; {svc}.log fills with DEBUG lines and \

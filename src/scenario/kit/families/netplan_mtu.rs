@@ -30,16 +30,76 @@ pub fn build(s: &mut Scene) {
     let apply = |s: &mut Scene, host: &str, t: i64| {
         let sudo = s.pid();
         let np = s.pid();
-        s.once(journal, Rec::new(t, host, "sudo", Level::Notice, "  ansible : TTY=unknown ; PWD=/home/ansible ; USER=root ; COMMAND=/bin/sh -c 'netplan apply'").pid(sudo));
+        s.once(
+            journal,
+            Rec::new(
+                t,
+                host,
+                "sudo",
+                Level::Notice,
+                "  ansible : TTY=unknown ; PWD=/home/ansible ; USER=root ; COMMAND=/bin/sh -c 'netplan apply'",
+            )
+            .pid(sudo),
+        );
         s.once(journal, Rec::new(t + 900, host, "systemd", Level::Info, "Reloading.").pid(1));
-        s.once(journal, Rec::new(t + 1500, host, "systemd", Level::Info, "Stopping systemd-networkd.service - Network Configuration...").pid(1));
-        s.once(journal, Rec::new(t + 1560, host, "systemd", Level::Info, "systemd-networkd.service: Deactivated successfully.").pid(1));
-        s.once(journal, Rec::new(t + 1570, host, "systemd", Level::Info, "Stopped systemd-networkd.service - Network Configuration.").pid(1));
-        s.once(journal, Rec::new(t + 1600, host, "systemd", Level::Info, "Starting systemd-networkd.service - Network Configuration...").pid(1));
+        s.once(
+            journal,
+            Rec::new(
+                t + 1500,
+                host,
+                "systemd",
+                Level::Info,
+                "Stopping systemd-networkd.service - Network Configuration...",
+            )
+            .pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(t + 1560, host, "systemd", Level::Info, "systemd-networkd.service: Deactivated successfully.")
+                .pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(
+                t + 1570,
+                host,
+                "systemd",
+                Level::Info,
+                "Stopped systemd-networkd.service - Network Configuration.",
+            )
+            .pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(
+                t + 1600,
+                host,
+                "systemd",
+                Level::Info,
+                "Starting systemd-networkd.service - Network Configuration...",
+            )
+            .pid(1),
+        );
         s.once(journal, Rec::new(t + 1700, host, "systemd-networkd", Level::Info, format!("{iface}: Link UP")).pid(np));
-        s.once(journal, Rec::new(t + 1710, host, "systemd-networkd", Level::Info, format!("{iface}: Gained carrier")).pid(np));
-        s.once(journal, Rec::new(t + 1750, host, "systemd", Level::Info, "Started systemd-networkd.service - Network Configuration.").pid(1));
-        s.once(journal, Rec::new(t + 2600, host, "systemd-networkd", Level::Info, format!("{iface}: Gained IPv6LL")).pid(np));
+        s.once(
+            journal,
+            Rec::new(t + 1710, host, "systemd-networkd", Level::Info, format!("{iface}: Gained carrier")).pid(np),
+        );
+        s.once(
+            journal,
+            Rec::new(
+                t + 1750,
+                host,
+                "systemd",
+                Level::Info,
+                "Started systemd-networkd.service - Network Configuration.",
+            )
+            .pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(t + 2600, host, "systemd-networkd", Level::Info, format!("{iface}: Gained IPv6LL")).pid(np),
+        );
     };
 
     // The earlier, harmless play on the web hosts.
@@ -55,7 +115,11 @@ pub fn build(s: &mut Scene) {
         for (i, w) in webs.iter().enumerate() {
             a(s, at + 2 * SECOND + i as i64 * 300, format!("changed: [{w}]"));
         }
-        a(s, at + 3 * SECOND, "RUNNING HANDLER [network : netplan apply] **************************************".into());
+        a(
+            s,
+            at + 3 * SECOND,
+            "RUNNING HANDLER [network : netplan apply] **************************************".into(),
+        );
         for (i, w) in webs.iter().enumerate() {
             apply(s, w, at + 3 * SECOND + i as i64 * 700);
             a(s, at + 6 * SECOND + i as i64 * 700, format!("changed: [{w}]"));
@@ -63,19 +127,32 @@ pub fn build(s: &mut Scene) {
         let web_names = webs.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
         s.herring(ansible, "unrelated-change", &format!(r"search domain|PLAY \[web\]|changed: \[({web_names})\]"));
         for w in &webs {
-            s.herring(journal, "unrelated-change", &format!(r"{}\S* (sudo|systemd|systemd-networkd)\[", regex::escape(w)));
+            s.herring(
+                journal,
+                "unrelated-change",
+                &format!(r"{}\S* (sudo|systemd|systemd-networkd)\[", regex::escape(w)),
+            );
         }
     }
 
     // The play that sets the MTU on the database hosts.
     let ppid = s.pid();
     let a = |s: &mut Scene, t, msg: String| s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-    a(s, trigger - 2 * SECOND, "PLAY [db] **********************************************************************".into());
-    let cause = a(s, trigger, format!("TASK [network : Set mtu 9000 on {iface} in {netplan_file}] ********************"));
+    a(
+        s,
+        trigger - 2 * SECOND,
+        "PLAY [db] **********************************************************************".into(),
+    );
+    let cause =
+        a(s, trigger, format!("TASK [network : Set mtu 9000 on {iface} in {netplan_file}] ********************"));
     for (i, d) in dbs.iter().enumerate() {
         a(s, trigger + SECOND + i as i64 * 300, format!("changed: [{d}]"));
     }
-    a(s, trigger + 2 * SECOND, "RUNNING HANDLER [network : netplan apply] **************************************".into());
+    a(
+        s,
+        trigger + 2 * SECOND,
+        "RUNNING HANDLER [network : netplan apply] **************************************".into(),
+    );
     for (i, d) in dbs.iter().enumerate() {
         apply(s, d, trigger + 2 * SECOND + i as i64 * 700);
         a(s, trigger + 5 * SECOND + i as i64 * 700, format!("changed: [{d}]"));
@@ -95,7 +172,11 @@ pub fn build(s: &mut Scene) {
             return None;
         }
         let pid = rng.range(2000, 60000) as u32;
-        let msg = if rng.chance(0.6) { "could not send data to client: Connection timed out" } else { "connection to client lost" };
+        let msg = if rng.chance(0.6) {
+            "could not send data to client: Connection timed out"
+        } else {
+            "connection to client lost"
+        };
         let level = if msg.starts_with("could") { Level::Info } else { Level::Fatal };
         Some(Rec::new(t, &db0, "postgres", level, msg).pid(pid).kv("user", "app").kv("db", "shop"))
     });
@@ -108,16 +189,25 @@ pub fn build(s: &mut Scene) {
         let host = rng.pick(&w).clone();
         let big = rng.chance(share);
         if big && broken(t) {
-            return Some(Rec::new(t, &host, "app", Level::Error, "report query failed").kv("report", *rng.pick(&["sales-by-day", "inventory-export", "customer-ledger"])).kv("error", "read tcp 10.0.4.21:51234->10.0.9.20:5432: i/o timeout").kv("elapsed", "30.001s"));
+            return Some(
+                Rec::new(t, &host, "app", Level::Error, "report query failed")
+                    .kv("report", *rng.pick(&["sales-by-day", "inventory-export", "customer-ledger"]))
+                    .kv("error", "read tcp 10.0.4.21:51234->10.0.9.20:5432: i/o timeout")
+                    .kv("elapsed", "30.001s"),
+            );
         }
-        let (msg, ms) = if big { ("report rendered", rng.range(300, 2500)) } else { ("item fetched", rng.range(2, 40)) };
+        let (msg, ms) =
+            if big { ("report rendered", rng.range(300, 2500)) } else { ("item fetched", rng.range(2, 40)) };
         Some(Rec::new(t, &host, "app", Level::Info, msg).kv("elapsed", format!("{ms}ms")))
     });
     s.herring(app, "consequence", "report query failed");
     s.every(access_log, start, end, 120.0, move |rng, t| {
         let big = rng.chance(share);
         let (path, status) = if big {
-            (format!("/reports/{}.csv", rng.pick(&["sales-by-day", "inventory-export", "customer-ledger"])), if broken(t) { 504 } else { 200 })
+            (
+                format!("/reports/{}.csv", rng.pick(&["sales-by-day", "inventory-export", "customer-ledger"])),
+                if broken(t) { 504 } else { 200 },
+            )
         } else {
             (format!("/api/items/{}", rng.range(1000, 99999)), 200)
         };
@@ -127,7 +217,11 @@ pub fn build(s: &mut Scene) {
     });
     s.herring(access_log, "consequence", r#"HTTP/1\.1" 504 "#);
 
-    s.cause(cause, "network", &[r"(?i)mtu 9000", &format!(r"{}\S* sudo\[\d+\]: .*netplan apply", regex::escape(&dbs[0]))]);
+    s.cause(
+        cause,
+        "network",
+        &[r"(?i)mtu 9000", &format!(r"{}\S* sudo\[\d+\]: .*netplan apply", regex::escape(&dbs[0]))],
+    );
     s.incident(onset, end);
     s.description = format!(
         "An Ansible play set mtu 9000 on {iface} of the database host(s) {} ({netplan_file}) and ran netplan apply; \
@@ -135,6 +229,10 @@ pub fn build(s: &mut Scene) {
          failed while small lookups kept working. Red herrings: {}nagios failing to log in to PostgreSQL all along; \
          the 504s and PostgreSQL's 'could not send data to client'.",
         dbs.join(", "),
-        if earlier { "an earlier play that changed the web hosts' search domain and ran netplan apply there; " } else { "" },
+        if earlier {
+            "an earlier play that changed the web hosts' search domain and ran netplan apply there; "
+        } else {
+            ""
+        },
     );
 }

@@ -62,7 +62,13 @@ pub fn build(s: &mut Scene) {
     for &(down, up) in &downs {
         let m = s.once(
             kern,
-            Rec::new(down, &apps[bad], "kernel", Level::Info, klog(bad, down, format!("{nic} {ifname}: NIC Link is Down"))),
+            Rec::new(
+                down,
+                &apps[bad],
+                "kernel",
+                Level::Info,
+                klog(bad, down, format!("{nic} {ifname}: NIC Link is Down")),
+            ),
         );
         cause.get_or_insert(m);
         let up_msg = format!("{nic} {ifname}: {up_text}");
@@ -110,8 +116,14 @@ pub fn build(s: &mut Scene) {
             );
             s.once(
                 kern,
-                Rec::new(t0 + 2 * SECOND, h, "chronyd", Level::Warn, format!("System clock was stepped by {off:.6} seconds"))
-                    .pid(pid),
+                Rec::new(
+                    t0 + 2 * SECOND,
+                    h,
+                    "chronyd",
+                    Level::Warn,
+                    format!("System clock was stepped by {off:.6} seconds"),
+                )
+                .pid(pid),
             );
         }
         s.herring(kern, "unrelated-change", r"chronyd\[\d+\]: (Selected source|System clock)");

@@ -26,14 +26,37 @@ pub fn build(s: &mut Scene) {
     let herring_at = trigger - s.between(40 * SECOND, (trigger - start - 20 * SECOND).min(5 * MINUTE));
     if chef {
         for (i, o) in others.iter().enumerate() {
-            s.once(cm, Rec::new(herring_at + i as i64 * 2 * SECOND, o, "chef", Level::Info, "template[/etc/logrotate.d/redis] updated file contents /etc/logrotate.d/redis"));
+            s.once(
+                cm,
+                Rec::new(
+                    herring_at + i as i64 * 2 * SECOND,
+                    o,
+                    "chef",
+                    Level::Info,
+                    "template[/etc/logrotate.d/redis] updated file contents /etc/logrotate.d/redis",
+                ),
+            );
         }
         s.herring(cm, "unrelated-change", "logrotate.d/redis");
     } else {
         let p = s.pid();
-        s.once(cm, Rec::new(herring_at, "", "ansible", Level::Info, "TASK [redis : Install /etc/logrotate.d/redis] ***********************************").pid(p));
+        s.once(
+            cm,
+            Rec::new(
+                herring_at,
+                "",
+                "ansible",
+                Level::Info,
+                "TASK [redis : Install /etc/logrotate.d/redis] ***********************************",
+            )
+            .pid(p),
+        );
         for (i, o) in others.iter().enumerate() {
-            s.once(cm, Rec::new(herring_at + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{o}]")).pid(p));
+            s.once(
+                cm,
+                Rec::new(herring_at + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{o}]"))
+                    .pid(p),
+            );
         }
         s.herring(cm, "unrelated-change", r"logrotate\.d/redis|changed: \[(cache|ip-)");
     }
@@ -42,8 +65,26 @@ pub fn build(s: &mut Scene) {
     let cause;
     let mut reloaded = Vec::new();
     if chef {
-        cause = s.once(cm, Rec::new(trigger, &apps[0], "chef", Level::Info, "template[/etc/ssh/sshd_config] updated file contents /etc/ssh/sshd_config"));
-        s.once(cm, Rec::new(trigger + 20, &apps[0], "chef", Level::Info, "template[/etc/ssh/sshd_config] sending reload action to service[ssh] (delayed)"));
+        cause = s.once(
+            cm,
+            Rec::new(
+                trigger,
+                &apps[0],
+                "chef",
+                Level::Info,
+                "template[/etc/ssh/sshd_config] updated file contents /etc/ssh/sshd_config",
+            ),
+        );
+        s.once(
+            cm,
+            Rec::new(
+                trigger + 20,
+                &apps[0],
+                "chef",
+                Level::Info,
+                "template[/etc/ssh/sshd_config] sending reload action to service[ssh] (delayed)",
+            ),
+        );
         s.once(cm, Rec::new(trigger + 2 * SECOND, &apps[0], "chef", Level::Info, "service[ssh] reloaded"));
         reloaded.push(trigger + 2 * SECOND);
         // The other hosts' chef clients run on their own splay.
@@ -53,16 +94,49 @@ pub fn build(s: &mut Scene) {
         }
         for (i, h) in apps.iter().enumerate().skip(1) {
             let t = reloaded[i] - 2 * SECOND;
-            s.once(cm, Rec::new(t, h, "chef", Level::Info, "template[/etc/ssh/sshd_config] updated file contents /etc/ssh/sshd_config"));
+            s.once(
+                cm,
+                Rec::new(
+                    t,
+                    h,
+                    "chef",
+                    Level::Info,
+                    "template[/etc/ssh/sshd_config] updated file contents /etc/ssh/sshd_config",
+                ),
+            );
             s.once(cm, Rec::new(t + 2 * SECOND, h, "chef", Level::Info, "service[ssh] reloaded"));
         }
     } else {
         let p = s.pid();
-        cause = s.once(cm, Rec::new(trigger, "", "ansible", Level::Info, "TASK [hardening : Set PasswordAuthentication no in /etc/ssh/sshd_config] *******").pid(p));
+        cause = s.once(
+            cm,
+            Rec::new(
+                trigger,
+                "",
+                "ansible",
+                Level::Info,
+                "TASK [hardening : Set PasswordAuthentication no in /etc/ssh/sshd_config] *******",
+            )
+            .pid(p),
+        );
         for (i, h) in apps.iter().enumerate() {
-            s.once(cm, Rec::new(trigger + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{h}]")).pid(p));
+            s.once(
+                cm,
+                Rec::new(trigger + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{h}]"))
+                    .pid(p),
+            );
         }
-        s.once(cm, Rec::new(trigger + 2 * SECOND, "", "ansible", Level::Info, "RUNNING HANDLER [hardening : reload sshd] **************************************").pid(p));
+        s.once(
+            cm,
+            Rec::new(
+                trigger + 2 * SECOND,
+                "",
+                "ansible",
+                Level::Info,
+                "RUNNING HANDLER [hardening : reload sshd] **************************************",
+            )
+            .pid(p),
+        );
         for (i, h) in apps.iter().enumerate() {
             let t = trigger + 3 * SECOND + i as i64 * 600;
             reloaded.push(t);
@@ -71,9 +145,16 @@ pub fn build(s: &mut Scene) {
     }
     for (i, h) in apps.iter().enumerate() {
         let t = reloaded[i];
-        s.once(auth, Rec::new(t - 100, h, "systemd", Level::Info, "Reloading ssh.service - OpenBSD Secure Shell server...").pid(1));
+        s.once(
+            auth,
+            Rec::new(t - 100, h, "systemd", Level::Info, "Reloading ssh.service - OpenBSD Secure Shell server...")
+                .pid(1),
+        );
         s.once(auth, Rec::new(t, h, "sshd", Level::Info, "Received SIGHUP; restarting.").pid(sshd_pids[i]));
-        s.once(auth, Rec::new(t + 5, h, "systemd", Level::Info, "Reloaded ssh.service - OpenBSD Secure Shell server.").pid(1));
+        s.once(
+            auth,
+            Rec::new(t + 5, h, "systemd", Level::Info, "Reloaded ssh.service - OpenBSD Secure Shell server.").pid(1),
+        );
         s.once(auth, Rec::new(t + 8, h, "sshd", Level::Info, "Server listening on 0.0.0.0 port 22.").pid(sshd_pids[i]));
         s.once(auth, Rec::new(t + 9, h, "sshd", Level::Info, "Server listening on :: port 22.").pid(sshd_pids[i]));
     }
@@ -89,16 +170,102 @@ pub fn build(s: &mut Scene) {
             let port = s.rng.range(32768, 60999);
             if t >= from {
                 first_refusal = first_refusal.min(t);
-                s.once(auth, Rec::new(t, &h, "sshd", Level::Info, format!("Connection closed by authenticating user deploy {runner} port {port} [preauth]")).pid(pid));
-                s.once(deploy, Rec::new(t + 300, &runner_host, "deploy-agent", Level::Error, format!("deploy@{h}: Permission denied (publickey).")).pid(pid));
-                s.once(deploy, Rec::new(t + 310, &runner_host, "deploy-agent", Level::Error, "rsync: connection unexpectedly closed (0 bytes received so far) [sender]").pid(pid));
-                s.once(deploy, Rec::new(t + 320, &runner_host, "deploy-agent", Level::Error, "rsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]").pid(pid));
+                s.once(
+                    auth,
+                    Rec::new(
+                        t,
+                        &h,
+                        "sshd",
+                        Level::Info,
+                        format!("Connection closed by authenticating user deploy {runner} port {port} [preauth]"),
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    deploy,
+                    Rec::new(
+                        t + 300,
+                        &runner_host,
+                        "deploy-agent",
+                        Level::Error,
+                        format!("deploy@{h}: Permission denied (publickey)."),
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    deploy,
+                    Rec::new(
+                        t + 310,
+                        &runner_host,
+                        "deploy-agent",
+                        Level::Error,
+                        "rsync: connection unexpectedly closed (0 bytes received so far) [sender]",
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    deploy,
+                    Rec::new(
+                        t + 320,
+                        &runner_host,
+                        "deploy-agent",
+                        Level::Error,
+                        "rsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]",
+                    )
+                    .pid(pid),
+                );
             } else {
-                s.once(auth, Rec::new(t, &h, "sshd", Level::Info, format!("Accepted password for deploy from {runner} port {port} ssh2")).pid(pid));
-                s.once(auth, Rec::new(t + 20, &h, "sshd", Level::Info, "pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)").pid(pid));
-                s.once(auth, Rec::new(t + 2 * SECOND, &h, "sshd", Level::Info, "pam_unix(sshd:session): session closed for user deploy").pid(pid));
+                s.once(
+                    auth,
+                    Rec::new(
+                        t,
+                        &h,
+                        "sshd",
+                        Level::Info,
+                        format!("Accepted password for deploy from {runner} port {port} ssh2"),
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    auth,
+                    Rec::new(
+                        t + 20,
+                        &h,
+                        "sshd",
+                        Level::Info,
+                        "pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)",
+                    )
+                    .pid(pid),
+                );
+                s.once(
+                    auth,
+                    Rec::new(
+                        t + 2 * SECOND,
+                        &h,
+                        "sshd",
+                        Level::Info,
+                        "pam_unix(sshd:session): session closed for user deploy",
+                    )
+                    .pid(pid),
+                );
                 let files = s.rng.range(0, 40);
-                s.once(deploy, Rec::new(t + 2 * SECOND, &runner_host, "deploy-agent", Level::Info, format!("sent {} bytes  received {} bytes  {}.{:02} bytes/sec", 900 + files * 811, 120 + files * 9, 400 + files * 97, files)).pid(pid));
+                s.once(
+                    deploy,
+                    Rec::new(
+                        t + 2 * SECOND,
+                        &runner_host,
+                        "deploy-agent",
+                        Level::Info,
+                        format!(
+                            "sent {} bytes  received {} bytes  {}.{:02} bytes/sec",
+                            900 + files * 811,
+                            120 + files * 9,
+                            400 + files * 97,
+                            files
+                        ),
+                    )
+                    .pid(pid),
+                );
             }
             t += (60_000.0 / per_min) as i64 + s.between(0, 9 * SECOND);
         }
@@ -113,7 +280,13 @@ pub fn build(s: &mut Scene) {
     let reloads = reloaded.clone();
     s.every(auth, start, end, 4.0, move |rng, t| {
         let i = rng.below(hosts.len() as u64) as usize;
-        let ip = format!("{}.{}.{}.{}", rng.pick(&[45, 61, 103, 185]), rng.range(1, 254), rng.range(1, 254), rng.range(1, 254));
+        let ip = format!(
+            "{}.{}.{}.{}",
+            rng.pick(&[45, 61, 103, 185]),
+            rng.range(1, 254),
+            rng.range(1, 254),
+            rng.range(1, 254)
+        );
         let user = *rng.pick(&["admin", "test", "ubuntu", "oracle"]);
         let port = rng.range(30000, 65000);
         let msg = if t >= reloads[i] {
@@ -128,7 +301,11 @@ pub fn build(s: &mut Scene) {
     // consequence of the change, not the cause.
     s.herring(auth, "consequence", r"Connection closed by invalid user");
 
-    s.cause(cause, "auth", &[r"sshd_config", r"PasswordAuthentication", r"Received SIGHUP; restarting", r"Reload(ing|ed) ssh\.service"]);
+    s.cause(
+        cause,
+        "auth",
+        &[r"sshd_config", r"PasswordAuthentication", r"Received SIGHUP; restarting", r"Reload(ing|ed) ssh\.service"],
+    );
     s.incident(first_refusal.min(end), end);
     s.description = format!(
         "{} set PasswordAuthentication no in /etc/ssh/sshd_config on {n} hosts and reloaded sshd; the deploy \
@@ -138,4 +315,3 @@ pub fn build(s: &mut Scene) {
         if chef { "Chef" } else { "Ansible" },
     );
 }
-

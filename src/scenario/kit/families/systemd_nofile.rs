@@ -39,9 +39,33 @@ pub fn build(s: &mut Scene) {
     while t < end {
         for h in &hosts {
             let at = t + s.between(0, 3 * SECOND);
-            s.once(journal, Rec::new(at, h, "systemd", Level::Info, job("Starting", "sysstat-collect", "system activity accounting tool", "...")).pid(1));
-            s.once(journal, Rec::new(at + 80, h, "systemd", Level::Info, "sysstat-collect.service: Deactivated successfully.").pid(1));
-            s.once(journal, Rec::new(at + 81, h, "systemd", Level::Info, job("Finished", "sysstat-collect", "system activity accounting tool", ".")).pid(1));
+            s.once(
+                journal,
+                Rec::new(
+                    at,
+                    h,
+                    "systemd",
+                    Level::Info,
+                    job("Starting", "sysstat-collect", "system activity accounting tool", "..."),
+                )
+                .pid(1),
+            );
+            s.once(
+                journal,
+                Rec::new(at + 80, h, "systemd", Level::Info, "sysstat-collect.service: Deactivated successfully.")
+                    .pid(1),
+            );
+            s.once(
+                journal,
+                Rec::new(
+                    at + 81,
+                    h,
+                    "systemd",
+                    Level::Info,
+                    job("Finished", "sysstat-collect", "system activity accounting tool", "."),
+                )
+                .pid(1),
+            );
         }
         t += 10 * MINUTE;
     }
@@ -56,23 +80,75 @@ pub fn build(s: &mut Scene) {
             s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
         };
         play(s, at, "PLAY [monitoring] **************************************************************".into());
-        play(s, at + 2 * SECOND, "TASK [node_exporter : Install node_exporter 1.8.2] ******************************".into());
+        play(
+            s,
+            at + 2 * SECOND,
+            "TASK [node_exporter : Install node_exporter 1.8.2] ******************************".into(),
+        );
         for (i, h) in hosts.iter().enumerate() {
             play(s, at + 5 * SECOND + i as i64 * 300, format!("changed: [{h}]"));
         }
-        play(s, at + 7 * SECOND, "RUNNING HANDLER [node_exporter : Restart node_exporter] ************************".into());
+        play(
+            s,
+            at + 7 * SECOND,
+            "RUNNING HANDLER [node_exporter : Restart node_exporter] ************************".into(),
+        );
         for (i, h) in hosts.iter().enumerate() {
             let th = at + 8 * SECOND + i as i64 * 400;
             s.once(journal, Rec::new(th, h, "systemd", Level::Info, "Reloading.").pid(1));
-            s.once(journal, Rec::new(th + 300, h, "systemd", Level::Info, job("Stopping", "node_exporter", "Prometheus Node Exporter", "...")).pid(1));
-            s.once(journal, Rec::new(th + 320, h, "systemd", Level::Info, "node_exporter.service: Deactivated successfully.").pid(1));
-            s.once(journal, Rec::new(th + 330, h, "systemd", Level::Info, job("Stopped", "node_exporter", "Prometheus Node Exporter", ".")).pid(1));
-            s.once(journal, Rec::new(th + 340, h, "systemd", Level::Info, job("Started", "node_exporter", "Prometheus Node Exporter", ".")).pid(1));
+            s.once(
+                journal,
+                Rec::new(
+                    th + 300,
+                    h,
+                    "systemd",
+                    Level::Info,
+                    job("Stopping", "node_exporter", "Prometheus Node Exporter", "..."),
+                )
+                .pid(1),
+            );
+            s.once(
+                journal,
+                Rec::new(th + 320, h, "systemd", Level::Info, "node_exporter.service: Deactivated successfully.")
+                    .pid(1),
+            );
+            s.once(
+                journal,
+                Rec::new(
+                    th + 330,
+                    h,
+                    "systemd",
+                    Level::Info,
+                    job("Stopped", "node_exporter", "Prometheus Node Exporter", "."),
+                )
+                .pid(1),
+            );
+            s.once(
+                journal,
+                Rec::new(
+                    th + 340,
+                    h,
+                    "systemd",
+                    Level::Info,
+                    job("Started", "node_exporter", "Prometheus Node Exporter", "."),
+                )
+                .pid(1),
+            );
             play(s, th + 500, format!("changed: [{h}]"));
         }
-        play(s, at + 12 * SECOND, "PLAY RECAP *********************************************************************".into());
+        play(
+            s,
+            at + 12 * SECOND,
+            "PLAY RECAP *********************************************************************".into(),
+        );
         for h in &hosts {
-            play(s, at + 12 * SECOND, format!("{h:<26}: ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"));
+            play(
+                s,
+                at + 12 * SECOND,
+                format!(
+                    "{h:<26}: ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"
+                ),
+            );
         }
         s.herring(ansible, "unrelated-change", r"node_exporter");
         s.herring(journal, "unrelated-change", r"node_exporter|Prometheus Node Exporter");
@@ -81,7 +157,11 @@ pub fn build(s: &mut Scene) {
     // The play that lowers the limit: drop-in, daemon-reload, restart, host after host.
     let ppid = s.pid();
     let play = |s: &mut Scene, t, msg: String| s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-    play(s, trigger - 6 * SECOND, format!("PLAY [{unit}] *****************************************************************"));
+    play(
+        s,
+        trigger - 6 * SECOND,
+        format!("PLAY [{unit}] *****************************************************************"),
+    );
     let cause = play(
         s,
         trigger,
@@ -90,29 +170,54 @@ pub fn build(s: &mut Scene) {
     for (i, h) in hosts.iter().enumerate() {
         play(s, trigger + SECOND + i as i64 * 350, format!("changed: [{h}]"));
     }
-    play(s, trigger + 3 * SECOND, format!("RUNNING HANDLER [{unit} : daemon-reload] ***************************************"));
-    play(s, trigger + 5 * SECOND, format!("RUNNING HANDLER [{unit} : Restart {unit}] ***************************************"));
+    play(
+        s,
+        trigger + 3 * SECOND,
+        format!("RUNNING HANDLER [{unit} : daemon-reload] ***************************************"),
+    );
+    play(
+        s,
+        trigger + 5 * SECOND,
+        format!("RUNNING HANDLER [{unit} : Restart {unit}] ***************************************"),
+    );
     let mut restarted = Vec::new();
     for (i, h) in hosts.iter().enumerate() {
         let th = trigger + 3 * SECOND + i as i64 * 500;
         s.once(journal, Rec::new(th, h, "systemd", Level::Info, "Reloading.").pid(1));
         if prints_reload_time {
             let ms = s.rng.range(120, 480);
-            s.once(journal, Rec::new(th + ms, h, "systemd", Level::Info, format!("Reloading finished in {ms} ms.")).pid(1));
+            s.once(
+                journal,
+                Rec::new(th + ms, h, "systemd", Level::Info, format!("Reloading finished in {ms} ms.")).pid(1),
+            );
         }
         let tr = trigger + 5 * SECOND + i as i64 * 700;
         s.once(journal, Rec::new(tr, h, "systemd", Level::Info, job("Stopping", unit, descr, "...")).pid(1));
-        s.once(journal, Rec::new(tr + 30, h, unit, Level::Info, "shutting down: context canceled").pid(apid + i as u32));
-        s.once(journal, Rec::new(tr + 200, h, "systemd", Level::Info, format!("{unit}.service: Deactivated successfully.")).pid(1));
+        s.once(
+            journal,
+            Rec::new(tr + 30, h, unit, Level::Info, "shutting down: context canceled").pid(apid + i as u32),
+        );
+        s.once(
+            journal,
+            Rec::new(tr + 200, h, "systemd", Level::Info, format!("{unit}.service: Deactivated successfully.")).pid(1),
+        );
         s.once(journal, Rec::new(tr + 210, h, "systemd", Level::Info, job("Stopped", unit, descr, ".")).pid(1));
         s.once(journal, Rec::new(tr + 230, h, "systemd", Level::Info, job("Started", unit, descr, ".")).pid(1));
         s.once(journal, Rec::new(tr + 400, h, unit, Level::Info, "listening on :8080").pid(apid + 100 + i as u32));
         play(s, tr + 600, format!("changed: [{h}]"));
         restarted.push(tr);
     }
-    play(s, trigger + 9 * SECOND, "PLAY RECAP *********************************************************************".into());
+    play(
+        s,
+        trigger + 9 * SECOND,
+        "PLAY RECAP *********************************************************************".into(),
+    );
     for h in &hosts {
-        play(s, trigger + 9 * SECOND, format!("{h:<26}: ok=4    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"));
+        play(
+            s,
+            trigger + 9 * SECOND,
+            format!("{h:<26}: ok=4    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"),
+        );
     }
 
     // Connections pile up after the restart; past the limit, accepts and dials fail.
@@ -166,7 +271,15 @@ pub fn build(s: &mut Scene) {
     s.herring(access_log, "consequence", r#"HTTP/1\.1" 50[024] "#);
     s.herring(journal, "consequence", r"too many open files");
 
-    s.cause(cause, "config", &[r"LimitNOFILE", &format!(r"RUNNING HANDLER \[{unit} : Restart"), &format!(r"(Stopping|Stopped|Started) ({unit}\.service|{descr})")]);
+    s.cause(
+        cause,
+        "config",
+        &[
+            r"LimitNOFILE",
+            &format!(r"RUNNING HANDLER \[{unit} : Restart"),
+            &format!(r"(Stopping|Stopped|Started) ({unit}\.service|{descr})"),
+        ],
+    );
     s.incident(onset, end);
     s.description = format!(
         "An Ansible play (ansible.log) set LimitNOFILE={limit} in a drop-in for {unit}.service on {n} hosts ({lb} \
@@ -178,4 +291,3 @@ pub fn build(s: &mut Scene) {
         if earlier { "an earlier play restarting node_exporter with its own daemon-reload; " } else { "" },
     );
 }
-

@@ -70,11 +70,23 @@ pub fn build(s: &mut Scene) {
     for (i, h) in hosts.iter().enumerate() {
         let t0 = tz_at + s.between(0, 50 * SECOND);
         s.once(journal, Rec::new(t0, h, "systemd", Level::Info, start_unit).pid(1));
-        for (j, line) in upgrade_lines("tzdata", "all", "2024a-0ubuntu0.22.04.1", "2024b-0ubuntu0.22.04.1").into_iter().enumerate() {
+        for (j, line) in
+            upgrade_lines("tzdata", "all", "2024a-0ubuntu0.22.04.1", "2024b-0ubuntu0.22.04.1").into_iter().enumerate()
+        {
             let line = if line.starts_with("trigproc") || line.contains("libc-bin") { continue } else { line };
             s.once(dpkg[i], Rec::new(t0 + 4 * SECOND + j as i64 * 120, h, "dpkg", Level::Info, line));
         }
-        s.once(journal, Rec::new(t0 + 9 * SECOND, h, "systemd", Level::Info, "apt-daily-upgrade.service: Deactivated successfully.").pid(1));
+        s.once(
+            journal,
+            Rec::new(
+                t0 + 9 * SECOND,
+                h,
+                "systemd",
+                Level::Info,
+                "apt-daily-upgrade.service: Deactivated successfully.",
+            )
+            .pid(1),
+        );
         s.once(journal, Rec::new(t0 + 9 * SECOND + 2, h, "systemd", Level::Info, finish_unit).pid(1));
     }
     // The earlier run's journal lines read like the later run's; only dpkg.log tells them apart.
@@ -97,11 +109,33 @@ pub fn build(s: &mut Scene) {
             }
         }
         let restart = t0 + s.between(3 * SECOND, 8 * SECOND);
-        s.once(journal, Rec::new(restart, &h, "systemd", Level::Info, "Stopping worker.service - Quote worker...").pid(1));
-        s.once(journal, Rec::new(restart + 150, &h, "systemd", Level::Info, "worker.service: Deactivated successfully.").pid(1));
-        s.once(journal, Rec::new(restart + 160, &h, "systemd", Level::Info, "Stopped worker.service - Quote worker.").pid(1));
-        s.once(journal, Rec::new(restart + 170, &h, "systemd", Level::Info, "Started worker.service - Quote worker.").pid(1));
-        s.once(journal, Rec::new(restart + 9 * SECOND, &h, "systemd", Level::Info, "apt-daily-upgrade.service: Deactivated successfully.").pid(1));
+        s.once(
+            journal,
+            Rec::new(restart, &h, "systemd", Level::Info, "Stopping worker.service - Quote worker...").pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(restart + 150, &h, "systemd", Level::Info, "worker.service: Deactivated successfully.").pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(restart + 160, &h, "systemd", Level::Info, "Stopped worker.service - Quote worker.").pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(restart + 170, &h, "systemd", Level::Info, "Started worker.service - Quote worker.").pid(1),
+        );
+        s.once(
+            journal,
+            Rec::new(
+                restart + 9 * SECOND,
+                &h,
+                "systemd",
+                Level::Info,
+                "apt-daily-upgrade.service: Deactivated successfully.",
+            )
+            .pid(1),
+        );
         s.once(journal, Rec::new(restart + 9 * SECOND + 2, &h, "systemd", Level::Info, finish_unit).pid(1));
         broken_from[i] = restart + 2 * SECOND;
     }
@@ -130,16 +164,32 @@ pub fn build(s: &mut Scene) {
                 return Some(Rec::new(t, &h, "worker", Level::Error, format!("ERROR {failure}")).pid(pid));
             }
             if rng.chance(0.05) {
-                return Some(Rec::new(t, &h, "worker", Level::Warn, "WARNING redis latency above 50ms, retrying lock acquire").pid(pid));
+                return Some(
+                    Rec::new(t, &h, "worker", Level::Warn, "WARNING redis latency above 50ms, retrying lock acquire")
+                        .pid(pid),
+                );
             }
-            Some(Rec::new(t, &h, "worker", Level::Info, format!("INFO quote job {} done in {} ms", rng.hex_string(8), rng.range(30, 700))).pid(pid))
+            Some(
+                Rec::new(
+                    t,
+                    &h,
+                    "worker",
+                    Level::Info,
+                    format!("INFO quote job {} done in {} ms", rng.hex_string(8), rng.range(30, 700)),
+                )
+                .pid(pid),
+            )
         });
     }
     s.herring(journal, "chronic", "redis latency above 50ms");
     s.herring(journal, "consequence", &regex::escape(&failure[..30]));
 
     let first = upgraded.iter().map(|&i| broken_from[i]).min().unwrap_or(trigger);
-    s.cause(cause.expect("one upgraded host"), "packages", &[&format!(r"upgrade {pkg}:amd64"), &format!(r"(configure|status installed) {pkg}:amd64")]);
+    s.cause(
+        cause.expect("one upgraded host"),
+        "packages",
+        &[&format!(r"upgrade {pkg}:amd64"), &format!(r"(configure|status installed) {pkg}:amd64")],
+    );
     s.incident(first, end);
     s.description = format!(
         "unattended-upgrades upgraded {pkg} {old} -> {new} on {} of {n} worker hosts ({}; dpkg-HOST.log) and their \
