@@ -83,18 +83,10 @@ pub fn build(s: &mut Scene) {
             if broken(i, t) && t >= onset && rng.chance(0.6) {
                 let name = rng.pick(&nm).clone();
                 if rng.chance(0.5) {
-                    return Some(Rec::new(
-                        t,
-                        "",
-                        "coredns",
-                        Level::Info,
-                        format!(
-                            "{client} - {id} \"A IN {name}. udp {} false 512\" SERVFAIL qr,rd {} 2.00{}s",
-                            name.len() + 18,
-                            name.len() + 18,
-                            rng.range(1000, 9999)
-                        ),
-                    ));
+                    let size = name.len() + 18;
+                    let took = format!("2.00{}s", rng.range(1000, 9999));
+                    let line = query_line(&client, id, &format!("{name}."), size, "SERVFAIL qr,rd", size, &took);
+                    return Some(Rec::new(t, "", "coredns", Level::Info, line));
                 }
                 return Some(Rec::new(
                     t,
@@ -109,18 +101,9 @@ pub fn build(s: &mut Scene) {
             }
             let ns = *rng.pick(&["default", "shop", "default"]);
             let q = format!("{typo}.{ns}.svc.cluster.local.");
-            Some(Rec::new(
-                t,
-                "",
-                "coredns",
-                Level::Info,
-                format!(
-                    "{client} - {id} \"A IN {q} udp {} false 512\" NXDOMAIN qr,aa,rd {} 0.000{}s",
-                    q.len() + 12,
-                    q.len() + 105,
-                    rng.range(100, 999)
-                ),
-            ))
+            let took = format!("0.000{}s", rng.range(100, 999));
+            let line = query_line(&client, id, &q, q.len() + 12, "NXDOMAIN qr,aa,rd", q.len() + 105, &took);
+            Some(Rec::new(t, "", "coredns", Level::Info, line))
         });
     }
     s.herring(dns_files[0], "chronic", &format!(r#"{typo}\.\S+ udp \d+ false 512\\?" NXDOMAIN"#));
@@ -189,4 +172,10 @@ pub fn build(s: &mut Scene) {
          Red herrings: a steady NXDOMAIN stream for '{typo}'; {}the applications' lookup errors.",
         if redeployed { "the orders service's own restart minutes before; " } else { "" },
     );
+}
+
+/// One line of CoreDNS's `log` plugin in its default format (`{remote}:{port} - {>id} "{type}
+/// {class} {name} {proto} {size} {>do} {>bufsize}" {rcode} {>rflags} {rsize} {duration}`).
+fn query_line(client: &str, id: i64, qname: &str, size: usize, rcode_flags: &str, rsize: usize, took: &str) -> String {
+    format!("{client} - {id} \"A IN {qname} udp {size} false 512\" {rcode_flags} {rsize} {took}")
 }

@@ -5,6 +5,7 @@
 //! operator reloading nginx, or an unrelated template on other hosts), a chronic warning of the
 //! service, and the many full-disk errors that outnumber the one change.
 
+use super::ops::{ansible, ansible_task, banner};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 const SERVICES: [&str; 3] = ["reports", "billing-worker", "exporter"];
@@ -44,18 +45,12 @@ pub fn build(s: &mut Scene) {
         let took = (restarted - begin) as f64 / 1000.0 + 0.8;
         c(s, restarted + 800, format!("Chef Infra Client Run complete in {took:.2} seconds"));
     } else {
-        let c = |s: &mut Scene, t, msg: String| s.once(cm, Rec::new(t, "", "ansible", Level::Info, msg).pid(cpid));
-        c(
-            s,
-            trigger - 3 * SECOND,
-            format!("PLAY [{svc}] ******************************************************************"),
-        );
-        cause =
-            c(s, trigger, format!("TASK [{svc} : Set log level to DEBUG in {conf}] *******************************"));
-        c(s, trigger + 1400, format!("changed: [{host}]"));
+        ansible(s, cm, trigger - 3 * SECOND, cpid, banner(&format!("PLAY [{svc}]")));
+        let task = format!("{svc} : Set log level to DEBUG in {conf}");
+        cause = ansible_task(s, cm, trigger, cpid, &task, std::slice::from_ref(&host));
         restarted = trigger + s.between(2 * SECOND, 5 * SECOND);
-        c(s, restarted - 200, format!("RUNNING HANDLER [{svc} : restart {svc}] *********************************"));
-        c(s, restarted + 600, format!("changed: [{host}]"));
+        ansible(s, cm, restarted - 200, cpid, banner(&format!("RUNNING HANDLER [{svc} : restart {svc}]")));
+        ansible(s, cm, restarted + 600, cpid, format!("changed: [{host}]"));
     }
 
     // The service: INFO lines all along and a chronic warning; DEBUG floods after the restart.
@@ -227,12 +222,9 @@ pub fn build(s: &mut Scene) {
         }
         s.herring(cm, "unrelated-change", r"/etc/motd");
     } else {
-        let c = |s: &mut Scene, t, msg: String| s.once(cm, Rec::new(t, "", "ansible", Level::Info, msg).pid(cpid + 1));
-        c(s, harmless_at, "TASK [common : Install /etc/motd] ***********************************************".into());
-        for (i, o) in others.iter().enumerate() {
-            c(s, harmless_at + 800 + i as i64 * 300, format!("changed: [{o}]"));
-        }
-        s.herring(cm, "unrelated-change", r"/etc/motd|changed: \[(web|ip-)");
+        ansible_task(s, cm, harmless_at, cpid + 1, "common : Install /etc/motd", &others);
+        let names = others.iter().map(|o| regex::escape(o)).collect::<Vec<_>>().join("|");
+        s.herring(cm, "unrelated-change", &format!(r"/etc/motd|changed: \[({names})\]"));
     }
 
     s.cause(

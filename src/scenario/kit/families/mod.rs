@@ -7,6 +7,7 @@ mod debug_logging_disk_full;
 mod flag_toggle;
 mod netplan_mtu;
 mod nic_link_flap;
+mod ops;
 mod sshd_password_off;
 mod systemd_nofile;
 mod unattended_upgrade;

@@ -4,6 +4,7 @@
 //! herrings: an earlier play that changed the search domain and ran `netplan apply` on the web
 //! hosts, a chronic PostgreSQL complaint, and the timeouts that outnumber the change.
 
+use super::ops::{ansible, ansible_task, banner};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 pub fn build(s: &mut Scene) {
@@ -18,7 +19,7 @@ pub fn build(s: &mut Scene) {
     let iface = *s.rng.pick(&["eth0", "ens5", "enp1s0"]);
     let jfmt = if s.rng.chance(0.5) { Fmt::JournalShortIso } else { Fmt::SyslogRfc3339 };
     let journal = s.file("journal.log", jfmt);
-    let ansible = s.file("ansible.log", Fmt::Ansible);
+    let ansible_log = s.file("ansible.log", Fmt::Ansible);
     let pg = s.file("postgresql.log", Fmt::Postgres);
     let app_fmt = if s.rng.chance(0.5) { Fmt::Zap } else { Fmt::Logfmt };
     let app = s.file("app.log", app_fmt);
@@ -107,25 +108,16 @@ pub fn build(s: &mut Scene) {
     if earlier {
         let at = trigger - s.between(MINUTE, (trigger - start - 40 * SECOND).min(9 * MINUTE));
         let ppid = s.pid();
-        let a = |s: &mut Scene, t, msg: String| {
-            s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-        };
-        a(s, at, "PLAY [web] *********************************************************************".into());
-        a(s, at + SECOND, format!("TASK [network : Set search domain svc.example.com in {netplan_file}] ***********"));
-        for (i, w) in webs.iter().enumerate() {
-            a(s, at + 2 * SECOND + i as i64 * 300, format!("changed: [{w}]"));
-        }
-        a(
-            s,
-            at + 3 * SECOND,
-            "RUNNING HANDLER [network : netplan apply] **************************************".into(),
-        );
+        ansible(s, ansible_log, at, ppid, banner("PLAY [web]"));
+        let task = format!("network : Set search domain svc.example.com in {netplan_file}");
+        ansible_task(s, ansible_log, at + SECOND, ppid, &task, &webs);
+        ansible(s, ansible_log, at + 3 * SECOND, ppid, banner("RUNNING HANDLER [network : netplan apply]"));
         for (i, w) in webs.iter().enumerate() {
             apply(s, w, at + 3 * SECOND + i as i64 * 700);
-            a(s, at + 6 * SECOND + i as i64 * 700, format!("changed: [{w}]"));
+            ansible(s, ansible_log, at + 6 * SECOND + i as i64 * 700, ppid, format!("changed: [{w}]"));
         }
         let web_names = webs.iter().map(|w| regex::escape(w)).collect::<Vec<_>>().join("|");
-        s.herring(ansible, "unrelated-change", &format!(r"search domain|PLAY \[web\]|changed: \[({web_names})\]"));
+        s.herring(ansible_log, "unrelated-change", &format!(r"search domain|PLAY \[web\]|changed: \[({web_names})\]"));
         for w in &webs {
             s.herring(
                 journal,
@@ -137,25 +129,13 @@ pub fn build(s: &mut Scene) {
 
     // The play that sets the MTU on the database hosts.
     let ppid = s.pid();
-    let a = |s: &mut Scene, t, msg: String| s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-    a(
-        s,
-        trigger - 2 * SECOND,
-        "PLAY [db] **********************************************************************".into(),
-    );
-    let cause =
-        a(s, trigger, format!("TASK [network : Set mtu 9000 on {iface} in {netplan_file}] ********************"));
-    for (i, d) in dbs.iter().enumerate() {
-        a(s, trigger + SECOND + i as i64 * 300, format!("changed: [{d}]"));
-    }
-    a(
-        s,
-        trigger + 2 * SECOND,
-        "RUNNING HANDLER [network : netplan apply] **************************************".into(),
-    );
+    ansible(s, ansible_log, trigger - 2 * SECOND, ppid, banner("PLAY [db]"));
+    let task = format!("network : Set mtu 9000 on {iface} in {netplan_file}");
+    let cause = ansible_task(s, ansible_log, trigger, ppid, &task, &dbs);
+    ansible(s, ansible_log, trigger + 2 * SECOND, ppid, banner("RUNNING HANDLER [network : netplan apply]"));
     for (i, d) in dbs.iter().enumerate() {
         apply(s, d, trigger + 2 * SECOND + i as i64 * 700);
-        a(s, trigger + 5 * SECOND + i as i64 * 700, format!("changed: [{d}]"));
+        ansible(s, ansible_log, trigger + 5 * SECOND + i as i64 * 700, ppid, format!("changed: [{d}]"));
     }
     let onset = trigger + 5 * SECOND + s.between(2 * SECOND, 20 * SECOND);
     let broken = move |t: i64| t >= onset;

@@ -5,6 +5,7 @@
 //! template changed on other hosts just before, and the deploy failures that outnumber the change.
 
 use super::common::ssh_scanner;
+use super::ops::{ansible, ansible_task, banner};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 pub fn build(s: &mut Scene) {
@@ -40,25 +41,9 @@ pub fn build(s: &mut Scene) {
         s.herring(cm, "unrelated-change", "logrotate.d/redis");
     } else {
         let p = s.pid();
-        s.once(
-            cm,
-            Rec::new(
-                herring_at,
-                "",
-                "ansible",
-                Level::Info,
-                "TASK [redis : Install /etc/logrotate.d/redis] ***********************************",
-            )
-            .pid(p),
-        );
-        for (i, o) in others.iter().enumerate() {
-            s.once(
-                cm,
-                Rec::new(herring_at + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{o}]"))
-                    .pid(p),
-            );
-        }
-        s.herring(cm, "unrelated-change", r"logrotate\.d/redis|changed: \[(cache|ip-)");
+        ansible_task(s, cm, herring_at, p, "redis : Install /etc/logrotate.d/redis", &others);
+        let names = others.iter().map(|o| regex::escape(o)).collect::<Vec<_>>().join("|");
+        s.herring(cm, "unrelated-change", &format!(r"logrotate\.d/redis|changed: \[({names})\]"));
     }
 
     // The change and the reloads, host after host.
@@ -108,39 +93,13 @@ pub fn build(s: &mut Scene) {
         }
     } else {
         let p = s.pid();
-        cause = s.once(
-            cm,
-            Rec::new(
-                trigger,
-                "",
-                "ansible",
-                Level::Info,
-                "TASK [hardening : Set PasswordAuthentication no in /etc/ssh/sshd_config] *******",
-            )
-            .pid(p),
-        );
-        for (i, h) in apps.iter().enumerate() {
-            s.once(
-                cm,
-                Rec::new(trigger + SECOND + i as i64 * 300, "", "ansible", Level::Info, format!("changed: [{h}]"))
-                    .pid(p),
-            );
-        }
-        s.once(
-            cm,
-            Rec::new(
-                trigger + 2 * SECOND,
-                "",
-                "ansible",
-                Level::Info,
-                "RUNNING HANDLER [hardening : reload sshd] **************************************",
-            )
-            .pid(p),
-        );
+        let task = "hardening : Set PasswordAuthentication no in /etc/ssh/sshd_config";
+        cause = ansible_task(s, cm, trigger, p, task, &apps);
+        ansible(s, cm, trigger + 2 * SECOND, p, banner("RUNNING HANDLER [hardening : reload sshd]"));
         for (i, h) in apps.iter().enumerate() {
             let t = trigger + 3 * SECOND + i as i64 * 600;
             reloaded.push(t);
-            s.once(cm, Rec::new(t + 300, "", "ansible", Level::Info, format!("changed: [{h}]")).pid(p));
+            ansible(s, cm, t + 300, p, format!("changed: [{h}]"));
         }
     }
     for (i, h) in apps.iter().enumerate() {
@@ -168,104 +127,82 @@ pub fn build(s: &mut Scene) {
         while t < end {
             let pid = s.pid();
             let port = s.rng.range(32768, 60999);
-            if t >= from {
+            let files = s.rng.range(0, 40);
+            // (file, delay, host, program, level, message): the server's and the runner's view.
+            let lines: Vec<(_, i64, &str, &str, Level, String)> = if t >= from {
                 first_refusal = first_refusal.min(t);
-                s.once(
-                    auth,
-                    Rec::new(
-                        t,
+                vec![
+                    (
+                        auth,
+                        0,
                         &h,
                         "sshd",
                         Level::Info,
                         format!("Connection closed by authenticating user deploy {runner} port {port} [preauth]"),
-                    )
-                    .pid(pid),
-                );
-                s.once(
-                    deploy,
-                    Rec::new(
-                        t + 300,
+                    ),
+                    (
+                        deploy,
+                        300,
                         &runner_host,
                         "deploy-agent",
                         Level::Error,
                         format!("deploy@{h}: Permission denied (publickey)."),
-                    )
-                    .pid(pid),
-                );
-                s.once(
-                    deploy,
-                    Rec::new(
-                        t + 310,
+                    ),
+                    (
+                        deploy,
+                        310,
                         &runner_host,
                         "deploy-agent",
                         Level::Error,
-                        "rsync: connection unexpectedly closed (0 bytes received so far) [sender]",
-                    )
-                    .pid(pid),
-                );
-                s.once(
-                    deploy,
-                    Rec::new(
-                        t + 320,
+                        "rsync: connection unexpectedly closed (0 bytes received so far) [sender]".into(),
+                    ),
+                    (
+                        deploy,
+                        320,
                         &runner_host,
                         "deploy-agent",
                         Level::Error,
-                        "rsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]",
-                    )
-                    .pid(pid),
-                );
+                        "rsync error: unexplained error (code 255) at io.c(232) [sender=3.2.7]".into(),
+                    ),
+                ]
             } else {
-                s.once(
-                    auth,
-                    Rec::new(
-                        t,
+                let stats = format!(
+                    "sent {} bytes  received {} bytes  {}.{:02} bytes/sec",
+                    900 + files * 811,
+                    120 + files * 9,
+                    400 + files * 97,
+                    files
+                );
+                vec![
+                    (
+                        auth,
+                        0,
                         &h,
                         "sshd",
                         Level::Info,
                         format!("Accepted password for deploy from {runner} port {port} ssh2"),
-                    )
-                    .pid(pid),
-                );
-                s.once(
-                    auth,
-                    Rec::new(
-                        t + 20,
+                    ),
+                    (
+                        auth,
+                        20,
                         &h,
                         "sshd",
                         Level::Info,
-                        "pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)",
-                    )
-                    .pid(pid),
-                );
-                s.once(
-                    auth,
-                    Rec::new(
-                        t + 2 * SECOND,
+                        "pam_unix(sshd:session): session opened for user deploy(uid=1001) by (uid=0)".into(),
+                    ),
+                    (
+                        auth,
+                        2 * SECOND,
                         &h,
                         "sshd",
                         Level::Info,
-                        "pam_unix(sshd:session): session closed for user deploy",
-                    )
-                    .pid(pid),
-                );
-                let files = s.rng.range(0, 40);
-                s.once(
-                    deploy,
-                    Rec::new(
-                        t + 2 * SECOND,
-                        &runner_host,
-                        "deploy-agent",
-                        Level::Info,
-                        format!(
-                            "sent {} bytes  received {} bytes  {}.{:02} bytes/sec",
-                            900 + files * 811,
-                            120 + files * 9,
-                            400 + files * 97,
-                            files
-                        ),
-                    )
-                    .pid(pid),
-                );
+                        "pam_unix(sshd:session): session closed for user deploy".into(),
+                    ),
+                    (deploy, 2 * SECOND, &runner_host, "deploy-agent", Level::Info, stats),
+                ]
+            };
+            for (file, delay, host, program, level, msg) in lines {
+                s.once(file, Rec::new(t + delay, host, program, level, msg).pid(pid));
             }
             t += (60_000.0 / per_min) as i64 + s.between(0, 9 * SECOND);
         }

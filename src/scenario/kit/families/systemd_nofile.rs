@@ -2,9 +2,10 @@
 //! `systemctl daemon-reload` and restarts it; minutes later, as connections pile up under load,
 //! the service logs `accept4: too many open files` and the proxy answers 502/504. Red herrings:
 //! an earlier play that restarted node_exporter (with its own daemon-reload), timers that run all
-//! along (sysstat, logrotate), and the proxy's 5xx that outnumber the one change.
+//! along (sysstat), and the proxy's 5xx that outnumber the one change.
 
 use super::common::access;
+use super::ops::{ansible, ansible_recap, ansible_task, banner, Systemd};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 /// (unit, description)
@@ -17,55 +18,21 @@ pub fn build(s: &mut Scene) {
     let hosts = s.hosts("api", n);
     let lb = s.hosts("lb", 1).remove(0);
     let limit = *s.rng.pick(&[1024, 2048, 4096]);
-    // systemd 249 and later name the unit in job lines; older ones print only the description.
-    let new_style = s.rng.chance(0.6);
-    let prints_reload_time = new_style && s.rng.chance(0.5);
+    let systemd = Systemd { names_units: s.rng.chance(0.6) };
+    let prints_reload_time = systemd.names_units && s.rng.chance(0.5);
     let journal = s.file("journal.log", Fmt::JournalShortIso);
-    let ansible = s.file("ansible.log", Fmt::Ansible);
+    let ansible_log = s.file("ansible.log", Fmt::Ansible);
     let access_log = s.file("access.log", Fmt::NginxAccess);
     let (start, trigger, end) = (s.start, s.trigger, s.end);
     let apid = s.pid();
-    let job = move |verb: &str, unit: &str, descr: &str, dots: &str| {
-        if new_style {
-            format!("{verb} {unit}.service - {descr}{dots}")
-        } else {
-            format!("{verb} {descr}{dots}")
-        }
-    };
 
-    // Timers all along: sysstat every ten minutes, logrotate at some point.
+    // A timer all along: sysstat every ten minutes.
     let sysstat_phase = s.between(0, 10 * MINUTE);
     let mut t = start - 10 * MINUTE + sysstat_phase;
     while t < end {
         for h in &hosts {
             let at = t + s.between(0, 3 * SECOND);
-            s.once(
-                journal,
-                Rec::new(
-                    at,
-                    h,
-                    "systemd",
-                    Level::Info,
-                    job("Starting", "sysstat-collect", "system activity accounting tool", "..."),
-                )
-                .pid(1),
-            );
-            s.once(
-                journal,
-                Rec::new(at + 80, h, "systemd", Level::Info, "sysstat-collect.service: Deactivated successfully.")
-                    .pid(1),
-            );
-            s.once(
-                journal,
-                Rec::new(
-                    at + 81,
-                    h,
-                    "systemd",
-                    Level::Info,
-                    job("Finished", "sysstat-collect", "system activity accounting tool", "."),
-                )
-                .pid(1),
-            );
+            systemd.oneshot(s, journal, h, at, ("sysstat-collect", "system activity accounting tool"), 80);
         }
         t += 10 * MINUTE;
     }
@@ -76,149 +43,51 @@ pub fn build(s: &mut Scene) {
     if earlier {
         let at = trigger - s.between(MINUTE, (trigger - start - 40 * SECOND).min(8 * MINUTE));
         let ppid = s.pid();
-        let play = |s: &mut Scene, t, msg: String| {
-            s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-        };
-        play(s, at, "PLAY [monitoring] **************************************************************".into());
-        play(
+        ansible(s, ansible_log, at, ppid, banner("PLAY [monitoring]"));
+        ansible_task(s, ansible_log, at + 2 * SECOND, ppid, "node_exporter : Install node_exporter 1.8.2", &hosts);
+        ansible(
             s,
-            at + 2 * SECOND,
-            "TASK [node_exporter : Install node_exporter 1.8.2] ******************************".into(),
-        );
-        for (i, h) in hosts.iter().enumerate() {
-            play(s, at + 5 * SECOND + i as i64 * 300, format!("changed: [{h}]"));
-        }
-        play(
-            s,
+            ansible_log,
             at + 7 * SECOND,
-            "RUNNING HANDLER [node_exporter : Restart node_exporter] ************************".into(),
+            ppid,
+            banner("RUNNING HANDLER [node_exporter : Restart node_exporter]"),
         );
         for (i, h) in hosts.iter().enumerate() {
             let th = at + 8 * SECOND + i as i64 * 400;
             s.once(journal, Rec::new(th, h, "systemd", Level::Info, "Reloading.").pid(1));
-            s.once(
-                journal,
-                Rec::new(
-                    th + 300,
-                    h,
-                    "systemd",
-                    Level::Info,
-                    job("Stopping", "node_exporter", "Prometheus Node Exporter", "..."),
-                )
-                .pid(1),
-            );
-            s.once(
-                journal,
-                Rec::new(th + 320, h, "systemd", Level::Info, "node_exporter.service: Deactivated successfully.")
-                    .pid(1),
-            );
-            s.once(
-                journal,
-                Rec::new(
-                    th + 330,
-                    h,
-                    "systemd",
-                    Level::Info,
-                    job("Stopped", "node_exporter", "Prometheus Node Exporter", "."),
-                )
-                .pid(1),
-            );
-            s.once(
-                journal,
-                Rec::new(
-                    th + 340,
-                    h,
-                    "systemd",
-                    Level::Info,
-                    job("Started", "node_exporter", "Prometheus Node Exporter", "."),
-                )
-                .pid(1),
-            );
-            play(s, th + 500, format!("changed: [{h}]"));
+            systemd.restart(s, journal, h, th + 300, "node_exporter", "Prometheus Node Exporter");
+            ansible(s, ansible_log, th + 600, ppid, format!("changed: [{h}]"));
         }
-        play(
-            s,
-            at + 12 * SECOND,
-            "PLAY RECAP *********************************************************************".into(),
-        );
-        for h in &hosts {
-            play(
-                s,
-                at + 12 * SECOND,
-                format!(
-                    "{h:<26}: ok=3    changed=2    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"
-                ),
-            );
-        }
-        s.herring(ansible, "unrelated-change", r"node_exporter");
+        ansible_recap(s, ansible_log, at + 12 * SECOND, ppid, &hosts, 3, 2);
+        s.herring(ansible_log, "unrelated-change", r"node_exporter");
         s.herring(journal, "unrelated-change", r"node_exporter|Prometheus Node Exporter");
     }
 
     // The play that lowers the limit: drop-in, daemon-reload, restart, host after host.
     let ppid = s.pid();
-    let play = |s: &mut Scene, t, msg: String| s.once(ansible, Rec::new(t, "", "ansible", Level::Info, msg).pid(ppid));
-    play(
-        s,
-        trigger - 6 * SECOND,
-        format!("PLAY [{unit}] *****************************************************************"),
-    );
-    let cause = play(
-        s,
-        trigger,
-        format!("TASK [{unit} : Set LimitNOFILE={limit} in /etc/systemd/system/{unit}.service.d/limits.conf] ***"),
-    );
-    for (i, h) in hosts.iter().enumerate() {
-        play(s, trigger + SECOND + i as i64 * 350, format!("changed: [{h}]"));
-    }
-    play(
-        s,
-        trigger + 3 * SECOND,
-        format!("RUNNING HANDLER [{unit} : daemon-reload] ***************************************"),
-    );
-    play(
-        s,
-        trigger + 5 * SECOND,
-        format!("RUNNING HANDLER [{unit} : Restart {unit}] ***************************************"),
-    );
+    ansible(s, ansible_log, trigger - 6 * SECOND, ppid, banner(&format!("PLAY [{unit}]")));
+    let task = format!("{unit} : Set LimitNOFILE={limit} in /etc/systemd/system/{unit}.service.d/limits.conf");
+    let cause = ansible_task(s, ansible_log, trigger, ppid, &task, &hosts);
+    ansible(s, ansible_log, trigger + 3 * SECOND, ppid, banner(&format!("RUNNING HANDLER [{unit} : daemon-reload]")));
+    ansible(s, ansible_log, trigger + 5 * SECOND, ppid, banner(&format!("RUNNING HANDLER [{unit} : Restart {unit}]")));
     let mut restarted = Vec::new();
     for (i, h) in hosts.iter().enumerate() {
         let th = trigger + 3 * SECOND + i as i64 * 500;
         s.once(journal, Rec::new(th, h, "systemd", Level::Info, "Reloading.").pid(1));
         if prints_reload_time {
             let ms = s.rng.range(120, 480);
-            s.once(
-                journal,
-                Rec::new(th + ms, h, "systemd", Level::Info, format!("Reloading finished in {ms} ms.")).pid(1),
-            );
+            let finished = format!("Reloading finished in {ms} ms.");
+            s.once(journal, Rec::new(th + ms, h, "systemd", Level::Info, finished).pid(1));
         }
         let tr = trigger + 5 * SECOND + i as i64 * 700;
-        s.once(journal, Rec::new(tr, h, "systemd", Level::Info, job("Stopping", unit, descr, "...")).pid(1));
-        s.once(
-            journal,
-            Rec::new(tr + 30, h, unit, Level::Info, "shutting down: context canceled").pid(apid + i as u32),
-        );
-        s.once(
-            journal,
-            Rec::new(tr + 200, h, "systemd", Level::Info, format!("{unit}.service: Deactivated successfully.")).pid(1),
-        );
-        s.once(journal, Rec::new(tr + 210, h, "systemd", Level::Info, job("Stopped", unit, descr, ".")).pid(1));
-        s.once(journal, Rec::new(tr + 230, h, "systemd", Level::Info, job("Started", unit, descr, ".")).pid(1));
+        systemd.restart(s, journal, h, tr, unit, descr);
+        let stopping = Rec::new(tr + 30, h, unit, Level::Info, "shutting down: context canceled");
+        s.once(journal, stopping.pid(apid + i as u32));
         s.once(journal, Rec::new(tr + 400, h, unit, Level::Info, "listening on :8080").pid(apid + 100 + i as u32));
-        play(s, tr + 600, format!("changed: [{h}]"));
+        ansible(s, ansible_log, tr + 600, ppid, format!("changed: [{h}]"));
         restarted.push(tr);
     }
-    play(
-        s,
-        trigger + 9 * SECOND,
-        "PLAY RECAP *********************************************************************".into(),
-    );
-    for h in &hosts {
-        play(
-            s,
-            trigger + 9 * SECOND,
-            format!("{h:<26}: ok=4    changed=3    unreachable=0    failed=0    skipped=0    rescued=0    ignored=0"),
-        );
-    }
+    ansible_recap(s, ansible_log, trigger + 9 * SECOND, ppid, &hosts, 4, 3);
 
     // Connections pile up after the restart; past the limit, accepts and dials fail.
     let climb = s.between(90 * SECOND, 4 * MINUTE);

@@ -4,6 +4,7 @@
 //! every host in an earlier run, apt-daily timers, a chronic warning of the workers, and the
 //! workers' errors that outnumber the upgrade lines.
 
+use super::ops::Systemd;
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 /// (package, old version, new version, what a worker on an upgraded host logs)
@@ -62,32 +63,19 @@ pub fn build(s: &mut Scene) {
     let journal = s.file("journal.log", jfmt);
     let dpkg: Vec<_> = hosts.iter().map(|h| s.file(&format!("dpkg-{h}.log"), Fmt::Dpkg)).collect();
     let (start, trigger, end) = (s.start, s.trigger, s.end);
-    let start_unit = "Starting apt-daily-upgrade.service - Daily apt upgrade and clean activities...";
-    let finish_unit = "Finished apt-daily-upgrade.service - Daily apt upgrade and clean activities.";
+    let systemd = Systemd { names_units: true };
+    let upgrade_unit = ("apt-daily-upgrade", "Daily apt upgrade and clean activities");
 
     // The earlier run: tzdata everywhere.
     let tz_at = trigger - s.between(90 * SECOND, (trigger - start - 20 * SECOND).min(7 * MINUTE));
     for (i, h) in hosts.iter().enumerate() {
         let t0 = tz_at + s.between(0, 50 * SECOND);
-        s.once(journal, Rec::new(t0, h, "systemd", Level::Info, start_unit).pid(1));
-        for (j, line) in
-            upgrade_lines("tzdata", "all", "2024a-0ubuntu0.22.04.1", "2024b-0ubuntu0.22.04.1").into_iter().enumerate()
-        {
-            let line = if line.starts_with("trigproc") || line.contains("libc-bin") { continue } else { line };
+        systemd.oneshot(s, journal, h, t0, upgrade_unit, 9 * SECOND);
+        let lines = upgrade_lines("tzdata", "all", "2024a-0ubuntu0.22.04.1", "2024b-0ubuntu0.22.04.1");
+        // tzdata has no shared libraries: no libc-bin trigger.
+        for (j, line) in lines.into_iter().filter(|l| !l.contains("libc-bin")).enumerate() {
             s.once(dpkg[i], Rec::new(t0 + 4 * SECOND + j as i64 * 120, h, "dpkg", Level::Info, line));
         }
-        s.once(
-            journal,
-            Rec::new(
-                t0 + 9 * SECOND,
-                h,
-                "systemd",
-                Level::Info,
-                "apt-daily-upgrade.service: Deactivated successfully.",
-            )
-            .pid(1),
-        );
-        s.once(journal, Rec::new(t0 + 9 * SECOND + 2, h, "systemd", Level::Info, finish_unit).pid(1));
     }
     // The earlier run's journal lines read like the later run's; only dpkg.log tells them apart.
     for f in &dpkg {
@@ -100,7 +88,9 @@ pub fn build(s: &mut Scene) {
     for (r, &i) in upgraded.iter().enumerate() {
         let h = hosts[i].clone();
         let t0 = if r == 0 { trigger } else { trigger + s.between(20 * SECOND, 3 * MINUTE) };
-        s.once(journal, Rec::new(t0 - 4 * SECOND, &h, "systemd", Level::Info, start_unit).pid(1));
+        let restart = t0 + s.between(3 * SECOND, 8 * SECOND);
+        let began = t0 - 4 * SECOND;
+        systemd.oneshot(s, journal, &h, began, upgrade_unit, restart + 9 * SECOND - began);
         for (j, line) in upgrade_lines(pkg, "amd64", old, new).into_iter().enumerate() {
             let at = t0 - 1200 + j as i64 * 150;
             let m = s.once(dpkg[i], Rec::new(at, &h, "dpkg", Level::Info, line.clone()));
@@ -108,35 +98,7 @@ pub fn build(s: &mut Scene) {
                 cause = Some(m);
             }
         }
-        let restart = t0 + s.between(3 * SECOND, 8 * SECOND);
-        s.once(
-            journal,
-            Rec::new(restart, &h, "systemd", Level::Info, "Stopping worker.service - Quote worker...").pid(1),
-        );
-        s.once(
-            journal,
-            Rec::new(restart + 150, &h, "systemd", Level::Info, "worker.service: Deactivated successfully.").pid(1),
-        );
-        s.once(
-            journal,
-            Rec::new(restart + 160, &h, "systemd", Level::Info, "Stopped worker.service - Quote worker.").pid(1),
-        );
-        s.once(
-            journal,
-            Rec::new(restart + 170, &h, "systemd", Level::Info, "Started worker.service - Quote worker.").pid(1),
-        );
-        s.once(
-            journal,
-            Rec::new(
-                restart + 9 * SECOND,
-                &h,
-                "systemd",
-                Level::Info,
-                "apt-daily-upgrade.service: Deactivated successfully.",
-            )
-            .pid(1),
-        );
-        s.once(journal, Rec::new(restart + 9 * SECOND + 2, &h, "systemd", Level::Info, finish_unit).pid(1));
+        systemd.restart(s, journal, &h, restart, "worker", "Quote worker");
         broken_from[i] = restart + 2 * SECOND;
     }
 
