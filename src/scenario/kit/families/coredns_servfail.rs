@@ -163,7 +163,10 @@ pub fn build(s: &mut Scene) {
     s.herring(java_app, "consequence", "UnknownHostException");
 
     let cause = cause.expect("the first reload is the trigger");
-    s.cause(cause, "network", &[r#"\[INFO\] Reloading(\\n|"|$)"#, r"plugin/reload: Running configuration"]);
+    // The reload's lines all name it ("Reloading complete" is the moment the new Corefile serves).
+    // The fix's reload prints the same text; only its time tells it apart.
+    let accept = [r#"\[INFO\] Reloading(\\n|"|$| complete)"#, r"plugin/reload: Running configuration"];
+    s.cause(cause, "network", &accept);
     s.incident(onset, fix_reloads[1] + 5 * SECOND);
     s.description = format!(
         "The CoreDNS ConfigMap's stub zone for {domain} was pointed at {bad_fwd} instead of {good_fwd}; both replicas \

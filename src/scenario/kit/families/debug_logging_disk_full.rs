@@ -24,7 +24,7 @@ pub fn build(s: &mut Scene) {
     let nginx = s.file("nginx-error.log", Fmt::NginxError);
     let sys_fmt = if s.rng.chance(0.5) { Fmt::SyslogRfc3339 } else { Fmt::SyslogBsd };
     let syslog = s.file("syslog", sys_fmt);
-    let (start, trigger, end) = (s.start, s.trigger, s.end);
+    let (start, trigger) = (s.start, s.trigger);
     let conf = format!("/etc/{svc}/logging.yaml");
     let cpid = s.pid();
 
@@ -56,6 +56,11 @@ pub fn build(s: &mut Scene) {
     // The service: INFO lines all along and a chronic warning; DEBUG floods after the restart.
     let fill = s.between(4 * MINUTE, 9 * MINUTE);
     let full = restarted + fill;
+    // The logs run at least a few minutes past the moment the volume fills.
+    if full + 2 * MINUTE > s.end {
+        s.end = full + s.between(2 * MINUTE, 4 * MINUTE);
+    }
+    let end = s.end;
     let h = host.clone();
     s.every(app, start, full, 30.0, move |rng, t| {
         let rec = if rng.chance(0.1) {
