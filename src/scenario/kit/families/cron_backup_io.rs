@@ -136,6 +136,16 @@ pub fn build(s: &mut Scene) {
         )
     });
     s.herring(pg, "chronic", "could not receive data from client: Connection reset by peer");
+    // A harmless configuration reload minutes before the backup.
+    let reloaded = s.rng.chance(0.6);
+    if reloaded {
+        let at = trigger - s.between(MINUTE, 6 * MINUTE);
+        let pm = s.pid();
+        s.once(pg, Rec::new(at, "", "postgres", Level::Info, "received SIGHUP, reloading configuration files").pid(pm));
+        let changed = format!("parameter \"work_mem\" changed to \"{}MB\"", s.rng.pick(&[16, 32, 64]));
+        s.once(pg, Rec::new(at + 2, "", "postgres", Level::Info, changed).pid(pm));
+        s.herring(pg, "unrelated-change", r#"received SIGHUP|parameter "work_mem" changed"#);
+    }
     let cpid = s.pid();
     let mut t = start + s.between(0, 5 * MINUTE);
     while t < end {
@@ -221,9 +231,10 @@ pub fn build(s: &mut Scene) {
     s.description = format!(
         "cron started /usr/local/bin/backup.sh on {db} (syslog); it saturated the disk for {:.1} minutes: PostgreSQL's \
          statements took seconds or were cancelled, checkpoints took long to sync, and the API on {} timed out. No \
-         change caused it. Red herrings: the other cron jobs every few minutes; 'Connection reset by peer' from \
-         PostgreSQL all along; the API's timeouts.",
+         change caused it. Red herrings: {}the other cron jobs every few minutes; 'Connection reset by \
+         peer' from PostgreSQL all along; the API's timeouts.",
         backup_len as f64 / 60_000.0,
         app_hosts.join(", "),
+        if reloaded { "a PostgreSQL reload changing work_mem minutes before; " } else { "" },
     );
 }

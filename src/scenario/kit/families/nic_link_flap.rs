@@ -4,6 +4,7 @@
 //! and the kernel's chronic "martian source" warnings.
 
 use super::common::{access, client};
+use super::ops::{ansible, ansible_recap, ansible_task, banner};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 use crate::time::Millis;
 
@@ -73,6 +74,23 @@ pub fn build(s: &mut Scene) {
         cause.get_or_insert(m);
         let up_msg = format!("{nic} {ifname}: {up_text}");
         s.once(kern, Rec::new(up, &apps[bad], "kernel", Level::Info, klog(bad, up, up_msg)));
+    }
+
+    // A harmless release rolled out to every application host minutes before, flapping host included.
+    let deployed = s.rng.chance(0.6);
+    if deployed {
+        let ansible_log = s.file("ansible.log", Fmt::Ansible);
+        let at = trigger - s.between(2 * MINUTE, (trigger - start - 30 * SECOND).min(9 * MINUTE));
+        let ppid = s.pid();
+        let release = format!("2026.11.{}", s.rng.range(1, 29));
+        ansible(s, ansible_log, at, ppid, banner("PLAY [app]"));
+        ansible_task(s, ansible_log, at + SECOND, ppid, &format!("app : Deploy release {release}"), &apps);
+        ansible(s, ansible_log, at + 4 * SECOND, ppid, banner("RUNNING HANDLER [app : Restart app]"));
+        for (i, h) in apps.iter().enumerate() {
+            ansible(s, ansible_log, at + 5 * SECOND + i as i64 * 900, ppid, format!("changed: [{h}]"));
+        }
+        ansible_recap(s, ansible_log, at + 6 * SECOND + n as i64 * 900, ppid, &apps, 3, 2);
+        s.herring(ansible_log, "unrelated-change", r"PLAY (\[app\]|RECAP)|Deploy release|Restart app|changed: \[|ok=3");
     }
 
     // Chronic martian-source warnings from a misconfigured neighbour, on most hosts.
@@ -177,11 +195,12 @@ pub fn build(s: &mut Scene) {
     s.description = format!(
         "The NIC of {} ({}, {ifname}) flapped {flaps} times (kernel: 'NIC Link is Down' / 'Link is Up'); while it \
          was down the proxy on {lb} failed requests to its upstream {}:8080 ({}). No change caused it. Red herrings: \
-         {}{}.",
+         {}{}{}.",
         apps[bad],
         ips[bad],
         ips[bad],
         if unreach { "502, No route to host" } else { "504, upstream timed out" },
+        if deployed { "a release deployed to every application host minutes before; " } else { "" },
         if chrony_step { "chrony stepping the clock on every host minutes before; " } else { "" },
         "kernel 'martian source' warnings all along (when present)",
     );
