@@ -57,6 +57,8 @@ pub enum Fmt {
     GoLog,
     /// HashiCorp Vault's file audit device: one JSON object per request/response.
     VaultAudit,
+    /// CoreDNS's stdout: `[INFO] msg`, no time of its own (the container runtime or journald adds it).
+    CoreDns,
 }
 
 impl Fmt {
@@ -319,6 +321,19 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
             json_str(&r.msg),
             json_str(kv(r, "remote"))
         ),
+        Fmt::CoreDns => format!("[{}] {}", r.level.coredns(), r.msg),
+    }
+}
+
+impl Level {
+    fn coredns(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBUG",
+            Level::Info | Level::Notice => "INFO",
+            Level::Warn => "WARNING",
+            Level::Error => "ERROR",
+            Level::Fatal => "FATAL",
+        }
     }
 }
 

@@ -3,17 +3,26 @@
 mod ansible_firewall;
 mod cert_expiry;
 mod common;
+mod coredns_servfail;
+mod cron_backup_io;
+mod debug_logging_disk_full;
 mod flag_toggle;
 mod go_panic_deploy;
 mod mariadb_max_conn;
+mod netplan_mtu;
 mod nginx_upstream_typo;
+mod nic_link_flap;
 mod oom_killer;
+mod ops;
 mod pg_disk_full;
 mod pg_killed_backend;
 mod provider_outage;
 mod puppet_resolv;
 mod quiet_day;
 mod secret_rotation;
+mod sshd_password_off;
+mod systemd_nofile;
+mod unattended_upgrade;
 
 use super::{Baseline, Family};
 
@@ -32,4 +41,12 @@ pub const ALL: &[Family] = &[
     Family { name: "nginx-upstream-typo", baseline: Baseline::Short, build: nginx_upstream_typo::build },
     Family { name: "oom-killer", baseline: Baseline::Medium, build: oom_killer::build },
     Family { name: "kit-quiet-day", baseline: Baseline::Short, build: quiet_day::build },
+    Family { name: "nic-link-flap", baseline: Baseline::Medium, build: nic_link_flap::build },
+    Family { name: "systemd-nofile", baseline: Baseline::Short, build: systemd_nofile::build },
+    Family { name: "debug-logging-disk-full", baseline: Baseline::Short, build: debug_logging_disk_full::build },
+    Family { name: "coredns-servfail", baseline: Baseline::Medium, build: coredns_servfail::build },
+    Family { name: "cron-backup-io", baseline: Baseline::Medium, build: cron_backup_io::build },
+    Family { name: "unattended-upgrade", baseline: Baseline::Short, build: unattended_upgrade::build },
+    Family { name: "netplan-mtu", baseline: Baseline::Short, build: netplan_mtu::build },
+    Family { name: "sshd-password-off", baseline: Baseline::Short, build: sshd_password_off::build },
 ];
