@@ -13,6 +13,7 @@ pub mod chart;
 pub mod draw;
 pub mod keys;
 pub mod logview;
+mod views;
 
 pub use app::{Action, App, EvRow, Loaded, Progress, Prompt, View};
 
