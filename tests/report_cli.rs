@@ -339,3 +339,58 @@ fn man_page_looks_valid() {
     }
     assert!(man.contains("report"));
 }
+
+/// The text report's `Label:` field, its wrapped lines joined.
+fn field(text: &str, label: &str) -> Option<String> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("{label}:")));
+    let first = lines.next()?.split_once(':')?.1.trim().to_string();
+    let rest: Vec<&str> = lines.take_while(|l| l.starts_with("          ")).map(str::trim).collect();
+    Some(std::iter::once(first.as_str()).chain(rest).collect::<Vec<_>>().join(" "))
+}
+
+/// The answer leads the report, in the change line's own words: ticket, settings old→new, every
+/// host the change touched, when, and what it did — checked against the sample's ground truth.
+#[test]
+fn the_answer_comes_first_in_the_change_lines_words() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("sample-logs");
+    if !dir.is_dir() {
+        eprintln!("skipped: sample-logs/ is not in this checkout");
+        return;
+    }
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/data/sample-truth.json")).unwrap()).unwrap();
+    let cause_line = truth["cause"]["text"].as_str().unwrap();
+    let v: Value = serde_json::from_str(&stdout_of(culprit().args(["report", "--format", "json"]).arg(&dir))).unwrap();
+    let change = &v["change"];
+    assert_eq!(change["hosts"], truth["cause"]["hosts"], "{change}");
+    assert_eq!(change["at"], truth["cause"]["at"], "{change}");
+    let id = change["id"].as_str().expect("the line names a ticket");
+    assert!(cause_line.contains(&format!("\"{id}\"")), "{id}");
+    let settings = change["settings"].as_array().expect("settings");
+    assert!(!settings.is_empty(), "the change line says what moved: {change}");
+    for s in settings {
+        let said =
+            format!("{} {} -> {}", s["name"].as_str().unwrap(), s["old"].as_str().unwrap(), s["new"].as_str().unwrap());
+        assert!(cause_line.contains(&said), "{said} is not what the line says");
+    }
+    // No mined `<*>` where a real line is at hand.
+    let likely = v["causes"].as_array().unwrap().iter().find(|c| c["verdict"] == "likely-cause").unwrap();
+    assert!(!likely["title"].as_str().unwrap().contains("<*>"), "{}", likely["title"]);
+
+    let text = stdout_of(culprit().arg("report").arg(&dir));
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("Answer:")), "{text}");
+    let answer = field(&text, "Answer").unwrap();
+    let hosts: Vec<&str> = truth["cause"]["hosts"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
+    let onset = v["incident"]["onset"].as_str().unwrap();
+    for part in [
+        id.to_string(),
+        format!("on {} at {}", hosts.join(", "), &truth["cause"]["at"].as_str().unwrap()[11..19]),
+        format!("from {}", &onset[11..19]),
+    ]
+    .into_iter()
+    .chain(settings.iter().map(|s| format!("{}→{}", s["old"].as_str().unwrap(), s["new"].as_str().unwrap())))
+    {
+        assert!(answer.contains(&part), "{part:?} not in the answer: {answer}");
+    }
+}

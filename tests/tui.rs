@@ -3,8 +3,8 @@
 //! under NO_COLOR, Action-driven navigation, and hostile log text.
 
 use culprit::findings::{
-    Cause, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef, TimelineEntry, Verdict,
-    WindowSource,
+    Cause, ChangeFacts, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef,
+    TimelineEntry, Verdict, WindowSource,
 };
 use culprit::index::{Index, IndexOptions};
 use culprit::rules::RuleSet;
@@ -215,6 +215,7 @@ fn fixture() -> Loaded {
                 incident_ratio: Some(0.667),
                 hosts: vec!["auth-2".into(), "auth-3".into()],
                 services: vec!["auth".into()],
+                short: "66.7% of login requests failing".into(),
             },
         }),
         causes: vec![config, db, proxy],
@@ -259,6 +260,13 @@ fn fixture() -> Loaded {
                 examples: vec![evidence(&idx, dup[0])],
             },
         ],
+        change: Some(ChangeFacts {
+            id: None,
+            what: "deploy-bot changed auth config jwt.issuer on auth-2,auth-3".into(),
+            settings: vec![],
+            hosts: vec!["auth-2".into(), "auth-3".into()],
+            at: t(15, 41, 50),
+        }),
     };
     Loaded::new(idx, findings)
 }

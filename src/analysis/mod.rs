@@ -5,6 +5,7 @@
 //! Every score carries its reasons as data; views only format them.
 
 pub mod accounts;
+pub mod change_facts;
 pub mod rank;
 pub mod signals;
 pub mod stats;
@@ -48,6 +49,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         notices: index.notices.iter().map(|n| n.to_string()).collect(),
         charts: Vec::new(),
         patterns: Vec::new(),
+        change: None,
     };
     for i in &index.inputs {
         for w in &i.warnings {
@@ -143,6 +145,14 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let top_service = stories.first().map(|s| index.services.get(s.service).to_string());
     for (i, st) in stories.iter().enumerate() {
         let mut c = rank::story_cause(index, &table, st, w.onset, &symptom_name);
+        // Titles in the lines' own words: the change as stated, then what the first error said.
+        let top = &st.stats[0];
+        let mut error = rank::signal_title(index, table.signals[top.sig].key.id);
+        quote_line(index, table.signals[top.sig].key.id, top.onset_rec, &mut error);
+        c.title = match st.change.as_ref().and_then(|l| changes.iter().find(|c| c.rec == l.rec)) {
+            Some(trigger) => format!("{} → {error}", change_facts::facts(index, &changes, trigger).describe()),
+            None => error,
+        };
         c.verdict = if i == 0 && st.score >= rank::LIKELY_THRESHOLD {
             Verdict::LikelyCause
         } else if i > 0 && top_onset.is_some_and(|t| st.onset > t + crate::time::MS_PER_SEC) {
@@ -171,6 +181,12 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     for (i, c) in causes.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
     }
+    let likely_change = causes
+        .iter()
+        .find(|c| c.verdict == Verdict::LikelyCause)
+        .and_then(|c| c.evidence.first()?.record)
+        .and_then(|r| changes.iter().find(|ch| ch.rec == r));
+    findings.change = likely_change.map(|trigger| change_facts::facts(index, &changes, trigger));
     findings.timeline = timeline(index, &table, &w, &stories, &changes, &causes);
     findings.summary = summary(&findings, &causes, &w);
     findings.causes = causes;
@@ -282,11 +298,16 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
             rank::rate(sym_base / t.buckets.minutes(p.base_end).max(1.0))
         ),
     };
+    let short = match ratio_in {
+        Some(i) => format!("{} of {noun} failing", pct(i)),
+        None if w.from_symptoms => format!("{} {symptom_name}s", sym_in),
+        None => String::new(),
+    };
     if let Some(end) = w.end {
         description.push_str(&format!(", until {}", clock(end)));
     }
     if !host_names.is_empty() && host_names.len() <= 6 {
-        description.push_str(&format!(", on {}", host_names.join(", ")));
+        description.push_str(&format!(", on {}", crate::report::sorted_hosts(&host_names).join(", ")));
     }
     let path = rank::FailingPath {
         hosts: hosts.iter().map(|h| h.0).collect(),
@@ -299,6 +320,7 @@ fn impact(index: &Index, t: &SignalTable, w: &Window, p: &Periods, symptom_name:
         incident_ratio: ratio_in.map(|x| rank::round2(x * 100.0) / 100.0),
         hosts: host_names,
         services: service_names,
+        short,
     };
     (impact, path)
 }
@@ -580,6 +602,8 @@ fn consequences(index: &Index, t: &SignalTable, late: &[SignalStat], w: &Window,
         .take(MAX_RULED_OUT)
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
+            let mut title = rank::signal_title(index, sig.key.id);
+            quote_line(index, sig.key.id, s.onset_rec, &mut title);
             Cause {
                 rank: 0,
                 score: 0.1,
@@ -587,7 +611,7 @@ fn consequences(index: &Index, t: &SignalTable, late: &[SignalStat], w: &Window,
                 subsystem: rank::subsystem_of(index, sig.key.id, svc),
                 service: index.services.get(svc).to_string(),
                 hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
-                title: rank::signal_title(index, sig.key.id),
+                title,
                 signal: rank::signal_ref(index, sig.key.id),
                 onset: Some(s.onset),
                 baseline_per_min: rank::round2(s.base_per_min),
@@ -620,6 +644,8 @@ fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
             let first = sig.series.first_from(0).unwrap_or(s.onset_rec);
+            let mut title = rank::signal_title(index, sig.key.id);
+            quote_line(index, sig.key.id, first, &mut title);
             Cause {
                 rank: 0,
                 score: 0.0,
@@ -627,7 +653,7 @@ fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
                 subsystem: rank::subsystem_of(index, sig.key.id, svc),
                 service: index.services.get(svc).to_string(),
                 hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
-                title: rank::signal_title(index, sig.key.id),
+                title,
                 signal: rank::signal_ref(index, sig.key.id),
                 onset: None,
                 baseline_per_min: rank::round2(s.base_per_min),
@@ -643,6 +669,22 @@ fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
             }
         })
         .collect()
+}
+
+/// A mined template's `<*>` holes hide what the line said: where a title ends with one, the
+/// line it came from says it instead (a structured line's message, decoded and whole).
+fn quote_line(index: &Index, id: SignalId, rec: u32, title: &mut String) {
+    if let SignalId::Pattern(_) = id {
+        let template = rank::signal_title(index, id);
+        let line = String::from_utf8_lossy(index.first_line(rec as usize));
+        let own = crate::readable::parse(&line)
+            .and_then(|r| r.message)
+            .map(|m| crate::text::escape_str(m.trim()).into_owned())
+            .unwrap_or_else(|| rank::event_title(index, rec));
+        if let Some(head) = title.strip_suffix(template.as_str()).filter(|_| !own.is_empty()) {
+            *title = format!("{head}{own}");
+        }
+    }
 }
 
 fn entry(index: &Index, rec: u32, summary: String) -> TimelineEntry {

@@ -95,13 +95,15 @@ pub fn write(w: &mut dyn Write, f: &Findings, opts: &ReportOptions) -> io::Resul
 
     let title = o.p.bold("culprit report");
     o.line(&title)?;
+    // The answer first: what changed, where, when, and what it did.
+    let headline = f.headline();
+    if !headline.is_empty() {
+        o.field(0, "Answer", &escape_str(&headline))?;
+    }
     o.field(0, "Inputs", &escape_str(&inputs_text(f)))?;
     o.field(0, "Span", &span_text(f))?;
     for n in &f.notices {
         o.field(0, "Notice", &escape_str(n))?;
-    }
-    if !f.summary.is_empty() {
-        o.field(0, "Summary", &escape_str(&f.summary))?;
     }
 
     o.blank()?;

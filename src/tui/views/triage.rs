@@ -11,8 +11,12 @@ impl App {
         let nseries = f.charts.len().min(if h >= 40 { 8 } else { 3 });
         let tall = h >= 40;
         let chart_rows = if f.charts.is_empty() { 0 } else { (nseries * if tall { 2 } else { 1 }) as u16 + 3 };
+        // The answer first, on up to two rows.
+        let answer = escape_str(&f.headline()).into_owned();
+        let width = area.width as usize;
+        let answer_rows = if answer.chars().count() + 1 > width { 2 } else { 1 };
         let [head, causes_title, causes, detail, chart] = Layout::vertical([
-            Constraint::Length(3),
+            Constraint::Length(2 + answer_rows as u16),
             Constraint::Length(1),
             Constraint::Length(cause_rows),
             Constraint::Min(2),
@@ -20,7 +24,7 @@ impl App {
         ])
         .areas(area);
 
-        // Header: inputs and span, incident window and onset, impact.
+        // Header: inputs and span; the answer; the incident window and onset.
         let span = ld.index.time_span();
         let mut l1 = format!(
             " culprit · {} · {}",
@@ -33,28 +37,25 @@ impl App {
         // Name the inputs when they fit (wide screens); the count says enough otherwise.
         let names: Vec<String> = ld.index.inputs.iter().map(|i| short_path(&i.path)).collect();
         let named = format!("{l1} · {}", names.join(", "));
-        if named.chars().count() <= area.width as usize {
+        if named.chars().count() <= width {
             l1 = named;
         }
-        let (l2, l3) = match &f.incident {
+        let mut head_lines = vec![Line::styled(l1, theme.title())];
+        for row in wrap_rows(&answer, width.saturating_sub(1), answer_rows) {
+            head_lines.push(Line::styled(format!(" {row}"), theme.strong()));
+        }
+        let window = match &f.incident {
             Some(inc) => {
                 let end = inc.end.map(clock).unwrap_or_else(|| "ongoing".into());
                 let src = match inc.source {
                     crate::findings::WindowSource::Auto => "detected",
                     crate::findings::WindowSource::Flag => "given",
                 };
-                (
-                    format!(" incident {} → {end} ({src}) · onset {}", clock(inc.start), clock(inc.onset)),
-                    format!(" impact: {}", escape_str(&inc.impact.description)),
-                )
+                format!(" incident {} → {end} ({src}) · onset {}", clock(inc.start), clock(inc.onset))
             }
-            None => (" no incident window found".to_string(), format!(" {}", escape_str(&f.summary))),
+            None => " no incident window found".to_string(),
         };
-        let head_lines = vec![
-            Line::styled(l1, theme.title()),
-            Line::from(l2),
-            Line::styled(truncate_chars(&l3, area.width as usize).into_owned(), theme.strong()),
-        ];
+        head_lines.push(Line::from(window));
         frame.render_widget(Paragraph::new(head_lines).style(Style::new()), head);
         frame.render_widget(
             Paragraph::new(Line::from(vec![
@@ -269,4 +270,42 @@ pub(crate) fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: The
         lines.push(Line::from(format!("   ! {}", escape_str(n))));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// `text` in at most `rows` rows of `width` chars, broken at spaces where it can be; the last
+/// row ends with `…` when text is left over.
+fn wrap_rows(text: &str, width: usize, rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut rest = text.trim();
+    while !rest.is_empty() && out.len() < rows {
+        if rest.chars().count() <= width {
+            out.push(rest.to_string());
+            break;
+        }
+        if out.len() + 1 == rows {
+            out.push(truncate_chars(rest, width).into_owned());
+            break;
+        }
+        let (cut, edge) = rest.char_indices().nth(width).map_or((rest.len(), 0), |(i, c)| (i, c.len_utf8()));
+        // A space right at the edge is a fine place to break too.
+        let at = rest[..cut + edge].rfind(' ').filter(|&i| i > 0).unwrap_or(cut);
+        out.push(rest[..at].trim_end().to_string());
+        rest = rest[at..].trim_start();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_rows;
+
+    #[test]
+    fn wrap_rows_breaks_at_spaces_and_marks_the_cut() {
+        assert_eq!(wrap_rows("aaa bbb ccc", 7, 2), vec!["aaa bbb", "ccc"]);
+        assert_eq!(wrap_rows("aaa bbb ccc ddd", 7, 2), vec!["aaa bbb", "ccc ddd"]);
+        assert_eq!(wrap_rows("aaa bbb ccc ddd eee", 7, 2), vec!["aaa bbb", "ccc dd…"]);
+        assert_eq!(wrap_rows("short", 20, 2), vec!["short"]);
+        assert_eq!(wrap_rows("ab→cd→ef gh", 4, 2), vec!["ab→c", "d→e…"]);
+    }
 }
