@@ -11,7 +11,11 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 const TIME_KEYS: &[&str] = &["ts", "time", "timestamp", "@timestamp", "t", "date"];
 const LEVEL_KEYS: &[&str] = &["level", "lvl", "severity", "levelname", "log.level"];
 const SERVICE_KEYS: &[&str] = &["service", "app", "logger", "component", "source_type"];
-const MESSAGE_KEYS: &[&str] = &["msg", "message", "event", "summary", "error", "err"];
+const MESSAGE_KEYS: &[&str] = &["msg", "message"];
+/// Without a message: an event name and its description (audit and deploy records), else the error.
+const EVENT_KEYS: &[&str] = &["event", "action", "event_type", "type"];
+const DETAIL_KEYS: &[&str] = &["summary", "description", "detail", "details"];
+const ERROR_KEYS: &[&str] = &["error", "err"];
 /// A field's value is cut past this many characters.
 const MAX_VALUE: usize = 120;
 
@@ -39,7 +43,14 @@ pub fn parse(line: &str) -> Option<Readable> {
     r.time = take(TIME_KEYS, &mut pairs).map(|t| time_of_day(&t));
     r.level = take(LEVEL_KEYS, &mut pairs).map(|l| l.to_ascii_uppercase());
     r.service = take(SERVICE_KEYS, &mut pairs);
-    r.message = take(MESSAGE_KEYS, &mut pairs);
+    r.message = take(MESSAGE_KEYS, &mut pairs).or_else(|| {
+        let event = take(EVENT_KEYS, &mut pairs);
+        let detail = take(DETAIL_KEYS, &mut pairs);
+        match (event, detail) {
+            (Some(e), Some(d)) => Some(format!("{e}: {d}")),
+            (e, d) => e.or(d).or_else(|| take(ERROR_KEYS, &mut pairs)),
+        }
+    });
     rest.extend(pairs);
     r.fields = rest;
     Some(r)
@@ -166,6 +177,17 @@ mod tests {
             render(line).unwrap(),
             r#"15:30:34.120 ERROR auth: token generation failed: jws: signing key "auth-2024-01" not found host=auth-2 request_id=ab12 status=500"#
         );
+    }
+
+    #[test]
+    fn audit_records_say_event_and_summary() {
+        let line = r#"{"time":"2024-01-22T15:28:07.412Z","event":"config.applied","change_id":"CHG-4411","target":"auth-2","summary":"key id a -> b"}"#;
+        assert_eq!(
+            render(line).unwrap(),
+            "15:28:07.412 config.applied: key id a -> b change_id=CHG-4411 target=auth-2"
+        );
+        let line = r#"{"level":"error","msg":"request failed","error":"connection refused"}"#;
+        assert_eq!(render(line).unwrap(), r#"ERROR request failed error="connection refused""#);
     }
 
     #[test]

@@ -219,11 +219,23 @@ fn sample_logs_top_cause_evidence_in_tmux() {
     assert!(s.contains("auth"), "top cause names the auth service:\n{s}");
     tmux.send(&["Enter"]);
     let s = tmux.wait_for("the evidence view", |s| s.contains("evidence · #1"));
-    // The first evidence is the change record (CHG-4411 on auth-2, audit/changes.jsonl line 5).
+    // The first evidence is the change record (CHG-4411 on auth-2, audit/changes.jsonl line 5),
+    // read as `time event: summary key=value`.
     assert!(
-        s.contains("audit/changes.jsonl:5") && s.contains(r#""event":"config.applied""#),
+        s.contains("audit/changes.jsonl:5") && s.contains("config.applied: token signing"),
         "the auth config change line is on screen:\n{s}"
     );
+    // The actual error, a few evidence lines on, is on screen with its message, not cut off
+    // behind JSON keys at 80 columns.
+    tmux.send(&["n", "n", "n"]);
+    let s = tmux.wait_for("the error evidence", |s| s.contains("evidence 4/"));
+    assert!(s.contains("ERROR auth: token generation failed"), "{s}");
+    // The raw line is one key away, and back.
+    tmux.send(&["r"]);
+    let s = tmux.wait_for("raw lines", |s| s.contains("raw lines"));
+    assert!(s.contains(r#"{"ts":"2024-01-22T15:30"#), "raw JSON on screen:\n{s}");
+    tmux.send(&["r"]);
+    tmux.wait_for("structured again", |s| s.contains("structured lines as"));
     tmux.send(&["Escape"]);
     tmux.wait_for("triage again", |s| s.contains("causes, most likely first"));
     tmux.send(&["q"]);

@@ -143,6 +143,7 @@ pub enum Action {
     JumpOnset,
     CopyRef,
     ToggleFollow,
+    ToggleRaw,
     Resize(u16, u16),
     /// Run a bounded step of pending filter/search work.
     Work,
@@ -197,6 +198,8 @@ pub struct App {
     pub width: u16,
     pub height: u16,
     pub follow: bool,
+    /// Raw lines instead of structured ones read as `time level service: message key=value` (`r`).
+    pub raw: bool,
     /// Text for the terminal clipboard (OSC 52); the event loop takes it.
     pub clipboard: Option<String>,
     /// `--tz`: how times typed at the `t` prompt are read.
@@ -226,6 +229,7 @@ impl App {
             width,
             height,
             follow: false,
+            raw: false,
             clipboard: None,
             zone: crate::time::LocalZone::Utc,
         }
@@ -352,6 +356,14 @@ impl App {
                     View::Patterns => View::Triage,
                 };
                 self.open(next);
+            }
+            Action::ToggleRaw => {
+                self.raw = !self.raw;
+                self.status = if self.raw {
+                    "raw lines (r: structured lines as time level service: message key=value)".into()
+                } else {
+                    "structured lines as time level service: message key=value (r: raw)".into()
+                };
             }
             Action::ToggleFollow => {
                 self.follow = !self.follow;

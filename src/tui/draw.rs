@@ -178,6 +178,25 @@ impl App {
         frame.render_widget(g, Rect { x: gauge_area.x + 1, width: gauge_area.width.saturating_sub(2), ..gauge_area });
     }
 
+    /// A structured record's first line as people read it (`15:30:34.120 ERROR auth: token
+    /// generation failed … key=value`), escaped; `None` for free text, or when `r` asked for raw lines.
+    pub(crate) fn readable_line(&self, ld: &Loaded, id: usize) -> Option<String> {
+        if self.raw {
+            return None;
+        }
+        let line = clip(ld.index.first_line(id), 64 * 1024);
+        let start = line.trim_ascii_start();
+        if !(start.starts_with(b"{") || memchr::memchr(b'=', start).is_some()) {
+            return None;
+        }
+        crate::readable::render(&String::from_utf8_lossy(line)).map(|s| escape_str(&s).into_owned())
+    }
+
+    /// What a row shows of a record: [`App::readable_line`], else the escaped raw line.
+    pub(crate) fn shown_line(&self, ld: &Loaded, id: usize) -> String {
+        self.readable_line(ld, id).unwrap_or_else(|| escape(clip(ld.index.first_line(id), 64 * 1024)).into_owned())
+    }
+
     /// One log row: level letter, source tag, the escaped first line (scrolled sideways), matches highlighted.
     pub(crate) fn log_line(
         &self,
@@ -195,12 +214,16 @@ impl App {
         let extra = memchr::memchr_iter(b'\n', clip(ld.index.record_bytes(id), 1 << 20)).count();
         let mut spans =
             vec![Span::styled(level_letter(level), theme.level(level)), Span::raw(" "), Span::styled(tag, theme.dim())];
-        match search {
+        match (search, self.readable_line(ld, id)) {
             // Matches are found on the whole (bounded) line, so one that runs past the screen edge still shows.
-            Some(re) => {
-                spans.extend(highlight_window(&escape(clip(line, 64 * 1024)), re, self.log.hscroll, width, theme))
+            (Some(re), shown) => {
+                let text = shown.unwrap_or_else(|| escape(clip(line, 64 * 1024)).into_owned());
+                spans.extend(highlight_window(&text, re, self.log.hscroll, width, theme))
             }
-            None => spans.push(Span::raw(visible_text(line, self.log.hscroll, width))),
+            (None, Some(shown)) => {
+                spans.push(Span::raw(shown.chars().skip(self.log.hscroll).take(width).collect::<String>()))
+            }
+            (None, None) => spans.push(Span::raw(visible_text(line, self.log.hscroll, width))),
         }
         if extra > 0 {
             spans.push(Span::styled(format!(" [+{extra} lines]"), theme.dim()));
@@ -272,6 +295,7 @@ pub const HELP: &[(&str, &str)] = &[
     ("← → h l  0", "scroll sideways / line start"),
     ("w", "wrap long lines"),
     ("p", "record detail (pretty JSON)"),
+    ("r", "raw lines / structured as time level msg k=v"),
     ("y", "copy path:line"),
     ("F", "follow: reload as inputs grow"),
 ];

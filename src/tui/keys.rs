@@ -61,6 +61,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('o') => Action::JumpOnset,
         KeyCode::Char('y') => Action::CopyRef,
         KeyCode::Char('F') => Action::ToggleFollow,
+        KeyCode::Char('r') => Action::ToggleRaw,
         _ => return None,
     })
 }

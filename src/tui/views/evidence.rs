@@ -52,7 +52,8 @@ impl App {
                 }
                 EvRow::Text(k) => {
                     let Some(e) = c.evidence.get(k) else { continue };
-                    Line::styled(format!("▶ {}", escape_str(&e.text)), theme.evidence())
+                    let text = if self.raw { None } else { crate::readable::render(&e.text) };
+                    Line::styled(format!("▶ {}", escape_str(text.as_deref().unwrap_or(&e.text))), theme.evidence())
                 }
                 EvRow::Line { pos, evidence } => {
                     let Some(&id) = ld.order.get(pos as usize) else { continue };

@@ -95,7 +95,7 @@ impl App {
         let body_w = w.saturating_sub(PREFIX).max(1);
         let height_of = |row: usize| -> usize {
             self.log.record_at(ld, row).map_or(1, |id| {
-                let chars = escape(clip(ld.index.first_line(id), 64 * 1024)).chars().count();
+                let chars = self.shown_line(ld, id).chars().count();
                 chars.div_ceil(body_w).clamp(1, h.max(1))
             })
         };
@@ -116,7 +116,7 @@ impl App {
             let r = &ld.index.records;
             let level = r.level(id);
             let src = &ld.index.sources[r.source(id) as usize];
-            let text = escape(clip(ld.index.first_line(id), 64 * 1024)).into_owned();
+            let text = self.shown_line(ld, id);
             let chars: Vec<char> = text.chars().collect();
             let mut lines = Vec::new();
             for (k, chunk) in chars.chunks(body_w).enumerate().take(h - y) {

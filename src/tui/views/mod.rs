@@ -9,7 +9,7 @@ mod triage;
 mod prelude {
     pub(super) use crate::findings::{Cause, Verdict};
     pub(super) use crate::format::Level;
-    pub(super) use crate::text::{escape, escape_str, truncate_chars};
+    pub(super) use crate::text::{escape_str, truncate_chars};
     pub(super) use crate::time::{clock, human_duration, Millis};
     pub(super) use crate::tui::app::{Action, App, EvRow, ListState, View, CONTEXT};
     pub(super) use crate::tui::chart;

@@ -133,9 +133,7 @@ impl App {
         }
         for e in c.evidence.iter().take(ev_room) {
             let text = match e.record {
-                Some(r) if (r as usize) < ld.index.records.len() => {
-                    escape(ld.index.first_line(r as usize)).into_owned()
-                }
+                Some(r) if (r as usize) < ld.index.records.len() => self.shown_line(ld, r as usize),
                 _ => escape_str(&e.text).into_owned(),
             };
             let loc = format!("   {}:{} ", short_path(&e.path), e.line);
