@@ -129,6 +129,8 @@ pub enum Action {
     NextView,
     NextMatch,
     PrevMatch,
+    NextError,
+    PrevError,
     OpenPrompt(Prompt),
     PromptChar(char),
     PromptBackspace,
@@ -382,6 +384,13 @@ impl App {
                 if self.loaded.is_none() {
                     self.status = "still loading…".into();
                 } else {
+                    // From the patterns view a search is over the whole log, not the lines of the
+                    // pattern opened there before.
+                    if self.view == View::Patterns && self.log.filters.template.take().is_some() {
+                        if let Some(ld) = self.loaded.as_ref() {
+                            self.log.refilter(ld);
+                        }
+                    }
                     if self.view != View::Log {
                         self.open(View::Log);
                     }

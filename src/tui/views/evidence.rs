@@ -59,7 +59,17 @@ impl App {
                     let Some(&id) = ld.order.get(pos as usize) else { continue };
                     let id = id as usize;
                     let mut l = self.log_line(ld, id, w, self.ev_highlight.as_ref(), theme);
-                    l.spans.insert(0, Span::raw(if evidence { "▶" } else { " " }));
+                    // ▶ is the cursor, as in the log view; • marks the other evidence lines.
+                    l.spans.insert(
+                        0,
+                        Span::raw(if sel {
+                            "▶"
+                        } else if evidence {
+                            "•"
+                        } else {
+                            " "
+                        }),
+                    );
                     if evidence {
                         l = l.style(theme.evidence());
                     }
@@ -105,17 +115,28 @@ impl App {
             Action::Down => *c = (*c + 1).min(n.saturating_sub(1)),
             Action::PageUp => *c = c.saturating_sub(page),
             Action::PageDown => *c = (*c + page).min(n.saturating_sub(1)),
+            // The first row is a heading (Enter opens its evidence line); the last is the last
+            // evidence line, not the context after it.
             Action::Top => *c = 0,
-            Action::Bottom => *c = n.saturating_sub(1),
-            Action::NextMatch => {
-                match self.ev_rows.iter().skip(*c + 1).position(is_evidence_row) {
-                    Some(d) => *c += d + 1,
-                    None => self.status = "last evidence line".into(),
-                };
-            }
+            Action::Bottom => *c = self.ev_rows.iter().rposition(is_evidence_row).unwrap_or(n.saturating_sub(1)),
+            // n/N go round: past the last evidence line to the first, and back.
+            Action::NextMatch => match self.ev_rows.iter().skip(*c + 1).position(is_evidence_row) {
+                Some(d) => *c += d + 1,
+                None => {
+                    if let Some(i) = self.ev_rows.iter().position(is_evidence_row) {
+                        *c = i;
+                        self.status = "wrapped to the first evidence line".into();
+                    }
+                }
+            },
             Action::PrevMatch => match self.ev_rows[..(*c).min(n)].iter().rposition(is_evidence_row) {
                 Some(i) => *c = i,
-                None => self.status = "first evidence line".into(),
+                None => {
+                    if let Some(i) = self.ev_rows.iter().rposition(is_evidence_row) {
+                        *c = i;
+                        self.status = "wrapped to the last evidence line".into();
+                    }
+                }
             },
             Action::Enter => {
                 let pos = match self.ev_rows.get(*c) {

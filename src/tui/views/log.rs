@@ -185,6 +185,10 @@ impl App {
                 self.status = format!("wrap: {}", if log.wrap { "on" } else { "off" });
             }
             Action::ToggleDetail => log.detail = !log.detail,
+            Action::NextError | Action::PrevError => {
+                log.start_error_search(ld, matches!(a, Action::NextError));
+                self.work();
+            }
             Action::NextMatch | Action::PrevMatch => {
                 if log.search.is_none() {
                     self.status = "no search yet: press / to search".into();
