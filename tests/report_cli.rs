@@ -394,3 +394,14 @@ fn the_answer_comes_first_in_the_change_lines_words() {
         assert!(answer.contains(&part), "{part:?} not in the answer: {answer}");
     }
 }
+
+/// `… | culprit | …` with no path reads the pipe and writes the report (no terminal to draw on).
+#[test]
+fn piped_logs_without_a_path_are_read_from_standard_input() {
+    let dir = logs();
+    let auth = std::fs::read(dir.path().join("auth.json")).unwrap();
+    let out = culprit().write_stdin(auth).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("culprit report\n") && text.contains("Inputs:   1 file"), "{text}");
+}

@@ -394,3 +394,29 @@ fn keys_like_less_and_lnav_in_tmux() {
     assert!(!s.contains(" · pattern "), "an old pattern filter is still applied:\n{s}");
     tmux.send(&["q"]);
 }
+
+/// `cat file | culprit` on a terminal opens the TUI on the piped lines, as less and lnav do: the
+/// pipe is read to its end and keys come from the terminal; q leaves a usable shell.
+#[test]
+fn piped_logs_open_the_tui_with_keys_from_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("incident");
+    std::fs::create_dir(&logs).unwrap();
+    write_incident(&logs);
+    let bin = env!("CARGO_BIN_EXE_culprit");
+    let tmux = Tmux { socket: format!("culprit-pipe-{}", std::process::id()) };
+    tmux.start_shell();
+    tmux.send(&[&format!("cat {} | {bin}; echo status:$?", logs.join("auth.json").display()), "Enter"]);
+    let s = tmux.wait_for("the TUI on the piped lines", |s| s.contains("culprit · 1 input · 60 records"));
+    assert!(s.contains("causes, most likely first"), "{s}");
+    // Keys reach it although standard input is the pipe.
+    tmux.send(&["2"]);
+    tmux.wait_for("the merged log", |s| s.contains("login ok") && s.contains(" · line "));
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell back", |s| s.lines().any(|l| l.starts_with("status:")));
+    assert!(s.lines().any(|l| l == "status:0"), "{s}");
+    assert!(!s.contains("culprit ·"), "alternate screen left:\n{s}");
+}

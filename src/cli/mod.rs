@@ -476,7 +476,13 @@ pub fn input_status(index: &Index) -> ExitCode {
 fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
     // A dumb terminal cannot draw a full-screen UI: it gets the report, as a pipe does.
     let dumb = report::is_dumb(std::env::var_os("TERM").as_deref());
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() && !dumb {
+    let piped_in = !std::io::stdin().is_terminal();
+    // `… | culprit` reads the pipe, as less and lnav do.
+    let stdin_only = [PathBuf::from("-")];
+    let paths = if paths.is_empty() && piped_in { &stdin_only[..] } else { paths };
+    // With the logs piped in, keys come from the controlling terminal (/dev/tty), as less's do.
+    let keys = !piped_in || std::fs::File::options().read(true).write(true).open("/dev/tty").is_ok();
+    if std::io::stdout().is_terminal() && keys && !dumb {
         // The TUI indexes and analyses on its worker thread, so its first frame appears at once.
         let p = Pipeline::from_common(common)?;
         crate::tui::run(paths.to_vec(), p)?;

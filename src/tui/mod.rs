@@ -7,6 +7,9 @@
 //! [`App::apply`]; [`App::draw`] reads state and cannot change it; a frame is
 //! drawn only when something changed. The terminal is restored on quit, on
 //! panic and on SIGTERM/SIGINT/SIGHUP.
+//!
+//! With the logs piped in (`… | culprit`), the worker reads standard input to its end and keys
+//! come from the controlling terminal: crossterm opens /dev/tty when standard input is not one.
 
 pub mod app;
 pub mod chart;
@@ -22,7 +25,7 @@ use crossterm::event::{Event as TermEvent, KeyEventKind};
 use crossterm::{execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
@@ -58,7 +61,7 @@ pub fn run(paths: Vec<PathBuf>, pipeline: Pipeline) -> anyhow::Result<()> {
     if paths.is_empty() {
         anyhow::bail!("no input: name log files or folders");
     }
-    if paths.iter().any(|p| p.as_os_str() == "-") {
+    if paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
         // The TUI reads keys from the terminal; it cannot also read logs from it.
         anyhow::bail!(
             "`-` reads standard input, which is this terminal: pipe the logs in (… | culprit report -) or name files"
