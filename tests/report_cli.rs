@@ -405,3 +405,34 @@ fn piped_logs_without_a_path_are_read_from_standard_input() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with("culprit report\n") && text.contains("Inputs:   1 file"), "{text}");
 }
+
+/// The postmortem's timeline holds every change of the audit log in and around the incident
+/// window (from 30 minutes before the onset to 15 minutes after the recovery), the rollback
+/// that ended it included, each cited by path:line.
+#[test]
+fn markdown_timeline_has_every_change_around_the_window() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    if !dir.is_dir() {
+        eprintln!("skipped: sample-logs/ is not in this checkout");
+        return;
+    }
+    let v: Value = serde_json::from_str(&stdout_of(culprit().args(["report", "--format", "json"]).arg(&dir))).unwrap();
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+    let onset = time(v["incident"]["onset"].as_str().unwrap());
+    let end = time(v["incident"]["end"].as_str().expect("the sample recovers"));
+    let md = stdout_of(culprit().args(["report", "--format", "markdown"]).arg(&dir));
+    let timeline = &md[md.find("## Timeline").unwrap()..md.find("## Root-cause").unwrap()];
+    let audit = std::fs::read_to_string(dir.join("audit/changes.jsonl")).unwrap();
+    let mut cited = 0;
+    for (i, line) in audit.lines().enumerate() {
+        let rec: Value = serde_json::from_str(line).unwrap();
+        let at = time(rec["time"].as_str().unwrap());
+        if at >= onset - 30 * 60_000 && at <= end + 15 * 60_000 {
+            let cite = format!("audit/changes.jsonl:{}`", i + 1);
+            assert!(timeline.contains(&cite), "{} missing from the timeline:\n{timeline}", rec["event"]);
+            cited += 1;
+        }
+    }
+    assert!(cited >= 5, "the window holds the change, its rollback and the hotfix: {cited}");
+    assert!(timeline.contains("rolled"), "{timeline}");
+}

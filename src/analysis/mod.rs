@@ -81,9 +81,9 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let Some(mut w) = window else {
         findings.patterns = pattern_stats(index, &table, None);
         findings.summary = format!(
-            "No incident found: no user-facing symptom departs from its baseline over {} of logs ({} records). No likely cause.",
+            "No incident found: no user-facing symptom departs from its baseline over {} of logs ({}). No likely cause.",
             human_duration(hi - lo),
-            table.timed_records
+            crate::report::counted(table.timed_records, "record")
         );
         return findings;
     };
@@ -176,7 +176,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let context = ChangeContext { stats: &stats, periods: &periods, window: &w, path: &failing_path, pace };
     causes.extend(change_only_causes(index, &table, &changes, &stories, &context, &claimed));
     causes.extend(consequences(index, &table, &late, &w, &symptom_name));
-    causes.extend(chronic(index, &table, &stats));
+    causes.extend(chronic(index, &table, &stats, &w));
     causes.sort_by(|a, b| verdict_order(a.verdict).cmp(&verdict_order(b.verdict)).then(b.score.total_cmp(&a.score)));
     for (i, c) in causes.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
@@ -501,11 +501,13 @@ fn change_only_causes(
         let prox = rank::proximity(c.ts, w.onset);
         let text = index.record_bytes(c.rec as usize);
         let ticket = rank::change_id(text).map(|t| format!(" {t}")).unwrap_or_default();
-        let mut reasons = vec![format!(
-            "change{ticket} at {}, {} before the first failure",
-            clock(c.ts),
-            human_duration(w.onset - c.ts)
-        )];
+        // Stamped up to a second apart, two files cannot say which came first.
+        let when = match w.onset - c.ts {
+            d if d >= crate::time::MS_PER_SEC => format!("{} before the first failure", human_duration(d)),
+            d if d > -crate::time::MS_PER_SEC => "at the same time as the first failure".to_string(),
+            d => format!("just after the first failure ({} later, within clock skew)", human_duration(-d)),
+        };
+        let mut reasons = vec![format!("change{ticket} at {}, {when}", clock(c.ts))];
         // A change on the service or hosts that report the failures, which they followed at once
         // (nginx reloaded a second before its own 502s): its errors had no time to move, and
         // the failures themselves are what it broke.
@@ -534,8 +536,8 @@ fn change_only_causes(
                 format!(
                     "unrelated: {} errors did not move after it ({} before, {} between the change and the incident)",
                     names.join(", "),
-                    rank::rate(before as f64 / before_min),
-                    rank::rate(after as f64 / after_min)
+                    how_often(before, before_min),
+                    how_often(after, after_min)
                 ),
             );
             (Verdict::Unrelated, 0.05)
@@ -618,7 +620,11 @@ fn consequences(index: &Index, t: &SignalTable, late: &[SignalStat], w: &Window,
                 incident_per_min: rank::round2(s.inc_per_min),
                 reasons: vec![
                     format!("consequence: began {} after the first {symptom_name}", human_duration(s.onset - w.onset)),
-                    format!("rate {} before, {} during", rank::rate(s.base_per_min), rank::rate(s.inc_per_min)),
+                    format!(
+                        "{} before, {} during",
+                        how_often(s.base_count, s.base_minutes),
+                        how_often(s.inc_count, minutes_of(s.inc_count, s.inc_per_min, t, w))
+                    ),
                 ],
                 evidence: vec![rank::evidence(index, s.onset_rec)],
                 related: Vec::new(),
@@ -627,8 +633,31 @@ fn consequences(index: &Index, t: &SignalTable, late: &[SignalStat], w: &Window,
         .collect()
 }
 
+/// How often something happened over a span, as people say it: `12/min over 3h15m`, or for rare
+/// events the count (`3 times in 3h15m`, `once in 1h6m`, `none in 1h6m`) rather than `0.0/min`.
+fn how_often(count: u64, minutes: f64) -> String {
+    let span = human_duration((minutes.max(0.0) * MS_PER_MIN as f64) as i64);
+    let per_min = if minutes > 0.0 { count as f64 / minutes } else { 0.0 };
+    match count {
+        0 => format!("none in {span}"),
+        1 => format!("once in {span}"),
+        n if per_min < 1.0 => format!("{n} times in {span}"),
+        _ => format!("{} over {span}", rank::rate(per_min)),
+    }
+}
+
+/// Minutes a count was taken over, from the count and its rate (the incident window's length
+/// when there was none).
+fn minutes_of(count: u64, per_min: f64, t: &SignalTable, w: &Window) -> f64 {
+    if count > 0 && per_min > 0.0 {
+        count as f64 / per_min
+    } else {
+        t.buckets.minutes(w.e.saturating_sub(w.s))
+    }
+}
+
 /// Loud errors that were there all along, the loudest per service.
-fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
+fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat], window: &Window) -> Vec<Cause> {
     let mut by_service: HashMap<u32, &SignalStat> = HashMap::new();
     for s in stats.iter().filter(|s| !s.elevated && s.base_count > 0) {
         let svc = t.signals[s.sig].key.service;
@@ -659,10 +688,9 @@ fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
                 baseline_per_min: rank::round2(s.base_per_min),
                 incident_per_min: rank::round2(s.inc_per_min),
                 reasons: vec![format!(
-                    "chronic: {} for {} before the incident, {} during",
-                    rank::rate(s.base_per_min),
-                    human_duration((s.base_minutes * MS_PER_MIN as f64) as i64),
-                    rank::rate(s.inc_per_min)
+                    "chronic: {} before the incident, {} during",
+                    how_often(s.base_count, s.base_minutes),
+                    how_often(s.inc_count, minutes_of(s.inc_count, s.inc_per_min, t, window))
                 )],
                 evidence: vec![rank::evidence(index, first)],
                 related: Vec::new(),
@@ -726,15 +754,10 @@ fn timeline(
     }
     if let Some(st) = stories.first() {
         let top = &st.stats[0];
-        out.push(entry(
-            index,
-            top.onset_rec,
-            format!(
-                "first {} ({})",
-                rank::signal_title(index, t.signals[top.sig].key.id),
-                index.services.get(st.service)
-            ),
-        ));
+        let id = t.signals[top.sig].key.id;
+        let mut title = rank::signal_title(index, id);
+        quote_line(index, id, top.onset_rec, &mut title);
+        out.push(entry(index, top.onset_rec, format!("first {title} ({})", index.services.get(st.service))));
     }
     if let Some(r) = w.onset_rec {
         out.push(entry(index, r, "incident onset: first failure seen by users".into()));

@@ -576,7 +576,7 @@ impl App {
             self.log.goto_pos(ld, pos);
         }
         self.status = if notices.is_empty() {
-            format!("follow: {} records", ld.index.records.len())
+            format!("follow: {}", crate::report::counted(ld.index.records.len() as u64, "record"))
         } else {
             notices.join(" · ")
         };

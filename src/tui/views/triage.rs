@@ -258,10 +258,10 @@ pub(crate) fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: The
             format!("{} → {}", clock(i.first), clock(i.last))
         };
         lines.push(Line::from(format!(
-            "   {:<24} {:<10} {:>9} records  {span}",
+            "   {:<24} {:<10} {:>17}  {span}",
             truncate_chars(&short_path(&i.path), 24),
             escape_str(&i.format),
-            i.records
+            crate::report::counted(i.records, "record")
         )));
     }
     for n in &ld.findings.notices {
