@@ -318,6 +318,12 @@ fn shell_completions_look_valid() {
     let bash = out("bash");
     assert!(bash.contains("_culprit()") && bash.contains("complete -F _culprit"), "{bash}");
     assert!(bash.contains("report") && bash.contains("--format") && bash.contains("--redact"));
+    // Value flags complete their values, not file names.
+    let after = |flag: &str| {
+        bash.split(&format!("{flag})")).nth(1).unwrap_or_default().lines().nth(1).unwrap_or_default().to_string()
+    };
+    assert!(after("--format").contains("text json markdown jsonl"), "{}", after("--format"));
+    assert!(after("--color").contains("auto always never"), "{}", after("--color"));
     if std::process::Command::new("bash").arg("--version").output().is_ok() {
         let check = std::process::Command::new("bash").args(["-n", "-c", &bash]).output().expect("bash -n");
         assert!(check.status.success(), "bash -n: {}", String::from_utf8_lossy(&check.stderr));
@@ -435,4 +441,40 @@ fn markdown_timeline_has_every_change_around_the_window() {
     }
     assert!(cited >= 5, "the window holds the change, its rollback and the hotfix: {cited}");
     assert!(timeline.contains("rolled"), "{timeline}");
+}
+
+/// `--log-format PATH=NAME` forces an input's log format and `--format` names the output; the old
+/// `--format PATH=NAME` still works and says what replaced it; a wrong value is named.
+#[test]
+fn log_format_and_output_format_are_separate_flags() {
+    let dir = logs();
+    let forced = |args: &[&str]| {
+        let out = culprit().arg("report").args(args).arg(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let format = v["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with("config-audit.log"))
+            .unwrap()["format"]
+            .clone();
+        (format, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (auto, _) = forced(&["--format", "json"]);
+    assert_ne!(auto, "generic", "detected otherwise without the flag");
+    let (new, stderr) = forced(&["--format", "json", "--log-format", "config-audit.log=generic"]);
+    assert_eq!(new, "generic");
+    assert!(stderr.is_empty(), "{stderr}");
+    let (old, stderr) = forced(&["--format", "json", "--format", "config-audit.log=generic"]);
+    assert_eq!(old, "generic");
+    assert!(stderr.contains("now --log-format config-audit.log=generic"), "{stderr}");
+    for (args, says) in [
+        (["--format", "yaml"], "--format yaml: expected text, json or markdown"),
+        (["--log-format", "logfmt"], "--log-format logfmt: expected PATH=NAME"),
+    ] {
+        let out = culprit().arg("report").args(args).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }
