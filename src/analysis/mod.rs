@@ -790,7 +790,11 @@ fn summary(f: &Findings, causes: &[Cause], w: &Window) -> String {
     let impact = f.incident.as_ref().map(|i| i.impact.description.clone()).unwrap_or_default();
     match causes.iter().find(|c| c.verdict == Verdict::LikelyCause) {
         Some(c) => {
-            let hosts = if c.hosts.is_empty() { String::new() } else { format!(" on {}", c.hosts.join(", ")) };
+            let hosts = if c.hosts.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", crate::report::sorted_hosts(&c.hosts).join(", "))
+            };
             format!(
                 "Likely cause: {} ({}{hosts}) — {}. Impact: {impact}.",
                 c.title,
