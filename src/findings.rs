@@ -62,6 +62,37 @@ pub struct Findings {
     /// Mined templates with their rates, most frequent first.
     #[serde(default)]
     pub patterns: Vec<PatternStat>,
+    /// The change behind the likely cause, as its own line states it (absent when the likely
+    /// cause is not a change, or there is none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<ChangeFacts>,
+}
+
+/// What a change line says: its ticket, its words, the settings it moved, where and when.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ChangeFacts {
+    /// `CHG-4411`, when the line names a ticket.
+    pub id: Option<String>,
+    /// The line's own description of the change, untruncated.
+    pub what: String,
+    /// Settings the line says moved, in its order.
+    #[serde(default)]
+    pub settings: Vec<SettingChange>,
+    /// Every host the change was applied to (each of its lines), in natural order.
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// Its first line's time.
+    #[serde(with = "rfc3339_ms")]
+    pub at: Millis,
+}
+
+/// `algorithm RS256 -> ES256`: one setting's old and new value (old unknown when the line
+/// only says what it became, as in `parameter "work_mem" changed to "64MB"`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct SettingChange {
+    pub name: String,
+    pub old: Option<String>,
+    pub new: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -110,6 +141,9 @@ pub struct Impact {
     pub hosts: Vec<String>,
     #[serde(default)]
     pub services: Vec<String>,
+    /// The impact in a few words for one-line summaries: "50.0% of logins failing".
+    #[serde(default)]
+    pub short: String,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -224,5 +258,76 @@ pub struct PatternStat {
 impl Findings {
     pub fn likely_cause(&self) -> Option<&Cause> {
         self.causes.iter().find(|c| c.verdict == Verdict::LikelyCause)
+    }
+
+    /// The answer in one line, first in every view: what changed, where, when, and what it did —
+    /// `CHG-4411 token signing: algorithm RS256→ES256 on auth-2, auth-3 at 15:28:07 → 50.0% of
+    /// logins failing from 15:30:34 (2m27s later)`. Log text in it is not escaped yet.
+    pub fn headline(&self) -> String {
+        let Some(inc) = &self.incident else { return self.summary.clone() };
+        let impact = if inc.impact.short.is_empty() { "failures" } else { inc.impact.short.as_str() };
+        let effect = format!("{impact} from {}", crate::time::clock(inc.onset));
+        let Some(cause) = self.likely_cause() else {
+            let best = self.causes.iter().find(|c| c.verdict == Verdict::Contributing);
+            return match best {
+                Some(b) => format!("No likely cause · {effect} · best candidate: {}", b.title),
+                None => format!("No likely cause · {effect}"),
+            };
+        };
+        let (what, hosts, at) = match &self.change {
+            Some(ch) => (ch.describe(), ch.hosts.clone(), Some(ch.at)),
+            None => (cause.title.clone(), cause.hosts.clone(), cause.onset),
+        };
+        let mut line = what;
+        if !hosts.is_empty() {
+            line.push_str(&format!(" on {}", crate::report::sorted_hosts(&hosts).join(", ")));
+        }
+        if let Some(at) = at {
+            line.push_str(&format!(" at {}", crate::time::clock(at)));
+        }
+        line.push_str(&format!(" → {effect}"));
+        // Lead time: from the change (or the cause's first error) to the cause's own first
+        // error, which is what the reasons count from too.
+        if let Some(at) = at {
+            let effect_at = cause.onset.map_or(inc.onset, |o| o.max(inc.onset));
+            line.push_str(&format!(" ({})", crate::time::later(effect_at - at)));
+        }
+        line
+    }
+}
+
+impl ChangeFacts {
+    /// `CHG-4411 token signing: key id a→b, algorithm RS256→ES256`, or the ticket and the line's words.
+    pub fn describe(&self) -> String {
+        let mut s = self.id.clone().unwrap_or_default();
+        let mut add = |part: &str| {
+            if !s.is_empty() && !part.is_empty() {
+                s.push(' ');
+            }
+            s.push_str(part);
+        };
+        if self.settings.is_empty() {
+            add(self.what.trim());
+        } else {
+            // The words before the first setting, up to a colon, name what was changed ("token signing:").
+            let first = &self.settings[0].name;
+            let subject = self
+                .what
+                .find(first.as_str())
+                .map(|at| self.what[..at].trim())
+                .filter(|head| head.ends_with(':'))
+                .unwrap_or("");
+            add(subject);
+            let moved: Vec<String> = self
+                .settings
+                .iter()
+                .map(|c| match &c.old {
+                    Some(old) => format!("{} {old}→{}", c.name, c.new),
+                    None => format!("{} →{}", c.name, c.new),
+                })
+                .collect();
+            add(&moved.join(", "));
+        }
+        s
     }
 }

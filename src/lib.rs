@@ -15,6 +15,7 @@ pub mod format;
 pub mod hash;
 pub mod index;
 pub mod patterns;
+pub mod readable;
 pub mod report;
 pub mod rules;
 pub mod scenario;

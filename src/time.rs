@@ -403,6 +403,18 @@ pub fn rfc3339(ms: Millis) -> String {
     }
 }
 
+/// How much later something came, in words: `2m27s later`, `at the same time` (within a
+/// second, which files stamped to the second cannot order), `3s earlier`.
+pub fn later(ms: i64) -> String {
+    if ms.abs() < MS_PER_SEC {
+        "at the same time".into()
+    } else if ms > 0 {
+        format!("{} later", human_duration(ms))
+    } else {
+        format!("{} earlier", human_duration(-ms))
+    }
+}
+
 /// Short clock form for views: `15:30:01`.
 pub fn clock(ms: Millis) -> String {
     match DateTime::from_timestamp_millis(ms) {

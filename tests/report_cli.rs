@@ -318,6 +318,12 @@ fn shell_completions_look_valid() {
     let bash = out("bash");
     assert!(bash.contains("_culprit()") && bash.contains("complete -F _culprit"), "{bash}");
     assert!(bash.contains("report") && bash.contains("--format") && bash.contains("--redact"));
+    // Value flags complete their values, not file names.
+    let after = |flag: &str| {
+        bash.split(&format!("{flag})")).nth(1).unwrap_or_default().lines().nth(1).unwrap_or_default().to_string()
+    };
+    assert!(after("--format").contains("text json markdown jsonl"), "{}", after("--format"));
+    assert!(after("--color").contains("auto always never"), "{}", after("--color"));
     if std::process::Command::new("bash").arg("--version").output().is_ok() {
         let check = std::process::Command::new("bash").args(["-n", "-c", &bash]).output().expect("bash -n");
         assert!(check.status.success(), "bash -n: {}", String::from_utf8_lossy(&check.stderr));
@@ -338,4 +344,137 @@ fn man_page_looks_valid() {
         assert!(man.contains(section), "missing {section}");
     }
     assert!(man.contains("report"));
+}
+
+/// The text report's `Label:` field, its wrapped lines joined.
+fn field(text: &str, label: &str) -> Option<String> {
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&format!("{label}:")));
+    let first = lines.next()?.split_once(':')?.1.trim().to_string();
+    let rest: Vec<&str> = lines.take_while(|l| l.starts_with("          ")).map(str::trim).collect();
+    Some(std::iter::once(first.as_str()).chain(rest).collect::<Vec<_>>().join(" "))
+}
+
+/// The answer leads the report, in the change line's own words: ticket, settings old→new, every
+/// host the change touched, when, and what it did — checked against the sample's ground truth.
+#[test]
+fn the_answer_comes_first_in_the_change_lines_words() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("sample-logs");
+    if !dir.is_dir() {
+        eprintln!("skipped: sample-logs/ is not in this checkout");
+        return;
+    }
+    let truth: Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join("tests/data/sample-truth.json")).unwrap()).unwrap();
+    let cause_line = truth["cause"]["text"].as_str().unwrap();
+    let v: Value = serde_json::from_str(&stdout_of(culprit().args(["report", "--format", "json"]).arg(&dir))).unwrap();
+    let change = &v["change"];
+    assert_eq!(change["hosts"], truth["cause"]["hosts"], "{change}");
+    assert_eq!(change["at"], truth["cause"]["at"], "{change}");
+    let id = change["id"].as_str().expect("the line names a ticket");
+    assert!(cause_line.contains(&format!("\"{id}\"")), "{id}");
+    let settings = change["settings"].as_array().expect("settings");
+    assert!(!settings.is_empty(), "the change line says what moved: {change}");
+    for s in settings {
+        let said =
+            format!("{} {} -> {}", s["name"].as_str().unwrap(), s["old"].as_str().unwrap(), s["new"].as_str().unwrap());
+        assert!(cause_line.contains(&said), "{said} is not what the line says");
+    }
+    // No mined `<*>` where a real line is at hand.
+    let likely = v["causes"].as_array().unwrap().iter().find(|c| c["verdict"] == "likely-cause").unwrap();
+    assert!(!likely["title"].as_str().unwrap().contains("<*>"), "{}", likely["title"]);
+
+    let text = stdout_of(culprit().arg("report").arg(&dir));
+    assert!(text.lines().nth(1).is_some_and(|l| l.starts_with("Answer:")), "{text}");
+    let answer = field(&text, "Answer").unwrap();
+    let hosts: Vec<&str> = truth["cause"]["hosts"].as_array().unwrap().iter().map(|h| h.as_str().unwrap()).collect();
+    let onset = v["incident"]["onset"].as_str().unwrap();
+    for part in [
+        id.to_string(),
+        format!("on {} at {}", hosts.join(", "), &truth["cause"]["at"].as_str().unwrap()[11..19]),
+        format!("from {}", &onset[11..19]),
+    ]
+    .into_iter()
+    .chain(settings.iter().map(|s| format!("{}→{}", s["old"].as_str().unwrap(), s["new"].as_str().unwrap())))
+    {
+        assert!(answer.contains(&part), "{part:?} not in the answer: {answer}");
+    }
+}
+
+/// `… | culprit | …` with no path reads the pipe and writes the report (no terminal to draw on).
+#[test]
+fn piped_logs_without_a_path_are_read_from_standard_input() {
+    let dir = logs();
+    let auth = std::fs::read(dir.path().join("auth.json")).unwrap();
+    let out = culprit().write_stdin(auth).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("culprit report\n") && text.contains("Inputs:   1 file"), "{text}");
+}
+
+/// The postmortem's timeline holds every change of the audit log in and around the incident
+/// window (from 30 minutes before the onset to 15 minutes after the recovery), the rollback
+/// that ended it included, each cited by path:line.
+#[test]
+fn markdown_timeline_has_every_change_around_the_window() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    if !dir.is_dir() {
+        eprintln!("skipped: sample-logs/ is not in this checkout");
+        return;
+    }
+    let v: Value = serde_json::from_str(&stdout_of(culprit().args(["report", "--format", "json"]).arg(&dir))).unwrap();
+    let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+    let onset = time(v["incident"]["onset"].as_str().unwrap());
+    let end = time(v["incident"]["end"].as_str().expect("the sample recovers"));
+    let md = stdout_of(culprit().args(["report", "--format", "markdown"]).arg(&dir));
+    let timeline = &md[md.find("## Timeline").unwrap()..md.find("## Root-cause").unwrap()];
+    let audit = std::fs::read_to_string(dir.join("audit/changes.jsonl")).unwrap();
+    let mut cited = 0;
+    for (i, line) in audit.lines().enumerate() {
+        let rec: Value = serde_json::from_str(line).unwrap();
+        let at = time(rec["time"].as_str().unwrap());
+        if at >= onset - 30 * 60_000 && at <= end + 15 * 60_000 {
+            let cite = format!("audit/changes.jsonl:{}`", i + 1);
+            assert!(timeline.contains(&cite), "{} missing from the timeline:\n{timeline}", rec["event"]);
+            cited += 1;
+        }
+    }
+    assert!(cited >= 5, "the window holds the change, its rollback and the hotfix: {cited}");
+    assert!(timeline.contains("rolled"), "{timeline}");
+}
+
+/// `--log-format PATH=NAME` forces an input's log format and `--format` names the output; the old
+/// `--format PATH=NAME` still works and says what replaced it; a wrong value is named.
+#[test]
+fn log_format_and_output_format_are_separate_flags() {
+    let dir = logs();
+    let forced = |args: &[&str]| {
+        let out = culprit().arg("report").args(args).arg(dir.path()).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let format = v["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["path"].as_str().unwrap().ends_with("config-audit.log"))
+            .unwrap()["format"]
+            .clone();
+        (format, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (auto, _) = forced(&["--format", "json"]);
+    assert_ne!(auto, "generic", "detected otherwise without the flag");
+    let (new, stderr) = forced(&["--format", "json", "--log-format", "config-audit.log=generic"]);
+    assert_eq!(new, "generic");
+    assert!(stderr.is_empty(), "{stderr}");
+    let (old, stderr) = forced(&["--format", "json", "--format", "config-audit.log=generic"]);
+    assert_eq!(old, "generic");
+    assert!(stderr.contains("now --log-format config-audit.log=generic"), "{stderr}");
+    for (args, says) in [
+        (["--format", "yaml"], "--format yaml: expected text, json or markdown"),
+        (["--log-format", "logfmt"], "--log-format logfmt: expected PATH=NAME"),
+    ] {
+        let out = culprit().arg("report").args(args).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{}", String::from_utf8_lossy(&out.stderr));
+    }
 }

@@ -164,6 +164,7 @@ fn empty_findings_match_the_schema() {
         notices: Vec::new(),
         charts: Vec::new(),
         patterns: Vec::new(),
+        change: None,
     };
     let errs = errors(&to_value(&f));
     assert!(errs.is_empty(), "{errs:#?}");

@@ -62,13 +62,13 @@ fn text_has_every_part_a_responder_needs() {
 }
 
 #[test]
-fn evidence_is_capped_at_three_per_cause() {
+fn evidence_is_capped_at_four_per_cause() {
     let mut f = example();
     let e = f.causes[0].evidence[0].clone();
     f.causes[0].evidence = (0..5).map(|i| Evidence { line: 100 + i, ..e.clone() }).collect();
     let out = text(&f);
-    assert!(out.contains("config-audit.log:102") && !out.contains("config-audit.log:103"));
-    assert!(out.contains("(and 2 more in the JSON report)"));
+    assert!(out.contains("config-audit.log:103") && !out.contains("config-audit.log:104"));
+    assert!(out.contains("(and 1 more in the JSON report)"));
 }
 
 fn no_incident() -> Findings {

@@ -163,7 +163,10 @@ fn follow_through_rotation_and_truncation_loses_and_repeats_nothing() {
     assert!(stderr.contains("app.log: rotated; reading the new file from its start"), "{stderr}");
     assert!(stderr.contains("app.log: truncated; read again from the start\n"), "{stderr}");
     assert!(
-        stderr.contains(&format!("followed {written} lines; 1 rotations, 1 truncations, 0 unread bytes lost")),
+        stderr.contains(&format!(
+            "followed {}; 1 rotation, 1 truncation, 0 unread bytes lost",
+            culprit::report::counted(written, "line")
+        )),
         "{stderr}"
     );
     // Memory: bounded by buffers, not by the ~{written} lines that went through.

@@ -3,8 +3,8 @@
 //! under NO_COLOR, Action-driven navigation, and hostile log text.
 
 use culprit::findings::{
-    Cause, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef, TimelineEntry, Verdict,
-    WindowSource,
+    Cause, ChangeFacts, Evidence, Findings, Impact, Incident, PatternStat, Series, SignalKind, SignalRef,
+    TimelineEntry, Verdict, WindowSource,
 };
 use culprit::index::{Index, IndexOptions};
 use culprit::rules::RuleSet;
@@ -215,6 +215,7 @@ fn fixture() -> Loaded {
                 incident_ratio: Some(0.667),
                 hosts: vec!["auth-2".into(), "auth-3".into()],
                 services: vec!["auth".into()],
+                short: "66.7% of login requests failing".into(),
             },
         }),
         causes: vec![config, db, proxy],
@@ -259,6 +260,13 @@ fn fixture() -> Loaded {
                 examples: vec![evidence(&idx, dup[0])],
             },
         ],
+        change: Some(ChangeFacts {
+            id: None,
+            what: "deploy-bot changed auth config jwt.issuer on auth-2,auth-3".into(),
+            settings: vec![],
+            hosts: vec!["auth-2".into(), "auth-3".into()],
+            at: t(15, 41, 50),
+        }),
     };
     Loaded::new(idx, findings)
 }
@@ -808,4 +816,22 @@ fn page_down_moves_one_screen_and_keeps_the_cursor_visible() {
     a.apply(Action::PageDown);
     let s = screen(&a);
     assert_eq!(s.lines().filter(|l| l.starts_with("\"▶")).count(), 1, "cursor above the detail pane:\n{s}");
+}
+
+/// `y` writes OSC 52 for the terminal it is in: wrapped for tmux's passthrough (each ESC doubled)
+/// beside the plain one tmux takes itself, wrapped for screen, and nothing on the Linux console.
+#[test]
+fn clipboard_sequences_per_terminal() {
+    use culprit::tui::Clipboard;
+    let plain = "\x1b]52;c;YS5sb2c6Nw==\x07";
+    let (seq, status) = Clipboard::Direct.sequence("a.log:7");
+    assert_eq!(seq, plain);
+    assert_eq!(status, "copied a.log:7");
+    let (seq, status) = Clipboard::Tmux.sequence("a.log:7");
+    assert_eq!(seq, format!("{plain}\x1bPtmux;\x1b\x1b]52;c;YS5sb2c6Nw==\x07\x1b\\"));
+    assert!(status.contains("set-clipboard on") && status.ends_with("a.log:7"), "{status}");
+    let (seq, _) = Clipboard::Screen.sequence("a.log:7");
+    assert_eq!(seq, format!("\x1bP{plain}\x1b\\"));
+    let (seq, status) = Clipboard::None.sequence("a.log:7");
+    assert!(seq.is_empty() && status.contains("no clipboard") && status.ends_with("a.log:7"), "{status}");
 }

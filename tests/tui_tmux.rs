@@ -203,7 +203,9 @@ fn culprit_in_tmux_opens_evidence_and_quits_cleanly() {
 }
 
 /// The README's first command in a real terminal: `culprit sample-logs/` at 80×24, Enter on the
-/// top cause shows the auth configuration change line (CHG-4411), Esc goes back, q leaves a usable shell.
+/// top cause shows the auth configuration change line (CHG-4411) and the error it caused, readable;
+/// after `G` Enter opens the line under the cursor; `n` wraps round; Esc goes back, q leaves a
+/// usable shell.
 #[test]
 fn sample_logs_top_cause_evidence_in_tmux() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -219,11 +221,39 @@ fn sample_logs_top_cause_evidence_in_tmux() {
     assert!(s.contains("auth"), "top cause names the auth service:\n{s}");
     tmux.send(&["Enter"]);
     let s = tmux.wait_for("the evidence view", |s| s.contains("evidence · #1"));
-    // The first evidence is the change record (CHG-4411 on auth-2, audit/changes.jsonl line 5).
+    // The first evidence is the change record (CHG-4411 on auth-2, audit/changes.jsonl line 5),
+    // read as `time event: summary key=value`.
     assert!(
-        s.contains("audit/changes.jsonl:5") && s.contains(r#""event":"config.applied""#),
+        s.contains("audit/changes.jsonl:5") && s.contains("config.applied: token signing"),
         "the auth config change line is on screen:\n{s}"
     );
+    // The actual error, a few evidence lines on, is on screen with its message, not cut off
+    // behind JSON keys at 80 columns.
+    tmux.send(&["n", "n", "n"]);
+    let s = tmux.wait_for("the error evidence", |s| s.contains("evidence 4/"));
+    assert!(s.contains("ERROR auth: token generation failed"), "{s}");
+    // The raw line is one key away, and back.
+    tmux.send(&["r"]);
+    let s = tmux.wait_for("raw lines", |s| s.contains("raw lines"));
+    assert!(s.contains(r#"{"ts":"2024-01-22T15:30"#), "raw JSON on screen:\n{s}");
+    tmux.send(&["r"]);
+    tmux.wait_for("structured again", |s| s.contains("structured lines as"));
+    // Evidence view: after G the cursor is on the last evidence line, and Enter opens that line.
+    tmux.send(&["g"]);
+    tmux.wait_for("the first evidence line", |s| s.contains("evidence 1/"));
+    tmux.send(&["G"]);
+    let s = tmux.wait_for("the last evidence line", |s| s.contains("evidence 4/4"));
+    let marked = cursor_row(&s);
+    assert!(marked.contains("token generation failed"), "G puts the cursor on the last evidence line:\n{s}");
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the log view", |s| s.contains(" · line "));
+    assert_eq!(cursor_row(&s), marked, "Enter opened another line than the one under the cursor:\n{s}");
+    // n past the last evidence line wraps to the first.
+    tmux.send(&["Escape"]);
+    tmux.wait_for("the evidence view again", |s| s.contains("evidence · #1"));
+    tmux.send(&["G", "n"]);
+    tmux.wait_for("the wrap notice", |s| s.contains("wrapped to the first evidence line"));
+
     tmux.send(&["Escape"]);
     tmux.wait_for("triage again", |s| s.contains("causes, most likely first"));
     tmux.send(&["q"]);
@@ -278,4 +308,115 @@ fn truncating_a_large_file_under_the_tui_is_not_fatal() {
     tmux.send(&["q"]);
     let s = tmux.wait_for("exit", |s| s.lines().any(|l| l.starts_with("status:")));
     assert!(s.lines().any(|l| l == "status:0"), "{s}");
+}
+
+/// The row the cursor is on (`▶` in the first column).
+fn cursor_row(s: &str) -> String {
+    s.lines().find(|l| l.starts_with('▶')).unwrap_or_default().to_string()
+}
+
+/// `line X/Y` from the log view's title.
+fn log_line_no(s: &str) -> (usize, usize) {
+    let at = s.find(" · line ").expect("log title");
+    let rest = &s[at + " · line ".len()..];
+    let (x, y) = rest.split_once('/').expect("x/y");
+    let y: String = y.chars().take_while(|c| c.is_ascii_digit()).collect();
+    (x.parse().unwrap(), y.parse().unwrap())
+}
+
+/// Keys as less and lnav have them, at 80×24: `b` pages up, `e`/`E` go to the next/previous
+/// error and wrap round like `n`/`N`; `y` reaches tmux's clipboard; after `G` in the evidence
+/// view Enter opens the line under the cursor; `/` from the patterns view searches the whole log.
+#[test]
+fn keys_like_less_and_lnav_in_tmux() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("incident");
+    std::fs::create_dir(&logs).unwrap();
+    write_incident(&logs);
+    let bin = env!("CARGO_BIN_EXE_culprit");
+    let tmux = Tmux { socket: format!("culprit-keys-{}", std::process::id()) };
+    tmux.start_shell();
+    // tmux keeps what applications copy with OSC 52 in its paste buffer.
+    assert!(tmux.cmd(&["set-option", "-g", "set-clipboard", "on"]).status.success());
+    tmux.send(&[&format!("TMUX=inside {bin} {}", logs.display()), "Enter"]);
+    tmux.wait_for("the triage screen", |s| s.contains("causes, most likely first"));
+
+    // Log view: G to the end, b pages up by a screen.
+    tmux.send(&["2", "G"]);
+    let s = tmux.wait_for("the last line", |s| s.contains(" · line ") && log_line_no(s).0 == log_line_no(s).1);
+    let (last, total) = log_line_no(&s);
+    tmux.send(&["b"]);
+    let s = tmux.wait_for("a page up", |s| log_line_no(s).0 < last);
+    assert_eq!(log_line_no(&s).0, total - 21, "b goes up one list height (24 rows less title, status, footer)");
+
+    // e from the end wraps round to the first error line; E from there wraps back to the last.
+    tmux.send(&["G", "e"]);
+    let s = tmux.wait_for("the next error", |s| s.contains("error  line"));
+    assert!(s.contains("wrapped past the end to the top"), "{s}");
+    let row = cursor_row(&s);
+    assert!(row.starts_with("▶E"), "the cursor is on an error line: {row}\n{s}");
+    let first_error = log_line_no(&s).0;
+    tmux.send(&["e"]);
+    let s = tmux.wait_for("the following error", |s| log_line_no(s).0 > first_error);
+    assert!(cursor_row(&s).starts_with("▶E") && !s.contains("wrapped"), "{s}");
+    tmux.send(&["g", "E"]);
+    let s = tmux.wait_for("the previous error, wrapped", |s| s.contains("wrapped past the top to the end"));
+    assert!(cursor_row(&s).starts_with("▶E"), "{s}");
+
+    // y: the line's path:line lands in tmux's buffer, and the status line says how tmux must be set.
+    tmux.send(&["y"]);
+    let s = tmux.wait_for("the copy notice", |s| s.contains("copied via tmux"));
+    assert!(s.contains("set-clipboard on"), "{s}");
+    let buffer = || String::from_utf8_lossy(&tmux.cmd(&["show-buffer"]).stdout).into_owned();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !buffer().contains(".log:") && !buffer().contains(".json:") && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let copied = buffer();
+    let (path, line) = copied.rsplit_once(':').expect("path:line in the buffer");
+    assert!(Path::new(path).is_file(), "{copied}");
+    let text = std::fs::read_to_string(path).unwrap();
+    let copied_line = text.lines().nth(line.trim().parse::<usize>().unwrap() - 1).unwrap();
+    assert!(copied_line.contains(r#""level":"error""#), "the copied reference is the error line: {copied_line}");
+
+    // Patterns: Enter shows one pattern's lines; `/` from the patterns view then searches them all.
+    tmux.send(&["3"]);
+    tmux.wait_for("the patterns view", |s| s.contains("patterns ·"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the pattern's lines", |s| s.contains(" · pattern "));
+    tmux.send(&["3", "/"]);
+    tmux.send(&["-l", "duplicate"]);
+    tmux.send(&["Enter"]);
+    let s = tmux.wait_for("the search hit", |s| s.contains("/duplicate  line"));
+    assert!(!s.contains(" · pattern "), "an old pattern filter is still applied:\n{s}");
+    tmux.send(&["q"]);
+}
+
+/// `cat file | culprit` on a terminal opens the TUI on the piped lines, as less and lnav do: the
+/// pipe is read to its end and keys come from the terminal; q leaves a usable shell.
+#[test]
+fn piped_logs_open_the_tui_with_keys_from_the_terminal() {
+    if tmux_missing() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("incident");
+    std::fs::create_dir(&logs).unwrap();
+    write_incident(&logs);
+    let bin = env!("CARGO_BIN_EXE_culprit");
+    let tmux = Tmux { socket: format!("culprit-pipe-{}", std::process::id()) };
+    tmux.start_shell();
+    tmux.send(&[&format!("cat {} | {bin}; echo status:$?", logs.join("auth.json").display()), "Enter"]);
+    let s = tmux.wait_for("the TUI on the piped lines", |s| s.contains("culprit · 1 input · 60 records"));
+    assert!(s.contains("causes, most likely first"), "{s}");
+    // Keys reach it although standard input is the pipe.
+    tmux.send(&["2"]);
+    tmux.wait_for("the merged log", |s| s.contains("login ok") && s.contains(" · line "));
+    tmux.send(&["q"]);
+    let s = tmux.wait_for("the shell back", |s| s.lines().any(|l| l.starts_with("status:")));
+    assert!(s.lines().any(|l| l == "status:0"), "{s}");
+    assert!(!s.contains("culprit ·"), "alternate screen left:\n{s}");
 }

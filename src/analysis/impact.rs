@@ -94,11 +94,16 @@ pub(super) fn impact(
             rank::rate(sym_base / t.buckets.minutes(p.base_end).max(1.0))
         ),
     };
+    let short = match ratio_in {
+        Some(i) => format!("{} of {noun} failing", pct(i)),
+        None if w.from_symptoms => format!("{} {symptom_name}s", sym_in),
+        None => String::new(),
+    };
     if let Some(end) = w.end {
         description.push_str(&format!(", until {}", clock(end)));
     }
     if !host_names.is_empty() && host_names.len() <= tuning::IMPACT_HOSTS_NAMED {
-        description.push_str(&format!(", on {}", host_names.join(", ")));
+        description.push_str(&format!(", on {}", crate::report::sorted_hosts(&host_names).join(", ")));
     }
     let path = rank::FailingPath {
         hosts: hosts.iter().map(|h| h.0).collect(),
@@ -111,6 +116,7 @@ pub(super) fn impact(
         incident_ratio: ratio_in.map(|x| rank::round2(x * 100.0) / 100.0),
         hosts: host_names,
         services: service_names,
+        short,
     };
     (impact, path)
 }

@@ -5,6 +5,7 @@
 //! Every score carries its reasons as data; views only format them.
 
 pub mod accounts;
+pub mod change_facts;
 mod impact;
 pub mod rank;
 mod ruled_out;
@@ -53,6 +54,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         notices: index.notices.iter().map(|n| n.to_string()).collect(),
         charts: Vec::new(),
         patterns: Vec::new(),
+        change: None,
     };
     for i in &index.inputs {
         for w in &i.warnings {
@@ -84,9 +86,9 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let Some(mut w) = window else {
         findings.patterns = pattern_stats(index, &table, None);
         findings.summary = format!(
-            "No incident found: no user-facing symptom departs from its baseline over {} of logs ({} records). No likely cause.",
+            "No incident found: no user-facing symptom departs from its baseline over {} of logs ({}). No likely cause.",
             human_duration(hi - lo),
-            table.timed_records
+            crate::report::counted(table.timed_records, "record")
         );
         return findings;
     };
@@ -148,6 +150,14 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let top_service = stories.first().map(|s| index.services.get(s.service).to_string());
     for (i, st) in stories.iter().enumerate() {
         let mut c = rank::story_cause(index, &table, st, w.onset, &symptom_name);
+        // Titles in the lines' own words: the change as stated, then what the first error said.
+        let top = &st.stats[0];
+        let mut error = rank::signal_title(index, table.signals[top.sig].key.id);
+        quote_line(index, table.signals[top.sig].key.id, top.onset_rec, &mut error);
+        c.title = match st.change.as_ref().and_then(|l| changes.iter().find(|c| c.rec == l.rec)) {
+            Some(trigger) => format!("{} → {error}", change_facts::facts(index, &changes, trigger).describe()),
+            None => error,
+        };
         c.verdict = if i == 0 && st.score >= rank::LIKELY_THRESHOLD {
             Verdict::LikelyCause
         } else if i > 0 && top_onset.is_some_and(|t| st.onset > t + tuning::SAME_MOMENT) {
@@ -171,11 +181,17 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
     let context = ChangeContext { stats: &stats, periods: &periods, window: &w, path: &failing_path, pace };
     causes.extend(change_only_causes(index, &table, &changes, &stories, &context, &claimed));
     causes.extend(consequences(index, &table, &late, &w, &symptom_name));
-    causes.extend(chronic(index, &table, &stats));
+    causes.extend(chronic(index, &table, &stats, &w));
     causes.sort_by(|a, b| verdict_order(a.verdict).cmp(&verdict_order(b.verdict)).then(b.score.total_cmp(&a.score)));
     for (i, c) in causes.iter_mut().enumerate() {
         c.rank = i as u32 + 1;
     }
+    let likely_change = causes
+        .iter()
+        .find(|c| c.verdict == Verdict::LikelyCause)
+        .and_then(|c| c.evidence.first()?.record)
+        .and_then(|r| changes.iter().find(|ch| ch.rec == r));
+    findings.change = likely_change.map(|trigger| change_facts::facts(index, &changes, trigger));
     findings.timeline = timeline(index, &table, &w, &stories, &changes, &causes);
     findings.summary = summary(&findings, &causes, &w);
     findings.causes = causes;
@@ -207,6 +223,45 @@ fn symptom_name(index: &Index, t: &SignalTable, w: &Window) -> String {
             index.rules.get(r).map(|r| r.title.to_lowercase()).unwrap_or_else(|| "failure".into())
         }
         _ => "server error seen by users".into(),
+    }
+}
+
+/// How often something happened over a span, as people say it: `12/min over 3h15m`, or for rare
+/// events the count (`3 times in 3h15m`, `once in 1h6m`, `none in 1h6m`) rather than `0.0/min`.
+fn how_often(count: u64, minutes: f64) -> String {
+    let span = human_duration((minutes.max(0.0) * crate::time::MS_PER_MIN as f64) as i64);
+    let per_min = if minutes > 0.0 { count as f64 / minutes } else { 0.0 };
+    match count {
+        0 => format!("none in {span}"),
+        1 => format!("once in {span}"),
+        n if per_min < 1.0 => format!("{n} times in {span}"),
+        _ => format!("{} over {span}", rank::rate(per_min)),
+    }
+}
+
+/// Minutes a count was taken over, from the count and its rate (the incident window's length
+/// when there was none).
+fn minutes_of(count: u64, per_min: f64, t: &SignalTable, w: &Window) -> f64 {
+    if count > 0 && per_min > 0.0 {
+        count as f64 / per_min
+    } else {
+        t.buckets.minutes(w.e.saturating_sub(w.s))
+    }
+}
+
+/// A mined template's `<*>` holes hide what the line said: where a title ends with one, the
+/// line it came from says it instead (a structured line's message, decoded and whole).
+fn quote_line(index: &Index, id: SignalId, rec: u32, title: &mut String) {
+    if let SignalId::Pattern(_) = id {
+        let template = rank::signal_title(index, id);
+        let line = String::from_utf8_lossy(index.first_line(rec as usize));
+        let own = crate::readable::parse(&line)
+            .and_then(|r| r.message)
+            .map(|m| crate::text::escape_str(m.trim()).into_owned())
+            .unwrap_or_else(|| rank::event_title(index, rec));
+        if let Some(head) = title.strip_suffix(template.as_str()).filter(|_| !own.is_empty()) {
+            *title = format!("{head}{own}");
+        }
     }
 }
 
@@ -249,15 +304,10 @@ fn timeline(
     }
     if let Some(st) = stories.first() {
         let top = &st.stats[0];
-        out.push(entry(
-            index,
-            top.onset_rec,
-            format!(
-                "first {} ({})",
-                rank::signal_title(index, t.signals[top.sig].key.id),
-                index.services.get(st.service)
-            ),
-        ));
+        let id = t.signals[top.sig].key.id;
+        let mut title = rank::signal_title(index, id);
+        quote_line(index, id, top.onset_rec, &mut title);
+        out.push(entry(index, top.onset_rec, format!("first {title} ({})", index.services.get(st.service))));
     }
     if let Some(r) = w.onset_rec {
         out.push(entry(index, r, "incident onset: first failure seen by users".into()));
@@ -290,7 +340,11 @@ fn summary(f: &Findings, causes: &[Cause], w: &Window) -> String {
     let impact = f.incident.as_ref().map(|i| i.impact.description.clone()).unwrap_or_default();
     match causes.iter().find(|c| c.verdict == Verdict::LikelyCause) {
         Some(c) => {
-            let hosts = if c.hosts.is_empty() { String::new() } else { format!(" on {}", c.hosts.join(", ")) };
+            let hosts = if c.hosts.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", crate::report::sorted_hosts(&c.hosts).join(", "))
+            };
             format!(
                 "Likely cause: {} ({}{hosts}) — {}. Impact: {impact}.",
                 c.title,

@@ -6,7 +6,7 @@ use super::window::Window;
 use super::{rank, signals};
 use crate::findings::{Cause, Verdict};
 use crate::index::Index;
-use crate::time::{clock, human_duration, Millis, MS_PER_MIN};
+use crate::time::{clock, human_duration, Millis};
 use rank::{Periods, SignalStat};
 use signals::SignalTable;
 use std::collections::HashMap;
@@ -73,11 +73,13 @@ pub(super) fn change_only_causes(
         let prox = rank::proximity(c.ts, w.onset);
         let text = index.record_bytes(c.rec as usize);
         let ticket = rank::change_id(text).map(|t| format!(" {t}")).unwrap_or_default();
-        let mut reasons = vec![format!(
-            "change{ticket} at {}, {} before the first failure",
-            clock(c.ts),
-            human_duration(w.onset - c.ts)
-        )];
+        // Stamped up to a second apart, two files cannot say which came first.
+        let when = match w.onset - c.ts {
+            d if d >= crate::time::MS_PER_SEC => format!("{} before the first failure", human_duration(d)),
+            d if d > -crate::time::MS_PER_SEC => "at the same time as the first failure".to_string(),
+            d => format!("just after the first failure ({} later, within clock skew)", human_duration(-d)),
+        };
+        let mut reasons = vec![format!("change{ticket} at {}, {when}", clock(c.ts))];
         // A change on the service or hosts that report the failures, which they followed at once
         // (nginx reloaded a second before its own 502s): its errors had no time to move, and
         // the failures themselves are what it broke.
@@ -106,8 +108,8 @@ pub(super) fn change_only_causes(
                 format!(
                     "unrelated: {} errors did not move after it ({} before, {} between the change and the incident)",
                     names.join(", "),
-                    rank::rate(before as f64 / before_min),
-                    rank::rate(after as f64 / after_min)
+                    super::how_often(before, before_min),
+                    super::how_often(after, after_min)
                 ),
             );
             (Verdict::Unrelated, tuning::UNRELATED_SCORE)
@@ -180,6 +182,8 @@ pub(super) fn consequences(
         .take(tuning::MAX_RULED_OUT)
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
+            let mut title = rank::signal_title(index, sig.key.id);
+            super::quote_line(index, sig.key.id, s.onset_rec, &mut title);
             Cause {
                 rank: 0,
                 score: tuning::CONSEQUENCE_SCORE,
@@ -187,14 +191,18 @@ pub(super) fn consequences(
                 subsystem: rank::subsystem_of(index, sig.key.id, svc),
                 service: index.services.get(svc).to_string(),
                 hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
-                title: rank::signal_title(index, sig.key.id),
+                title,
                 signal: rank::signal_ref(index, sig.key.id),
                 onset: Some(s.onset),
                 baseline_per_min: rank::round2(s.base_per_min),
                 incident_per_min: rank::round2(s.inc_per_min),
                 reasons: vec![
                     format!("consequence: began {} after the first {symptom_name}", human_duration(s.onset - w.onset)),
-                    format!("rate {} before, {} during", rank::rate(s.base_per_min), rank::rate(s.inc_per_min)),
+                    format!(
+                        "{} before, {} during",
+                        super::how_often(s.base_count, s.base_minutes),
+                        super::how_often(s.inc_count, super::minutes_of(s.inc_count, s.inc_per_min, t, w))
+                    ),
                 ],
                 evidence: vec![rank::evidence(index, s.onset_rec)],
                 related: Vec::new(),
@@ -204,7 +212,7 @@ pub(super) fn consequences(
 }
 
 /// Loud errors that were there all along, the loudest per service.
-pub(super) fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> Vec<Cause> {
+pub(super) fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat], window: &Window) -> Vec<Cause> {
     let mut by_service: HashMap<u32, &SignalStat> = HashMap::new();
     for s in stats.iter().filter(|s| !s.elevated && s.base_count > 0) {
         let svc = t.signals[s.sig].key.service;
@@ -220,6 +228,8 @@ pub(super) fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> V
         .map(|(svc, s)| {
             let sig = &t.signals[s.sig];
             let first = sig.series.first_from(0).unwrap_or(s.onset_rec);
+            let mut title = rank::signal_title(index, sig.key.id);
+            super::quote_line(index, sig.key.id, first, &mut title);
             Cause {
                 rank: 0,
                 score: 0.0,
@@ -227,16 +237,15 @@ pub(super) fn chronic(index: &Index, t: &SignalTable, stats: &[SignalStat]) -> V
                 subsystem: rank::subsystem_of(index, sig.key.id, svc),
                 service: index.services.get(svc).to_string(),
                 hosts: rank::host_names(index, s.hosts.iter().map(|h| h.0)),
-                title: rank::signal_title(index, sig.key.id),
+                title,
                 signal: rank::signal_ref(index, sig.key.id),
                 onset: None,
                 baseline_per_min: rank::round2(s.base_per_min),
                 incident_per_min: rank::round2(s.inc_per_min),
                 reasons: vec![format!(
-                    "chronic: {} for {} before the incident, {} during",
-                    rank::rate(s.base_per_min),
-                    human_duration((s.base_minutes * MS_PER_MIN as f64) as i64),
-                    rank::rate(s.inc_per_min)
+                    "chronic: {} before the incident, {} during",
+                    super::how_often(s.base_count, s.base_minutes),
+                    super::how_often(s.inc_count, super::minutes_of(s.inc_count, s.inc_per_min, t, window))
                 )],
                 evidence: vec![rank::evidence(index, first)],
                 related: Vec::new(),

@@ -33,7 +33,7 @@ struct Row<'a> {
 
 pub fn run(args: &ExportArgs, common: &Common) -> anyhow::Result<ExitCode> {
     let mut common = common.clone();
-    // Values without `=` name the output format; `PATH=NAME` still forces a log format.
+    // Values without `=` name the output format; the old `--format PATH=NAME` still forces a log format.
     let mut outputs = Vec::new();
     common.format.retain(|f| {
         let output = !f.contains('=');

@@ -4,6 +4,7 @@
 //! its file's path.
 
 use super::{FollowArgs, EXIT_OK};
+use crate::report::counted;
 use crate::source::follow::Follower;
 use crate::text::{escape, escape_path};
 use anyhow::anyhow;
@@ -48,8 +49,11 @@ pub fn run(args: &FollowArgs) -> anyhow::Result<ExitCode> {
     }
     let s = &follower.stats;
     eprintln!(
-        "culprit: followed {} lines; {} rotations, {} truncations, {} unread bytes lost to truncation",
-        s.lines, s.rotations, s.truncations, s.lost_bytes
+        "culprit: followed {}; {}, {}, {} lost to truncation",
+        counted(s.lines, "line"),
+        counted(s.rotations, "rotation"),
+        counted(s.truncations, "truncation"),
+        counted(s.lost_bytes, "unread byte")
     );
     Ok(ExitCode::from(EXIT_OK))
 }

@@ -70,9 +70,12 @@ pub struct Common {
     /// Extra rule folder (repeatable); later folders override earlier rules with the same id.
     #[arg(long = "rules", global = true, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub rule_dirs: Vec<PathBuf>,
-    /// Force an input's log format (PATH=NAME, e.g. auth.log=syslog; repeatable). For `report`, a value
-    /// without `=` picks the output format (text, json, markdown).
-    #[arg(long = "format", global = true, value_name = "PATH=NAME|OUTPUT", value_hint = clap::ValueHint::Other)]
+    /// Force an input's log format: PATH=NAME, e.g. auth.log=syslog (repeatable).
+    #[arg(long = "log-format", global = true, value_name = "PATH=NAME", value_hint = clap::ValueHint::Other)]
+    pub log_format: Vec<String>,
+    /// Output format: text, json or markdown for `report`, jsonl for `export`. (The old spelling
+    /// `--format PATH=NAME` still forces a log format, with a note: it is now --log-format.)
+    #[arg(long = "format", global = true, value_name = "FORMAT", value_parser = OutputFormatValue)]
     pub format: Vec<String>,
     /// Worker threads for indexing, 1 to 256 (default: all cores).
     #[arg(long, global = true, value_name = "N", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
@@ -235,6 +238,18 @@ impl Pipeline {
         let mut output_format = None;
         let custom_formats = crate::format::custom::load_all(&c.rule_dirs).map_err(|e| anyhow!("log formats: {e}"))?;
         for f in &c.format {
+            if f.contains('=') {
+                eprintln!(
+                    "culprit: --format {f}: forcing a log format is now --log-format {f} (--format names the output)"
+                );
+            }
+        }
+        let (logs, outputs): (Vec<&String>, Vec<&String>) =
+            c.log_format.iter().chain(&c.format).partition(|f| f.contains('='));
+        if let Some(f) = c.log_format.iter().find(|f| !f.contains('=')) {
+            return Err(anyhow!("--log-format {f}: expected PATH=NAME (auth.log=syslog)"));
+        }
+        for f in logs.into_iter().chain(outputs) {
             if let Some((path, name)) = f.rsplit_once('=') {
                 let custom = custom_formats.iter().position(|cf| cf.name == name).map(|i| FormatKind::Custom(i as u16));
                 let kind = FormatKind::from_name(name)
@@ -248,7 +263,7 @@ impl Pipeline {
                     "markdown" | "md" => ReportFormat::Markdown,
                     _ => {
                         return Err(anyhow!(
-                        "--format {f}: expected text, json or markdown (or PATH=FORMAT to force an input's log format)"
+                        "--format {f}: expected text, json or markdown (--log-format PATH=NAME forces an input's log format)"
                     ))
                     }
                 });
@@ -384,6 +399,31 @@ fn ends_after(start: &TimeSpec, end: &TimeSpec) -> bool {
     }
 }
 
+/// `--format`'s values, offered by completion and help; anything else (the old `PATH=NAME`
+/// spelling, or a wrong name) is judged where the formats are resolved, with a message naming it.
+#[derive(Clone)]
+struct OutputFormatValue;
+
+impl clap::builder::TypedValueParser for OutputFormatValue {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value
+            .to_str()
+            .map(str::to_string)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8).with_cmd(cmd))
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(["text", "json", "markdown", "jsonl"].into_iter().map(clap::builder::PossibleValue::new)))
+    }
+}
+
 fn need_inputs(paths: &[PathBuf]) -> anyhow::Result<()> {
     if paths.is_empty() {
         return Err(anyhow!("no input: name log files or folders (or - for standard input)"));
@@ -483,7 +523,13 @@ pub fn input_status(index: &Index) -> ExitCode {
 fn run_default(paths: &[PathBuf], common: &Common) -> anyhow::Result<ExitCode> {
     // A dumb terminal cannot draw a full-screen UI: it gets the report, as a pipe does.
     let dumb = report::is_dumb(std::env::var_os("TERM").as_deref());
-    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() && !dumb {
+    let piped_in = !std::io::stdin().is_terminal();
+    // `… | culprit` reads the pipe, as less and lnav do.
+    let stdin_only = [PathBuf::from("-")];
+    let paths = if paths.is_empty() && piped_in { &stdin_only[..] } else { paths };
+    // With the logs piped in, keys come from the controlling terminal (/dev/tty), as less's do.
+    let keys = !piped_in || std::fs::File::options().read(true).write(true).open("/dev/tty").is_ok();
+    if std::io::stdout().is_terminal() && keys && !dumb {
         // The TUI indexes and analyses on its worker thread, so its first frame appears at once.
         let p = Pipeline::from_common(common)?;
         crate::tui::run(paths.to_vec(), p)?;

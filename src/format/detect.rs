@@ -149,7 +149,7 @@ fn detect_first(data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Pa
     best.map(|(p, _)| p).unwrap_or_else(|| Parser::new(FormatKind::Unknown))
 }
 
-/// The parser for a format the user named (`--format PATH=NAME`): custom formats by their
+/// The parser for a format the user named (`--log-format PATH=NAME`): custom formats by their
 /// index, and the generic parser with the timestamp layout found in the sample.
 pub fn forced(kind: FormatKind, data: &[u8], ctx: &ParseCtx, custom: &[Arc<CustomFormat>]) -> Parser {
     match kind {

@@ -715,7 +715,7 @@ mod tests;
 /// A warning when most of an input's lines were read by no format: its analysis rests on the rest.
 pub fn mostly_unparsed(lines: u64, unparsed: u64) -> Option<String> {
     (lines >= 20 && unparsed * 2 > lines).then(|| {
-        format!("{unparsed} of {lines} lines unparsed: most of this input is in no format culprit reads (--format PATH=NAME forces one)")
+        format!("{unparsed} of {lines} lines unparsed: most of this input is in no format culprit reads (--log-format PATH=NAME forces one)")
     })
 }
 

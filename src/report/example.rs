@@ -52,6 +52,7 @@ pub fn example() -> Findings {
                 incident_ratio: Some(0.448),
                 hosts: strings(&["auth-2", "auth-3"]),
                 services: strings(&["auth-api", "nginx"]),
+                short: "44.8% of login requests failing".into(),
             },
         }),
         causes: vec![
@@ -212,5 +213,16 @@ pub fn example() -> Findings {
                 "2024-03-14 08:00:03.512 UTC [3312] LOG:  could not receive data from client: Connection reset by peer",
             )],
         }],
+        change: Some(ChangeFacts {
+            id: None,
+            what: "action=set key=oidc.issuer old=https://id.example.com new=https://id.example.com/".into(),
+            settings: vec![SettingChange {
+                name: "oidc.issuer".into(),
+                old: Some("https://id.example.com".into()),
+                new: "https://id.example.com/".into(),
+            }],
+            hosts: strings(&["auth-2", "auth-3"]),
+            at: at(14, 2, 11, 0),
+        }),
     }
 }

@@ -152,7 +152,11 @@ check them before publishing.",
 
 fn summary(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
     writeln!(w, "## Summary\n")?;
-    if !f.summary.is_empty() {
+    let headline = f.headline();
+    if !headline.is_empty() {
+        writeln!(w, "**{}**\n", md_line(&headline))?;
+    }
+    if !f.summary.is_empty() && f.summary != headline {
         writeln!(w, "{}\n", md_line(&f.summary))?;
     }
     match &f.incident {

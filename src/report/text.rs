@@ -9,7 +9,7 @@ use crate::text::escape_str;
 use std::io::{self, Write};
 
 /// Evidence lines shown per cause.
-const EVIDENCE_LINES: usize = 3;
+const EVIDENCE_LINES: usize = 4;
 /// Screen lines an evidence line's text may take before it is cut.
 const EVIDENCE_TEXT_LINES: usize = 2;
 /// Label column of `Label:    value` lines.
@@ -95,13 +95,15 @@ pub fn write(w: &mut dyn Write, f: &Findings, opts: &ReportOptions) -> io::Resul
 
     let title = o.p.bold("culprit report");
     o.line(&title)?;
+    // The answer first: what changed, where, when, and what it did.
+    let headline = f.headline();
+    if !headline.is_empty() {
+        o.field(0, "Answer", &escape_str(&headline))?;
+    }
     o.field(0, "Inputs", &escape_str(&inputs_text(f)))?;
     o.field(0, "Span", &span_text(f))?;
     for n in &f.notices {
         o.field(0, "Notice", &escape_str(n))?;
-    }
-    if !f.summary.is_empty() {
-        o.field(0, "Summary", &escape_str(&f.summary))?;
     }
 
     o.blank()?;
@@ -258,13 +260,15 @@ fn cause(o: &mut Out, c: &Cause, tf: &TimeFmt) -> io::Result<()> {
     Ok(())
 }
 
-/// `path:line` then the line's text, one line each, truncated to the width.
+/// `path:line` then the line's text (structured lines made readable), truncated to the width.
 fn evidence(o: &mut Out, e: &Evidence, ind: &str) -> io::Result<()> {
     let loc = truncate(&format!("{}:{}", escape_str(&e.path), e.line), WIDTH - ind.len());
     let loc = o.p.bold(&loc);
     o.line(&format!("{ind}{loc}"))?;
     let text_ind = format!("{ind}  ");
-    let mut lines = wrap(&escape_str(&e.text), "", "", WIDTH - text_ind.len());
+    // Structured lines read as `time level service: message key=value`: the message before the cut.
+    let shown = crate::readable::render(&e.text).unwrap_or_else(|| e.text.clone());
+    let mut lines = wrap(&escape_str(&shown), "", "", WIDTH - text_ind.len());
     if lines.len() > EVIDENCE_TEXT_LINES {
         // Mark the cut: keep the start of the last shown line and end it with `…`.
         lines.truncate(EVIDENCE_TEXT_LINES);

@@ -136,6 +136,7 @@ mod tests {
             notices: Vec::new(),
             charts: Vec::new(),
             patterns: Vec::new(),
+            change: None,
         }
     }
 

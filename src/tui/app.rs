@@ -3,7 +3,6 @@
 
 use super::logview::{LogState, Pattern, Step};
 use crate::findings::{Cause, Findings};
-use crate::format::Level;
 use crate::index::Index;
 use crate::time::{Millis, TimeSpec};
 
@@ -130,6 +129,8 @@ pub enum Action {
     NextView,
     NextMatch,
     PrevMatch,
+    NextError,
+    PrevError,
     OpenPrompt(Prompt),
     PromptChar(char),
     PromptBackspace,
@@ -144,6 +145,7 @@ pub enum Action {
     JumpOnset,
     CopyRef,
     ToggleFollow,
+    ToggleRaw,
     Resize(u16, u16),
     /// Run a bounded step of pending filter/search work.
     Work,
@@ -198,6 +200,8 @@ pub struct App {
     pub width: u16,
     pub height: u16,
     pub follow: bool,
+    /// Raw lines instead of structured ones read as `time level service: message key=value` (`r`).
+    pub raw: bool,
     /// Text for the terminal clipboard (OSC 52); the event loop takes it.
     pub clipboard: Option<String>,
     /// `--tz`: how times typed at the `t` prompt are read.
@@ -227,6 +231,7 @@ impl App {
             width,
             height,
             follow: false,
+            raw: false,
             clipboard: None,
             zone: crate::time::LocalZone::Utc,
         }
@@ -354,6 +359,14 @@ impl App {
                 };
                 self.open(next);
             }
+            Action::ToggleRaw => {
+                self.raw = !self.raw;
+                self.status = if self.raw {
+                    "raw lines (r: structured lines as time level service: message key=value)".into()
+                } else {
+                    "structured lines as time level service: message key=value (r: raw)".into()
+                };
+            }
             Action::ToggleFollow => {
                 self.follow = !self.follow;
                 self.status = if self.follow {
@@ -371,6 +384,13 @@ impl App {
                 if self.loaded.is_none() {
                     self.status = "still loading…".into();
                 } else {
+                    // From the patterns view a search is over the whole log, not the lines of the
+                    // pattern opened there before.
+                    if self.view == View::Patterns && self.log.filters.template.take().is_some() {
+                        if let Some(ld) = self.loaded.as_ref() {
+                            self.log.refilter(ld);
+                        }
+                    }
                     if self.view != View::Log {
                         self.open(View::Log);
                     }
@@ -393,7 +413,7 @@ impl App {
         true
     }
 
-    fn loaded_status(&self) -> String {
+    pub(crate) fn loaded_status(&self) -> String {
         let Some(ld) = &self.loaded else { return String::new() };
         let n = ld.index.records.len();
         let mut s = format!(
@@ -408,7 +428,7 @@ impl App {
         s
     }
 
-    fn open(&mut self, v: View) {
+    pub(crate) fn open(&mut self, v: View) {
         if v == self.view {
             return;
         }
@@ -423,7 +443,7 @@ impl App {
         self.view = v;
     }
 
-    fn go_back(&mut self) {
+    pub(crate) fn go_back(&mut self) {
         match self.back.pop() {
             Some(v) => {
                 self.view = v;
@@ -436,217 +456,7 @@ impl App {
         }
     }
 
-    fn triage_action(&mut self, a: Action) {
-        let n = self.loaded.as_ref().map_or(0, |l| l.findings.causes.len());
-        match a {
-            Action::Up => self.cause = self.cause.saturating_sub(1),
-            Action::Down => self.cause = (self.cause + 1).min(n.saturating_sub(1)),
-            Action::Top => self.cause = 0,
-            Action::Bottom => self.cause = n.saturating_sub(1),
-            Action::Enter if n > 0 => self.open(View::Evidence),
-            Action::Enter => self.status = "no causes to show: the log view (2) has every line".into(),
-            _ => {}
-        }
-    }
-
-    /// Lays out the selected cause's evidence with merged-log context around each line.
-    pub fn build_evidence(&mut self) {
-        self.ev_rows.clear();
-        self.ev = ListState::default();
-        let Some(ld) = &self.loaded else { return };
-        let Some(cause) = ld.findings.causes.get(self.cause) else { return };
-        self.ev_highlight = signal_regex(ld, cause);
-        let n = ld.order.len();
-        for (i, e) in cause.evidence.iter().enumerate() {
-            self.ev_rows.push(EvRow::Header(i));
-            let record = e.record.or_else(|| ld.record_at_line(&e.path, e.line));
-            match record.and_then(|r| ld.pos_of(r)) {
-                Some(p) => {
-                    let p = p as usize;
-                    for q in p.saturating_sub(CONTEXT)..(p + CONTEXT + 1).min(n) {
-                        self.ev_rows.push(EvRow::Line { pos: q as u32, evidence: q == p });
-                    }
-                }
-                None => self.ev_rows.push(EvRow::Text(i)),
-            }
-        }
-        self.ev.cursor = self.ev_rows.iter().position(is_evidence_row).unwrap_or(0);
-        self.ev.top = 0;
-    }
-
-    fn evidence_action(&mut self, a: Action) {
-        let n = self.ev_rows.len();
-        let page = self.ev_height();
-        let c = &mut self.ev.cursor;
-        match a {
-            Action::Up => *c = c.saturating_sub(1),
-            Action::Down => *c = (*c + 1).min(n.saturating_sub(1)),
-            Action::PageUp => *c = c.saturating_sub(page),
-            Action::PageDown => *c = (*c + page).min(n.saturating_sub(1)),
-            Action::Top => *c = 0,
-            Action::Bottom => *c = n.saturating_sub(1),
-            Action::NextMatch => {
-                match self.ev_rows.iter().skip(*c + 1).position(is_evidence_row) {
-                    Some(d) => *c += d + 1,
-                    None => self.status = "last evidence line".into(),
-                };
-            }
-            Action::PrevMatch => match self.ev_rows[..(*c).min(n)].iter().rposition(is_evidence_row) {
-                Some(i) => *c = i,
-                None => self.status = "first evidence line".into(),
-            },
-            Action::Enter => {
-                let pos = match self.ev_rows.get(*c) {
-                    Some(EvRow::Line { pos, .. }) => Some(*pos),
-                    // On a heading: its evidence line (the context before it may be cut at the start of the log).
-                    Some(EvRow::Header(_)) => self.ev_rows[*c + 1..].iter().find_map(|r| match r {
-                        EvRow::Line { pos, evidence: true } => Some(*pos),
-                        _ => None,
-                    }),
-                    _ => None,
-                };
-                if let (Some(pos), Some(ld)) = (pos, self.loaded.as_ref()) {
-                    self.log.goto_pos(ld, pos);
-                    self.log.top = self.log.cursor.saturating_sub(self.log_height() / 2);
-                    self.open(View::Log);
-                }
-            }
-            Action::CopyRef => {
-                if let (Some(EvRow::Line { pos, .. }), Some(ld)) = (self.ev_rows.get(*c), self.loaded.as_ref()) {
-                    if let Some(&id) = ld.order.get(*pos as usize) {
-                        let r = ld.reference(id as usize);
-                        self.status = format!("copied {r}");
-                        self.clipboard = Some(r);
-                    }
-                }
-            }
-            Action::Left => self.log.hscroll = self.log.hscroll.saturating_sub(8),
-            Action::Right => self.log.hscroll += 8,
-            Action::LineStart => self.log.hscroll = 0,
-            Action::ToggleWrap => self.log.wrap = !self.log.wrap,
-            _ => {}
-        }
-    }
-
-    fn patterns_action(&mut self, a: Action) {
-        let Some(ld) = &self.loaded else { return };
-        let n = ld.findings.patterns.len();
-        let page = self.pat_height();
-        let c = &mut self.pat.cursor;
-        match a {
-            Action::Up => *c = c.saturating_sub(1),
-            Action::Down => *c = (*c + 1).min(n.saturating_sub(1)),
-            Action::PageUp => *c = c.saturating_sub(page),
-            Action::PageDown => *c = (*c + page).min(n.saturating_sub(1)),
-            Action::Top => *c = 0,
-            Action::Bottom => *c = n.saturating_sub(1),
-            Action::Enter => {
-                let Some(p) = ld.findings.patterns.get(*c) else { return };
-                let id = p.id.clone();
-                match ld.index.templates.templates.iter().position(|t| t.id == id) {
-                    Some(t) => {
-                        self.log.filters = Default::default();
-                        self.log.filters.template = Some(t as u32);
-                        self.log.refilter(ld);
-                        self.open(View::Log);
-                        self.status = format!("lines of pattern {id}");
-                        self.work();
-                    }
-                    None => self.status = format!("pattern {id} is not in the index"),
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn log_action(&mut self, a: Action) {
-        let Some(ld) = self.loaded.as_ref() else { return };
-        let n = self.log.row_count(ld);
-        let page = self.log_height();
-        let log = &mut self.log;
-        let last = n.saturating_sub(1);
-        match a {
-            Action::Up => log.cursor = log.cursor.saturating_sub(1),
-            Action::Down => log.cursor = (log.cursor + 1).min(last),
-            Action::PageUp => log.cursor = log.cursor.saturating_sub(page),
-            Action::PageDown => log.cursor = (log.cursor + page).min(last),
-            Action::Top => log.cursor = 0,
-            Action::Bottom => log.cursor = last,
-            Action::Left => log.hscroll = log.hscroll.saturating_sub(8),
-            Action::Right => log.hscroll += 8,
-            Action::LineStart => log.hscroll = 0,
-            Action::ToggleWrap => {
-                log.wrap = !log.wrap;
-                self.status = format!("wrap: {}", if log.wrap { "on" } else { "off" });
-            }
-            Action::ToggleDetail => log.detail = !log.detail,
-            Action::NextMatch | Action::PrevMatch => {
-                if log.search.is_none() {
-                    self.status = "no search yet: press / to search".into();
-                } else {
-                    log.start_search(ld, matches!(a, Action::NextMatch));
-                    self.work();
-                }
-            }
-            Action::CycleLevel => {
-                log.filters.level = match log.filters.level {
-                    None => Some(Level::Warn),
-                    Some(Level::Warn) => Some(Level::Error),
-                    _ => None,
-                };
-                log.refilter(ld);
-                self.status = match log.filters.level {
-                    Some(l) => format!("level ≥ {}", l.as_str()),
-                    None => "level: all".into(),
-                };
-                self.work();
-            }
-            Action::CycleSource => {
-                let ns = ld.index.sources.len() as u32;
-                log.filters.source = match log.filters.source {
-                    None if ns > 0 => Some(0),
-                    Some(s) if s + 1 < ns => Some(s + 1),
-                    _ => None,
-                };
-                log.refilter(ld);
-                self.status = match log.filters.source {
-                    Some(s) => format!("source: {}", ld.index.sources[s as usize].display()),
-                    None => "source: all inputs merged".into(),
-                };
-                self.work();
-            }
-            Action::CycleHost => {
-                // Id 0 is the empty name (no host).
-                let nh = ld.index.hosts.len() as u32;
-                log.filters.host = match log.filters.host {
-                    None if nh > 1 => Some(1),
-                    Some(h) if h + 1 < nh => Some(h + 1),
-                    _ => None,
-                };
-                log.refilter(ld);
-                self.status = match log.filters.host {
-                    Some(h) => format!("host: {}", crate::text::escape_str(ld.index.hosts.get(h))),
-                    None => "host: all".into(),
-                };
-                self.work();
-            }
-            Action::ClearFilters => {
-                log.filters = Default::default();
-                log.refilter(ld);
-                self.status = "filters cleared".into();
-            }
-            Action::CopyRef => {
-                if let Some(id) = log.selected(ld) {
-                    let r = ld.reference(id);
-                    self.status = format!("copied {r}");
-                    self.clipboard = Some(r);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn jump_onset(&mut self) {
+    pub(crate) fn jump_onset(&mut self) {
         let Some(ld) = self.loaded.as_ref() else { return };
         match ld.findings.incident.as_ref().map(|i| i.onset) {
             Some(onset) => {
@@ -657,7 +467,7 @@ impl App {
         }
     }
 
-    fn goto_time(&mut self, t: Millis) {
+    pub(crate) fn goto_time(&mut self, t: Millis) {
         let Some(ld) = self.loaded.as_ref() else { return };
         let pos = LogState::pos_of_time(ld, t);
         self.log.goto_pos(ld, pos);
@@ -665,7 +475,7 @@ impl App {
         self.log.top = self.log.cursor.saturating_sub(self.log_height() / 3);
     }
 
-    fn submit(&mut self, kind: Prompt, text: String) {
+    pub(crate) fn submit(&mut self, kind: Prompt, text: String) {
         let Some(ld) = self.loaded.as_ref() else { return };
         match kind {
             Prompt::Search | Prompt::FilterIn | Prompt::FilterOut if text.is_empty() => match kind {
@@ -719,7 +529,7 @@ impl App {
     }
 
     /// One bounded step of filter/search work.
-    fn work(&mut self) -> bool {
+    pub(crate) fn work(&mut self) -> bool {
         let Some(ld) = self.loaded.as_ref() else { return false };
         match self.log.work(ld, WORK_BUDGET) {
             Step::Idle => false,
@@ -732,14 +542,14 @@ impl App {
         }
     }
 
-    fn center_cursor_if_hidden(&mut self) {
+    pub(crate) fn center_cursor_if_hidden(&mut self) {
         let h = self.log_height();
         if self.log.cursor < self.log.top || self.log.cursor >= self.log.top + h {
             self.log.top = self.log.cursor.saturating_sub(h / 3);
         }
     }
 
-    fn reload(&mut self, ld: Loaded, notices: Vec<String>) {
+    pub(crate) fn reload(&mut self, ld: Loaded, notices: Vec<String>) {
         let old = self.loaded.as_ref();
         let at_end = old.is_some_and(|o| self.log.cursor + 1 >= self.log.row_count(o));
         // Keep the cursor on the same time after re-reading (record ids shift when an earlier input grows).
@@ -766,7 +576,7 @@ impl App {
             self.log.goto_pos(ld, pos);
         }
         self.status = if notices.is_empty() {
-            format!("follow: {} records", ld.index.records.len())
+            format!("follow: {}", crate::report::counted(ld.index.records.len() as u64, "record"))
         } else {
             notices.join(" · ")
         };
@@ -777,7 +587,7 @@ impl App {
     }
 
     /// Keeps each list's cursor on screen by moving its top.
-    fn scroll_into_view(&mut self) {
+    pub(crate) fn scroll_into_view(&mut self) {
         fn fit(l: &mut ListState, n: usize, h: usize) {
             l.cursor = l.cursor.min(n.saturating_sub(1));
             if l.cursor < l.top {
@@ -799,46 +609,4 @@ impl App {
             self.log.top = l.top;
         }
     }
-}
-
-/// A regex for what the cause's signals match: a rule's patterns, or a mined
-/// template with its `<*>` wildcards. Display only: nothing is computed from it.
-fn signal_regex(ld: &Loaded, cause: &Cause) -> Option<regex::Regex> {
-    use crate::findings::SignalKind;
-    let mut alts = Vec::new();
-    for sig in std::iter::once(&cause.signal).chain(&cause.related) {
-        match sig.kind {
-            SignalKind::Rule => {
-                if let Some(rule) = ld.index.rules.rules.iter().find(|r| r.id == sig.id) {
-                    for p in &rule.patterns {
-                        // Rule patterns are regexes; one that is not is taken literally.
-                        alts.push(if regex::Regex::new(p).is_ok() { p.clone() } else { regex::escape(p) });
-                    }
-                }
-            }
-            SignalKind::Pattern => {
-                let text =
-                    ld.findings.patterns.iter().find(|p| p.id == sig.id).map(|p| p.text.as_str()).or_else(|| {
-                        ld.index.templates.templates.iter().find(|t| t.id == sig.id).map(|t| t.text.as_str())
-                    });
-                if let Some(t) = text {
-                    let parts: Vec<String> = t.split("<*>").map(|p| regex::escape(p.trim())).collect();
-                    alts.push(parts.join(r"\S*\s*"));
-                }
-            }
-        }
-    }
-    alts.retain(|a| !a.is_empty());
-    if alts.is_empty() {
-        return None;
-    }
-    regex::RegexBuilder::new(&alts.iter().map(|a| format!("(?:{a})")).collect::<Vec<_>>().join("|"))
-        .case_insensitive(true)
-        .size_limit(4 << 20)
-        .build()
-        .ok()
-}
-
-fn is_evidence_row(r: &EvRow) -> bool {
-    matches!(r, EvRow::Line { evidence: true, .. } | EvRow::Text(_))
 }

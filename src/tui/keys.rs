@@ -34,7 +34,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('?') => Action::ToggleHelp,
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
-        KeyCode::PageUp => Action::PageUp,
+        KeyCode::PageUp | KeyCode::Char('b') => Action::PageUp,
         KeyCode::PageDown | KeyCode::Char(' ') => Action::PageDown,
         KeyCode::Home | KeyCode::Char('g') => Action::Top,
         KeyCode::End | KeyCode::Char('G') => Action::Bottom,
@@ -48,6 +48,8 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('3') => Action::GoView(View::Patterns),
         KeyCode::Char('n') => Action::NextMatch,
         KeyCode::Char('N') => Action::PrevMatch,
+        KeyCode::Char('e') if log => Action::NextError,
+        KeyCode::Char('E') if log => Action::PrevError,
         KeyCode::Char('/') => Action::OpenPrompt(Prompt::Search),
         KeyCode::Char('f') => Action::OpenPrompt(Prompt::FilterIn),
         KeyCode::Char('x') => Action::OpenPrompt(Prompt::FilterOut),
@@ -61,6 +63,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('o') => Action::JumpOnset,
         KeyCode::Char('y') => Action::CopyRef,
         KeyCode::Char('F') => Action::ToggleFollow,
+        KeyCode::Char('r') => Action::ToggleRaw,
         _ => return None,
     })
 }

@@ -98,6 +98,10 @@ pub struct SearchJob {
     /// Next row to test.
     pub next: usize,
     pub scanned: usize,
+    /// The row the search started from: a match on the other side of it wrapped around.
+    pub from: usize,
+    /// Looks for the next error-or-worse line (`e`/`E`) instead of the search pattern.
+    pub errors: bool,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -208,15 +212,18 @@ impl LogState {
                     self.cursor = self.row_of_pos(ld, p);
                 }
                 let shown = self.row_count(ld);
-                return Step::Done(format!("filter: {shown} of {n} lines shown"));
+                return Step::Done(format!("filter: {shown} of {} shown", crate::report::counted(n as u64, "line")));
             }
             self.building = Some(end);
             return Step::Busy;
         }
         let n = self.row_count(ld);
-        let (Some(job), Some(pat)) = (self.search_job.as_mut(), self.search.as_ref()) else {
+        let Some(job) = self.search_job.as_mut() else { return Step::Idle };
+        let pat = self.search.as_ref().filter(|_| !job.errors);
+        if pat.is_none() && !job.errors {
+            self.search_job = None;
             return Step::Idle;
-        };
+        }
         if n == 0 {
             self.search_job = None;
             return Step::Done("no lines to search".into());
@@ -228,33 +235,57 @@ impl LogState {
                 Some(v) => ld.order[v[row] as usize] as usize,
                 None => ld.order[row] as usize,
             };
-            if pat.bytes.is_match(ld.index.record_bytes(id)) {
+            let hit = match pat {
+                Some(p) => p.bytes.is_match(ld.index.record_bytes(id)),
+                None => ld.index.records.level(id) >= crate::format::Level::Error,
+            };
+            if hit {
+                let wrapped = if job.forward { row <= job.from } else { row >= job.from };
+                let what = pat.map_or_else(|| "error".to_string(), |p| format!("/{}", p.text));
+                let note = match (wrapped, job.forward) {
+                    (false, _) => "",
+                    (true, true) => " (wrapped past the end to the top)",
+                    (true, false) => " (wrapped past the top to the end)",
+                };
                 self.cursor = row;
                 self.search_job = None;
-                return Step::Done(format!("/{}  line {} of {}", pat.text, row + 1, n));
+                return Step::Done(format!("{what}  line {} of {n}{note}", row + 1));
             }
             job.next = if job.forward { (row + 1) % n } else { (row + n - 1) % n };
             job.scanned += 1;
             left -= 1;
         }
         if job.scanned >= n {
-            let text = pat.text.clone();
+            let msg = match pat {
+                Some(p) => format!("pattern not found: {}", p.text),
+                None => "no error lines among the lines shown".to_string(),
+            };
             self.search_job = None;
-            return Step::Done(format!("pattern not found: {text}"));
+            return Step::Done(msg);
         }
         Step::Busy
     }
 
     /// Starts a search for the next match after (or before) the cursor.
     pub fn start_search(&mut self, ld: &Loaded, forward: bool) {
+        self.start_scan(ld, forward, false);
+    }
+
+    /// Starts looking for the next (or previous) line at level error or worse, as lnav's `e`/`E`.
+    pub fn start_error_search(&mut self, ld: &Loaded, forward: bool) {
+        self.start_scan(ld, forward, true);
+    }
+
+    fn start_scan(&mut self, ld: &Loaded, forward: bool, errors: bool) {
         let n = self.row_count(ld).max(1);
         let next = if forward { (self.cursor + 1) % n } else { (self.cursor + n - 1) % n };
-        self.search_job = Some(SearchJob { forward, next, scanned: 0 });
+        self.search_job = Some(SearchJob { forward, next, scanned: 0, from: self.cursor, errors });
     }
 
     /// Starts a forward search that includes the line under the cursor (a new pattern).
     pub fn start_search_here(&mut self) {
-        self.search_job = Some(SearchJob { forward: true, next: self.cursor, scanned: 0 });
+        self.search_job =
+            Some(SearchJob { forward: true, next: self.cursor, scanned: 0, from: self.cursor, errors: false });
     }
 
     /// Share of the pending work done, for the status bar.

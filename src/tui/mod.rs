@@ -7,12 +7,16 @@
 //! [`App::apply`]; [`App::draw`] reads state and cannot change it; a frame is
 //! drawn only when something changed. The terminal is restored on quit, on
 //! panic and on SIGTERM/SIGINT/SIGHUP.
+//!
+//! With the logs piped in (`… | culprit`), the worker reads standard input to its end and keys
+//! come from the controlling terminal: crossterm opens /dev/tty when standard input is not one.
 
 pub mod app;
 pub mod chart;
 pub mod draw;
 pub mod keys;
 pub mod logview;
+mod views;
 
 pub use app::{Action, App, EvRow, Loaded, Progress, Prompt, View};
 
@@ -21,7 +25,7 @@ use crossterm::event::{Event as TermEvent, KeyEventKind};
 use crossterm::{execute, terminal};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
@@ -57,7 +61,7 @@ pub fn run(paths: Vec<PathBuf>, pipeline: Pipeline) -> anyhow::Result<()> {
     if paths.is_empty() {
         anyhow::bail!("no input: name log files or folders");
     }
-    if paths.iter().any(|p| p.as_os_str() == "-") {
+    if paths.iter().any(|p| p.as_os_str() == "-") && std::io::stdin().is_terminal() {
         // The TUI reads keys from the terminal; it cannot also read logs from it.
         anyhow::bail!(
             "`-` reads standard input, which is this terminal: pipe the logs in (… | culprit report -) or name files"
@@ -222,7 +226,8 @@ fn event_loop(
             let _ = wtx.send(WorkerCmd::Follow(follow));
         }
         if let Some(text) = app.clipboard.take() {
-            copy_osc52(&text);
+            app.status = copy_osc52(&text, &Clipboard::from_env());
+            pending_draw = true;
         }
         pending_draw |= changed;
         if pending_draw && (!app.busy() || last_draw.elapsed() >= BUSY_FRAME) {
@@ -234,12 +239,63 @@ fn event_loop(
     Ok(())
 }
 
-/// Puts our own generated `path:line` text on the terminal's clipboard (OSC 52).
-/// The text is base64-encoded, so nothing in it can act as a control sequence.
-fn copy_osc52(text: &str) {
-    let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()));
-    let _ = out.flush();
+/// Where an OSC 52 clipboard write has to go to reach the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clipboard {
+    /// Straight to the terminal.
+    Direct,
+    /// Inside tmux: tmux takes OSC 52 itself with `set-clipboard on`, or passes a wrapped one
+    /// through with `allow-passthrough on`.
+    Tmux,
+    /// Inside GNU screen: wrapped in a DCS string.
+    Screen,
+    /// The Linux console has no clipboard.
+    None,
+}
+
+impl Clipboard {
+    pub fn from_env() -> Clipboard {
+        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+        let term = std::env::var("TERM").unwrap_or_default();
+        if set("TMUX") {
+            Clipboard::Tmux
+        } else if set("STY") && term.starts_with("screen") {
+            Clipboard::Screen
+        } else if term == "linux" {
+            Clipboard::None
+        } else {
+            Clipboard::Direct
+        }
+    }
+
+    /// The bytes to write for `text`, and what to tell the user.
+    pub fn sequence(self, text: &str) -> (String, String) {
+        let osc = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+        match self {
+            Clipboard::Direct => (osc, format!("copied {text}")),
+            Clipboard::Tmux => (
+                // Both: tmux stores the plain one (set-clipboard on) and forwards the wrapped one
+                // (allow-passthrough on); ESC inside the passthrough is doubled.
+                format!("{osc}\x1bPtmux;{}\x1b\\", osc.replace('\x1b', "\x1b\x1b")),
+                // The hint first: the status line may cut a long path.
+                format!("copied via tmux (set -g set-clipboard on, or allow-passthrough on): {text}"),
+            ),
+            Clipboard::Screen => (format!("\x1bP{osc}\x1b\\"), format!("copied {text}")),
+            Clipboard::None => (String::new(), format!("no clipboard on this terminal: {text}")),
+        }
+    }
+}
+
+/// Puts our own generated `path:line` text on the terminal's clipboard (OSC 52) and returns the
+/// status line. The text is base64-encoded, so nothing in it can act as a control sequence.
+fn copy_osc52(text: &str, via: &Clipboard) -> String {
+    let (seq, status) = via.sequence(text);
+    if !seq.is_empty() {
+        let mut out = std::io::stdout();
+        let _ = out.write_all(seq.as_bytes());
+        let _ = out.flush();
+    }
+    status
 }
 
 fn base64(data: &[u8]) -> String {
@@ -314,7 +370,7 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
     };
     let mut stats = stat_inputs(&paths);
     let bytes: u64 = stats.iter().map(|s| s.len).sum();
-    progress(format!("indexing {} files ({})", stats.len(), human_bytes(bytes)), 0.05);
+    progress(format!("indexing {} ({})", crate::report::counted(stats.len() as u64, "file"), human_bytes(bytes)), 0.05);
     let fail = |e: String| {
         let _ = tx.send(Event::Worker(Action::LoadFailed(e)));
     };
@@ -323,7 +379,7 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
         Ok(Err(e)) => return fail(format!("{e:#}")),
         Err(e) => return fail(e),
     };
-    progress(format!("analysing {} records", index.records.len()), 0.6);
+    progress(format!("analysing {}", crate::report::counted(index.records.len() as u64, "record")), 0.6);
     let findings = match guarded("analysing", || pipeline.analyse(&index)) {
         Ok(f) => f,
         Err(e) => return fail(e),
