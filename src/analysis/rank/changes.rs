@@ -40,7 +40,8 @@ pub struct ChangeEvent {
     pub at_once: bool,
     /// Ports the line names (see [`super::context::ports_named`]).
     pub ports: Vec<u16>,
-    /// Its rule captured what changed (a resource, a parameter, a file), not only where.
+    /// It says what changed: a ticket, a port, or a rule's capture (a resource, a parameter, a
+    /// file), not only where.
     pub names_what: bool,
 }
 
@@ -100,7 +101,11 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
             ports: super::context::ports_named(text),
             names_what: match id {
-                SignalId::Rule(rule) => names_what_changed(index, rule, i),
+                SignalId::Rule(rule) => {
+                    change_id(text).is_some()
+                        || !super::context::ports_named(text).is_empty()
+                        || names_what_changed(index, rule, i)
+                }
                 SignalId::Pattern(_) => false,
             },
             at_once: match id {

@@ -201,16 +201,12 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     }
     let same: Vec<&ChangeEvent> = near.iter().zip(&joined).filter(|(_, &j)| j).map(|(o, _)| *o).collect();
     // The change is named after its most telling line: one a rule names over a mined change-like
-    // line ("Applying configuration version" before the resource that changed), one whose rule
-    // captured what changed ("File[/etc/resolv.conf]/content: content changed"), then the most
-    // closely linked, then the earliest (a rollout's start).
+    // line ("Applying configuration version" before the resource that changed), one that says what
+    // changed (a captured resource or parameter, a ticket, a port) over one that only says where
+    // ("Received SIGHUP; restarting" of the same play), then the earliest (a rollout's start).
     let class = |o: &ChangeEvent| (matches!(o.key.0, SignalId::Rule(_)), o.names_what);
     let top = same.iter().map(|o| class(o)).max();
-    let tie = |o: &ChangeEvent| if o.rec == c.rec { link.max(o.link_to(st)) } else { o.link_to(st) };
-    let in_class: Vec<&ChangeEvent> = same.iter().copied().filter(|o| Some(class(o)) == top).collect();
-    let top_link = in_class.iter().map(|o| tie(o)).fold(0.0, f64::max);
-    let first =
-        in_class.iter().filter(|o| tie(o) >= top_link - 1e-9).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
+    let first = same.iter().filter(|o| Some(class(o)) == top).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
     let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
     recs.sort_unstable();
     recs.dedup();
