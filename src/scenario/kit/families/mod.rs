@@ -2,8 +2,12 @@
 
 mod common;
 mod flag_toggle;
+mod redis_maxmemory;
 
 use super::{Baseline, Family};
 
 /// Every family the kit knows, in the order reports list them.
-pub const ALL: &[Family] = &[Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build }];
+pub const ALL: &[Family] = &[
+    Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build },
+    Family { name: "redis-maxmemory", baseline: Baseline::Short, build: redis_maxmemory::build },
+];
