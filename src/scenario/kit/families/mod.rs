@@ -2,6 +2,7 @@
 
 mod common;
 mod flag_toggle;
+mod kafka_isr;
 mod redis_maxmemory;
 
 use super::{Baseline, Family};
@@ -10,4 +11,5 @@ use super::{Baseline, Family};
 pub const ALL: &[Family] = &[
     Family { name: "flag-toggle", baseline: Baseline::Short, build: flag_toggle::build },
     Family { name: "redis-maxmemory", baseline: Baseline::Short, build: redis_maxmemory::build },
+    Family { name: "kafka-isr", baseline: Baseline::Medium, build: kafka_isr::build },
 ];
