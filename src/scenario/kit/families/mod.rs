@@ -2,6 +2,7 @@
 
 mod common;
 mod flag_toggle;
+mod jvm_threads;
 mod k8s_configmap_crashloop;
 mod kafka_isr;
 mod redis_maxmemory;
@@ -14,4 +15,5 @@ pub const ALL: &[Family] = &[
     Family { name: "redis-maxmemory", baseline: Baseline::Short, build: redis_maxmemory::build },
     Family { name: "kafka-isr", baseline: Baseline::Medium, build: kafka_isr::build },
     Family { name: "k8s-configmap-crashloop", baseline: Baseline::Short, build: k8s_configmap_crashloop::build },
+    Family { name: "jvm-threads", baseline: Baseline::Medium, build: jvm_threads::build },
 ];
