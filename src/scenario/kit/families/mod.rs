@@ -2,6 +2,7 @@
 
 mod common;
 mod flag_toggle;
+mod haproxy_healthcheck;
 mod jvm_threads;
 mod k8s_configmap_crashloop;
 mod kafka_isr;
@@ -16,4 +17,5 @@ pub const ALL: &[Family] = &[
     Family { name: "kafka-isr", baseline: Baseline::Medium, build: kafka_isr::build },
     Family { name: "k8s-configmap-crashloop", baseline: Baseline::Short, build: k8s_configmap_crashloop::build },
     Family { name: "jvm-threads", baseline: Baseline::Medium, build: jvm_threads::build },
+    Family { name: "haproxy-healthcheck", baseline: Baseline::Short, build: haproxy_healthcheck::build },
 ];
