@@ -298,7 +298,7 @@ fn uid(rng: &mut Rng) -> String {
 }
 
 fn backoff_ms(attempt: usize) -> Millis {
-    (10 * SECOND << attempt.min(5)).min(5 * MINUTE)
+    ((10 * SECOND) << attempt.min(5)).min(5 * MINUTE)
 }
 
 /// A kubelet record: klog's header inside the journal's message, as journald stores it.

@@ -224,7 +224,7 @@ pub fn build(s: &mut Scene) {
     });
     s.herring(access_log, "consequence", r#""POST /api/cart/items HTTP/1.1" 500 "#);
     if matches!(channel, Channel::Sudo) {
-        ssh_scanner(s, ops, &[cache.clone()], 4.0);
+        ssh_scanner(s, ops, std::slice::from_ref(&cache), 4.0);
     }
 
     let key_re = regex::escape(herring_key);
