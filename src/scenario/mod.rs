@@ -17,6 +17,7 @@
 //! and no platform maths (exp, ln, sin) is used.
 
 pub mod eval;
+pub mod grade;
 pub mod kit;
 mod render;
 pub mod rng;

@@ -41,7 +41,7 @@ pub enum Fmt {
     Logstash,
     /// Python `logging` with `%(asctime)s %(levelname)s [%(name)s] %(message)s`.
     PythonLogging,
-    /// Python services that log one JSON object per line (python-json-logger style).
+    /// python-json-logger with `timestamp=True` (json.dumps separators, ISO stamp last).
     PythonJson,
     /// klog (Kubernetes components, many Go services): `E1207 17:07:26.123456    1234 file.go:88] msg`.
     Klog,
@@ -53,6 +53,8 @@ pub enum Fmt {
     Chef,
     /// `/var/log/dpkg.log`: `2026-12-07 17:07:26 upgrade pkg:amd64 1.0 1.1`.
     Dpkg,
+    /// Go's standard `log` package: `2026/12/07 17:07:26 msg` (also the runtime's panic text).
+    GoLog,
     /// HashiCorp Vault's file audit device: one JSON object per request/response.
     VaultAudit,
     /// Redis server log: `1234:M 07 Dec 2026 17:07:26.123 * msg` (`kv` "role" overrides `M`).
@@ -98,8 +100,11 @@ fn json_extra(r: &Rec) -> String {
     r.kv.iter().map(|(k, v)| format!(",{}:{}", json_str(k), json_value(v))).collect()
 }
 
-/// Numbers stay numbers, the rest are strings.
+/// Numbers and booleans stay what they are, the rest are strings.
 fn json_value(v: &str) -> String {
+    if v == "true" || v == "false" {
+        return v.to_string();
+    }
     let numeric = !v.is_empty()
         && v.len() < 16
         && v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
@@ -132,6 +137,10 @@ fn syslog_tag(r: &Rec) -> String {
 /// Renders one record (possibly several physical lines, newline-separated, no final newline).
 pub fn render(fmt: &Fmt, r: &Rec) -> String {
     let t = dt(r.ts);
+    let fmt = match (fmt, &r.own) {
+        (Fmt::Docker(_) | Fmt::Cri(_), _) | (_, None) => fmt,
+        (_, Some(own)) => own,
+    };
     match fmt {
         Fmt::SyslogBsd => format!("{} {} {}: {}", t.format("%b %e %H:%M:%S"), r.host, syslog_tag(r), r.msg),
         Fmt::SyslogRfc3339 => {
@@ -151,7 +160,7 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
             json_str(&r.msg)
         ),
         Fmt::Docker(inner) => {
-            let body = render(inner, r);
+            let body = render(r.own.as_ref().unwrap_or(inner), r);
             let stream = if r.level >= Level::Warn { "stderr" } else { "stdout" };
             body.lines()
                 .map(|l| {
@@ -165,7 +174,7 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
                 .join("\n")
         }
         Fmt::Cri(inner) => {
-            let body = render(inner, r);
+            let body = render(r.own.as_ref().unwrap_or(inner), r);
             let stream = if r.level >= Level::Warn { "stderr" } else { "stdout" };
             body.lines()
                 .map(|l| format!("{} {stream} F {l}", t.format("%Y-%m-%dT%H:%M:%S%.9fZ")))
@@ -277,14 +286,17 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
             let extra: String = r.kv.iter().map(|(k, v)| format!(" {k}={v}")).collect();
             format!("{} {} [{}] {}{extra}", t.format("%Y-%m-%d %H:%M:%S,%3f"), r.level.python(), r.app, r.msg)
         }
-        Fmt::PythonJson => format!(
-            "{{\"asctime\":\"{}\",\"levelname\":\"{}\",\"name\":{},\"message\":{}{}}}",
-            t.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-            r.level.python(),
-            json_str(&r.app),
-            json_str(&r.msg),
-            json_extra(r)
-        ),
+        Fmt::PythonJson => {
+            // json.dumps' default separators, the order python-json-logger writes.
+            let extra: String = r.kv.iter().map(|(k, v)| format!(", {}: {}", json_str(k), json_value(v))).collect();
+            format!(
+                "{{\"message\": {}, \"levelname\": \"{}\", \"name\": {}{extra}, \"timestamp\": \"{}\"}}",
+                json_str(&r.msg),
+                r.level.python(),
+                json_str(&r.app),
+                t.format("%Y-%m-%dT%H:%M:%S%.6f+00:00")
+            )
+        }
         Fmt::Klog => {
             let extra: String = r.kv.iter().map(|(k, v)| format!(" {k}={}", logfmt_value(v))).collect();
             format!(
@@ -308,6 +320,7 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
         }
         Fmt::Ansible => format!("{} p={} u=deploy n=ansible | {}", t.format("%Y-%m-%d %H:%M:%S,%3f"), r.pid, r.msg),
         Fmt::Chef => format!("[{}] {}: {}", t.format("%Y-%m-%dT%H:%M:%S+00:00"), r.level.java(), r.msg),
+        Fmt::GoLog => format!("{} {}", t.format("%Y/%m/%d %H:%M:%S"), r.msg),
         Fmt::Dpkg => format!("{} {}", t.format("%Y-%m-%d %H:%M:%S"), r.msg),
         Fmt::VaultAudit => format!(
             "{{\"time\":\"{}\",\"type\":\"response\",\"auth\":{{\"display_name\":{},\"policies\":[\"default\",\"db-admin\"]}},\"request\":{{\"id\":\"{}\",\"operation\":{},\"path\":{},\"remote_address\":{}}},\"response\":{{\"mount_type\":\"database\"}}}}",

@@ -151,14 +151,31 @@ pub struct Rec {
     pub msg: String,
     /// Structured fields (JSON members, logfmt pairs, access-log parts).
     pub kv: Vec<(&'static str, String)>,
+    /// The format of this record when it differs from its file's (a Go service's JSON logger
+    /// and the runtime's plain panic text on the same container stream).
+    pub own: Option<Fmt>,
 }
 
 impl Rec {
     pub fn new(ts: Millis, host: &str, app: &str, level: Level, msg: impl Into<String>) -> Rec {
-        Rec { ts, host: host.to_string(), app: app.to_string(), pid: 0, level, msg: msg.into(), kv: Vec::new() }
+        Rec {
+            ts,
+            host: host.to_string(),
+            app: app.to_string(),
+            pid: 0,
+            level,
+            msg: msg.into(),
+            kv: Vec::new(),
+            own: None,
+        }
     }
     pub fn pid(mut self, pid: u32) -> Rec {
         self.pid = pid;
+        self
+    }
+    /// Written in `fmt` instead of the file's format (inside the file's container wrapper, if any).
+    pub fn own(mut self, fmt: Fmt) -> Rec {
+        self.own = Some(fmt);
         self
     }
     pub fn kv(mut self, key: &'static str, value: impl ToString) -> Rec {
@@ -271,7 +288,8 @@ impl Scene {
         let mut rng = Rng::new(seed ^ name_hash(family.name));
         // 2026-11-02T00:00:00Z plus a few days and hours, so stamps differ between seeds.
         let start = 1_793_577_600_000 + rng.range(0, 27) * 86_400_000 + rng.range(0, 23 * 60) * MINUTE;
-        let baseline = family.baseline.minutes(&mut rng) * MINUTE + rng.range(0, 59) * SECOND;
+        // Not on a whole second: real triggers are not, and a round stamp would single them out.
+        let baseline = family.baseline.minutes(&mut rng) * MINUTE + rng.range(0, 59_999);
         let trigger = start + baseline;
         let end = trigger + rng.range(6, 12) * MINUTE + rng.range(0, 59) * SECOND;
         Scene {
@@ -316,6 +334,11 @@ impl Scene {
     pub fn file(&mut self, name: &str, fmt: Fmt) -> FileId {
         self.files.push(FileOut { name: name.to_string(), fmt, recs: Vec::new() });
         FileId(self.files.len() - 1)
+    }
+
+    /// A file's format (for regexes that depend on it).
+    pub fn format_of(&self, f: FileId) -> &Fmt {
+        &self.files[f.0].fmt
     }
 
     /// A file's name (for herrings and descriptions).
@@ -381,6 +404,11 @@ impl Scene {
         self.rng.range(a, b.max(a))
     }
 
+    /// One of `items`, uniformly (formats, names).
+    pub fn choose<T: Clone>(&mut self, items: &[T]) -> T {
+        self.rng.pick(items).clone()
+    }
+
     pub fn pid(&mut self) -> u32 {
         self.rng.range(900, 48_000) as u32
     }
@@ -416,14 +444,17 @@ pub fn generate(out: &Path, family: &Family, seed: u64) -> io::Result<Truth> {
     Ok(truth)
 }
 
+/// Each file's name and bytes, and the truth.
+pub type Rendered = (Vec<(String, Vec<u8>)>, Truth);
+
 /// The files' bytes and the truth, in memory (what [`generate`] writes).
-pub fn render_family(family: &Family, seed: u64) -> io::Result<(Vec<(String, Vec<u8>)>, Truth)> {
+pub fn render_family(family: &Family, seed: u64) -> io::Result<Rendered> {
     let mut scene = Scene::new(family, seed);
     (family.build)(&mut scene);
     render(scene, &format!("{}-{seed}", family.name))
 }
 
-fn render(scene: Scene, name: &str) -> io::Result<(Vec<(String, Vec<u8>)>, Truth)> {
+fn render(scene: Scene, name: &str) -> io::Result<Rendered> {
     let mut lines_of_marks = vec![0u64; scene.marks];
     let mut file_of_marks = vec![usize::MAX; scene.marks];
     let mut out = Vec::new();

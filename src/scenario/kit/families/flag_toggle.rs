@@ -1,7 +1,7 @@
 //! Two feature flags toggled minutes apart in the flag service's JSON log; only the second, just
 //! before the failures, breaks checkout. The first is an unrelated change.
 
-use super::common::{access, request_id, ssh_scanner};
+use super::common::{edge_traffic, request_id, ssh_scanner};
 use crate::scenario::kit::{Fmt, Level, Rec, Scene, MINUTE, SECOND};
 
 /// (flag, what checkout throws once it is on)
@@ -89,21 +89,14 @@ pub fn build(s: &mut Scene) {
             Some(rec)
         });
     }
-    // The edge's view: checkout 500s while it fails; everything else healthy, some 404s always.
-    let eh = edge.clone();
-    s.every(access_log, start, end, 150.0, move |rng, t| {
-        let roll = rng.unit();
-        let (method, path, status) = if roll < 0.3 {
-            let failing = t >= onset && t < fixed && rng.chance(share);
-            ("POST", "/api/checkout".to_string(), if failing { 500 } else { 200 })
-        } else if roll < 0.33 {
-            ("GET", format!("/{}", rng.pick(&["wp-login.php", ".env", "favicon.ico", "old/cart"])), 404)
+    // The edge's view: checkout 500s while it fails.
+    edge_traffic(s, access_log, &edge, 150.0, ("POST", "/api/checkout"), 0.3, move |rng, t| {
+        if t >= onset && t < fixed && rng.chance(share) {
+            500
         } else {
-            ("GET", format!("/api/products/{}", rng.range(1000, 9999)), 200)
-        };
-        Some(access(rng, t, &eh, method, &path, status))
+            200
+        }
     });
-    s.herring(access_log, "chronic", r#"" 404 \d+ ""#);
     s.herring(access_log, "consequence", r#""POST /api/checkout HTTP/1.1" 500 "#);
 
     // Recommendations times out on a partner API all day long: loud, chronic, irrelevant.
@@ -121,7 +114,7 @@ pub fn build(s: &mut Scene) {
     });
     s.herring(recs, "chronic", "failed to fetch recommendations: ETIMEDOUT");
     let mut all = checkout_hosts.clone();
-    all.push(edge);
+    all.push(edge.clone());
     ssh_scanner(s, auth, &all, 6.0);
 
     s.herring(flags, "unrelated-change", &format!(r#""flag":"{}""#, regex::escape(good_flag)));
