@@ -59,6 +59,18 @@ pub enum Fmt {
     VaultAudit,
     /// CoreDNS's stdout: `[INFO] msg`, no time of its own (the container runtime or journald adds it).
     CoreDns,
+    /// Redis server log: `1234:M 07 Dec 2026 17:07:26.123 * msg` (`kv` "role" overrides `M`).
+    Redis,
+    /// Elasticsearch's default log4j2 layout: `[2026-12-07T17:07:26,123][WARN ][logger] [node] msg`;
+    /// the record's `app` is the logger, `host` the node name.
+    Elasticsearch,
+    /// Kafka broker `server.log` (log4j `[%d] %p %m (%c)%n`); the record's `app` is the logger.
+    KafkaLog4j,
+    /// Spring Boot 2.x default layout; `kv` "thread" and "logger"; stack-trace lines follow the
+    /// message after `\n`, unprefixed, as Logback prints them.
+    SpringBoot,
+    /// RabbitMQ 3.9+ file log: `2026-12-07 17:07:26.123456+00:00 [warning] <0.123.0> msg`.
+    RabbitMq,
 }
 
 impl Fmt {
@@ -322,6 +334,62 @@ pub fn render(fmt: &Fmt, r: &Rec) -> String {
             json_str(kv(r, "remote"))
         ),
         Fmt::CoreDns => format!("[{}] {}", r.level.coredns(), r.msg),
+        Fmt::Redis => {
+            let role = if kv(r, "role") == "-" { "M" } else { kv(r, "role") };
+            format!("{}:{role} {} {} {}", r.pid, t.format("%d %b %Y %H:%M:%S%.3f"), redis_level(r.level), r.msg)
+        }
+        Fmt::Elasticsearch => format!(
+            "[{}][{:<5}][{:<25}] [{}] {}",
+            t.format("%Y-%m-%dT%H:%M:%S,%3f"),
+            r.level.java(),
+            r.app,
+            r.host,
+            r.msg
+        ),
+        Fmt::KafkaLog4j => {
+            // The logger closes the first line; a stack trace follows on lines of its own.
+            let (first, rest) = r.msg.split_once('\n').map_or((r.msg.as_str(), None), |(a, b)| (a, Some(b)));
+            let head = format!("[{}] {} {first} ({})", t.format("%Y-%m-%d %H:%M:%S,%3f"), r.level.java(), r.app);
+            rest.map_or(head.clone(), |rest| format!("{head}\n{rest}"))
+        }
+        Fmt::SpringBoot => {
+            let thread = if kv(r, "thread") == "-" { "main" } else { kv(r, "thread") };
+            let logger = if kv(r, "logger") == "-" { java_logger(r) } else { kv(r, "logger").to_string() };
+            format!(
+                "{} {:>5} {} --- [{:>15.15}] {:<40.40} : {}",
+                t.format("%Y-%m-%d %H:%M:%S%.3f"),
+                r.level.java(),
+                r.pid,
+                thread,
+                logger,
+                r.msg
+            )
+        }
+        Fmt::RabbitMq => format!(
+            "{} [{}] <0.{}.0> {}",
+            t.format("%Y-%m-%d %H:%M:%S%.6f+00:00"),
+            rabbit_level(r.level),
+            r.pid,
+            r.msg
+        ),
+    }
+}
+
+fn redis_level(l: Level) -> char {
+    match l {
+        Level::Debug => '.',
+        Level::Info => '-',
+        Level::Notice => '*',
+        Level::Warn | Level::Error | Level::Fatal => '#',
+    }
+}
+
+fn rabbit_level(l: Level) -> &'static str {
+    match l {
+        Level::Debug => "debug",
+        Level::Info | Level::Notice => "info",
+        Level::Warn => "warning",
+        Level::Error | Level::Fatal => "error",
     }
 }
 

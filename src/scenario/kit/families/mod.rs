@@ -8,6 +8,10 @@ mod cron_backup_io;
 mod debug_logging_disk_full;
 mod flag_toggle;
 mod go_panic_deploy;
+mod haproxy_healthcheck;
+mod jvm_threads;
+mod k8s_configmap_crashloop;
+mod kafka_isr;
 mod mariadb_max_conn;
 mod netplan_mtu;
 mod nginx_upstream_typo;
@@ -19,6 +23,7 @@ mod pg_killed_backend;
 mod provider_outage;
 mod puppet_resolv;
 mod quiet_day;
+mod redis_maxmemory;
 mod secret_rotation;
 mod sshd_password_off;
 mod systemd_nofile;
@@ -49,4 +54,9 @@ pub const ALL: &[Family] = &[
     Family { name: "unattended-upgrade", baseline: Baseline::Short, build: unattended_upgrade::build },
     Family { name: "netplan-mtu", baseline: Baseline::Short, build: netplan_mtu::build },
     Family { name: "sshd-password-off", baseline: Baseline::Short, build: sshd_password_off::build },
+    Family { name: "redis-maxmemory", baseline: Baseline::Short, build: redis_maxmemory::build },
+    Family { name: "kafka-isr", baseline: Baseline::Medium, build: kafka_isr::build },
+    Family { name: "k8s-configmap-crashloop", baseline: Baseline::Short, build: k8s_configmap_crashloop::build },
+    Family { name: "jvm-threads", baseline: Baseline::Medium, build: jvm_threads::build },
+    Family { name: "haproxy-healthcheck", baseline: Baseline::Short, build: haproxy_healthcheck::build },
 ];
