@@ -25,3 +25,25 @@ fn ranking_beats_the_naive_baseline_and_does_not_regress() {
     assert!(top3 >= MIN_TOP3, "top-3 fell to {top3} (ratchet {MIN_TOP3})\n{table}");
     assert!(top1 > naive, "the naive baseline ({naive}) must not match the ranking ({top1})");
 }
+
+/// Strict top-1 over the incident kit's families (seeds 1–3): the first cause is a likely cause
+/// named after the trigger line, with no chronic error or unrelated change in its evidence — the
+/// grade of `scripts/grade_incidents.py`. A ratchet: raise it as the ranking improves.
+const MIN_KIT_STRICT: usize = 56;
+
+#[test]
+fn kit_families_strict_top1_does_not_regress() {
+    use culprit::scenario::kit;
+    let tmp = tempfile::tempdir().unwrap();
+    let families: Vec<&kit::Family> = kit::families::ALL.iter().collect();
+    let outcomes = eval::run_kit(tmp.path(), &families, &[1, 2, 3]).expect("kit corpus");
+    let table = eval::kit_table(&outcomes);
+    println!("{table}");
+    for quiet in outcomes.iter().filter(|o| o.grade.quiet) {
+        assert!(quiet.grade.strict, "a quiet day must not get a likely cause: {}-{} {}", quiet.family, quiet.seed, quiet.top);
+    }
+    let strict = outcomes.iter().filter(|o| o.grade.strict && !o.grade.quiet).count();
+    let naive = outcomes.iter().filter(|o| o.naive == Some(true)).count();
+    assert!(strict >= MIN_KIT_STRICT, "kit strict top-1 fell to {strict} (ratchet {MIN_KIT_STRICT})\n{table}");
+    assert!(strict > naive, "the naive pick ({naive}) must not match the ranking ({strict})");
+}
