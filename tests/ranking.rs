@@ -40,7 +40,11 @@ fn kit_families_strict_top1_does_not_regress() {
     let table = eval::kit_table(&outcomes);
     println!("{table}");
     for quiet in outcomes.iter().filter(|o| o.grade.quiet) {
-        assert!(quiet.grade.strict, "a quiet day must not get a likely cause: {}-{} {}", quiet.family, quiet.seed, quiet.top);
+        assert!(
+            quiet.grade.strict,
+            "a quiet day must not get a likely cause: {}-{} {}",
+            quiet.family, quiet.seed, quiet.top
+        );
     }
     let strict = outcomes.iter().filter(|o| o.grade.strict && !o.grade.quiet).count();
     let naive = outcomes.iter().filter(|o| o.naive == Some(true)).count();
