@@ -300,6 +300,7 @@ pub(crate) fn build_split(index: &Index, lo: Millis, hi: Millis, ranges: Vec<Ran
     let kinds = RecordKinds {
         change_like: change_templates(index, &template_counts, timed),
         access_source: index.parsers.iter().map(|p| p.kind == FormatKind::Access).collect(),
+        explaining_rule: index.rules.rules.iter().map(|r| r.patterns.is_empty() || r.explains).collect(),
     };
     let partials: Vec<SignalTable> =
         ranges.into_par_iter().map(|range| tally(index, range, buckets, lo, hi, &kinds)).collect();
@@ -335,6 +336,7 @@ pub(crate) fn record_ranges(len: usize, parts: usize) -> Vec<Range<usize>> {
 struct RecordKinds {
     change_like: Vec<bool>,
     access_source: Vec<bool>,
+    explaining_rule: Vec<bool>,
 }
 
 /// One range's signal table (its `timed_records` is left at zero).
@@ -436,13 +438,15 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
             sig.hosts.entry(host).or_insert_with(|| vec![0; n])[b] += lines;
         };
         add(id, role);
-        // A symptom written outside an access log (a JSON line with status 500, a proxy's
-        // "connect() failed while connecting to upstream") still says *why* in its text: its
-        // template is an error signal too, and may be the best explanation there is.
+        // A symptom outside an access log that still says *why* in its text — an application's own
+        // line that a status-only rule calls a symptom (a JSON line with status 500), or a rule
+        // that says it explains (a proxy's "connect() failed while connecting to upstream") — is
+        // an error signal too, by its template.
         if role == Role::Symptom
             && level >= Level::Error
             && template != NO_TEMPLATE
             && !k.access_source[source as usize]
+            && k.explaining_rule.get(rule as usize).copied().unwrap_or(false)
         {
             add(SignalId::Pattern(template), Role::Error);
         }

@@ -43,6 +43,8 @@ struct RuleDef {
     waits: bool,
     #[serde(default)]
     at_once: bool,
+    #[serde(default)]
+    explains: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -257,6 +259,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
                 news_once: r.news_once,
                 waits: r.waits,
                 at_once: r.at_once,
+                explains: r.explains,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

@@ -133,6 +133,11 @@ pub struct Rule {
     /// traffic were not started by it (see `analysis::rank::Pace`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub at_once: bool,
+    /// A symptom whose line also says why (`explains = true`: a proxy's "connect() failed while
+    /// connecting to upstream" names the upstream that stopped answering): its template is an
+    /// error signal too, and may be the best explanation there is.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub explains: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
