@@ -280,7 +280,7 @@ impl Findings {
         };
         let mut line = what;
         if !hosts.is_empty() {
-            line.push_str(&format!(" on {}", crate::report::sorted_hosts(&hosts).join(", ")));
+            line.push_str(&format!(" on {}", crate::text::sorted_hosts(&hosts).join(", ")));
         }
         if let Some(at) = at {
             line.push_str(&format!(" at {}", crate::time::clock(at)));

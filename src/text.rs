@@ -103,3 +103,48 @@ mod tests {
         assert_eq!(escape(b"bad \xff utf8"), "bad \u{fffd} utf8");
     }
 }
+
+/// `1 record`, `12,840 records`.
+pub fn counted(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
+}
+
+/// Host names in natural order (`auth-2` before `auth-10`), for display.
+pub fn sorted_hosts(hosts: &[String]) -> Vec<&str> {
+    // Digits compare as numbers, the rest as text.
+    fn key(s: &str) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut text = String::new();
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c.is_ascii_digit() {
+                let mut n = c.to_digit(10).map_or(0, u64::from);
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n.saturating_mul(10).saturating_add(u64::from(d));
+                    chars.next();
+                }
+                out.push((std::mem::take(&mut text), n));
+            } else {
+                text.push(c);
+            }
+        }
+        out.push((text, 0));
+        out
+    }
+    let mut v: Vec<&str> = hosts.iter().map(String::as_str).collect();
+    v.sort_by_cached_key(|h| key(h));
+    v
+}
+
+/// `12840` → `12,840`.
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -23,7 +23,7 @@ pub fn facts(index: &Index, changes: &[ChangeEvent], trigger: &ChangeEvent) -> C
     );
     hosts.sort();
     hosts.dedup();
-    let sorted: Vec<String> = crate::report::sorted_hosts(&hosts).into_iter().map(str::to_string).collect();
+    let sorted: Vec<String> = crate::text::sorted_hosts(&hosts).into_iter().map(str::to_string).collect();
     ChangeFacts {
         id: rank::change_id(index.record_bytes(trigger.rec as usize)),
         what,

@@ -103,7 +103,7 @@ pub(super) fn impact(
         description.push_str(&format!(", until {}", clock(end)));
     }
     if !host_names.is_empty() && host_names.len() <= tuning::IMPACT_HOSTS_NAMED {
-        description.push_str(&format!(", on {}", crate::report::sorted_hosts(&host_names).join(", ")));
+        description.push_str(&format!(", on {}", crate::text::sorted_hosts(&host_names).join(", ")));
     }
     let path = rank::FailingPath {
         hosts: hosts.iter().map(|h| h.0).collect(),

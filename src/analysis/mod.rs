@@ -88,7 +88,7 @@ pub fn analyse(index: &Index, opts: &AnalysisOptions) -> Findings {
         findings.summary = format!(
             "No incident found: no user-facing symptom departs from its baseline over {} of logs ({}). No likely cause.",
             human_duration(hi - lo),
-            crate::report::counted(table.timed_records, "record")
+            crate::text::counted(table.timed_records, "record")
         );
         return findings;
     };
@@ -343,7 +343,7 @@ fn summary(f: &Findings, causes: &[Cause], w: &Window) -> String {
             let hosts = if c.hosts.is_empty() {
                 String::new()
             } else {
-                format!(" on {}", crate::report::sorted_hosts(&c.hosts).join(", "))
+                format!(" on {}", crate::text::sorted_hosts(&c.hosts).join(", "))
             };
             format!(
                 "Likely cause: {} ({}{hosts}) — {}. Impact: {impact}.",

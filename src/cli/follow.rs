@@ -4,8 +4,8 @@
 //! its file's path.
 
 use super::{FollowArgs, EXIT_OK};
-use crate::report::counted;
 use crate::source::follow::Follower;
+use crate::text::counted;
 use crate::text::{escape, escape_path};
 use anyhow::anyhow;
 use std::io::Write;

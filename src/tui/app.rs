@@ -418,8 +418,8 @@ impl App {
         let n = ld.index.records.len();
         let mut s = format!(
             "{} from {}",
-            crate::report::counted(n as u64, "record"),
-            crate::report::counted(ld.index.inputs.len() as u64, "input")
+            crate::text::counted(n as u64, "record"),
+            crate::text::counted(ld.index.inputs.len() as u64, "input")
         );
         if let Some(note) = ld.findings.notices.first() {
             s.push_str(" · ");
@@ -576,7 +576,7 @@ impl App {
             self.log.goto_pos(ld, pos);
         }
         self.status = if notices.is_empty() {
-            format!("follow: {}", crate::report::counted(ld.index.records.len() as u64, "record"))
+            format!("follow: {}", crate::text::counted(ld.index.records.len() as u64, "record"))
         } else {
             notices.join(" · ")
         };

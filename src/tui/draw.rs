@@ -226,7 +226,7 @@ impl App {
             (None, None) => spans.push(Span::raw(visible_text(line, self.log.hscroll, width))),
         }
         if extra > 0 {
-            spans.push(Span::styled(format!(" [+{}]", crate::report::counted(extra as u64, "line")), theme.dim()));
+            spans.push(Span::styled(format!(" [+{}]", crate::text::counted(extra as u64, "line")), theme.dim()));
         }
         Line::from(spans)
     }

@@ -212,7 +212,7 @@ impl LogState {
                     self.cursor = self.row_of_pos(ld, p);
                 }
                 let shown = self.row_count(ld);
-                return Step::Done(format!("filter: {shown} of {} shown", crate::report::counted(n as u64, "line")));
+                return Step::Done(format!("filter: {shown} of {} shown", crate::text::counted(n as u64, "line")));
             }
             self.building = Some(end);
             return Step::Busy;

@@ -370,7 +370,7 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
     };
     let mut stats = stat_inputs(&paths);
     let bytes: u64 = stats.iter().map(|s| s.len).sum();
-    progress(format!("indexing {} ({})", crate::report::counted(stats.len() as u64, "file"), human_bytes(bytes)), 0.05);
+    progress(format!("indexing {} ({})", crate::text::counted(stats.len() as u64, "file"), human_bytes(bytes)), 0.05);
     let fail = |e: String| {
         let _ = tx.send(Event::Worker(Action::LoadFailed(e)));
     };
@@ -379,7 +379,7 @@ fn worker(paths: Vec<PathBuf>, pipeline: Pipeline, tx: Sender<Event>, cmds: Rece
         Ok(Err(e)) => return fail(format!("{e:#}")),
         Err(e) => return fail(e),
     };
-    progress(format!("analysing {}", crate::report::counted(index.records.len() as u64, "record")), 0.6);
+    progress(format!("analysing {}", crate::text::counted(index.records.len() as u64, "record")), 0.6);
     let findings = match guarded("analysing", || pipeline.analyse(&index)) {
         Ok(f) => f,
         Err(e) => return fail(e),

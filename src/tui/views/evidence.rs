@@ -21,7 +21,7 @@ impl App {
         let hosts = if c.hosts.is_empty() {
             "-".to_string()
         } else {
-            escape_str(&crate::report::sorted_hosts(&c.hosts).join(", ")).into_owned()
+            escape_str(&crate::text::sorted_hosts(&c.hosts).join(", ")).into_owned()
         };
         let nev = c.evidence.len();
         let cur_ev = self.ev_rows[..(self.ev.cursor + 1).min(self.ev_rows.len())]

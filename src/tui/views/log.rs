@@ -12,7 +12,7 @@ impl App {
         let mut t = match fl.source {
             Some(s) => format!(" log · {}", ld.index.sources[s as usize].display()),
             None => {
-                format!(" log · {} merged in time order", crate::report::counted(ld.index.inputs.len() as u64, "input"))
+                format!(" log · {} merged in time order", crate::text::counted(ld.index.inputs.len() as u64, "input"))
             }
         };
         t.push_str(&format!(" · line {}/{}", if n == 0 { 0 } else { self.log.cursor + 1 }, n));

@@ -28,8 +28,8 @@ impl App {
         let span = ld.index.time_span();
         let mut l1 = format!(
             " culprit · {} · {}",
-            crate::report::counted(ld.index.inputs.len() as u64, "input"),
-            crate::report::counted(ld.index.records.len() as u64, "record")
+            crate::text::counted(ld.index.inputs.len() as u64, "input"),
+            crate::text::counted(ld.index.records.len() as u64, "record")
         );
         if let Some((a, b)) = span {
             l1.push_str(&format!(" · {} → {} ({})", short_time(a), clock(b), human_duration(b - a)));
@@ -106,7 +106,7 @@ impl App {
         let hosts = if c.hosts.is_empty() {
             "-".to_string()
         } else {
-            escape_str(&crate::report::sorted_hosts(&c.hosts).join(", ")).into_owned()
+            escape_str(&crate::text::sorted_hosts(&c.hosts).join(", ")).into_owned()
         };
         let onset = c.onset.map(clock).unwrap_or_else(|| "-".into());
         lines.push(Line::from(vec![
@@ -127,7 +127,7 @@ impl App {
         }
         if !c.evidence.is_empty() {
             lines.push(Line::styled(
-                format!(" evidence ({}, Enter to open):", crate::report::counted(c.evidence.len() as u64, "line")),
+                format!(" evidence ({}, Enter to open):", crate::text::counted(c.evidence.len() as u64, "line")),
                 theme.section(),
             ));
         }
@@ -261,7 +261,7 @@ pub(crate) fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: The
             "   {:<24} {:<10} {:>17}  {span}",
             truncate_chars(&short_path(&i.path), 24),
             escape_str(&i.format),
-            crate::report::counted(i.records, "record")
+            crate::text::counted(i.records, "record")
         )));
     }
     for n in &ld.findings.notices {
