@@ -81,29 +81,6 @@ pub fn truncate_chars(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn neutralises_terminal_attacks() {
-        let evil = b"user \x1b]0;pwned\x07 \x1b[2J \xc2\x9b31m \xe2\x80\xae gnp.exe \x1b]52;c;Zm9v\x07";
-        let out = escape(evil);
-        assert!(!out.contains('\x1b'));
-        assert!(!out.contains('\x07'));
-        assert!(!out.contains('\u{9b}'));
-        assert!(!out.contains('\u{202e}'));
-        assert!(out.contains("\\x1b]0;pwned\\x07"));
-        assert!(out.contains("\\u{202e}"));
-    }
-
-    #[test]
-    fn clean_text_is_borrowed() {
-        assert!(matches!(escape(b"plain line"), Cow::Borrowed(_)));
-        assert_eq!(escape(b"bad \xff utf8"), "bad \u{fffd} utf8");
-    }
-}
-
 /// `1 record`, `12,840 records`.
 pub fn counted(n: u64, noun: &str) -> String {
     format!("{} {noun}{}", thousands(n), if n == 1 { "" } else { "s" })
@@ -147,4 +124,27 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_terminal_attacks() {
+        let evil = b"user \x1b]0;pwned\x07 \x1b[2J \xc2\x9b31m \xe2\x80\xae gnp.exe \x1b]52;c;Zm9v\x07";
+        let out = escape(evil);
+        assert!(!out.contains('\x1b'));
+        assert!(!out.contains('\x07'));
+        assert!(!out.contains('\u{9b}'));
+        assert!(!out.contains('\u{202e}'));
+        assert!(out.contains("\\x1b]0;pwned\\x07"));
+        assert!(out.contains("\\u{202e}"));
+    }
+
+    #[test]
+    fn clean_text_is_borrowed() {
+        assert!(matches!(escape(b"plain line"), Cow::Borrowed(_)));
+        assert_eq!(escape(b"bad \xff utf8"), "bad \u{fffd} utf8");
+    }
 }
