@@ -1157,3 +1157,17 @@ mod incident_set {
         ranked(Kind::Quiet)
     }
 }
+
+/// The scenario checks read the servers' own stamps; MariaDB pads an hour below 10 with a space
+/// ("2026-12-08  0:27:55"), which once made every MariaDB check after midnight count nothing.
+#[test]
+fn scenario_checks_read_space_padded_mariadb_hours() {
+    use real::incidents::line_ms;
+    let at = |s: &str| chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp_millis();
+    let error_log = "2026-12-08  0:27:55 4 [Warning] Access denied for user 'exporter'@'127.0.0.1'";
+    assert_eq!(line_ms(error_log), Some(at("2026-12-08T00:27:55Z")));
+    let audit = "20261208 00:27:54,vm,root,localhost,5,12,QUERY,,'SET GLOBAL read_only = 1',0";
+    assert_eq!(line_ms(audit), Some(at("2026-12-08T00:27:54Z")));
+    let two_digit = "2026-12-08 13:02:07.123 UTC [42] LOG:  received SIGHUP";
+    assert_eq!(line_ms(two_digit), Some(at("2026-12-08T13:02:07.123Z")));
+}

@@ -512,8 +512,8 @@ pub fn line_ms(line: &str) -> Option<Millis> {
     static RES: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
     let res = RES.get_or_init(|| {
         [
-            // PostgreSQL, MariaDB's error log
-            (r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?)", "%Y-%m-%d %H:%M:%S%.f"),
+            // PostgreSQL, MariaDB's error log (MariaDB pads the hour with a space: "2026-12-08  0:27:55")
+            (r"^(\d{4}-\d\d-\d\d [ \d]\d:\d\d:\d\d(?:\.\d+)?)", "%Y-%m-%d %H:%M:%S%.f"),
             // nginx error log
             (r"^(\d{4}/\d\d/\d\d \d\d:\d\d:\d\d)", "%Y/%m/%d %H:%M:%S"),
             // nginx access log
@@ -529,7 +529,7 @@ pub fn line_ms(line: &str) -> Option<Millis> {
     });
     for (re, fmt) in res {
         if let Some(c) = re.captures(line) {
-            let t = chrono::NaiveDateTime::parse_from_str(&c[1], fmt).ok()?;
+            let t = chrono::NaiveDateTime::parse_from_str(&c[1].replace("  ", " 0"), fmt).ok()?;
             return Some(t.and_utc().timestamp_millis());
         }
     }

@@ -85,6 +85,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             .collect();
         touched_subsystems.sort();
         touched_subsystems.dedup();
+        let ports = super::context::ports_named(text);
         out.push(ChangeEvent {
             rec,
             ts: r.ts(i),
@@ -99,15 +100,13 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             touched_subsystems,
             per_host_daemon: per_host_daemon(r.service(i)),
             identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
-            ports: super::context::ports_named(text),
             names_what: match id {
                 SignalId::Rule(rule) => {
-                    change_id(text).is_some()
-                        || !super::context::ports_named(text).is_empty()
-                        || names_what_changed(index, rule, i)
+                    change_id(text).is_some() || !ports.is_empty() || names_what_changed(index, rule, i)
                 }
                 SignalId::Pattern(_) => false,
             },
+            ports,
             at_once: match id {
                 SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
                 // A change-like line no rule names may be a deploy whose effect takes minutes.
