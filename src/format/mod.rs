@@ -10,6 +10,7 @@
 
 pub(crate) mod access;
 mod apache;
+mod columns;
 pub mod custom;
 mod detect;
 mod envelope;

@@ -14,7 +14,7 @@
 //! time = ["chrony", "ntp", "clock skew"]
 //! [[rules]]
 //! id = "auth.ssh-failed-password"
-//! kind = "error"                  # change | error | symptom | success
+//! kind = "error"                  # change | error | symptom | success | heading
 //! title = "SSH password rejected"
 //! weight = 1.0                    # default 1.0; the highest-weight hit wins
 //! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
@@ -65,6 +65,10 @@ pub enum RuleKind {
     Error,
     Symptom,
     Success,
+    /// A line that says what the lines after it in the same file are about (a play's task, a
+    /// diff's added line): not a signal itself, it names the change a later change line reports
+    /// (see `analysis::rank::change_events`).
+    Heading,
 }
 
 impl RuleKind {
@@ -74,6 +78,7 @@ impl RuleKind {
             "error" => RuleKind::Error,
             "symptom" => RuleKind::Symptom,
             "success" => RuleKind::Success,
+            "heading" => RuleKind::Heading,
             _ => return None,
         })
     }
@@ -84,6 +89,7 @@ impl RuleKind {
             RuleKind::Error => "error",
             RuleKind::Symptom => "symptom",
             RuleKind::Success => "success",
+            RuleKind::Heading => "heading",
         }
     }
 }
@@ -138,6 +144,10 @@ pub struct Rule {
     /// error signal too, and may be the best explanation there is.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub explains: bool,
+    /// A heading that starts a new section of its file (`opens = true`: a play, a run): the
+    /// headings above it belong to another change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub opens: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
