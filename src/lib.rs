@@ -20,7 +20,6 @@ pub mod pipeline;
 pub mod readable;
 pub mod report;
 pub mod rules;
-pub mod scenario;
 pub mod source;
 pub mod text;
 pub mod time;

@@ -266,17 +266,6 @@ mod tests {
     }
 
     #[test]
-    fn fail_on_likely_cause() {
-        let mut f = crate::report::example::example();
-        assert_eq!(exit_code(&f, None, false), 0);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 1);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), true), 2);
-        f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
-        assert_eq!(exit_code(&f, None, true), 2);
-    }
-
-    #[test]
     fn output_file_extension_picks_the_format() {
         assert_eq!(format_for_output(Path::new("postmortem.md")), Some(ReportFormat::Markdown));
         assert_eq!(format_for_output(Path::new("x.MARKDOWN")), Some(ReportFormat::Markdown));
