@@ -5,9 +5,10 @@
 //! Lines are written as they are produced, never collected; a reader that closes the pipe early
 //! ends the run quietly. JSON escaping covers control characters, so hostile log text stays inert.
 
-use super::{Common, ExportArgs, Pipeline, EXIT_OK};
+use super::{ExportArgs, EXIT_OK};
 use crate::format::{Level, LineKind, ParseCtx, Parsed};
 use crate::index::Index;
+use crate::pipeline::{Common, Pipeline};
 use crate::time::NO_TIME;
 use anyhow::anyhow;
 use serde::Serialize;

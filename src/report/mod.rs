@@ -5,7 +5,6 @@
 //! before it reaches text or Markdown output; secrets are masked beforehand,
 //! on the findings themselves, by [`redact::redact_findings`].
 
-pub mod example;
 mod layout;
 pub mod markdown;
 pub mod redact;
@@ -262,21 +261,6 @@ fn inputs_text(f: &Findings) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn hosts_in_natural_order_and_counts_in_number() {
-        let mut f = example::example();
-        let first = f.causes.iter().position(is_candidate).unwrap();
-        f.causes[first].hosts = ["auth-3", "auth-10", "auth-2"].map(String::from).to_vec();
-        f.inputs.truncate(1);
-        f.inputs[0].records = 1;
-        f.inputs[0].unparsed = 1;
-        let text = render(&f, ReportFormat::Text, &ReportOptions::default());
-        assert!(text.contains("hosts auth-2, auth-3, auth-10"), "{text}");
-        assert!(text.contains("1 file (") && text.contains(", 1 record, 1 unparsed line\n"), "{text}");
-        let md = render(&f, ReportFormat::Markdown, &ReportOptions::default());
-        assert!(md.contains("`auth-2`, `auth-3`, `auth-10`"), "{md}");
-    }
-
     use super::*;
 
     #[test]
