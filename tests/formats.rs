@@ -253,3 +253,35 @@ fn yearless_feb_29_stays_feb_29_in_a_leap_year_from_a_dated_sibling() {
     let idx = build(&[("syslog", syslog)], Some(2028));
     assert_eq!(idx.records.ts(1), civil_to_millis(2028, 2, 29, 10, 0, 0, 0));
 }
+
+#[test]
+fn journal_byte_array_messages_are_mined_and_exported_as_text() {
+    // journald spells a message that is not clean UTF-8, or holds control characters, as its bytes.
+    let bytes = |text: &[u8]| text.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",");
+    let journal: String = (0..4)
+        .map(|i| {
+            let text = format!("\x1b[31mdisk full\x1b[0m on /dev/sd{} caf\u{e9}", (b'a' + i) as char);
+            // The `é` goes in as a lone Latin-1 byte: not UTF-8.
+            let raw: Vec<u8> = text.bytes().filter(|&b| b != 0xc3).map(|b| if b == 0xa9 { 0xe9 } else { b }).collect();
+            format!(
+                "{{\"__REALTIME_TIMESTAMP\":\"17174097{i}2123456\",\"PRIORITY\":\"3\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"MESSAGE\":[{}]}}\n",
+                bytes(&raw)
+            )
+        })
+        .collect();
+    let sources = vec![source(0, "journal.json", &journal)];
+    let opts = IndexOptions { mine_patterns: true, ..Default::default() };
+    let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
+    assert_eq!(idx.inputs[0].format, "journald");
+    assert_eq!((idx.inputs[0].records, idx.inputs[0].unparsed, idx.inputs[0].untimed), (4, 0, 0));
+    let template = idx.records.template(0);
+    assert!((1..4).all(|i| idx.records.template(i) == template));
+    let text = &idx.templates.get(template).expect("template").text;
+    // Decoded, not the numbers: the colour codes glued to the words hold digits, so they mask.
+    assert_eq!(text, "<*> <*> on <*> caf\u{fffd}");
+    let mut out = Vec::new();
+    culprit::cli::export::write_records(&idx, &mut out).expect("export");
+    let first: serde_json::Value = serde_json::from_slice(out.split(|&c| c == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["message"], "\u{1b}[31mdisk full\u{1b}[0m on /dev/sda caf\u{fffd}");
+    assert_eq!(first["level"], "error");
+}

@@ -671,12 +671,8 @@ impl Matcher {
         best == super::NO_RULE || self.strength[r as usize] > self.strength[best as usize]
     }
 
-    fn message<'a>(line: &'a [u8], parsed: &Parsed) -> &'a [u8] {
-        if parsed.msg.is_empty() {
-            line
-        } else {
-            parsed.msg.get(line)
-        }
+    fn message<'a>(line: &'a [u8], parsed: &'a Parsed) -> &'a [u8] {
+        parsed.message(line)
     }
 
     /// Structured lines often say *why* in a field beside the message (`msg="query failed"
@@ -1071,7 +1067,7 @@ fn prefix_word(b: &[u8]) -> u64 {
     }
 }
 
-fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &Parsed, table: &FieldTable) -> Option<&'a [u8]> {
+fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &'a Parsed, table: &FieldTable) -> Option<&'a [u8]> {
     let span = |s: crate::format::Span| if s.is_empty() { None } else { Some(s.get(line)) };
     match t {
         Target::Level(_) => None,
