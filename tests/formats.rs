@@ -285,3 +285,22 @@ fn journal_byte_array_messages_are_mined_and_exported_as_text() {
     assert_eq!(first["message"], "\u{1b}[31mdisk full\u{1b}[0m on /dev/sda caf\u{fffd}");
     assert_eq!(first["level"], "error");
 }
+
+#[test]
+fn json_loggers_on_no_list_are_read_by_key_names_and_value_shapes() {
+    // .NET's JSON console formatter and Rust's tracing JSON, in one service's file each.
+    let dotnet = "{\"Timestamp\":\"2024-12-07T16:00:01.123Z\",\"EventId\":0,\"LogLevel\":\"Information\",\"Category\":\"Orders.Api\",\"Message\":\"Order 17 saved\",\"State\":{\"Message\":\"Order 17 saved\"}}\n\
+                  {\"Timestamp\":\"2024-12-07T16:00:02.456Z\",\"EventId\":3,\"LogLevel\":\"Error\",\"Category\":\"Orders.Db\",\"Message\":\"Deadlock on orders\",\"State\":{\"Message\":\"Deadlock on orders\"}}\n";
+    let tracing = "{\"timestamp\":\"2024-12-07T16:00:03.000001Z\",\"level\":\"WARN\",\"fields\":{\"message\":\"pool exhausted\",\"size\":10},\"target\":\"api::db\"}\n";
+    let idx = build(&[("orders.log", dotnet), ("api.log", tracing)], None);
+    for input in &idx.inputs {
+        assert_eq!((input.format.as_str(), input.unparsed, input.untimed), ("json", 0, 0), "{}", input.path);
+    }
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 12, 7, 16, 0, 2, 456));
+    assert_eq!(
+        (idx.records.level(0), idx.records.level(1), idx.records.level(2)),
+        (Level::Info, Level::Error, Level::Warn)
+    );
+    assert!(idx.message(1).starts_with(b"Deadlock on orders\""));
+    assert!(idx.message(2).starts_with(b"pool exhausted\""));
+}
