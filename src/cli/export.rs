@@ -74,7 +74,7 @@ pub fn write_records(index: &Index, out: &mut impl Write) -> anyhow::Result<()> 
         let first = index.first_line(i);
         parsed.clear();
         let is_record = index.parsers[sid].parse(first, &ctx, &mut parsed) == LineKind::Record;
-        let message = if is_record && !parsed.msg.is_empty() { parsed.msg.get(first) } else { first };
+        let message = if is_record { parsed.message(first) } else { first };
         let is_json = formats[sid] == "json";
         let fields = if is_record { fields_of(first, &parsed, is_json) } else { serde_json::Map::new() };
         let ts = r.ts(i);

@@ -2,7 +2,7 @@
 //! subcommand's handler lives in its own file; the pipeline they share is
 //! [`crate::pipeline::Pipeline`].
 
-mod export;
+pub mod export;
 mod follow;
 mod inputs;
 mod man;

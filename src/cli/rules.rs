@@ -196,7 +196,7 @@ fn explain(common: &Common, line: &str) -> anyhow::Result<ExitCode> {
             writeln!(out, "{name}:{:pad$}{}", "", crate::text::escape(span.get(bytes)), pad = 9 - name.len())?;
         }
     }
-    writeln!(out, "message:  {}", crate::text::escape(parsed.msg.get(bytes)))?;
+    writeln!(out, "message:  {}", crate::text::escape(parsed.message(bytes)))?;
     for f in &parsed.fields {
         writeln!(
             out,
