@@ -121,10 +121,9 @@ impl App {
             Span::raw(" "),
             Span::styled(format!("why #{}", c.rank), theme.section()),
             Span::raw(format!(
-                " · {} · hosts {hosts} · onset {onset} · {} before, {} during",
+                " · {} · hosts {hosts} · onset {onset}{}",
                 escape_str(&c.service),
-                crate::report::fmt_rate(c.baseline_per_min),
-                crate::report::fmt_rate(c.incident_per_min)
+                crate::report::rate_phrase(c).map(|r| format!(" · {r}")).unwrap_or_default()
             )),
         ]));
         let room = area.height as usize;
