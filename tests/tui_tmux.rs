@@ -453,6 +453,11 @@ fn every_reason_at_80x24_and_wrap_and_detail_in_the_evidence_view() {
         for r in &cause.reasons {
             assert!(screen.contains(&flat(r)), "cause #{}: reason {r:?} is not on the screen:\n{s}", k + 1);
         }
+        // The second cause's title is longer than its row in the list, and there is room for it whole.
+        if k == 1 {
+            assert!(cause.title.chars().count() > 80 - 32, "{}", cause.title);
+            assert!(screen.contains(&flat(&cause.title)), "the whole title of #2:\n{s}");
+        }
         tmux.send(&["j"]);
     }
 

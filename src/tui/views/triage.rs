@@ -127,6 +127,14 @@ impl App {
             )),
         ]));
         let room = area.height as usize;
+        // The list cuts a long title: the whole of it here, when that hides no reason.
+        let title = escape_str(&c.title);
+        if title.chars().count() > w.saturating_sub(CAUSE_ROW_PREFIX) {
+            let rows = wrap_rows(&title, w.saturating_sub(3), usize::MAX);
+            if room >= detail_rows_needed(c, w) + rows.len() {
+                lines.extend(rows.into_iter().map(|r| Line::styled(format!("   {r}"), theme.strong())));
+            }
+        }
         // Reasons first, wrapped; evidence lines take what is left (Enter shows them all).
         for r in c.reasons.iter() {
             for (k, row) in reason_rows(r, w).into_iter().enumerate() {
@@ -278,6 +286,9 @@ pub(crate) fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: The
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
+
+/// Columns before a title in the list of causes: mark, rank, badge, score, subsystem.
+const CAUSE_ROW_PREFIX: usize = 32;
 
 /// Rows the detail of cause `c` needs at `width` columns: the why line, every reason wrapped,
 /// and the evidence heading with one evidence line.
