@@ -166,6 +166,21 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
+/// The command line. The flags every command takes mean nothing to `man` and `completions`:
+/// those take them unseen (not in their help, usage or completions) rather than list them.
+pub fn command() -> clap::Command {
+    let cmd = <Cli as clap::CommandFactory>::command();
+    let globals: Vec<clap::Arg> =
+        cmd.get_arguments().filter(|a| a.is_global_set()).map(|a| a.clone().global(false).hide(true)).collect();
+    cmd.mut_subcommand("man", |sc| sc.args(globals.clone())).mut_subcommand("completions", |sc| sc.args(globals))
+}
+
+/// Parses the process's arguments with [`command`] (exits with clap's message and status 2 on a usage error).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    <Cli as clap::FromArgMatches>::from_arg_matches(&matches).unwrap_or_else(|e| e.format(&mut command()).exit())
+}
+
 /// Entry point for the binary.
 pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
@@ -177,12 +192,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Follow(args)) => follow::run(&args),
         Some(Command::Export(args)) => export::run(&args, &cli.common),
         Some(Command::Completions { shell }) => write_generated(|buf| {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut cmd, "culprit", buf);
+            clap_complete::generate(shell, &mut command(), "culprit", buf);
             Ok(())
         }),
         Some(Command::Man) => write_generated(|buf| {
-            buf.extend_from_slice(man::render(&<Cli as clap::CommandFactory>::command()).as_bytes());
+            buf.extend_from_slice(man::render(&command()).as_bytes());
             Ok(())
         }),
     };

@@ -153,6 +153,16 @@ fn no_cause_statement(f: &Findings) -> &'static str {
 const NO_INCIDENT: &str = "No incident found: no user-facing symptom departs from its baseline in these logs. \
 If you know when it happened, pass --incident START[..END].";
 
+/// `5/h before, 12/min during` for a cause, or `None` when it has no rate either side (a one-off
+/// event such as a change: its reasons give its time, and "0/min before, 0/min during" says nothing).
+pub fn rate_phrase(c: &crate::findings::Cause) -> Option<String> {
+    let none = |x: f64| !x.is_finite() || x <= 0.0;
+    if none(c.baseline_per_min) && none(c.incident_per_min) {
+        return None;
+    }
+    Some(format!("{} before, {} during", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min)))
+}
+
 /// A rate people read at a glance: per minute from one a minute up, per hour below (a rare event
 /// is `0.6/h`, not `0.0/min`), `0/min` for none.
 pub fn fmt_rate(x: f64) -> String {
@@ -262,6 +272,23 @@ fn inputs_text(f: &Findings) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cause_without_rates_says_none_rather_than_zero_per_minute() {
+        let mut f = example::example();
+        let first = f.causes.iter().position(is_candidate).unwrap();
+        f.causes[first].baseline_per_min = 0.0;
+        f.causes[first].incident_per_min = 0.0;
+        for format in [ReportFormat::Text, ReportFormat::Markdown] {
+            let out = render(&f, format, &ReportOptions::default());
+            assert!(!out.contains("0/min before, 0/min during"), "{out}");
+        }
+        f.causes[first].incident_per_min = 0.05;
+        assert_eq!(rate_phrase(&f.causes[first]).as_deref(), Some("0/min before, 3/h during"));
+        let text = render(&f, ReportFormat::Text, &ReportOptions::default());
+        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(flat.contains("0/min before, 3/h during"), "{text}");
+    }
 
     #[test]
     fn number_formats() {
