@@ -367,7 +367,7 @@ pub(super) fn prefix_word(b: &[u8]) -> u64 {
     }
 }
 
-pub(super) fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &Parsed, table: &FieldTable) -> Option<&'a [u8]> {
+pub(super) fn field_value<'a>(t: &Target, line: &'a [u8], parsed: &'a Parsed, table: &FieldTable) -> Option<&'a [u8]> {
     let span = |s: crate::format::Span| if s.is_empty() { None } else { Some(s.get(line)) };
     match t {
         Target::Level(_) => None,

@@ -147,10 +147,11 @@ thread_local! {
 
 fn kind_rank(k: RuleKind) -> u8 {
     match k {
-        RuleKind::Change => 3,
-        RuleKind::Symptom => 2,
-        RuleKind::Error => 1,
-        RuleKind::Success => 0,
+        RuleKind::Change => 4,
+        RuleKind::Symptom => 3,
+        RuleKind::Error => 2,
+        RuleKind::Success => 1,
+        RuleKind::Heading => 0,
     }
 }
 
@@ -285,22 +286,23 @@ impl Matcher {
         Ok(m)
     }
 
-    /// Rule ranking: weight, then kind (change > symptom > error > success), then file order.
+    /// Rule ranking: any other kind over a heading (a heading only names what follows), then
+    /// weight, then kind (change > symptom > error > success), then file order.
     fn cmp_rules(&self, a: u32, b: u32) -> Ordering {
         let (ra, rb) = (&self.rules[a as usize], &self.rules[b as usize]);
-        ra.weight.total_cmp(&rb.weight).then(ra.kind_rank.cmp(&rb.kind_rank)).then(b.cmp(&a))
+        let says_something = |r: &CompiledRule| r.kind_rank > 0;
+        (says_something(ra).cmp(&says_something(rb)))
+            .then(ra.weight.total_cmp(&rb.weight))
+            .then(ra.kind_rank.cmp(&rb.kind_rank))
+            .then(b.cmp(&a))
     }
 
     fn beats(&self, r: u32, best: u32) -> bool {
         best == super::NO_RULE || self.strength[r as usize] > self.strength[best as usize]
     }
 
-    fn message<'a>(line: &'a [u8], parsed: &Parsed) -> &'a [u8] {
-        if parsed.msg.is_empty() {
-            line
-        } else {
-            parsed.msg.get(line)
-        }
+    fn message<'a>(line: &'a [u8], parsed: &'a Parsed) -> &'a [u8] {
+        parsed.message(line)
     }
 
     /// The best rule hitting this record, or `NO_RULE`.
