@@ -338,3 +338,21 @@ fn fail_on_likely_cause() {
     assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
     assert_eq!(exit_code(&f, None, true), 2);
 }
+
+#[test]
+fn a_cause_without_rates_says_none_rather_than_zero_per_minute() {
+    let mut f = example();
+    let first =
+        f.causes.iter().position(|c| matches!(c.verdict, Verdict::LikelyCause | Verdict::Contributing)).unwrap();
+    f.causes[first].baseline_per_min = 0.0;
+    f.causes[first].incident_per_min = 0.0;
+    for format in [ReportFormat::Text, ReportFormat::Markdown] {
+        let out = render(&f, format, &ReportOptions::default());
+        assert!(!out.contains("0/min before, 0/min during"), "{out}");
+    }
+    f.causes[first].incident_per_min = 0.05;
+    assert_eq!(culprit::report::rate_phrase(&f.causes[first]).as_deref(), Some("0/min before, 3/h during"));
+    let text = render(&f, ReportFormat::Text, &ReportOptions::default());
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("0/min before, 3/h during"), "{text}");
+}

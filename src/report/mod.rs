@@ -274,23 +274,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_cause_without_rates_says_none_rather_than_zero_per_minute() {
-        let mut f = example::example();
-        let first = f.causes.iter().position(is_candidate).unwrap();
-        f.causes[first].baseline_per_min = 0.0;
-        f.causes[first].incident_per_min = 0.0;
-        for format in [ReportFormat::Text, ReportFormat::Markdown] {
-            let out = render(&f, format, &ReportOptions::default());
-            assert!(!out.contains("0/min before, 0/min during"), "{out}");
-        }
-        f.causes[first].incident_per_min = 0.05;
-        assert_eq!(rate_phrase(&f.causes[first]).as_deref(), Some("0/min before, 3/h during"));
-        let text = render(&f, ReportFormat::Text, &ReportOptions::default());
-        let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        assert!(flat.contains("0/min before, 3/h during"), "{text}");
-    }
-
-    #[test]
     fn number_formats() {
         assert_eq!(thousands(0), "0");
         assert_eq!(thousands(999), "999");
