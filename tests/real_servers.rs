@@ -1096,7 +1096,6 @@ mod incident_set {
         raw(Kind::PgStatementTimeout)
     }
     #[test]
-    #[ignore = "ranking, intermittent: the change is headlined by the reload line (received SIGHUP) rather than the ALTER SYSTEM or parameter line the truth accepts, when the reload is stamped first"]
     fn pg_statement_timeout_ranked() {
         ranked(Kind::PgStatementTimeout)
     }

@@ -382,6 +382,8 @@ fn plan(kind: Kind) -> Plan {
                 log_min_duration_statement + reload 2 minutes before.",
             subsystem: "database",
             accept: vec![
+                // The DBA's own statement is the trigger as much as the server's echo of it.
+                pat("postgres.log", r"statement: alter system set statement_timeout = '50ms'"),
                 pat("postgres.log", r#"parameter "statement_timeout" changed to "50ms""#),
                 pat("postgres.log", "canceling statement due to statement timeout"),
             ],

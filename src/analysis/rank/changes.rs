@@ -93,7 +93,18 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         let ports = super::context::ports_named(text);
         let heading_text = heading.map(|h| index.record_bytes(h as usize));
         let title = event_title(index, rec);
-        let mut identity = change_identity(title.as_bytes(), &hosts);
+        let subject = match id {
+            SignalId::Rule(rule) => captured_subject(index, rule, i),
+            SignalId::Pattern(_) => Vec::new(),
+        };
+        // What the rule captured (a parameter, a resource, a file) is the subject, whatever words
+        // surround it: `ALTER SYSTEM SET statement_timeout` and `parameter "statement_timeout"
+        // changed` are one change.
+        let mut identity = if subject.is_empty() {
+            change_identity(title.as_bytes(), &hosts)
+        } else {
+            change_identity(subject.join(" ").as_bytes(), &hosts)
+        };
         let values = value_tokens(title.as_bytes(), &hosts);
         if let Some(h) = heading {
             // Two plays' "changed: [host]" lines are two changes when their tasks differ.
@@ -114,11 +125,8 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             per_host_daemon: per_host_daemon(r.service(i)),
             identity,
             names_what: match id {
-                SignalId::Rule(rule) => {
-                    heading.is_some()
-                        || change_id(text).is_some()
-                        || !ports.is_empty()
-                        || names_what_changed(index, rule, i)
+                SignalId::Rule(_) => {
+                    heading.is_some() || change_id(text).is_some() || !ports.is_empty() || !subject.is_empty()
                 }
                 SignalId::Pattern(_) => false,
             },
@@ -169,12 +177,19 @@ pub fn heading_of(index: &Index, i: usize) -> Option<u32> {
     best.map(|(_, j)| j)
 }
 
-/// Whether a change line's rule captured what changed, beyond the host it ran on.
-fn names_what_changed(index: &Index, rule: u32, i: usize) -> bool {
+/// What a change line's rule captured beyond the host it ran on (`parameter=statement_timeout`),
+/// in capture order.
+fn captured_subject(index: &Index, rule: u32, i: usize) -> Vec<String> {
     let line = index.first_line(i);
     let mut parsed = crate::format::Parsed::default();
     index.parsers[index.records.source(i) as usize].parse(line, &crate::format::ParseCtx::default(), &mut parsed);
-    index.rules.captures(rule, line, &parsed).iter().any(|(name, value)| name != "host" && !value.is_empty())
+    index
+        .rules
+        .captures(rule, line, &parsed)
+        .into_iter()
+        .filter(|(name, value)| name != "host" && !value.is_empty())
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect()
 }
 
 /// Distinctive values a change line names: words of at least [`tuning::VALUE_MIN_LEN`] bytes that
@@ -243,11 +258,17 @@ impl ChangeEvent {
         self.key == other.key && self.identity == other.identity
     }
 
-    /// Another change under the same rule: another subject, and no revision or version in common
-    /// ("Initiated sync to 'cbefe46'" and "Sync operation to cbefe46 succeeded" are one change;
-    /// `+ maxconn 6000` and `+ option httpchk GET /healthz` are two).
+    /// Another change under the same rule: both say what changed, another subject, and no
+    /// revision or version in common ("Initiated sync to 'cbefe46'" and "Sync operation to
+    /// cbefe46 succeeded" are one change; `+ maxconn 6000` and `+ option httpchk GET /healthz` are
+    /// two). A line that only says that something happened ("received SIGHUP, reloading
+    /// configuration files") is a step of whichever change it follows, never a rival.
     pub fn rival_of(&self, other: &ChangeEvent) -> bool {
-        self.key == other.key && !self.same_change(other) && !self.values.iter().any(|v| other.values.contains(v))
+        self.key == other.key
+            && self.names_what
+            && other.names_what
+            && !self.same_change(other)
+            && !self.values.iter().any(|v| other.values.contains(v))
     }
 
     pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {

@@ -363,6 +363,7 @@ fn subjects_under_one_rule_are_rivals_unless_a_value_ties_them() {
     let hosts = [(1, "lb-3")];
     let line = |rec: u32, text: &str| ChangeEvent {
         rec,
+        names_what: true,
         identity: change_identity(text.as_bytes(), &hosts),
         values: value_tokens(text.as_bytes(), &hosts),
         ..change_on(4, 0)
@@ -380,4 +381,14 @@ fn subjects_under_one_rule_are_rivals_unless_a_value_ties_them() {
     // Another rule's line is never a rival.
     let other = ChangeEvent { key: (SignalId::Rule(9), 4), ..line(5, "+    option httpchk GET /ping") };
     assert!(!other.rival_of(&healthz));
+}
+
+/// A line that only says something happened is no rival: it is a step of the change it follows.
+#[test]
+fn a_line_that_names_nothing_is_never_a_rival() {
+    let set = ChangeEvent { rec: 1, identity: 1, names_what: true, ..change_on(4, 0) };
+    let reload = ChangeEvent { rec: 2, identity: 2, names_what: false, ..change_on(4, 0) };
+    let other_set = ChangeEvent { rec: 3, identity: 3, names_what: true, ..change_on(4, 0) };
+    assert!(!set.rival_of(&reload) && !reload.rival_of(&set));
+    assert!(set.rival_of(&other_set));
 }
