@@ -45,6 +45,8 @@ struct RuleDef {
     at_once: bool,
     #[serde(default)]
     explains: bool,
+    #[serde(default)]
+    per_line: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -260,6 +262,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
                 waits: r.waits,
                 at_once: r.at_once,
                 explains: r.explains,
+                per_line: r.per_line,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

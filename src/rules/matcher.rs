@@ -667,6 +667,11 @@ impl Matcher {
         ra.weight.total_cmp(&rb.weight).then(ra.kind_rank.cmp(&rb.kind_rank)).then(b.cmp(&a))
     }
 
+    /// Rule `r`'s place in the ranking (higher wins); equal for equal rule lists.
+    pub(super) fn strength_of(&self, r: u32) -> u32 {
+        self.strength[r as usize]
+    }
+
     fn beats(&self, r: u32, best: u32) -> bool {
         best == super::NO_RULE || self.strength[r as usize] > self.strength[best as usize]
     }
@@ -844,7 +849,7 @@ impl Matcher {
 
     /// Every rule whose message patterns match `msg` (prefiltered or not), best-ranked
     /// first, deduplicated. Depends on the message bytes alone, so it can be cached.
-    fn message_rules(&self, msg: &[u8], out: &mut Vec<u32>) {
+    pub(super) fn message_rules(&self, msg: &[u8], out: &mut Vec<u32>) {
         out.clear();
         if let Some(set) = &self.always {
             if set.is_match(msg) {
@@ -865,6 +870,18 @@ impl Matcher {
     /// cached per distinct message, because structured logs repeat the same few messages
     /// ("request completed") millions of times while their fields vary.
     pub fn best_cached(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
+        self.best_cached_given(line, parsed, scratch, None)
+    }
+
+    /// [`Matcher::best_cached`], with the rules whose message patterns match the message given
+    /// (strongest first) when the caller already knows them (decided per shape, see `super::shape`).
+    pub(super) fn best_cached_given(
+        &self,
+        line: &[u8],
+        parsed: &Parsed,
+        scratch: &mut MatchScratch,
+        message_rules: Option<&[u32]>,
+    ) -> u32 {
         let msg = Self::message(line, parsed);
         self.resolve(line, parsed, &mut scratch.table);
         if scratch.group_memo.len() != self.groups.len() {
@@ -884,7 +901,15 @@ impl Matcher {
         if parsed.message_from_fields {
             return best;
         }
-        best = self.best_cached_on(msg, line, parsed, scratch, best);
+        best = match message_rules {
+            Some(list) => list
+                .iter()
+                .copied()
+                .take_while(|&r| self.beats(r, best))
+                .find(|&r| self.fields_hold_memo(r, line, parsed, scratch))
+                .unwrap_or(best),
+            None => self.best_cached_on(msg, line, parsed, scratch, best),
+        };
         if let Some(detail) = Self::detail(line, parsed) {
             best = self.best_cached_on(detail, line, parsed, scratch, best);
         }

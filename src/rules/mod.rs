@@ -46,11 +46,13 @@ mod check;
 mod file;
 mod literal;
 pub(crate) mod matcher;
+pub mod shape;
 
 pub use builtin::BUILTIN;
 pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};
 pub use file::{line_of, RuleError};
 pub use matcher::{MatchScratch, REGEX_SIZE_LIMIT};
+pub use shape::ShapeMemo;
 
 use crate::format::Parsed;
 use serde::Serialize;
@@ -138,6 +140,11 @@ pub struct Rule {
     /// error signal too, and may be the best explanation there is.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub explains: bool,
+    /// Decide this rule on every line, never once per message shape (`per_line = true`): its
+    /// patterns read a value the miner masks (a user name, a word inside a quoted string) in a
+    /// way the loader cannot see in the pattern itself (see [`shape`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub per_line: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
@@ -151,6 +158,8 @@ pub struct RuleSet {
     /// Topic → the words that make a line about it (`[topics]` in rule files, merged over files).
     pub topics: BTreeMap<String, Vec<String>>,
     matcher: matcher::Matcher,
+    /// The pack split into patterns decided per message shape and per line, built on first use.
+    shapes: std::sync::OnceLock<shape::ShapeSplit>,
     by_id: HashMap<String, u32>,
 }
 
@@ -303,7 +312,7 @@ impl RuleSet {
             }
         })?;
         let by_id = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        Ok(RuleSet { rules, matcher, by_id, topics: BTreeMap::new() })
+        Ok(RuleSet { rules, matcher, shapes: Default::default(), by_id, topics: BTreeMap::new() })
     }
 
     /// The best rule hitting this record, or [`NO_RULE`]: highest weight, then
@@ -316,6 +325,26 @@ impl RuleSet {
     /// distinct message: the indexing loop's entry point.
     pub fn match_record_with(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
         self.matcher.best_cached(line, parsed, scratch)
+    }
+
+    /// [`RuleSet::match_record_with`] for a record whose message the miner gave chunk-local
+    /// shape id `shape`: the patterns that cannot tell a shape's messages apart run once per
+    /// shape (see [`shape`]). Every record of one `memo` must come from one miner.
+    pub fn match_shaped(
+        &self,
+        line: &[u8],
+        parsed: &Parsed,
+        shape: u32,
+        memo: &mut ShapeMemo,
+        scratch: &mut MatchScratch,
+    ) -> u32 {
+        if parsed.message_from_fields {
+            return self.matcher.best_cached(line, parsed, scratch);
+        }
+        let split = self.shapes.get_or_init(|| shape::ShapeSplit::build(&self.rules));
+        let msg = if parsed.msg.is_empty() { line } else { parsed.msg.get(line) };
+        let list = split.message_rules(msg, shape, memo);
+        self.matcher.best_cached_given(line, parsed, scratch, Some(list))
     }
 
     /// Whether rule `rule` matches, and which of its message patterns did
