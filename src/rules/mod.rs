@@ -19,6 +19,7 @@
 //! weight = 1.0                    # default 1.0; the highest-weight hit wins
 //! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
 //! relates = ["time"]              # optional: topics its meaning touches (see below)
+//! per_line = true                 # optional: decide on every line, never per message shape (see [`shape`])
 //! [rules.fields]                  # all must hold, as well as one `match` pattern
 //! level = "^(error|fatal)$"       # the parsed level (or a raw level field)
 //! examples = { match = ["..."], no_match = ["..."] }
