@@ -68,7 +68,8 @@ for shape in "${shapes[@]}"; do
       "rg -uu -c -f $patterns ${inputs[*]}"
       "rg -uu -c . ${inputs[*]}"
     )
-    [ -n "$has_lnav" ] && cmds+=("lnav -n -q ${inputs[*]}")
+    # lnav loads nothing from a folder given on its command line: list the files.
+    [ -n "$has_lnav" ] && cmds+=("lnav -n -q $(find "${inputs[@]}" -type f | sort | tr '\n' ' ')")
     hyperfine -N --warmup 1 --runs "$runs" --ignore-failure --export-json "$json" "${cmds[@]}" >/dev/null
     python3 - "$json" "$shape" "$size" "$bytes" <<'PY'
 import json, sys
