@@ -5,7 +5,7 @@
 //! Each family and seed goes to DIR/FAMILY-SEED/ (the logs and truth.json); `--family` may be
 //! given more than once, and `--list` prints the family names.
 
-use culprit::scenario::kit;
+use culprit_scenarios::kit;
 
 fn main() -> Result<(), String> {
     let mut out = None;

@@ -18,7 +18,7 @@
 //! all the other families.
 
 use culprit::analysis::tuning::Weights;
-use culprit::scenario::{self, eval, kit};
+use culprit_scenarios::{self as scenario, eval, kit};
 
 fn main() -> Result<(), String> {
     let mut size = None;

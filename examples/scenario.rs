@@ -6,7 +6,7 @@
 //!
 //! Each scenario is `DIR/logs/...` (run culprit on it) and `DIR/truth.json`.
 
-use culprit::scenario::{self, Family, Options};
+use culprit_scenarios::{self as scenario, Family, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")"
 secs=${1:-600}
 [ $# -gt 0 ] && shift
-targets=${*:-"parse_formats pipeline rules_load json_lines gunzip"}
+targets=${*:-"parse_formats pipeline rules_load json_lines gunzip envelopes clickhouse_response"}
 for t in $targets; do
     mkdir -p "corpus/$t"
     echo "== $t for ${secs}s"

@@ -6,7 +6,8 @@
 //! [`source`] → [`format`] → [`index`] (parallel; runs [`rules`] and
 //! [`patterns`] in the same pass) → [`analysis`] (signals, window, onset,
 //! ranking) → [`findings`] → [`report`] or [`tui`]. Views format findings;
-//! they never compute analysis.
+//! they never compute analysis. [`pipeline`] runs these steps for both the
+//! command line ([`cli`]) and the TUI, so neither depends on the other's module.
 
 pub mod analysis;
 pub mod cli;
@@ -15,10 +16,10 @@ pub mod format;
 pub mod hash;
 pub mod index;
 pub mod patterns;
+pub mod pipeline;
 pub mod readable;
 pub mod report;
 pub mod rules;
-pub mod scenario;
 pub mod source;
 pub mod text;
 pub mod time;

@@ -126,6 +126,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `TERM=dumb`: a terminal that can neither colour nor move the cursor (Emacs shells, some CI logs).
+pub fn is_dumb_terminal(term: Option<&std::ffi::OsStr>) -> bool {
+    term.is_some_and(|t| t == "dumb")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

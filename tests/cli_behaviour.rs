@@ -71,10 +71,12 @@ fn term_dumb_and_no_color_are_honoured_on_a_terminal() {
     }
     let dir = incident_dir();
     let d = dir.path().display();
+    // Colour is SGR (`ESC [ … m`); a progress bar on a slow machine clears its line with `ESC [ 2K`.
+    let sgr = regex::Regex::new(r"\x1b\[[0-9;]*m").unwrap();
     let colour = on_a_terminal(&format!("report '{d}'"), &[]);
-    assert!(colour.contains("\x1b["), "a terminal gets colour by default");
+    assert!(sgr.is_match(&colour), "a terminal gets colour by default");
     let no_color = on_a_terminal(&format!("report '{d}'"), &[("NO_COLOR", "1")]);
-    assert!(!no_color.contains("\x1b["), "NO_COLOR: {no_color:?}");
+    assert!(!sgr.is_match(&no_color), "NO_COLOR: {no_color:?}");
     let dumb = on_a_terminal(&format!("report '{d}'"), &[("TERM", "dumb")]);
     assert!(!dumb.contains("\x1b["), "TERM=dumb: {dumb:?}");
     assert!(dumb.contains("culprit report"));
@@ -150,4 +152,98 @@ fn completion_offers_files_only_where_a_path_goes() {
     }
     assert!(spec("output").contains("_files"), "{}", spec("output"));
     assert!(spec("rules").contains("_files -/"), "{}", spec("rules"));
+}
+
+/// `man` and `completions` use none of the flags the other commands share: their help, usage and
+/// man-page synopsis name none of them (they are still accepted, and ignored). Every argument and
+/// flag of every command says what it is for.
+#[test]
+fn help_names_only_flags_a_command_uses_and_explains_every_argument() {
+    let cli = culprit::cli::command();
+    let globals: Vec<String> = cli
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .filter_map(|a| a.get_long())
+        .map(|l| format!("--{l}"))
+        .collect();
+    assert!(globals.iter().any(|g| g == "--since") && globals.iter().any(|g| g == "--threads"));
+    let help = |args: &[&str]| {
+        let out = culprit().args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for sub in ["man", "completions"] {
+        let text = help(&[sub, "--help"]);
+        for g in &globals {
+            assert!(!text.contains(g.as_str()), "`{sub} --help` lists {g}:\n{text}");
+        }
+        assert!(!text.contains("[OPTIONS]"), "{text}");
+    }
+    culprit().args(["man", "--since", "-2h", "--threads", "2"]).assert().success();
+    culprit().args(["completions", "bash", "--tz", "UTC"]).assert().success();
+    let report = help(&["report", "--help"]);
+    for g in &globals {
+        assert!(report.contains(g.as_str()), "`report --help` lists {g}");
+    }
+    let page = String::from_utf8(culprit().arg("man").output().unwrap().stdout).unwrap();
+    assert!(page.contains("\\fBculprit man\\fR ...") && page.contains("\\fBculprit completions\\fR ..."), "{page}");
+    assert!(page.contains("Every command but man and completions takes these."));
+
+    fn walk(cmd: &clap::Command, prefix: &str) {
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let name = format!("{prefix} {}", sub.get_name());
+            assert!(sub.get_about().is_some(), "`culprit{name}` has no help text");
+            for a in sub.get_arguments().filter(|a| !a.is_hide_set() && a.get_id() != "help") {
+                let text = a.get_help().map(|h| h.to_string()).unwrap_or_default();
+                assert!(!text.trim().is_empty(), "`culprit{name}`: {} has no help text", a.get_id());
+            }
+            walk(sub, &name);
+        }
+    }
+    walk(&cli, "");
+    // As a user reads them.
+    let inputs = help(&["inputs", "--help"]);
+    assert!(inputs.lines().any(|l| l.trim_start().starts_with("[PATHS]...") && l.contains("Log files")), "{inputs}");
+    let patterns = help(&["patterns", "--help"]);
+    assert!(patterns.lines().any(|l| l.trim_start().starts_with("--json") && l.contains("JSON")), "{patterns}");
+}
+
+/// The exit status convention, the same in the README and `culprit man`, holds: 0 whether or
+/// not a cause is found, 1 only with `--fail-on` and a likely cause, 2 when an input is missing
+/// (after the report on the rest), and 2 outranks 1.
+#[test]
+fn exit_status_is_documented_alike_and_holds() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme.split("## Exit codes").nth(1).expect("README has an Exit codes section");
+    let section = section.split("\n## ").next().unwrap();
+    let page = String::from_utf8(culprit().arg("man").output().unwrap().stdout).unwrap();
+    let status = page.split(".SH EXIT STATUS\n").nth(1).expect("man page EXIT STATUS").split("\n.SH ").next().unwrap();
+    for (code, says) in
+        [("0", "whether or not it names a cause"), ("1", "fail\\-on likely\\-cause"), ("2", "missing path")]
+    {
+        assert!(status.contains(&format!(".TP\n\\fB{code}\\fR\n")), "man EXIT STATUS has {code}");
+        assert!(status.contains(says), "man EXIT STATUS: {says}");
+        let readme_says = says.replace("\\-", "-");
+        assert!(section.contains(&format!("| {code} |")), "README has {code}");
+        assert!(section.contains(&readme_says), "README: {readme_says}");
+    }
+    assert!(status.contains("2 outranks 1") && section.contains("2 outranks 1"));
+
+    let dir = incident_dir();
+    let missing = dir.path().join("gone.log");
+    let run = |args: &[&str], paths: &[&std::path::Path]| culprit().args(args).args(paths).output().unwrap();
+    let found = run(&["report", "--format", "json"], &[dir.path()]);
+    assert_eq!(found.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&found.stdout).unwrap();
+    assert!(v["causes"].as_array().unwrap().iter().any(|c| c["verdict"] == "likely-cause"), "the incident has a cause");
+    assert_eq!(run(&["report", "--fail-on", "likely-cause"], &[dir.path()]).status.code(), Some(1));
+    let out = run(&["report"], &[dir.path(), &missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("login failed"), "the report on the rest is written");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gone.log"));
+    assert_eq!(run(&["report", "--fail-on", "likely-cause"], &[dir.path(), &missing]).status.code(), Some(2));
+    // Nothing to find is still 0.
+    let quiet = tempfile::tempdir().unwrap();
+    fs::write(quiet.path().join("ok.log"), "2024-01-22T15:00:00Z INFO all good\n".repeat(50)).unwrap();
+    assert_eq!(run(&["report", "--fail-on", "likely-cause"], &[quiet.path()]).status.code(), Some(0));
 }

@@ -11,7 +11,7 @@
 
 mod real;
 
-use culprit::scenario::{self, Family, Options};
+use culprit_scenarios::{self as scenario, Family, Options};
 use real::*;
 use std::io::{Read, Write};
 use std::net::TcpStream;

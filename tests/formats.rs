@@ -253,3 +253,54 @@ fn yearless_feb_29_stays_feb_29_in_a_leap_year_from_a_dated_sibling() {
     let idx = build(&[("syslog", syslog)], Some(2028));
     assert_eq!(idx.records.ts(1), civil_to_millis(2028, 2, 29, 10, 0, 0, 0));
 }
+
+#[test]
+fn journal_byte_array_messages_are_mined_and_exported_as_text() {
+    // journald spells a message that is not clean UTF-8, or holds control characters, as its bytes.
+    let bytes = |text: &[u8]| text.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(",");
+    let journal: String = (0..4)
+        .map(|i| {
+            let text = format!("\x1b[31mdisk full\x1b[0m on /dev/sd{} caf\u{e9}", (b'a' + i) as char);
+            // The `é` goes in as a lone Latin-1 byte: not UTF-8.
+            let raw: Vec<u8> = text.bytes().filter(|&b| b != 0xc3).map(|b| if b == 0xa9 { 0xe9 } else { b }).collect();
+            format!(
+                "{{\"__REALTIME_TIMESTAMP\":\"17174097{i}2123456\",\"PRIORITY\":\"3\",\"SYSLOG_IDENTIFIER\":\"kernel\",\"MESSAGE\":[{}]}}\n",
+                bytes(&raw)
+            )
+        })
+        .collect();
+    let sources = vec![source(0, "journal.json", &journal)];
+    let opts = IndexOptions { mine_patterns: true, ..Default::default() };
+    let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
+    assert_eq!(idx.inputs[0].format, "journald");
+    assert_eq!((idx.inputs[0].records, idx.inputs[0].unparsed, idx.inputs[0].untimed), (4, 0, 0));
+    let template = idx.records.template(0);
+    assert!((1..4).all(|i| idx.records.template(i) == template));
+    let text = &idx.templates.get(template).expect("template").text;
+    // Decoded, not the numbers: the colour codes glued to the words hold digits, so they mask.
+    assert_eq!(text, "<*> <*> on <*> caf\u{fffd}");
+    let mut out = Vec::new();
+    culprit::cli::export::write_records(&idx, &mut out).expect("export");
+    let first: serde_json::Value = serde_json::from_slice(out.split(|&c| c == b'\n').next().unwrap()).unwrap();
+    assert_eq!(first["message"], "\u{1b}[31mdisk full\u{1b}[0m on /dev/sda caf\u{fffd}");
+    assert_eq!(first["level"], "error");
+}
+
+#[test]
+fn json_loggers_on_no_list_are_read_by_key_names_and_value_shapes() {
+    // .NET's JSON console formatter and Rust's tracing JSON, in one service's file each.
+    let dotnet = "{\"Timestamp\":\"2024-12-07T16:00:01.123Z\",\"EventId\":0,\"LogLevel\":\"Information\",\"Category\":\"Orders.Api\",\"Message\":\"Order 17 saved\",\"State\":{\"Message\":\"Order 17 saved\"}}\n\
+                  {\"Timestamp\":\"2024-12-07T16:00:02.456Z\",\"EventId\":3,\"LogLevel\":\"Error\",\"Category\":\"Orders.Db\",\"Message\":\"Deadlock on orders\",\"State\":{\"Message\":\"Deadlock on orders\"}}\n";
+    let tracing = "{\"timestamp\":\"2024-12-07T16:00:03.000001Z\",\"level\":\"WARN\",\"fields\":{\"message\":\"pool exhausted\",\"size\":10},\"target\":\"api::db\"}\n";
+    let idx = build(&[("orders.log", dotnet), ("api.log", tracing)], None);
+    for input in &idx.inputs {
+        assert_eq!((input.format.as_str(), input.unparsed, input.untimed), ("json", 0, 0), "{}", input.path);
+    }
+    assert_eq!(idx.records.ts(1), civil_to_millis(2024, 12, 7, 16, 0, 2, 456));
+    assert_eq!(
+        (idx.records.level(0), idx.records.level(1), idx.records.level(2)),
+        (Level::Info, Level::Error, Level::Warn)
+    );
+    assert!(idx.message(1).starts_with(b"Deadlock on orders\""));
+    assert!(idx.message(2).starts_with(b"pool exhausted\""));
+}

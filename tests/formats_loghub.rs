@@ -165,6 +165,7 @@ fn raw_file_grouping_accuracy() {
     use culprit::patterns::ga;
     let Some(root) = loghub() else { return };
     let (mut sum, mut sum_c) = (0.0, 0.0);
+    let mut below = Vec::new();
     for sys in ga::SYSTEMS {
         let log = root.join(sys).join(format!("{sys}_2k.log"));
         let truth = ga::read_truth(&root.join(sys).join(format!("{sys}_2k.log_structured.csv"))).expect("truth");
@@ -184,11 +185,15 @@ fn raw_file_grouping_accuracy() {
         let corrected = ga::read_truth(&corrected_path).expect("corrected truth");
         let accuracy_c = ga::grouping_accuracy(&pred, &corrected.event);
         eprintln!("{sys:<12} {accuracy:.3} {accuracy_c:.3}");
+        if accuracy < RAW_GA_MIN_SYSTEM || accuracy_c < RAW_GA_MIN_SYSTEM_CORRECTED {
+            below.push(format!("{sys} {accuracy:.3} {accuracy_c:.3}"));
+        }
         sum += accuracy;
         sum_c += accuracy_c;
     }
     let (mean, mean_c) = (sum / ga::SYSTEMS.len() as f64, sum_c / ga::SYSTEMS.len() as f64);
     eprintln!("mean         {mean:.3} {mean_c:.3}");
+    assert!(below.is_empty(), "systems below {RAW_GA_MIN_SYSTEM} ({RAW_GA_MIN_SYSTEM_CORRECTED} corrected): {below:?}");
     assert!(mean >= RAW_GA_MIN_MEAN, "raw-file mean GA {mean:.3} < {RAW_GA_MIN_MEAN}");
     assert!(
         mean_c >= RAW_GA_MIN_MEAN_CORRECTED,
@@ -196,7 +201,13 @@ fn raw_file_grouping_accuracy() {
     );
 }
 
-/// The raw-file means measured when this ratchet was set (0.950 original, 0.944 corrected truth;
-/// 0.768 original before header columns were learned), less a little slack.
-const RAW_GA_MIN_MEAN: f64 = 0.94;
-const RAW_GA_MIN_MEAN_CORRECTED: f64 = 0.935;
+/// The raw-file means measured when this ratchet was set (0.980 original, 0.974 corrected truth;
+/// 0.950 / 0.944 before a parenthesised restatement of a quantity (`bytes (1.16 KB) sent`) and a
+/// bound with its unit (`<1 sec`) were masked as one value; 0.768 original before header columns
+/// were learned), less a little slack.
+const RAW_GA_MIN_MEAN: f64 = 0.975;
+const RAW_GA_MIN_MEAN_CORRECTED: f64 = 0.97;
+/// The lowest system when set: Spark 0.923 on the original truth, Android 0.836 on the corrected one
+/// (Proxifier was 0.516 before the masking above).
+const RAW_GA_MIN_SYSTEM: f64 = 0.92;
+const RAW_GA_MIN_SYSTEM_CORRECTED: f64 = 0.83;

@@ -3,7 +3,7 @@
 //! window brackets the trigger), and culprit reads every file in a recognised format.
 
 use culprit::index::{Index, IndexOptions};
-use culprit::scenario::kit::{self, families};
+use culprit_scenarios::kit::{self, families};
 use regex::Regex;
 
 const SEEDS: [u64; 3] = [1, 2, 3];
@@ -80,7 +80,7 @@ fn culprit_reads_every_generated_file() {
     for fam in families::ALL {
         let out = dir.path().join(fam.name);
         kit::generate(&out, fam, 1).expect("generate");
-        let logs = culprit::scenario::eval::incident_logs(&out).expect("list");
+        let logs = culprit_scenarios::eval::incident_logs(&out).expect("list");
         // The formats the binary knows, built-in custom ones (Redis, Elasticsearch, Spring Boot) included.
         let options = IndexOptions {
             custom_formats: culprit::format::custom::load_all(&[]).expect("built-in formats"),

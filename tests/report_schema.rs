@@ -9,7 +9,7 @@
 
 use assert_cmd::Command;
 use culprit::findings::{Findings, SCHEMA};
-use culprit::report::example::example;
+use culprit_scenarios::example::example;
 use serde_json::{json, Value};
 
 fn schema() -> Value {

@@ -2,10 +2,11 @@
 //! Markdown renderings, the 80-column layout, honest "no incident"/"no likely
 //! cause" statements, terminal safety and redaction across all formats.
 
+use culprit::cli::report::{exit_code, FailOn};
 use culprit::findings::{Evidence, Findings, Verdict, SCHEMA};
-use culprit::report::example::example;
 use culprit::report::{redact_findings, render, RedactOptions, ReportFormat, ReportOptions};
 use culprit::text::is_dangerous;
+use culprit_scenarios::example::example;
 use unicode_width::UnicodeWidthStr;
 
 const ALL: [ReportFormat; 3] = [ReportFormat::Text, ReportFormat::Markdown, ReportFormat::Json];
@@ -308,4 +309,50 @@ fn json_is_the_findings_exactly() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("json");
     assert_eq!(v["incident"]["onset"], "2024-03-14T14:02:40.118Z");
     assert_eq!(v["causes"][0]["verdict"], "likely-cause");
+}
+
+#[test]
+fn hosts_in_natural_order_and_counts_in_number() {
+    let mut f = example();
+    let first =
+        f.causes.iter().position(|c| matches!(c.verdict, Verdict::LikelyCause | Verdict::Contributing)).unwrap();
+    f.causes[first].hosts = ["auth-3", "auth-10", "auth-2"].map(String::from).to_vec();
+    f.inputs.truncate(1);
+    f.inputs[0].records = 1;
+    f.inputs[0].unparsed = 1;
+    let text = render(&f, ReportFormat::Text, &ReportOptions::default());
+    assert!(text.contains("hosts auth-2, auth-3, auth-10"), "{text}");
+    assert!(text.contains("1 file (") && text.contains(", 1 record, 1 unparsed line\n"), "{text}");
+    let md = render(&f, ReportFormat::Markdown, &ReportOptions::default());
+    assert!(md.contains("`auth-2`, `auth-3`, `auth-10`"), "{md}");
+}
+
+/// `--fail-on likely-cause` exits 1 only when the findings name one; an unreadable input (2) outranks it.
+#[test]
+fn fail_on_likely_cause() {
+    let mut f = example();
+    assert_eq!(exit_code(&f, None, false), 0);
+    assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 1);
+    assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), true), 2);
+    f.causes.retain(|c| c.verdict != Verdict::LikelyCause);
+    assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
+    assert_eq!(exit_code(&f, None, true), 2);
+}
+
+#[test]
+fn a_cause_without_rates_says_none_rather_than_zero_per_minute() {
+    let mut f = example();
+    let first =
+        f.causes.iter().position(|c| matches!(c.verdict, Verdict::LikelyCause | Verdict::Contributing)).unwrap();
+    f.causes[first].baseline_per_min = 0.0;
+    f.causes[first].incident_per_min = 0.0;
+    for format in [ReportFormat::Text, ReportFormat::Markdown] {
+        let out = render(&f, format, &ReportOptions::default());
+        assert!(!out.contains("0/min before, 0/min during"), "{out}");
+    }
+    f.causes[first].incident_per_min = 0.05;
+    assert_eq!(culprit::report::rate_phrase(&f.causes[first]).as_deref(), Some("0/min before, 3/h during"));
+    let text = render(&f, ReportFormat::Text, &ReportOptions::default());
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("0/min before, 3/h during"), "{text}");
 }

@@ -35,10 +35,11 @@ fn every_example_behaves() {
 
 fn kind_rank(k: RuleKind) -> u8 {
     match k {
-        RuleKind::Change => 3,
-        RuleKind::Symptom => 2,
-        RuleKind::Error => 1,
-        RuleKind::Success => 0,
+        RuleKind::Change => 4,
+        RuleKind::Symptom => 3,
+        RuleKind::Error => 2,
+        RuleKind::Success => 1,
+        RuleKind::Heading => 0,
     }
 }
 
@@ -51,7 +52,11 @@ fn naive_best(set: &RuleSet, line: &[u8], p: &culprit::format::Parsed) -> u32 {
         }
         let better = match set.get(best) {
             None => true,
-            Some(b) => (r.weight, kind_rank(r.kind)) > (b.weight, kind_rank(b.kind)),
+            // A heading loses to any other kind, whatever its weight.
+            Some(b) => {
+                let says = |k: RuleKind| k != RuleKind::Heading;
+                (says(r.kind), r.weight, kind_rank(r.kind)) > (says(b.kind), b.weight, kind_rank(b.kind))
+            }
         };
         if better {
             best = i as u32;
@@ -97,9 +102,17 @@ fn every_match_example_gets_some_hit() {
 #[test]
 fn every_builtin_pattern_has_a_prefilter_literal() {
     let set = RuleSet::builtin().unwrap();
+    // A pattern anchored at the message's start on a literal byte fails at a line's first byte:
+    // as cheap as a prefilter lookup.
+    let anchored = |p: &str| {
+        let rest = p.strip_prefix('^').unwrap_or("");
+        let first = rest.strip_prefix('\\').unwrap_or(rest).chars().next();
+        p.starts_with('^') && first.is_some_and(|c| !c.is_alphanumeric() && !"([.".contains(c))
+    };
     let slow: Vec<String> = set
         .unfiltered_patterns()
         .into_iter()
+        .filter(|&(r, p)| !anchored(&set.rules[r as usize].patterns[p]))
         .map(|(r, p)| format!("{}: {}", set.rules[r as usize].id, set.rules[r as usize].patterns[p]))
         .collect();
     assert!(slow.is_empty(), "patterns that would run on every line:\n{}", slow.join("\n"));

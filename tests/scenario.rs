@@ -3,7 +3,7 @@
 
 use culprit::index::{Index, IndexOptions};
 use culprit::rules::RuleSet;
-use culprit::scenario::{self, Family, Options, Truth};
+use culprit_scenarios::{self as scenario, Family, Options, Truth};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 

@@ -8,9 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Module cycles not yet broken (each pair must still form a cycle).
-const KNOWN_MODULE_CYCLES: &[(&str, &str)] = &[("cli", "tui")];
+const KNOWN_MODULE_CYCLES: &[(&str, &str)] = &[];
 /// Files not yet split below the limit (each must still be over it).
-const KNOWN_LONG_FILES: &[&str] = &["rules/matcher.rs", "scenario/world.rs"];
+const KNOWN_LONG_FILES: &[&str] = &[];
 const MAX_LINES: usize = 800;
 
 fn src_files() -> Vec<PathBuf> {

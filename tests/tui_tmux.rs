@@ -420,3 +420,85 @@ fn piped_logs_open_the_tui_with_keys_from_the_terminal() {
     assert!(s.lines().any(|l| l == "status:0"), "{s}");
     assert!(!s.contains("culprit ·"), "alternate screen left:\n{s}");
 }
+
+/// Whitespace collapsed, so text wrapped over several rows compares with the text it came from.
+fn flat(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At 80×24 every reason of the selected cause is on the triage screen (wrapped; the chart gives
+/// up rows first) under the one-line answer; in the evidence view `w` wraps the long lines and
+/// `p` opens the record's detail, as in the log view.
+#[test]
+fn every_reason_at_80x24_and_wrap_and_detail_in_the_evidence_view() {
+    if tmux_missing() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_culprit");
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let out = Command::new(bin).args(["report", "--format", "json"]).arg(&sample).output().expect("report");
+    let findings: culprit::findings::Findings = serde_json::from_slice(&out.stdout).expect("JSON findings");
+    assert!(findings.causes.len() >= 2 && findings.causes[0].reasons.len() >= 4, "sample-logs' top cause has reasons");
+    let tmux = Tmux { socket: format!("culprit-reasons-{}", std::process::id()) };
+    tmux.start_shell();
+    tmux.send(&[&format!("{bin} {}", sample.display()), "Enter"]);
+    for (k, cause) in findings.causes.iter().take(3).enumerate() {
+        let s = tmux.wait_for("the selected cause's reasons", |s| s.contains(&format!("why #{}", cause.rank)));
+        let rows: Vec<&str> = s.lines().collect();
+        // The answer leads (it wraps to a second row at 80 columns, cut with … past that).
+        let answer = flat(&format!("{} {}", rows[1], rows[2]));
+        let answer = answer.trim_end_matches('…');
+        assert!(answer.len() > 60 && flat(&findings.headline()).starts_with(answer), "the answer leads:\n{s}");
+        let screen = flat(&s);
+        for r in &cause.reasons {
+            assert!(screen.contains(&flat(r)), "cause #{}: reason {r:?} is not on the screen:\n{s}", k + 1);
+        }
+        // The second cause's title is longer than its row in the list, and there is room for it whole.
+        if k == 1 {
+            assert!(cause.title.chars().count() > 80 - 32, "{}", cause.title);
+            assert!(screen.contains(&flat(&cause.title)), "the whole title of #2:\n{s}");
+        }
+        tmux.send(&["j"]);
+    }
+
+    // The evidence view of the top cause: a structured line wider than the screen.
+    tmux.send(&["g"]);
+    tmux.wait_for("the top cause again", |s| s.contains("why #1"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the evidence view", |s| s.contains("evidence · #1"));
+    let wide = findings.causes[0]
+        .evidence
+        .iter()
+        .position(|e| culprit::readable::render(&e.text).is_some_and(|r| r.chars().count() > 80))
+        .expect("an evidence line wider than the screen");
+    for _ in 0..wide {
+        tmux.send(&["n"]);
+    }
+    let s = tmux.wait_for("the wide evidence line", |s| s.contains(&format!("evidence {}/", wide + 1)));
+    assert!(!s.contains('↪'), "lines are cut, not wrapped, before w:\n{s}");
+    let shown = culprit::readable::render(&findings.causes[0].evidence[wide].text).unwrap();
+    tmux.send(&["w"]);
+    let s = tmux.wait_for("wrapped lines", |s| s.contains("wrap: on"));
+    // The cursor's line, read back from its first row and the ↪ rows under it, is the whole line.
+    let rows: Vec<&str> = s.lines().collect();
+    let at = rows.iter().position(|l| l.starts_with('▶')).expect("a cursor row");
+    let mut text = rows[at].chars().skip(13).collect::<String>();
+    for row in rows[at + 1..].iter().take_while(|l| l.trim_start().starts_with('↪')) {
+        text.push_str(row.trim_start().trim_start_matches('↪'));
+    }
+    // The terminal drops trailing spaces of a row: compare without spaces.
+    let unspaced = |s: &str| s.replace(' ', "");
+    assert_eq!(unspaced(&text), unspaced(&shown), "the wrapped cursor line:\n{s}");
+    // w again cuts them; p opens the detail pane on the cursor's record, pretty JSON.
+    tmux.send(&["w", "p"]);
+    // Pretty-printed: one `  "key": value` a row (the raw line has no space after its colons).
+    let pretty = |s: &str| s.lines().any(|l| l.starts_with("  \"") && l.contains("\": "));
+    let s = tmux.wait_for("the record detail", pretty);
+    assert!(s.contains("wrap: off"), "{s}");
+    let e = &findings.causes[0].evidence[wide];
+    let reference = format!("{}:{}", Path::new(&e.path).file_name().unwrap().to_string_lossy(), e.line);
+    assert!(s.contains(&reference), "the detail names the cursor's record {reference}:\n{s}");
+    tmux.send(&["p"]);
+    tmux.wait_for("the detail closed", |s| !pretty(s));
+    tmux.send(&["q"]);
+}

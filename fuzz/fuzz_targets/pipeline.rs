@@ -31,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
     let mut index = Index::build(vec![source], Vec::new(), rules, &opts);
     let lines = index.inputs[0].lines;
     assert!(index.records.len() as u64 <= lines, "{} records from {lines} lines", index.records.len());
-    for &l in &index.records.line {
+    for i in 0..index.records.len() {
+        let l = index.line_of(i);
         assert!(l >= 1 && l as u64 <= lines, "record at line {l} of {lines}");
     }
     let findings = analyse(&index, &AnalysisOptions::default());

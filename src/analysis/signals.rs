@@ -251,12 +251,14 @@ pub fn is_symptom(index: &Index, i: usize) -> bool {
     }
 }
 
-fn role_of_rule(kind: RuleKind) -> Role {
+/// A heading is no signal: it only names the change a later line reports.
+fn role_of_rule(kind: RuleKind) -> Option<Role> {
     match kind {
-        RuleKind::Change => Role::Change,
-        RuleKind::Error => Role::Error,
-        RuleKind::Symptom => Role::Symptom,
-        RuleKind::Success => Role::Success,
+        RuleKind::Change => Some(Role::Change),
+        RuleKind::Error => Some(Role::Error),
+        RuleKind::Symptom => Some(Role::Symptom),
+        RuleKind::Success => Some(Role::Success),
+        RuleKind::Heading => None,
     }
 }
 
@@ -391,7 +393,10 @@ fn tally(index: &Index, range: Range<usize>, buckets: Buckets, lo: Millis, hi: M
         let template = r.template(i);
         let (id, role) = if rule != NO_RULE {
             match index.rules.get(rule) {
-                Some(rl) => (SignalId::Rule(rule), role_of_rule(rl.kind)),
+                Some(rl) => match role_of_rule(rl.kind) {
+                    Some(role) => (SignalId::Rule(rule), role),
+                    None => continue,
+                },
                 None => continue,
             }
         } else if level < Level::Error

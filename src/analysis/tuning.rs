@@ -62,6 +62,15 @@ pub const TIME_ONLY_SPAN: Millis = 2 * MS_PER_MIN;
 /// strongly than this: by its service or hosts (links 0.8 and up), not by a named host of the
 /// errors, a topic or a subsystem alone (a database tweak a minute before a deploy is a rival).
 pub const CHAIN_LINK_MIN: f64 = 0.75;
+/// A change line takes its subject from the heading lines above it in its file (an Ansible task,
+/// a diff's added line) when they are at most this many lines up…
+pub const HEADING_LOOKBACK_LINES: usize = 64;
+/// …with no pause longer than this between consecutive lines: a play writes its task, diff and
+/// results within seconds; a gap of a minute is another run.
+pub const HEADING_MAX_GAP: Millis = 60 * MS_PER_SEC;
+/// A value a change line names (a revision `cbefe46`, a version `v1.16.2`) is at least this long:
+/// shorter words with digits (`ens5`, `v2`) name things, not one release.
+pub const VALUE_MIN_LEN: usize = 5;
 /// Lines of one kind of change less than this apart are one occasion of it.
 pub const OCCASION_GAP: Millis = 5 * MS_PER_MIN;
 /// A top score below this is "no likely cause".
@@ -125,6 +134,9 @@ pub const ROUTINE_PATTERN_OCCASIONS: f64 = 2.0;
 /// Clocks of different files lag by a second or two: a change stamped up to this long after a
 /// story's first error in another file may still precede it.
 pub const FILE_CLOCK_SKEW: Millis = 2 * MS_PER_SEC;
+/// A change's effects on a host (the reload its task ran) are stamped within this long of the
+/// change's own line for that host, clocks of two files included.
+pub const EFFECT_SPAN: Millis = 5 * MS_PER_SEC;
 /// A change on the place of new errors that began before it, within this span after them, is a
 /// reaction to them (systemd stopping a crashed database, an operator's restart).
 pub const REACTION_SPAN: Millis = 5 * MS_PER_MIN;

@@ -5,9 +5,10 @@
 //! Lines are written as they are produced, never collected; a reader that closes the pipe early
 //! ends the run quietly. JSON escaping covers control characters, so hostile log text stays inert.
 
-use super::{Common, ExportArgs, Pipeline, EXIT_OK};
+use super::{ExportArgs, EXIT_OK};
 use crate::format::{Level, LineKind, ParseCtx, Parsed};
 use crate::index::Index;
+use crate::pipeline::{Common, Pipeline};
 use crate::time::NO_TIME;
 use anyhow::anyhow;
 use serde::Serialize;
@@ -73,7 +74,7 @@ pub fn write_records(index: &Index, out: &mut impl Write) -> anyhow::Result<()> 
         let first = index.first_line(i);
         parsed.clear();
         let is_record = index.parsers[sid].parse(first, &ctx, &mut parsed) == LineKind::Record;
-        let message = if is_record && !parsed.msg.is_empty() { parsed.msg.get(first) } else { first };
+        let message = if is_record { parsed.message(first) } else { first };
         let is_json = formats[sid] == "json";
         let fields = if is_record { fields_of(first, &parsed, is_json) } else { serde_json::Map::new() };
         let ts = r.ts(i);

@@ -1,6 +1,7 @@
 //! `culprit inputs`: what was read, as what, and how well — the first command a user runs to trust the tool.
 
-use super::{survey_status, Common, InputsArgs, Pipeline};
+use super::{survey_status, InputsArgs};
+use crate::pipeline::{Common, Pipeline};
 use crate::text::escape_str;
 use crate::time::{rfc3339, NO_TIME};
 use std::io::Write;

@@ -86,6 +86,22 @@ fn dots(a: &clap::Arg) -> &'static str {
     }
 }
 
+/// A command that hides the flags every other command takes carries them as hidden copies (see
+/// `cli::command`): it takes none worth naming.
+fn hides_common_flags(cmd: &clap::Command) -> bool {
+    cmd.get_arguments().any(|a| a.is_hide_set() && a.get_long().is_some())
+}
+
+/// ` [OPTIONS]` in a synopsis, unless the command takes no flag worth naming.
+fn options_word(cmd: &clap::Command) -> &'static str {
+    let own = cmd.get_arguments().any(|a| !a.is_positional() && !a.is_hide_set() && a.get_id() != "help");
+    if own || !hides_common_flags(cmd) {
+        " [\\fIOPTIONS\\fR]"
+    } else {
+        ""
+    }
+}
+
 /// The name a command is typed as (`rules check`), its synopsis, its help and its own flags;
 /// subcommands follow in turn.
 fn command(out: &mut String, cmd: &clap::Command, prefix: &str) {
@@ -106,7 +122,7 @@ fn command(out: &mut String, cmd: &clap::Command, prefix: &str) {
                 format!("{}{}", v.unwrap_or_else(|| a.get_id().as_str().to_uppercase()), dots(a))
             })
             .collect();
-        let _ = writeln!(out, ".PP\n\\fBculprit{}\\fR [\\fIOPTIONS\\fR] {}", esc(&name), esc(&positional.join(" ")));
+        let _ = writeln!(out, ".PP\n\\fBculprit{}\\fR{} {}", esc(&name), options_word(sub), esc(&positional.join(" ")));
         options(out, sub, false);
         command(out, sub, &name);
     }
@@ -161,13 +177,17 @@ pub fn render(cmd: &clap::Command) -> String {
     let _ = writeln!(out, ".SH NAME\nculprit \\- {}", esc(&cmd.get_about().map(|a| a.to_string()).unwrap_or_default()));
     out.push_str(".SH SYNOPSIS\n\\fBculprit\\fR [\\fIOPTIONS\\fR] [\\fIPATH\\fR...]\n");
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
-        let _ = writeln!(out, ".br\n\\fBculprit {}\\fR [\\fIOPTIONS\\fR] ...", esc(sub.get_name()));
+        let _ = writeln!(out, ".br\n\\fBculprit {}\\fR{} ...", esc(sub.get_name()), options_word(sub));
     }
     out.push_str(".SH DESCRIPTION\n");
     para(&mut out, &cmd.get_long_about().or(cmd.get_about()).map(|a| a.to_string()).unwrap_or_default());
     out.push_str(".SH COMMANDS\n");
     command(&mut out, cmd, "");
-    out.push_str(".SH OPTIONS\nEvery command takes these.\n");
+    let without: Vec<&str> = cmd.get_subcommands().filter(|s| hides_common_flags(s)).map(|s| s.get_name()).collect();
+    let _ = match without.as_slice() {
+        [] => writeln!(out, ".SH OPTIONS\nEvery command takes these."),
+        names => writeln!(out, ".SH OPTIONS\nEvery command but {} takes these.", names.join(" and ")),
+    };
     options(&mut out, cmd, true);
     out.push_str(".SH TUI KEYS\nOn a terminal, culprit PATH... opens the TUI; ? shows these keys there.\n");
     table(&mut out, crate::tui::draw::HELP);

@@ -2,10 +2,11 @@
 //! for the ones that first appeared after a time; `--per-line` to score the
 //! grouping with any external tool.
 
-use super::{input_status, Common, PatternsArgs, Pipeline};
+use super::{input_status, PatternsArgs};
 use crate::analysis::summary::{summarise, TemplateSummary};
 use crate::index::Index;
 use crate::patterns::NO_TEMPLATE;
+use crate::pipeline::{Common, Pipeline};
 use crate::text::{escape, escape_str};
 use crate::time::{rfc3339, TimeSpec};
 use anyhow::anyhow;

@@ -5,8 +5,9 @@
 //! inode as any input file, folders expanded) and writes the file in place:
 //! no temporary files appear next to the logs.
 
-use super::{Common, Pipeline, ReportArgs, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
+use super::{ReportArgs, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
 use crate::index::{Index, IndexProgress};
+use crate::pipeline::{Common, Pipeline};
 use crate::report::{self, redact_findings, RedactOptions, ReportFormat, ReportOptions};
 use anyhow::{anyhow, Context};
 use std::io::{IsTerminal, Write};
@@ -57,13 +58,8 @@ pub fn color_enabled(
     match when {
         ColorWhen::Always => true,
         ColorWhen::Never => false,
-        ColorWhen::Auto => is_terminal && !is_dumb(term) && no_color.is_none_or(|v| v.is_empty()),
+        ColorWhen::Auto => is_terminal && !crate::text::is_dumb_terminal(term) && no_color.is_none_or(|v| v.is_empty()),
     }
-}
-
-/// `TERM=dumb`: a terminal that can neither colour nor move the cursor (Emacs shells, some CI logs).
-pub fn is_dumb(term: Option<&std::ffi::OsStr>) -> bool {
-    term.is_some_and(|t| t == "dumb")
 }
 
 /// The report format a file name asks for: `.md`/`.markdown` Markdown, `.json` JSON.
@@ -210,7 +206,7 @@ fn refuse_input_as_output(out: &Path, paths: &[PathBuf]) -> anyhow::Result<()> {
 /// Indexes with a progress bar on stderr when stderr is a terminal and indexing takes long enough to notice.
 fn index_with_progress(p: &mut Pipeline, paths: &[PathBuf]) -> anyhow::Result<Index> {
     // A bar redraws itself in place, which a dumb terminal cannot do.
-    if !std::io::stderr().is_terminal() || is_dumb(std::env::var_os("TERM").as_deref()) {
+    if !std::io::stderr().is_terminal() || crate::text::is_dumb_terminal(std::env::var_os("TERM").as_deref()) {
         return p.index(paths);
     }
     let progress = Arc::new(IndexProgress::default());
@@ -267,17 +263,6 @@ mod tests {
         assert!(!color_enabled(ColorWhen::Auto, true, None, Some(OsStr::new("dumb"))));
         assert!(color_enabled(ColorWhen::Always, false, Some(OsStr::new("1")), Some(OsStr::new("dumb"))));
         assert!(!color_enabled(ColorWhen::Never, true, None, xterm));
-    }
-
-    #[test]
-    fn fail_on_likely_cause() {
-        let mut f = crate::report::example::example();
-        assert_eq!(exit_code(&f, None, false), 0);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 1);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), true), 2);
-        f.causes.retain(|c| c.verdict != crate::findings::Verdict::LikelyCause);
-        assert_eq!(exit_code(&f, Some(FailOn::LikelyCause), false), 0);
-        assert_eq!(exit_code(&f, None, true), 2);
     }
 
     #[test]

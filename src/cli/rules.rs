@@ -1,8 +1,9 @@
 //! `culprit rules list | check | test | explain`: the tools an engineer uses to
 //! see, validate and extend what culprit thinks lines mean.
 
-use super::{Common, Pipeline, RulesCommand, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
+use super::{RulesCommand, EXIT_FAIL_ON, EXIT_OK, EXIT_USAGE};
 use crate::format::LineKind;
+use crate::pipeline::{Common, Pipeline};
 use crate::rules::{check_examples, parse_line, Layer, RuleSet, NO_RULE};
 use crate::text::escape_str;
 use anyhow::anyhow;
@@ -195,7 +196,7 @@ fn explain(common: &Common, line: &str) -> anyhow::Result<ExitCode> {
             writeln!(out, "{name}:{:pad$}{}", "", crate::text::escape(span.get(bytes)), pad = 9 - name.len())?;
         }
     }
-    writeln!(out, "message:  {}", crate::text::escape(parsed.msg.get(bytes)))?;
+    writeln!(out, "message:  {}", crate::text::escape(parsed.message(bytes)))?;
     for f in &parsed.fields {
         writeln!(
             out,

@@ -162,35 +162,35 @@ fn inner(line: &[u8], text: Span, escaped: bool, outer: &Outer, ctx: &ParseCtx, 
     fill(out, outer);
 }
 
-/// A `MESSAGE` written as an array of byte values: decoded, each byte mapped to its number.
+/// A `MESSAGE` written as an array of byte values (journald's spelling of text that is not clean
+/// UTF-8 or holds control characters): the bytes are decoded, lossily as UTF-8, and parsed for
+/// their time and level. The record's message is the decoded text (control characters are escaped
+/// where it is shown, as for any line); what the inner parse found besides time, level and message
+/// would point into the numbers, so the envelope's host and service stand.
 fn inner_bytes(line: &[u8], array: Span, outer: &Outer, ctx: &ParseCtx, out: &mut Parsed) {
     let ctx = &inner_ctx(outer, ctx);
     SCRATCH.with(|s| {
-        let (buf, map) = &mut *s.borrow_mut();
+        let (buf, _) = &mut *s.borrow_mut();
         buf.clear();
-        map.clear();
         let raw = array.get(line);
-        let mut i = 0;
-        while i < raw.len() {
-            let start = i;
-            let mut v = 0u32;
-            while i < raw.len() && raw[i].is_ascii_digit() {
-                v = (v * 10 + (raw[i] - b'0') as u32).min(255);
-                i += 1;
+        let inside = raw.strip_prefix(b"[").and_then(|r| r.strip_suffix(b"]")).unwrap_or(raw);
+        for number in inside.split(|&c| c == b',') {
+            let digits = number.trim_ascii();
+            if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+                buf.push(digits.iter().fold(0u32, |v, &d| (v * 10 + (d - b'0') as u32).min(255)) as u8);
             }
-            if i > start {
-                buf.push(v as u8);
-                map.push(array.start + start as u32);
-            }
-            i += 1;
         }
         while buf.last().is_some_and(|&c| c == b'\n' || c == b'\r') {
             buf.pop();
-            map.pop();
         }
-        map.push(array.end);
         parse_text(buf, ctx, out);
-        shift(out, |o| map.get(o as usize).copied().unwrap_or(array.end));
+        let said = if out.msg.is_empty() { &buf[..] } else { out.msg.get(buf) };
+        let text = String::from_utf8_lossy(said).into_owned().into_bytes();
+        out.host = Span::EMPTY;
+        out.service = Span::EMPTY;
+        out.fields.clear();
+        out.msg = array;
+        out.decoded = Some(text);
     });
     fill(out, outer);
 }
@@ -400,10 +400,31 @@ mod tests {
         let (k, p) = run(parse_journald, line);
         assert_eq!((k, p.level), (LineKind::Record, Level::Error));
         assert_eq!(p.service.get(line), b"api");
+        assert_eq!(p.message(line), b"ERROR boom");
         assert_eq!(run(parse_journald, br#"{"MESSAGE":"no time"}"#).0, LineKind::Unparsed);
         let (k, p) =
             run(parse_journald, br#"{"__REALTIME_TIMESTAMP":"1717409702123456","PRIORITY":"2","COREDUMP_PID":"7"}"#);
         assert_eq!((k, p.level, p.msg.is_empty()), (LineKind::Record, Level::Fatal, true));
+    }
+
+    #[test]
+    fn journald_byte_array_with_invalid_utf8_and_an_escape_sequence() {
+        // `café \x1b[31mdisk full\x1b[0m` with `é` as a lone Latin-1 byte: journald writes it as numbers.
+        let text = b"caf\xe9 \x1b[31mdisk full\x1b[0m\n";
+        let numbers: Vec<String> = text.iter().map(|b| b.to_string()).collect();
+        let line = format!(
+            r#"{{"__REALTIME_TIMESTAMP":"1717409702123456","PRIORITY":"3","_HOSTNAME":"web-1","SYSLOG_IDENTIFIER":"api","MESSAGE":[{}]}}"#,
+            numbers.join(", ")
+        );
+        let line = line.as_bytes();
+        let (k, p) = run(parse_journald, line);
+        assert_eq!((k, p.level, p.ts), (LineKind::Record, Level::Error, civil_to_millis(2024, 6, 3, 10, 15, 2, 123)));
+        assert_eq!((p.host.get(line), p.service.get(line)), (&b"web-1"[..], &b"api"[..]));
+        assert_eq!(std::str::from_utf8(p.message(line)).unwrap(), "caf\u{fffd} \u{1b}[31mdisk full\u{1b}[0m");
+        assert_eq!(crate::text::escape(p.message(line)), "caf\u{fffd} \\x1b[31mdisk full\\x1b[0m");
+        // Another record on the next line starts clean.
+        let (_, p) = run(parse_journald, br#"{"__REALTIME_TIMESTAMP":"1717409702123456","MESSAGE":"plain"}"#);
+        assert_eq!(p.decoded, None);
     }
 
     #[test]

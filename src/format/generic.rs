@@ -7,6 +7,7 @@
 //! that fails, scanned across its first tokens with every layout.
 //! The level is the first level word near the stamp, else a keyword guess.
 
+use super::columns::{learn_header, Column, MAX_COLUMNS};
 use super::{level_from_word, Level, LineKind, ParseCtx, Parsed, Span};
 use crate::time::{
     days_from_civil, digits, month_abbrev, parse_clock, parse_epoch_digits, parse_iso, parse_zone_offset, valid_date,
@@ -95,105 +96,6 @@ pub struct Layout {
     /// level column, and a level word near the stamp is part of what the line says (Proxifier:
     /// `chrome.exe - host:443 error : Could not connect …`). It still sets the line's level.
     pub no_level_column: bool,
-}
-
-/// How many header columns are learned at most.
-pub const MAX_COLUMNS: usize = 3;
-
-/// The shape of one header column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Column {
-    /// `[AsyncDispatcher event handler]`, `[req-38101a0b … - - -]`.
-    Bracket,
-    /// A logger or tag ending in a colon: `org.apache.hadoop.MRAppMaster:`, `WindowManager:`.
-    Logger,
-    /// A dotted name without a colon: `nova.osapi_compute.wsgi.server`.
-    Dotted,
-    /// A number: a pid, a flag.
-    Number,
-    /// A field ended by `|`: `Step_LSC|`.
-    Piped,
-    /// Up to three words ended by ` - `: a program's name (`chrome.exe - `, `"Google Chrome" *64 - `).
-    Dashed,
-}
-
-impl Column {
-    /// The column at the start of `rest` and the bytes it takes (with the blanks after it).
-    fn at(rest: &[u8]) -> Option<(Column, usize)> {
-        let word = rest.iter().position(|&c| c == b' ' || c == b'\t').unwrap_or(rest.len());
-        let blanks = |n: usize| n + rest[n..].iter().take_while(|&&c| c == b' ' || c == b'\t').count();
-        let first = *rest.first()?;
-        if first == b'[' {
-            let close = rest.iter().take(240).position(|&c| c == b']')?;
-            return Some((Column::Bracket, blanks(close + 1)));
-        }
-        if let Some(bar) = rest[..word].iter().position(|&c| c == b'|').filter(|&b| b > 0) {
-            return Some((Column::Piped, bar + 1));
-        }
-        // Three words at most, then ` - `.
-        let mut at = 0;
-        for _ in 0..3 {
-            let end = at + rest[at..].iter().position(|&c| c == b' ').unwrap_or(rest.len() - at);
-            if rest[end..].starts_with(b" - ")
-                && end > at
-                && !rest[..end].iter().any(|c| matches!(c, b'=' | b'[' | b']'))
-            {
-                return Some((Column::Dashed, blanks(end + 2)));
-            }
-            if end >= rest.len() {
-                break;
-            }
-            at = end + 1;
-        }
-        let name = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'$' | b'-');
-        if word > 1 && rest[word - 1] == b':' && rest[..word - 1].iter().all(name) && first.is_ascii_alphabetic() {
-            return Some((Column::Logger, blanks(word)));
-        }
-        if word > 0 && rest[..word].iter().all(u8::is_ascii_digit) && word < rest.len() {
-            return Some((Column::Number, blanks(word)));
-        }
-        if rest[..word].contains(&b'.')
-            && rest[..word].iter().all(name)
-            && first.is_ascii_alphabetic()
-            && word < rest.len()
-        {
-            return Some((Column::Dotted, blanks(word)));
-        }
-        None
-    }
-}
-
-/// Share of sample lines (in percent) whose column must have one shape for it to be learned.
-const COLUMN_SHARE: usize = 90;
-
-/// Learns the header columns after the message start of each sample line.
-fn learn_header(rests: &[&[u8]]) -> [Option<Column>; MAX_COLUMNS] {
-    let mut header = [None; MAX_COLUMNS];
-    if rests.len() < 4 {
-        return header;
-    }
-    let mut at: Vec<usize> = vec![0; rests.len()];
-    for slot in header.iter_mut() {
-        let seen: Vec<Option<(Column, usize)>> =
-            rests.iter().zip(&at).map(|(r, &a)| Column::at(r.get(a..).unwrap_or(&[]))).collect();
-        let mut best: Option<(Column, usize)> = None;
-        for (c, _) in seen.iter().flatten() {
-            let n = seen.iter().flatten().filter(|(o, _)| o == c).count();
-            if best.is_none_or(|(_, bn)| n > bn) {
-                best = Some((*c, n));
-            }
-        }
-        let Some((column, _)) = best.filter(|(_, n)| n * 100 >= rests.len() * COLUMN_SHARE) else { break };
-        *slot = Some(column);
-        for (a, s) in at.iter_mut().zip(&seen) {
-            if let Some((c, used)) = s {
-                if *c == column {
-                    *a += used;
-                }
-            }
-        }
-    }
-    header
 }
 
 fn is_space(c: u8) -> bool {
@@ -616,6 +518,25 @@ mod tests {
         let mut p = Parsed::default();
         assert_eq!(parse(layout, line.as_bytes(), &ParseCtx::default(), &mut p), LineKind::Record);
         (std::str::from_utf8(p.msg.get(line.as_bytes())).unwrap(), p.level)
+    }
+
+    #[test]
+    fn key_value_fields_closed_by_a_bar_are_not_the_message() {
+        let ansible = "2024-06-03 10:15:01,345 p=4242 u=deploy n=ansible | PLAY [db] ****\n\
+                       2024-06-03 10:15:02,345 p=4242 u=deploy n=ansible | TASK [network : Set mtu 9000 on ens5] ****\n\
+                       2024-06-03 10:15:03,345 p=4242 u=deploy n=ansible | changed: [db-1]\n\
+                       2024-06-03 10:15:04,345 p=4242 u=deploy n=ansible | ok: [db-2]";
+        let layout = learned(ansible);
+        assert_eq!(layout.header[0], Some(Column::Fields));
+        let line = "2024-06-03 10:15:05,345 p=4243 u=deploy n=ansible | changed: [db-2] => (item=x)";
+        assert_eq!(message(&layout, line).0, "changed: [db-2] => (item=x)");
+        // Without the closing bar, fields are what the line says.
+        let plain = "2024-06-03 10:15:01 user=bob action=login\n\
+                     2024-06-03 10:15:02 user=ann action=login\n\
+                     2024-06-03 10:15:03 user=bob action=logout\n\
+                     2024-06-03 10:15:04 user=eve action=login";
+        let layout = learned(plain);
+        assert_eq!(message(&layout, "2024-06-03 10:15:05 user=bob action=login").0, "user=bob action=login");
     }
 
     #[test]

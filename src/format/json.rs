@@ -202,6 +202,100 @@ fn parse_ts(v: &[u8], ctx: &ParseCtx) -> Option<i64> {
     parse_iso(v, 0).map(|st| st.resolve(&ctx.zone)).or_else(|| parse_epoch_digits(v))
 }
 
+/// What an unlisted key's name suggests; the value must then have the matching shape.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Guess {
+    Time,
+    Level,
+    /// A message; the rank prefers a rendered message to a plain one to a template.
+    Msg(u8),
+    Other,
+}
+
+/// Keys on no list, judged by their name, case-insensitively: time (`logTime`, `event_ts`,
+/// `created_at`, `Timestamp`, `instant`; not durations), level (`LogLevel`, `severity_level`, `sev`), message
+/// (`Message`, `logMessage`, `RenderedMessage`, `text`, `body`). Names longer than 32 bytes are
+/// not guessed at.
+fn guess(key: &[u8]) -> Guess {
+    let mut buf = [0u8; 32];
+    let Some(lower) = buf.get_mut(..key.len()) else { return Guess::Other };
+    for (d, c) in lower.iter_mut().zip(key) {
+        *d = c.to_ascii_lowercase();
+    }
+    let lower = &*lower;
+    let has = |w: &[u8]| lower.windows(w.len()).any(|x| x == w);
+    // `ts` as a word of the name: `ts`, `event_ts`, `ts_ms`, `log.ts`.
+    let ts_word = lower.split(|c| !c.is_ascii_alphanumeric()).any(|w| w == b"ts");
+    if has(b"message") || lower.ends_with(b"msg") || matches!(lower, b"text" | b"body") {
+        let rank = if has(b"template") || has(b"format") {
+            1
+        } else if has(b"render") {
+            3
+        } else {
+            2
+        };
+        return Guess::Msg(rank);
+    }
+    if has(b"level") || has(b"severity") || matches!(lower, b"lvl" | b"sev") {
+        return Guess::Level;
+    }
+    // Durations are named like times (`response_time`, `uptime`, `time_taken`) and may even hold
+    // numbers in the epoch range.
+    const DURATION: [&[u8]; 10] = [
+        b"uptime",
+        b"timeout",
+        b"elapsed",
+        b"duration",
+        b"taken",
+        b"took",
+        b"spent",
+        b"latency",
+        b"response",
+        b"interval",
+    ];
+    let time_name = has(b"time")
+        || has(b"date")
+        || ts_word
+        || lower.ends_with(b"_at")
+        || key.ends_with(b"At")
+        || lower == b"instant";
+    if time_name && !DURATION.iter().any(|w| has(w)) {
+        return Guess::Time;
+    }
+    Guess::Other
+}
+
+/// A time written as an object of epoch seconds and nanoseconds: protobuf's Timestamp
+/// (`{"seconds":…,"nanos":…}`), log4j2's `instant` (`{"epochSecond":…,"nanoOfSecond":…}`).
+fn seconds_object(line: &[u8], object: Span) -> Option<i64> {
+    let (mut ms, mut nanos) = (None, 0i64);
+    pairs_at(line, object.start as usize, |key, value, _| {
+        let (k, v) = (key.get(line), value.get(line));
+        if k.eq_ignore_ascii_case(b"seconds") || k.eq_ignore_ascii_case(b"epochSecond") {
+            // Whole seconds only: a fraction here would be a different convention.
+            ms = (v.len() <= 10 && v.iter().all(u8::is_ascii_digit)).then(|| parse_epoch_digits(v)).flatten();
+        } else if k.eq_ignore_ascii_case(b"nanos") || k.eq_ignore_ascii_case(b"nanoOfSecond") {
+            nanos = std::str::from_utf8(v)
+                .ok()
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|&n| n < 1_000_000_000)
+                .unwrap_or(0) as i64;
+        }
+    });
+    ms.map(|ms| ms + nanos / 1_000_000)
+}
+
+/// The message inside an object that holds one (tracing's `fields`, `{"message": …}`).
+fn message_inside(line: &[u8], object: Span) -> Option<Span> {
+    let mut found = None;
+    pairs_at(line, object.start as usize, |key, value, is_str| {
+        if found.is_none() && is_str && matches!(key.get(line), b"message" | b"msg") {
+            found = Some(value);
+        }
+    });
+    found
+}
+
 pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut ts = None;
     let mut level = None;
@@ -211,6 +305,10 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
     let mut service_prio = 0u8;
     let mut nested = [(Nest::Log, Span::EMPTY); 3];
     let mut n_nested = 0;
+    // What unlisted keys suggest, used only where no listed key said it.
+    let (mut guessed_ts, mut guessed_level, mut guessed_msg) = (None, None, (0u8, Span::EMPTY));
+    let mut objects = [Span::EMPTY; 4];
+    let mut n_objects = 0;
     let ok = for_each_pair(line, |key, value, is_str| {
         let k = key.get(line);
         let v = value.get(line);
@@ -223,6 +321,22 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
                 b"host" => Role::Nested(Nest::Host),
                 _ => Role::Other,
             };
+        }
+        if r == Role::Other {
+            match guess(k) {
+                Guess::Time if guessed_ts.is_none() => {
+                    guessed_ts = if is_obj { seconds_object(line, value) } else { parse_ts(v, ctx) }
+                }
+                Guess::Level if guessed_level.is_none() && !is_obj => {
+                    guessed_level = level_from_word(v).or_else(|| numeric_level(v));
+                }
+                Guess::Msg(rank) if is_str && rank > guessed_msg.0 => guessed_msg = (rank, value),
+                _ if is_obj && n_objects < objects.len() => {
+                    objects[n_objects] = value;
+                    n_objects += 1;
+                }
+                _ => {}
+            }
         }
         match r {
             Role::Time if ts.is_none() => ts = parse_ts(v, ctx),
@@ -276,6 +390,18 @@ pub fn parse(line: &[u8], ctx: &ParseCtx, out: &mut Parsed) -> LineKind {
         // GELF numbers its levels as syslog does (3 = error, 6 = info).
         level = syslog_level(raw_level.get(line));
     }
+    if ts.is_none() {
+        ts = guessed_ts;
+    }
+    if level.is_none() {
+        level = guessed_level;
+    }
+    if out.msg.is_empty() {
+        out.msg = guessed_msg.1;
+    }
+    if out.msg.is_empty() {
+        out.msg = objects[..n_objects].iter().find_map(|&o| message_inside(line, o)).unwrap_or(Span::EMPTY);
+    }
     out.ts = ts.unwrap_or(crate::time::NO_TIME);
     if out.msg.is_empty() {
         out.msg = Span::new(0, line.len());
@@ -318,9 +444,11 @@ mod tests {
         assert_eq!(p.field(line, b"trace.id"), Some(&b"abc"[..]));
     }
 
-    /// One line in each ecosystem's usual JSON shape: (line, ts, level, service, host, message).
-    #[allow(clippy::type_complexity)]
-    const CONVENTIONS: &[(&str, Option<i64>, Level, &str, &str, &str)] = &[
+    /// One line, its time, level, service, host and message.
+    type Case = (&'static str, Option<i64>, Level, &'static str, &'static str, &'static str);
+
+    /// One line in each ecosystem's usual JSON shape.
+    const CONVENTIONS: &[Case] = &[
         // Python logging with python-json-logger: `asctime` with a comma before the millis.
         (
             r#"{"asctime": "2024-12-07 16:00:01,456", "name": "celery.worker", "levelname": "ERROR", "message": "Task failed"}"#,
@@ -386,9 +514,129 @@ mod tests {
         ),
     ];
 
+    /// Loggers whose keys are on no list: their time, level and message are found by key names and
+    /// value shapes.
+    const UNLISTED: &[Case] = &[
+        // bunyan: numeric level, `name` is the application.
+        (
+            r#"{"name":"checkout","hostname":"web-1","pid":812,"level":50,"msg":"payment failed","time":"2024-12-07T16:00:01.000Z","v":0}"#,
+            Some(1_733_587_201_000),
+            Level::Error,
+            "checkout",
+            "web-1",
+            "payment failed",
+        ),
+        // zap's production encoder: epoch seconds as a float.
+        (
+            r#"{"level":"error","ts":1733587201.123,"caller":"db/pool.go:88","msg":"connection refused","error":"dial tcp: refused"}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "",
+            "connection refused",
+        ),
+        // structlog: the message is `event`.
+        (
+            r#"{"event":"payment failed","level":"error","logger":"payments","timestamp":"2024-12-07T16:00:01.000000Z"}"#,
+            Some(1_733_587_201_000),
+            Level::Error,
+            "payments",
+            "",
+            "payment failed",
+        ),
+        // Rust tracing-subscriber's JSON: the message sits in the `fields` object.
+        (
+            r#"{"timestamp":"2024-12-07T16:00:01.123456Z","level":"ERROR","fields":{"retries":3,"message":"connection failed"},"target":"api::db","span":{"name":"request"}}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "",
+            "connection failed",
+        ),
+        // Serilog's JsonFormatter (not the compact one): capitalised keys, the rendered message wins.
+        (
+            r#"{"Timestamp":"2024-12-07T16:00:01.1234567+00:00","Level":"Error","MessageTemplate":"Failed to connect to {Host}","RenderedMessage":"Failed to connect to db-1","Properties":{"Host":"db-1"}}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "",
+            "Failed to connect to db-1",
+        ),
+        // Microsoft.Extensions.Logging's JSON console formatter.
+        (
+            r#"{"Timestamp":"2024-12-07T16:00:01.123Z","EventId":0,"LogLevel":"Warning","Category":"Orders.Db","Message":"Retrying save","State":{"Message":"Retrying save"}}"#,
+            Some(1_733_587_201_123),
+            Level::Warn,
+            "",
+            "",
+            "Retrying save",
+        ),
+        // log4j2's JsonLayout: the time is an object of epoch seconds and nanoseconds.
+        (
+            r#"{"instant":{"epochSecond":1733587201,"nanoOfSecond":123000000},"thread":"main","level":"ERROR","loggerName":"com.shop.Db","message":"Connection refused","endOfBatch":false}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "",
+            "Connection refused",
+        ),
+        // Google Cloud's structured logging: a protobuf Timestamp and `severity`.
+        (
+            r#"{"severity":"ERROR","message":"quota exceeded","timestamp":{"seconds":1733587201,"nanos":500000000}}"#,
+            Some(1_733_587_201_500),
+            Level::Error,
+            "",
+            "",
+            "quota exceeded",
+        ),
+        // A home-grown logger.
+        (
+            r#"{"logTime":"2024-12-07 16:00:01.123","logLevel":"WARN","logMessage":"disk almost full","loggerName":"disk-monitor"}"#,
+            Some(1_733_587_201_123),
+            Level::Warn,
+            "disk-monitor",
+            "",
+            "disk almost full",
+        ),
+        (
+            r#"{"requestId":"r-1","created_at":"2024-12-07T16:00:01Z","severity_level":"critical","text":"disk failed"}"#,
+            Some(1_733_587_201_000),
+            Level::Fatal,
+            "",
+            "",
+            "disk failed",
+        ),
+        (
+            r#"{"event_ts":1733587201123,"lvl":"E","body":"upstream reset"}"#,
+            Some(1_733_587_201_123),
+            Level::Error,
+            "",
+            "",
+            "upstream reset",
+        ),
+        // Names that hold durations, sizes and counts are not the time, whatever they are called.
+        (
+            r#"{"response_time":1234,"timeout":"30s","time_taken":"0.5","uptime":1733587201,"level_value":40000,"msg":"ok"}"#,
+            None,
+            Level::Info,
+            "",
+            "",
+            "ok",
+        ),
+    ];
+
+    #[test]
+    fn unlisted_loggers_by_key_names_and_value_shapes() {
+        assert_reads(UNLISTED);
+    }
+
     #[test]
     fn ecosystem_conventions() {
-        for &(line, ts, level, service, host, msg) in CONVENTIONS {
+        assert_reads(CONVENTIONS);
+    }
+
+    fn assert_reads(cases: &[Case]) {
+        for &(line, ts, level, service, host, msg) in cases {
             let b = line.as_bytes();
             let mut p = Parsed::default();
             assert_eq!(parse(b, &ParseCtx::default(), &mut p), LineKind::Record, "{line}");

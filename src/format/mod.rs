@@ -10,6 +10,7 @@
 
 pub(crate) mod access;
 mod apache;
+mod columns;
 pub mod custom;
 mod detect;
 mod envelope;
@@ -177,6 +178,9 @@ pub struct Parsed {
     pub message_from_fields: bool,
     /// A piece of a longer line (a CRI `P` line): the next physical line continues this record.
     pub partial: bool,
+    /// The message's text when the line spells it in another form (journald writes a message that
+    /// is not clean UTF-8 as an array of byte values); `msg` then spans that spelling.
+    pub decoded: Option<Vec<u8>>,
 }
 
 impl Parsed {
@@ -189,6 +193,17 @@ impl Parsed {
         self.fields.clear();
         self.message_from_fields = false;
         self.partial = false;
+        self.decoded = None;
+    }
+
+    /// The message text: decoded when the line spells it otherwise, else the `msg` span, else the
+    /// whole line.
+    pub fn message<'a>(&'a self, line: &'a [u8]) -> &'a [u8] {
+        match &self.decoded {
+            Some(text) => text,
+            None if self.msg.is_empty() => line,
+            None => self.msg.get(line),
+        }
     }
 
     /// The value of the first field whose key equals `key`.

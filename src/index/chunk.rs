@@ -210,7 +210,7 @@ pub fn index_chunk(
                 let service = services.intern(svc_name);
                 let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
                 settle_blank(&mut blank_record, rec, &mut out.miner, data, mine);
-                let message = msg.get(line);
+                let message = parsed.message(line);
                 let template = if tagless(message).is_empty() {
                     // Judged again, and mined, once its first continuation line is seen (or the next record is).
                     blank_record = Some(pos + msg.start as usize..pos + msg.end as usize);

@@ -303,7 +303,11 @@ impl Index {
                     .flat_map(|p| p.components().rev().take(3))
                     .map(|c| c.as_os_str().to_string_lossy().into_owned()),
             );
-            let known = names.iter().filter(|n| n.len() >= 2).find_map(|n| self.hosts.lookup(n));
+            let known = names
+                .iter()
+                .filter(|n| n.len() >= 2)
+                .find_map(|n| self.hosts.lookup(n))
+                .or_else(|| host_within_name(&names[0], |n| self.hosts.lookup(n)));
             // The kubelet names a container's log after its pod: the pod is where the lines ran.
             let pod = without_log_extension(&file).and_then(container_log_name).map(|(pod, _, _)| pod);
             let Some(host) = known
@@ -758,6 +762,30 @@ const GENERIC_FILE_STEMS: &[&str] = &[
     "access",
     "audit",
 ];
+
+/// A known host named inside a file's name between `-`, `_` or its ends (`dpkg-worker-6` →
+/// `worker-6`), the longest when several are: tools that write one file per host put a prefix
+/// or suffix around the host (`dpkg-HOST.log`, `HOST-slow.log`).
+fn host_within_name(stem: &str, lookup: impl Fn(&str) -> Option<u32>) -> Option<u32> {
+    const MIN_HOST_LEN: usize = 3;
+    let bounds: Vec<usize> = std::iter::once(0)
+        .chain(stem.match_indices(['-', '_']).flat_map(|(i, _)| [i, i + 1]))
+        .chain(std::iter::once(stem.len()))
+        .collect();
+    let mut best: Option<(usize, u32)> = None;
+    for (a, &start) in bounds.iter().enumerate().step_by(2) {
+        for &end in bounds[a + 1..].iter().step_by(2) {
+            let part = &stem[start..end];
+            if part.len() < MIN_HOST_LEN || part.len() == stem.len() || best.is_some_and(|(l, _)| l >= part.len()) {
+                continue;
+            }
+            if let Some(h) = lookup(part) {
+                best = Some((part.len(), h));
+            }
+        }
+    }
+    best.map(|(_, h)| h)
+}
 
 /// `POD_NAMESPACE_CONTAINER-ID` (the kubelet's `/var/log/containers/` names, the container id
 /// optional): (pod, namespace, container). Each part is a Kubernetes name (lower-case letters,

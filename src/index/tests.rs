@@ -233,3 +233,13 @@ fn counted_rows_weigh_what_they_stand_for() {
     // Plain bytes weigh one line a record.
     assert_eq!(build(text, 1 << 20).records.weight(0), 1);
 }
+
+#[test]
+fn a_host_inside_a_file_name_is_found_between_separators() {
+    let known = |n: &str| ["worker-6", "worker", "db-1"].iter().position(|h| *h == n).map(|i| i as u32 + 1);
+    assert_eq!(host_within_name("dpkg-worker-6", known), Some(1), "the longest known name");
+    assert_eq!(host_within_name("db-1_slow", known), Some(3));
+    // Only between separators: `xworker-6` and `db-10` name no known host.
+    assert_eq!(host_within_name("dpkg-xworker-6x", known), None);
+    assert_eq!(host_within_name("db-10", known), None);
+}

@@ -115,7 +115,10 @@ impl Clusterer {
         self.key.clear();
         self.key.push(toks.len() as u32);
         // The last token never routes: in `removing chargen` it is what the similarity must see.
-        self.key.extend(toks.iter().take(self.cfg.depth.min(toks.len().saturating_sub(1))));
+        // A token that holds a variable (`wpad:<*>` beside `<*>` for dotted hosts) routes as one.
+        let routes = toks.iter().take(self.cfg.depth.min(toks.len().saturating_sub(1)));
+        let names = &self.names;
+        self.key.extend(routes.map(|&t| if is_partly_wild(&names[t as usize]) { WILD } else { t }));
         let mut best: Option<(u32, f64, usize)> = None;
         if let Some(leaf) = self.leaves.get(&self.key) {
             for &cid in leaf {
@@ -217,7 +220,11 @@ impl Clusterer {
                     }
                 }
             }
-            if (2..=self.cfg.split_values).contains(&vals.len()) {
+            // A whole variable beside partly masked ones (`<*>`, `wpad:<*>`) is one variable, not a few
+            // constants; partly masked ones alone (`"GET <*>"`, `"POST <*>"`) still tell events apart.
+            let all_variable = vals.contains(&WILD)
+                && vals.iter().all(|&v| self.names[v as usize].windows(3).any(|w| w == super::mask::WILDCARD));
+            if (2..=self.cfg.split_values).contains(&vals.len()) && !all_variable {
                 keys.push(p);
             }
         }
@@ -263,6 +270,11 @@ impl Clusterer {
         }
         String::from_utf8_lossy(&out).into_owned()
     }
+}
+
+/// A token with a masked part (`wpad:<*>`, `"GET <*>"`).
+fn is_partly_wild(name: &[u8]) -> bool {
+    name.len() > super::mask::WILDCARD.len() && name.windows(3).any(|w| w == super::mask::WILDCARD)
 }
 
 /// Union-find root, with path halving.

@@ -109,6 +109,15 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
         if i >= n {
             break;
         }
+        // A parenthesised quantity after a word (`1190 bytes (1.16 KB) sent`) restates a value in
+        // other units, and only some lines carry it: it is left out of the shape, so lines with and
+        // without it are one event.
+        if msg[i] == b'(' && !out.is_empty() {
+            if let Some(e) = paren_quantity_end(msg, i) {
+                i = e;
+                continue;
+            }
+        }
         if out.len() + 1 >= max_tokens {
             let mut end = n;
             while end > i && is_space(msg[end - 1]) {
@@ -129,6 +138,14 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
         }
         let mut end = i;
         let len = end - start;
+        // A bound and its unit (`<1 sec`, `>10 MB`) are one value, like `00:01` in its place.
+        if let Some(last) = out.last_mut().filter(|p| is_bound(&msg[p.start as usize..p.end as usize])) {
+            let core = trim_trailing_punct(&msg[start..end]);
+            if is_unit_word(core) {
+                *last = Tok { end: end as u32, ms: last.start, me: (start + core.len()) as u32, ..*last };
+                continue;
+            }
+        }
         // Fast path: plain words (no digit or variable-marking punctuation) are literal.
         if bits & SPECIAL == 0 && len <= LONG_TOKEN && len != 3 && (len < 8 || bits & NON_HEX != 0) {
             let mut tok = Tok { start: start as u32, end: end as u32, ms: 0, me: 0, masked: false };
@@ -172,6 +189,45 @@ pub fn tokenise(msg: &[u8], out: &mut Vec<Tok>, max_tokens: usize) {
         }
         out.push(tok);
     }
+}
+
+/// `(1.16 KB)`, `(5 MB),`, `(2.0GiB)`: the end of a parenthesised number and unit starting at `open`
+/// (past trailing punctuation), when the group ends a word there.
+fn paren_quantity_end(msg: &[u8], open: usize) -> Option<usize> {
+    let mut j = open + 1;
+    let digits = msg[j..].iter().take_while(|c| c.is_ascii_digit() || matches!(c, b'.' | b',')).count();
+    if digits == 0 || !msg[j].is_ascii_digit() {
+        return None;
+    }
+    j += digits;
+    j += msg[j..].iter().take_while(|&&c| c == b' ').count();
+    let unit = msg[j..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    if !is_unit_word(&msg[j..j + unit]) || msg.get(j + unit) != Some(&b')') {
+        return None;
+    }
+    j += unit + 1;
+    j += msg[j..].iter().take_while(|&&c| matches!(c, b',' | b';' | b'.' | b':')).count();
+    (j == msg.len() || is_space(msg[j])).then_some(j)
+}
+
+/// `<1`, `>10`, `~2.5`: a number with a comparison in front.
+fn is_bound(tok: &[u8]) -> bool {
+    matches!(tok, [b'<' | b'>' | b'~', d, rest @ ..] if d.is_ascii_digit() && rest.iter().all(|c| c.is_ascii_digit() || *c == b'.'))
+}
+
+fn trim_trailing_punct(w: &[u8]) -> &[u8] {
+    let keep = w.len() - w.iter().rev().take_while(|&&c| is_trail_punct(c)).count();
+    &w[..keep]
+}
+
+/// Units of time and size, as written after a number.
+fn is_unit_word(w: &[u8]) -> bool {
+    const UNITS: [&[u8]; 36] = [
+        b"ns", b"us", b"ms", b"s", b"sec", b"secs", b"second", b"seconds", b"min", b"mins", b"minute", b"minutes",
+        b"h", b"hr", b"hrs", b"hour", b"hours", b"d", b"day", b"days", b"b", b"byte", b"bytes", b"k", b"kb", b"kib",
+        b"m", b"mb", b"mib", b"g", b"gb", b"gib", b"t", b"tb", b"tib", b"kbytes",
+    ];
+    !w.is_empty() && w.len() <= 7 && UNITS.iter().any(|u| u.eq_ignore_ascii_case(w))
 }
 
 fn is_user_word(w: &[u8]) -> bool {
@@ -438,6 +494,18 @@ mod tests {
         assert_eq!(masked("read C:\\Windows\\sys ok"), "read <*> ok");
         assert_eq!(masked("and/or stays"), "and/or stays");
         assert_eq!(masked("a / b"), "a / b");
+    }
+
+    #[test]
+    fn quantities_in_other_units_and_bounds() {
+        assert_eq!(masked("sent 1190 bytes (1.16 KB), got 5 bytes (5MB) ok"), "sent <*> bytes got <*> bytes ok");
+        assert_eq!(masked("lifetime <1 sec"), masked("lifetime 00:01"));
+        assert_eq!(masked("took >10 MB, done"), "took <*>, done");
+        assert_eq!(
+            masked("(1 KB) first, then (maybe 2 KB) and (3 apples)"),
+            "(<*> KB) first, then (maybe <*> KB) and (<*> apples)"
+        );
+        assert_eq!(masked("x <1 apple"), "x <<*> apple");
     }
 
     #[test]

@@ -105,3 +105,17 @@ fn empty_and_whitespace_messages() {
     assert!(ids.iter().all(|&i| i == ids[0]));
     assert_eq!(table.templates[ids[0] as usize].text, "");
 }
+
+#[test]
+fn a_bare_host_beside_dotted_hosts_is_the_same_variable() {
+    // `wpad:80` keeps its word before the port, `www.example.com:80` masks whole: both are a host and port.
+    let hosts =
+        ["www.example.com:80", "wpad:80", "cdn.example.net:443", "10.1.2.3:8080", "mail.example.org:25", "intranet:80"];
+    let msgs: Vec<String> = hosts
+        .iter()
+        .map(|h| format!("{h} error : could not connect to proxy gw.example.com:5070 - error 11001"))
+        .collect();
+    let (table, ids) = mine_all(msgs.iter().map(|m| m.as_bytes()));
+    assert!(ids.iter().all(|&i| i == ids[0]), "{:?}", table.templates);
+    assert_eq!(table.templates[ids[0] as usize].text, "<*> error : could not connect to proxy <*> - error <*>");
+}

@@ -238,7 +238,10 @@ fn causes(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
         if let Some(t) = c.onset {
             writeln!(w, "- **Onset:** {}", utc(t))?;
         }
-        writeln!(w, "- **Rate:** {} before, {} during\n", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min))?;
+        if let Some(rate) = super::rate_phrase(c) {
+            writeln!(w, "- **Rate:** {rate}")?;
+        }
+        writeln!(w)?;
         if !c.reasons.is_empty() {
             writeln!(w, "Why:\n")?;
             for r in &c.reasons {
@@ -275,7 +278,7 @@ fn ruled_out_section(w: &mut dyn Write, f: &Findings) -> io::Result<()> {
             if !c.hosts.is_empty() {
                 facts.push(format!("on {}", code_list(&sorted_hosts(&c.hosts))));
             }
-            facts.push(format!("{} before, {} during", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min)));
+            facts.extend(super::rate_phrase(c));
             writeln!(w, "- **{}** ({})", cause_name(c), facts.join("; "))?;
             for r in &c.reasons {
                 writeln!(w, "  - {}", md_line(r))?;

@@ -5,7 +5,6 @@
 //! before it reaches text or Markdown output; secrets are masked beforehand,
 //! on the findings themselves, by [`redact::redact_findings`].
 
-pub mod example;
 mod layout;
 pub mod markdown;
 pub mod redact;
@@ -154,6 +153,16 @@ fn no_cause_statement(f: &Findings) -> &'static str {
 const NO_INCIDENT: &str = "No incident found: no user-facing symptom departs from its baseline in these logs. \
 If you know when it happened, pass --incident START[..END].";
 
+/// `5/h before, 12/min during` for a cause, or `None` when it has no rate either side (a one-off
+/// event such as a change: its reasons give its time, and "0/min before, 0/min during" says nothing).
+pub fn rate_phrase(c: &crate::findings::Cause) -> Option<String> {
+    let none = |x: f64| !x.is_finite() || x <= 0.0;
+    if none(c.baseline_per_min) && none(c.incident_per_min) {
+        return None;
+    }
+    Some(format!("{} before, {} during", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min)))
+}
+
 /// A rate people read at a glance: per minute from one a minute up, per hour below (a rare event
 /// is `0.6/h`, not `0.0/min`), `0/min` for none.
 pub fn fmt_rate(x: f64) -> String {
@@ -262,21 +271,6 @@ fn inputs_text(f: &Findings) -> String {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn hosts_in_natural_order_and_counts_in_number() {
-        let mut f = example::example();
-        let first = f.causes.iter().position(is_candidate).unwrap();
-        f.causes[first].hosts = ["auth-3", "auth-10", "auth-2"].map(String::from).to_vec();
-        f.inputs.truncate(1);
-        f.inputs[0].records = 1;
-        f.inputs[0].unparsed = 1;
-        let text = render(&f, ReportFormat::Text, &ReportOptions::default());
-        assert!(text.contains("hosts auth-2, auth-3, auth-10"), "{text}");
-        assert!(text.contains("1 file (") && text.contains(", 1 record, 1 unparsed line\n"), "{text}");
-        let md = render(&f, ReportFormat::Markdown, &ReportOptions::default());
-        assert!(md.contains("`auth-2`, `auth-3`, `auth-10`"), "{md}");
-    }
-
     use super::*;
 
     #[test]

@@ -217,7 +217,7 @@ fn cause_facts(c: &Cause, tf: &TimeFmt) -> String {
     if let Some(t) = c.onset {
         facts.push(format!("onset {}", tf.short(t)));
     }
-    facts.push(format!("{} before, {} during", fmt_rate(c.baseline_per_min), fmt_rate(c.incident_per_min)));
+    facts.extend(super::rate_phrase(c));
     facts.join("; ")
 }
 

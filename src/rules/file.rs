@@ -47,6 +47,8 @@ struct RuleDef {
     explains: bool,
     #[serde(default)]
     per_line: bool,
+    #[serde(default)]
+    opens: bool,
     examples: Option<ExamplesDef>,
 }
 
@@ -263,6 +265,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
                 at_once: r.at_once,
                 explains: r.explains,
                 per_line: r.per_line,
+                opens: r.opens,
                 source_file: file.to_string(),
                 line: line as u32,
                 examples,

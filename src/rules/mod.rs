@@ -14,7 +14,7 @@
 //! time = ["chrony", "ntp", "clock skew"]
 //! [[rules]]
 //! id = "auth.ssh-failed-password"
-//! kind = "error"                  # change | error | symptom | success
+//! kind = "error"                  # change | error | symptom | success | heading
 //! title = "SSH password rejected"
 //! weight = 1.0                    # default 1.0; the highest-weight hit wins
 //! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
@@ -68,6 +68,10 @@ pub enum RuleKind {
     Error,
     Symptom,
     Success,
+    /// A line that says what the lines after it in the same file are about (a play's task, a
+    /// diff's added line): not a signal itself, it names the change a later change line reports
+    /// (see `analysis::rank::change_events`).
+    Heading,
 }
 
 impl RuleKind {
@@ -77,6 +81,7 @@ impl RuleKind {
             "error" => RuleKind::Error,
             "symptom" => RuleKind::Symptom,
             "success" => RuleKind::Success,
+            "heading" => RuleKind::Heading,
             _ => return None,
         })
     }
@@ -87,6 +92,7 @@ impl RuleKind {
             RuleKind::Error => "error",
             RuleKind::Symptom => "symptom",
             RuleKind::Success => "success",
+            RuleKind::Heading => "heading",
         }
     }
 }
@@ -146,6 +152,10 @@ pub struct Rule {
     /// way the loader cannot see in the pattern itself (see [`shape`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub per_line: bool,
+    /// A heading that starts a new section of its file (`opens = true`: a play, a run): the
+    /// headings above it belong to another change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub opens: bool,
     /// Where the rule was defined (`rules/auth.toml` for the built-in pack).
     pub source_file: String,
     pub line: u32,
@@ -339,11 +349,12 @@ impl RuleSet {
         memo: &mut ShapeMemo,
         scratch: &mut MatchScratch,
     ) -> u32 {
-        if parsed.message_from_fields {
+        // A decoded message (JSON escapes undone) is not the text the miner shaped.
+        if parsed.message_from_fields || parsed.decoded.is_some() {
             return self.matcher.best_cached(line, parsed, scratch);
         }
         let split = self.shapes.get_or_init(|| shape::ShapeSplit::build(&self.rules));
-        let msg = if parsed.msg.is_empty() { line } else { parsed.msg.get(line) };
+        let msg = parsed.message(line);
         let list = split.message_rules(msg, shape, memo);
         self.matcher.best_cached_given(line, parsed, scratch, Some(list))
     }

@@ -272,9 +272,10 @@ impl App {
         (self.height as usize / 3).max(4)
     }
 
-    /// Title, info, status and footer lines around the list.
+    /// Title, info, status and footer lines around the list, and the detail pane when open.
     pub fn ev_height(&self) -> usize {
-        (self.height as usize).saturating_sub(4).max(1)
+        let detail = if self.log.detail { self.detail_height() } else { 0 };
+        (self.height as usize).saturating_sub(4 + detail).max(1)
     }
 
     /// Title, column heads, status and footer lines around the list.

@@ -266,7 +266,7 @@ impl App {
         }
         match self.view {
             View::Triage => " ↑↓/jk cause · Enter evidence · o onset · 2 log · 3 patterns · ? help · q quit",
-            View::Evidence => " n/N next/prev evidence · Enter open in log · y copy path:line · Esc back · ? help",
+            View::Evidence => " n/N evidence · Enter log · w wrap · p detail · y copy · Esc back · ? help",
             View::Log => " / search · n/N · f/x filter · L level · s source · t time · o onset · ? help",
             View::Patterns => " ↑↓ move · Enter show its lines in the log · Esc back · ? help · q quit",
         }

@@ -28,6 +28,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         };
     }
     let log = app.view == View::Log;
+    let lines = log || app.view == View::Evidence;
     Some(match key.code {
         KeyCode::Char('q') => Action::Quit,
         KeyCode::Esc => Action::Back,
@@ -59,7 +60,7 @@ pub fn map_key(app: &App, key: KeyEvent) -> Option<Action> {
         KeyCode::Char('s') if log => Action::CycleSource,
         KeyCode::Char('H') if log => Action::CycleHost,
         KeyCode::Char('w') => Action::ToggleWrap,
-        KeyCode::Char('p') if log => Action::ToggleDetail,
+        KeyCode::Char('p') if lines => Action::ToggleDetail,
         KeyCode::Char('o') => Action::JumpOnset,
         KeyCode::Char('y') => Action::CopyRef,
         KeyCode::Char('F') => Action::ToggleFollow,

@@ -20,7 +20,7 @@ mod views;
 
 pub use app::{Action, App, EvRow, Loaded, Progress, Prompt, View};
 
-use crate::cli::Pipeline;
+use crate::pipeline::Pipeline;
 use crossterm::event::{Event as TermEvent, KeyEventKind};
 use crossterm::{execute, terminal};
 use ratatui::backend::CrosstermBackend;
@@ -52,7 +52,7 @@ const BUSY_FRAME: Duration = Duration::from_millis(50);
 /// Colour unless `NO_COLOR` is set to anything non-empty (no-color.org) or `TERM=dumb`.
 pub fn colour_allowed() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && !crate::cli::report::is_dumb(std::env::var_os("TERM").as_deref())
+        && !crate::text::is_dumb_terminal(std::env::var_os("TERM").as_deref())
 }
 
 /// Runs the interactive UI until the user quits. The first frame appears at

@@ -41,8 +41,12 @@ pub struct ChangeEvent {
     /// Ports the line names (see [`super::context::ports_named`]).
     pub ports: Vec<u16>,
     /// It says what changed: a ticket, a port, or a rule's capture (a resource, a parameter, a
-    /// file), not only where.
+    /// file), or a heading above it does, not only where.
     pub names_what: bool,
+    /// The heading above it in its file that says what changed (see [`heading_of`]).
+    pub heading: Option<u32>,
+    /// Distinctive values its line names (see [`value_tokens`]): a revision, a version.
+    pub values: Vec<u64>,
 }
 
 pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
@@ -63,6 +67,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             SignalId::Pattern(r.template(i))
         };
         let text = index.record_bytes(i);
+        let heading = heading_of(index, i);
         // Bounded by `name_table`: a change line naming thousands of hosts is not worth quadratic work.
         let mentioned_hosts: Vec<u32> =
             hosts.iter().filter(|(h, n)| *h != r.host(i) && mentions(text, n)).map(|(h, _)| *h).collect();
@@ -86,6 +91,14 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         touched_subsystems.sort();
         touched_subsystems.dedup();
         let ports = super::context::ports_named(text);
+        let heading_text = heading.map(|h| index.record_bytes(h as usize));
+        let title = event_title(index, rec);
+        let mut identity = change_identity(title.as_bytes(), &hosts);
+        let values = value_tokens(title.as_bytes(), &hosts);
+        if let Some(h) = heading {
+            // Two plays' "changed: [host]" lines are two changes when their tasks differ.
+            identity = identity.rotate_left(1) ^ change_identity(event_title(index, h).as_bytes(), &hosts);
+        }
         out.push(ChangeEvent {
             rec,
             ts: r.ts(i),
@@ -95,18 +108,23 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             mentioned_hosts,
             mentioned_services,
             subsystem,
-            topics: own | topics.of_text(text),
+            topics: own | topics.of_text(text) | heading_text.map_or(0, |h| topics.of_text(h)),
             source: r.source(i),
             touched_subsystems,
             per_host_daemon: per_host_daemon(r.service(i)),
-            identity: change_identity(event_title(index, rec).as_bytes(), &hosts),
+            identity,
             names_what: match id {
                 SignalId::Rule(rule) => {
-                    change_id(text).is_some() || !ports.is_empty() || names_what_changed(index, rule, i)
+                    heading.is_some()
+                        || change_id(text).is_some()
+                        || !ports.is_empty()
+                        || names_what_changed(index, rule, i)
                 }
                 SignalId::Pattern(_) => false,
             },
             ports,
+            heading,
+            values,
             at_once: match id {
                 SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
                 // A change-like line no rule names may be a deploy whose effect takes minutes.
@@ -117,12 +135,72 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
     out
 }
 
+/// The heading that says what a change line reports, if its file has one above it: walking up the
+/// same file while lines follow each other closely (see [`tuning::HEADING_MAX_GAP`]), the heading
+/// of the highest weight (a diff's added line over its task, a task over its handler, the nearest
+/// on a tie), up to a heading that opens a section (a play).
+pub fn heading_of(index: &Index, i: usize) -> Option<u32> {
+    let r = &index.records;
+    let source = r.source(i);
+    let mut later_ts = r.ts(i);
+    let mut best: Option<(f32, u32)> = None;
+    for j in (0..i).rev().take(tuning::HEADING_LOOKBACK_LINES) {
+        if r.source(j) != source {
+            break;
+        }
+        // An untimed line (a continuation) keeps the walk's clock.
+        let ts = r.ts(j);
+        if ts != crate::time::NO_TIME {
+            if later_ts != crate::time::NO_TIME && later_ts.saturating_sub(ts) > tuning::HEADING_MAX_GAP {
+                break;
+            }
+            later_ts = ts;
+        }
+        let Some(rule) = index.rules.get(r.rule(j)).filter(|rule| rule.kind == crate::rules::RuleKind::Heading) else {
+            continue;
+        };
+        if best.is_none_or(|(w, _)| rule.weight > w) {
+            best = Some((rule.weight, j as u32));
+        }
+        if rule.opens {
+            break;
+        }
+    }
+    best.map(|(_, j)| j)
+}
+
 /// Whether a change line's rule captured what changed, beyond the host it ran on.
 fn names_what_changed(index: &Index, rule: u32, i: usize) -> bool {
     let line = index.first_line(i);
     let mut parsed = crate::format::Parsed::default();
     index.parsers[index.records.source(i) as usize].parse(line, &crate::format::ParseCtx::default(), &mut parsed);
     index.rules.captures(rule, line, &parsed).iter().any(|(name, value)| name != "host" && !value.is_empty())
+}
+
+/// Distinctive values a change line names: words of at least [`tuning::VALUE_MIN_LEN`] bytes that
+/// mix digits with letters or dots (`cbefe46`, `v1.16.2`, `2024.06.1`), not host names and not
+/// bare numbers (a count, a limit), hashed.
+pub fn value_tokens(title: &[u8], hosts: &[(u32, &str)]) -> Vec<u64> {
+    use std::hash::Hasher;
+    let is_word = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
+    let mut out: Vec<u64> = title
+        .split(|c| !is_word(c))
+        .map(|w| w.trim_ascii_end().strip_suffix(b".").unwrap_or(w))
+        .filter(|w| {
+            w.len() >= tuning::VALUE_MIN_LEN
+                && w.iter().any(u8::is_ascii_digit)
+                && w.iter().any(|c| !c.is_ascii_digit())
+                && !hosts.iter().any(|(_, n)| n.as_bytes().eq_ignore_ascii_case(w))
+        })
+        .map(|w| {
+            let mut h = crate::hash::WordHasher::default();
+            h.write(&w.to_ascii_lowercase());
+            h.finish()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The identity of a change line: its change ticket when it names one (`CHG-4411 started` and
@@ -155,9 +233,21 @@ pub fn change_identity(title: &[u8], hosts: &[(u32, &str)]) -> u64 {
 }
 
 impl ChangeEvent {
+    /// The line that says what changed: its heading, else itself.
+    pub fn headline(&self) -> u32 {
+        self.heading.unwrap_or(self.rec)
+    }
+
     /// Lines of the same rule or template, service and subject: one change, wherever it ran.
     pub fn same_change(&self, other: &ChangeEvent) -> bool {
         self.key == other.key && self.identity == other.identity
+    }
+
+    /// Another change under the same rule: another subject, and no revision or version in common
+    /// ("Initiated sync to 'cbefe46'" and "Sync operation to cbefe46 succeeded" are one change;
+    /// `+ maxconn 6000` and `+ option httpchk GET /healthz` are two).
+    pub fn rival_of(&self, other: &ChangeEvent) -> bool {
+        self.key == other.key && !self.same_change(other) && !self.values.iter().any(|v| other.values.contains(v))
     }
 
     pub fn hosts(&self) -> impl Iterator<Item = u32> + '_ {

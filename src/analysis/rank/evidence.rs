@@ -18,8 +18,10 @@ pub fn evidence(index: &Index, rec: u32) -> Evidence {
     }
 }
 
+/// Host names in natural order (`auth-2, auth-3, auth-10`), as a responder reads a list.
 pub fn host_names(index: &Index, hosts: impl IntoIterator<Item = u32>) -> Vec<String> {
-    hosts.into_iter().filter(|&h| h != 0).map(|h| index.hosts.get(h).to_string()).collect()
+    let names: Vec<String> = hosts.into_iter().filter(|&h| h != 0).map(|h| index.hosts.get(h).to_string()).collect();
+    crate::text::sorted_hosts(&names).into_iter().map(str::to_string).collect()
 }
 
 /// The earliest record of signal `key` on one of `hosts` at or after `from`, searching each

@@ -171,26 +171,38 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
                         && o.could_set_off(pace, st.onset))
             })
             .collect();
-    let mut joined: Vec<bool> = near
-        .iter()
-        .map(|o| {
-            let same_kind = o.same_change(c);
-            let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
-            o.rec == c.rec || same_kind || same_topic
+    // A line on the same host, within seconds, of another subject of a rule this change has lines
+    // under (the sshd task of the play whose firewall task is the change) is that one's effect.
+    let effect_of_rival = |o: &ChangeEvent, joined: &[bool]| {
+        changes.iter().any(|x| {
+            (x.ts - o.ts).abs() <= tuning::EFFECT_SPAN
+                && x.hosts().any(|h| o.hosts().any(|g| g == h))
+                && near.iter().zip(joined).any(|(m, &j)| j && m.rival_of(x))
         })
-        .collect();
+    };
+    // Lines join nearest first, so that of two subjects under one rule the one nearer the best
+    // line is this change and the other a rival (two runs of one play setting different values).
+    let mut order: Vec<usize> = (0..near.len()).collect();
+    order.sort_by_key(|&k| ((near[k].ts - c.ts).abs(), near[k].rec));
+    let mut joined: Vec<bool> = near.iter().map(|o| o.rec == c.rec).collect();
     // Other kinds of change join only when tied by name (service, host), not by a subsystem or
     // topic alone (a database tweak a minute before a deploy is a rival, not a part), and only a
     // few minutes from a line already joined: a rollout's start, each host's restart and its
     // "finished" are one chain however long the rollout.
     loop {
         let mut grew = false;
-        for k in 0..near.len() {
-            // Another subject under the same rule is another change, never a step of this one.
-            if joined[k] || near[k].link_to(st) <= CHAIN_LINK_MIN || (near[k].key == c.key && !near[k].same_change(c)) {
+        for &k in &order {
+            let o = near[k];
+            // Another subject under a rule already in the chain is another change, never a step of this one.
+            if joined[k] || near.iter().zip(&joined).any(|(m, &j)| j && m.rival_of(o)) {
                 continue;
             }
-            if near.iter().zip(&joined).any(|(m, &j)| j && (near[k].ts - m.ts).abs() <= tuning::CHAIN_STEP) {
+            let same_kind = o.same_change(c);
+            let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
+            let chained = o.link_to(st) > CHAIN_LINK_MIN
+                && near.iter().zip(&joined).any(|(m, &j)| j && (o.ts - m.ts).abs() <= tuning::CHAIN_STEP)
+                && !effect_of_rival(o, &joined);
+            if same_kind || same_topic || chained {
                 joined[k] = true;
                 grew = true;
             }
@@ -206,21 +218,32 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     // ("Received SIGHUP; restarting" of the same play), then the earliest (a rollout's start).
     let class = |o: &ChangeEvent| (matches!(o.key.0, SignalId::Rule(_)), o.names_what);
     let top = same.iter().map(|o| class(o)).max();
-    let first = same.iter().filter(|o| Some(class(o)) == top).min_by_key(|o| (o.ts, o.rec)).map_or(c.rec, |o| o.rec);
-    let mut recs: Vec<(Millis, u32)> = same.iter().map(|o| (o.ts, o.rec)).collect();
+    // A line whose heading says what changed is named after that heading (the task above a play's
+    // "changed: [db-1]").
+    let named = same.iter().filter(|o| Some(class(o)) == top).min_by_key(|o| (o.ts, o.rec)).copied().unwrap_or(c);
+    // Its own lines first (each host's result of one task), then the changes chained to it, each
+    // part in time order: evidence shows the change before what came with it.
+    let mut recs: Vec<(bool, Millis, u32)> = same
+        .iter()
+        .flat_map(|o| {
+            let other = !o.same_change(named);
+            [(other, o.ts, o.headline()), (other, o.ts, o.rec)]
+        })
+        .collect();
     recs.sort_unstable();
-    recs.dedup();
+    let mut seen = BTreeSet::new();
+    recs.retain(|r| seen.insert(r.2));
     let hosts: BTreeSet<u32> = same.iter().flat_map(|o| o.hosts()).collect();
     let host_match = !st.hosts.is_empty() && st.hosts.iter().all(|h| hosts.contains(h));
     LinkedChange {
-        rec: first,
+        rec: named.headline(),
         ts: c.ts,
         key: c.key,
         hosts,
         link,
         proximity: prox,
         host_match,
-        recs: recs.into_iter().map(|r| r.1).collect(),
+        recs: recs.into_iter().map(|r| r.2).collect(),
         via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
         by_time_only: false,
     }

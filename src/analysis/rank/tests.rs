@@ -48,6 +48,8 @@ fn change_on(service: u32, host: u32) -> ChangeEvent {
         at_once: false,
         ports: Vec::new(),
         names_what: false,
+        heading: None,
+        values: Vec::new(),
     }
 }
 
@@ -352,4 +354,30 @@ fn ports_named_by_lines() {
     assert_eq!(ports_named(b"dial tcp 10.0.0.5:6379: i/o timeout"), vec![6379]);
     // A time of day is no port; nor is a number that merely follows a colon and a space.
     assert!(ports_named(b"at 15:30:01 the job took: 5432 ms").is_empty());
+}
+
+/// Two subjects under one rule are rival changes unless a revision or version ties them: a sync's
+/// start and its success name one revision; two runs of a play set two different things.
+#[test]
+fn subjects_under_one_rule_are_rivals_unless_a_value_ties_them() {
+    let hosts = [(1, "lb-3")];
+    let line = |rec: u32, text: &str| ChangeEvent {
+        rec,
+        identity: change_identity(text.as_bytes(), &hosts),
+        values: value_tokens(text.as_bytes(), &hosts),
+        ..change_on(4, 0)
+    };
+    let initiated = line(1, "Initiated automated sync to 'cbefe46'");
+    let succeeded = line(2, "Sync operation to cbefe46 succeeded");
+    assert!(!initiated.same_change(&succeeded));
+    assert!(!initiated.rival_of(&succeeded));
+    let maxconn = line(3, "+    maxconn 6000");
+    let healthz = line(4, "+    option httpchk GET /healthz");
+    assert!(maxconn.rival_of(&healthz) && healthz.rival_of(&maxconn));
+    // Bare numbers, short words with digits and host names are no values.
+    assert!(value_tokens(b"maxconn 6000 on lb-3 via ens5", &hosts).is_empty());
+    assert_eq!(value_tokens(b"image cart:v1.16.2 rev cbefe46", &hosts).len(), 2);
+    // Another rule's line is never a rival.
+    let other = ChangeEvent { key: (SignalId::Rule(9), 4), ..line(5, "+    option httpchk GET /ping") };
+    assert!(!other.rival_of(&healthz));
 }

@@ -187,28 +187,35 @@ impl Client {
             .and_then(|_| conn.write_all(sql.as_bytes()))
             .map_err(|e| self.server_err(format!("cannot send the query: {e}")))?;
         let mut reader = BufReader::with_capacity(256 << 10, conn);
-        let read_err = |e: std::io::Error| self.server_err(format!("cannot read the answer: {e}"));
-        let mut status = Vec::new();
-        reader.read_until(b'\n', &mut status).map_err(read_err)?;
-        let ok = status.split(|&c| c == b' ').nth(1) == Some(b"200");
-        let mut header = Vec::new();
-        loop {
-            header.clear();
-            if reader.read_until(b'\n', &mut header).map_err(read_err)? == 0 {
-                return Err(self.server_err("the answer ended in its head".into()));
-            }
-            if header == b"\r\n" || header == b"\n" {
-                break;
-            }
-        }
-        if !ok {
-            let mut body = Vec::new();
-            reader.take(64 << 10).read_to_end(&mut body).map_err(read_err)?;
-            let text = String::from_utf8_lossy(&body);
-            return Err(self.server_err(crate::text::escape_str(text.trim()).into_owned()));
-        }
+        read_head(&mut reader).map_err(|m| self.server_err(m))?;
         Ok(reader)
     }
+}
+
+/// Reads an HTTP answer's status line and headers, leaving `reader` at the body. A status other
+/// than 200 is an error carrying the start of the body (the server's message), escaped.
+pub fn read_head(reader: &mut impl BufRead) -> Result<(), String> {
+    let read_err = |e: std::io::Error| format!("cannot read the answer: {e}");
+    let mut status = Vec::new();
+    reader.read_until(b'\n', &mut status).map_err(read_err)?;
+    let ok = status.split(|&c| c == b' ').nth(1) == Some(b"200");
+    let mut header = Vec::new();
+    loop {
+        header.clear();
+        if reader.read_until(b'\n', &mut header).map_err(read_err)? == 0 {
+            return Err("the answer ended in its head".into());
+        }
+        if header == b"\r\n" || header == b"\n" {
+            break;
+        }
+    }
+    if !ok {
+        let mut body = Vec::new();
+        reader.take(64 << 10).read_to_end(&mut body).map_err(read_err)?;
+        let text = String::from_utf8_lossy(&body);
+        return Err(crate::text::escape_str(text.trim()).into_owned());
+    }
+    Ok(())
 }
 
 fn percent(s: &str) -> String {
@@ -593,19 +600,11 @@ pub fn fetch(
     let client = Client::new(url.clone());
     let table = table(&url.database, &url.table);
     let describe = client.query(&format!("DESCRIBE TABLE {table} FORMAT TabSeparated"))?;
-    let columns: Vec<(String, String)> =
-        tsv_rows(&describe).filter_map(|r| Some((text(r.first()?), text(r.get(1)?)))).collect();
+    let columns = describe_columns(&describe);
     let layout = Layout::find(&columns, url).map_err(|m| client.server_err(m))?;
     let span_of = |from, to| -> Result<(Option<(Millis, Millis)>, u64), Error> {
         let body = client.query(&layout.span_sql(&table, from, to))?;
-        let row = tsv_rows(&body).next().unwrap_or_default();
-        let num = |k: usize| row.get(k).and_then(|f| text(f).parse::<i64>().ok());
-        let rows = num(2).unwrap_or(0).max(0) as u64;
-        let span = match (num(0), num(1)) {
-            (Some(lo), Some(hi)) if rows > 0 => Some((lo, hi)),
-            _ => None,
-        };
-        Ok((span, rows))
+        Ok(span_row(&body))
     };
     let (span, all) = span_of(None, None)?;
     let (from, to) = bounds(span);
@@ -628,21 +627,51 @@ pub fn fetch(
             refused.iter().map(|p| crate::text::escape_str(p).into_owned()).collect::<Vec<_>>().join(", ")
         ));
     }
-    let mut body = client.send(&layout.grouped_sql(&table, from, to, granule, &patterns))?;
+    let body = client.send(&layout.grouped_sql(&table, from, to, granule, &patterns))?;
+    let (sources, returned) =
+        read_groups(body, layout.line.is_some(), &url.table_name(), first_id).map_err(|m| client.server_err(m))?;
+    Ok(Fetched { sources, span, rows, groups: returned, notes })
+}
+
+/// `DESCRIBE TABLE`'s answer as (name, type) pairs.
+pub fn describe_columns(body: &[u8]) -> Vec<(String, String)> {
+    tsv_rows(body).filter_map(|r| Some((text(r.first()?), text(r.get(1)?)))).collect()
+}
+
+/// The answer to [`Layout::span_sql`]: the first and last time, if any rows, and how many rows.
+pub fn span_row(body: &[u8]) -> (Option<(Millis, Millis)>, u64) {
+    let row = tsv_rows(body).next().unwrap_or_default();
+    let num = |k: usize| row.get(k).and_then(|f| text(f).parse::<i64>().ok());
+    let rows = num(2).unwrap_or(0).max(0) as u64;
+    let span = match (num(0), num(1)) {
+        (Some(lo), Some(hi)) if rows > 0 => Some((lo, hi)),
+        _ => None,
+    };
+    (span, rows)
+}
+
+/// Reads the rows [`Layout::grouped_sql`] returns as they arrive, into one source per group key
+/// (named `PREFIX:KEY`, in key order, numbered from `first_id`), and counts the rows. `by_line`:
+/// the rows carry line numbers. An error names what was wrong with the answer.
+pub fn read_groups(
+    mut body: impl BufRead,
+    by_line: bool,
+    prefix: &str,
+    first_id: u32,
+) -> Result<(Vec<Source>, u64), String> {
     let mut row = Vec::with_capacity(1024);
-    let by_line = layout.line.is_some();
     let mut groups: Vec<Group> = Vec::new();
     let mut by_key: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut returned = 0u64;
     loop {
         row.clear();
-        let n = body.read_until(b'\n', &mut row).map_err(|e| client.server_err(format!("cannot read rows: {e}")))?;
+        let n = body.read_until(b'\n', &mut row).map_err(|e| format!("cannot read rows: {e}"))?;
         if n == 0 {
             break;
         }
         let Some(r) = tsv_rows(&row).next() else { continue };
         if r.len() != 11 {
-            return Err(client.server_err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..])))));
+            return Err(format!("unexpected row: {}", crate::text::escape(&r.join(&b"\t"[..]))));
         }
         returned += 1;
         let g = match by_key.get(r[6]) {
@@ -658,16 +687,17 @@ pub fn fetch(
         let (first, last) = (num(1), num(2));
         let fields = &r[3..6];
         // The first row stands for all but the last; the last keeps the group's true end in the index.
+        // Line numbers come from the table: one below 1 is no line number.
+        let line = |k: usize| num(k).max(0) as u64;
         if count == 1 {
-            groups[g].push(first, fields, r[7], num(9) as u64, 1, by_line);
+            groups[g].push(first, fields, r[7], line(9), 1, by_line);
         } else {
-            groups[g].push(first, fields, r[7], num(9) as u64, count - 1, by_line);
-            groups[g].push(last, fields, r[8], num(10) as u64, 1, by_line);
+            groups[g].push(first, fields, r[7], line(9), count - 1, by_line);
+            groups[g].push(last, fields, r[8], line(10), 1, by_line);
         }
     }
     // Sources in name order, whatever order the shards answered in: the same table gives the same index.
     groups.sort_by(|a, b| a.key.cmp(&b.key));
-    let prefix = url.table_name();
     let sources = groups
         .into_iter()
         .enumerate()
@@ -684,7 +714,7 @@ pub fn fetch(
             }
         })
         .collect();
-    Ok(Fetched { sources, span, rows, groups: returned, notes })
+    Ok((sources, returned))
 }
 
 /// The rows of one original file (or one service on one host), as they arrived.
@@ -726,11 +756,14 @@ impl Group {
         let mut out = Vec::with_capacity(self.text.len() + self.rows.len());
         let mut counts = Vec::with_capacity(self.rows.len());
         let mut last = 0u64;
+        let mut padding_left = MAX_LINE_GAP;
         for &(order, start, len, count) in &self.rows {
-            if by_line && order > last + 1 && order - last < MAX_LINE_GAP {
-                out.resize(out.len() + (order - last - 1) as usize, b'\n');
+            let gap = order.saturating_sub(last.saturating_add(1));
+            if by_line && gap > 0 && gap <= padding_left {
+                out.resize(out.len() + gap as usize, b'\n');
+                padding_left -= gap;
             }
-            last = if by_line && order > last { order } else { last + 1 };
+            last = if by_line && order > last { order } else { last.saturating_add(1) };
             out.extend_from_slice(&self.text[start..start + len]);
             counts.push(count);
         }
@@ -738,8 +771,9 @@ impl Group {
     }
 }
 
-/// Most blank lines put between two rows to keep line numbers: a group stands for at most the
-/// rows between, so this is bounded by the file's own length.
+/// Most blank lines put between the rows of one group, in all, to keep line numbers: the table's
+/// line numbers are its own data, and one far off (or many) must not fill memory with blank lines.
+/// Past it, rows follow one another and their line numbers are off.
 const MAX_LINE_GAP: u64 = 1 << 26;
 
 fn text(raw: &[u8]) -> String {

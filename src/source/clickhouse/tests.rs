@@ -176,3 +176,79 @@ fn groups_are_put_back_in_line_order_with_their_counts() {
     assert!(lines[1].ends_with("\ttwo") && lines[2].is_empty() && lines[3].ends_with("\tfour"), "{text:?}");
     assert_eq!(counts, vec![1, 3, 7]);
 }
+
+/// A grouped answer (count, first and last time, level, host, service, key, first and last
+/// message, first and last line) as the server sends it, after the head.
+fn answer(rows: &[[&str; 11]]) -> Vec<u8> {
+    let mut body = b"HTTP/1.0 200 OK\r\nX-ClickHouse-Format: TabSeparated\r\n\r\n".to_vec();
+    for r in rows {
+        body.extend_from_slice(r.join("\t").as_bytes());
+        body.push(b'\n');
+    }
+    body
+}
+
+fn read_answer(body: &[u8], by_line: bool) -> Result<(Vec<Source>, u64), String> {
+    let mut reader = body;
+    read_head(&mut reader)?;
+    read_groups(reader, by_line, "logs", 0)
+}
+
+fn counted(s: &Source) -> (&[u8], &[u32]) {
+    match &s.data {
+        Data::Counted { bytes, counts } => (bytes, counts),
+        _ => panic!("rows become counted data"),
+    }
+}
+
+#[test]
+fn negative_and_huge_line_numbers_from_the_table_are_kept_in_bounds() {
+    // -1 once wrapped to u64::MAX; two such rows overflowed the line arithmetic (a panic).
+    let body = answer(&[
+        ["1", "1000", "1000", "error", "h", "s", "a.log", "one", "one", "-1", "-1"],
+        ["1", "2000", "2000", "error", "h", "s", "a.log", "two", "two", "-5", "-5"],
+        ["1", "3000", "3000", "error", "h", "s", "a.log", "three", "three", "18446744073709551615", "0"],
+        ["2", "4000", "5000", "error", "h", "s", "a.log", "four", "five", "9223372036854775807", "9223372036854775807"],
+    ]);
+    let (sources, rows) = read_answer(&body, true).expect("rows read");
+    assert_eq!(rows, 4);
+    let (bytes, counts) = counted(&sources[0]);
+    assert_eq!(counts, &[1, 1, 1, 1, 1]);
+    let text = String::from_utf8_lossy(bytes);
+    for m in ["one", "two", "three", "four", "five"] {
+        assert!(text.lines().any(|l| l.ends_with(&format!("\t{m}"))), "{m} in {text:?}");
+    }
+}
+
+#[test]
+fn far_apart_line_numbers_do_not_fill_memory_with_blank_lines() {
+    // Each gap alone is allowed; together they once asked for twice the cap in blank lines.
+    let far = (MAX_LINE_GAP - 1).to_string();
+    let farther = (2 * MAX_LINE_GAP - 2).to_string();
+    let body = answer(&[
+        ["1", "1000", "1000", "info", "h", "s", "a.log", "first", "first", "1", "1"],
+        ["1", "2000", "2000", "info", "h", "s", "a.log", "second", "second", &far, &far],
+        ["1", "3000", "3000", "info", "h", "s", "a.log", "third", "third", &farther, &farther],
+    ]);
+    let (sources, _) = read_answer(&body, true).expect("rows read");
+    let (bytes, counts) = counted(&sources[0]);
+    assert_eq!(counts.len(), 3);
+    assert!(bytes.len() as u64 <= MAX_LINE_GAP + 200, "{} bytes", bytes.len());
+    // Within the cap, a row still sits on its own line number.
+    let second = bytes.split(|&c| c == b'\n').position(|l| l.ends_with(b"\tsecond")).expect("second row");
+    assert_eq!(second as u64 + 1, MAX_LINE_GAP - 1);
+}
+
+#[test]
+fn an_error_answer_names_the_servers_message_and_odd_rows_are_refused() {
+    let mut reader =
+        &b"HTTP/1.0 500 Internal Server Error\r\n\r\nCode: 60. DB::Exception: Table db.logs does not exist.\x1b[2J\n"[..];
+    let err = read_head(&mut reader).expect_err("a 500 is an error");
+    assert!(err.contains("Table db.logs does not exist") && !err.contains('\x1b'), "{err}");
+    assert!(read_head(&mut &b"HTTP/1.0 200 OK\r\nX-A: b\r\n"[..]).is_err(), "an answer cut in its head");
+    let err = read_answer(&answer(&[["1"; 11]])[..20], false).map(|_| ());
+    assert!(err.is_err(), "a head cut short");
+    let mut bad = answer(&[]);
+    bad.extend_from_slice(b"1\t2\t3\n");
+    assert!(read_answer(&bad, false).err().is_some_and(|e| e.starts_with("unexpected row")));
+}

@@ -8,8 +8,14 @@ impl App {
             frame.render_widget(Paragraph::new(" no cause selected"), area);
             return;
         };
-        let [title, info, list] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let detail_h = if self.log.detail { self.detail_height() as u16 } else { 0 };
+        let [title, info, list, detail] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(detail_h),
+        ])
+        .areas(area);
         let t = format!(
             " evidence · #{} {} {} · {}",
             c.rank,
@@ -38,47 +44,79 @@ impl App {
         );
         let h = list.height as usize;
         let w = list.width as usize;
+        let record_of = |row: &EvRow| match *row {
+            EvRow::Line { pos, .. } => ld.order.get(pos as usize).map(|&id| id as usize),
+            _ => None,
+        };
+        // Wrapped rows have different heights: the cursor's row must fit, so start earlier rows
+        // back from it when it would not (as the log view does).
+        let height_of = |i: usize| match self.ev_rows.get(i).and_then(record_of) {
+            Some(id) if self.log.wrap => self.wrapped_height(ld, id, w, h),
+            _ => 1,
+        };
+        let mut top = self.ev.top.min(self.ev.cursor);
+        if (top..=self.ev.cursor).map(height_of).sum::<usize>() > h {
+            top = self.ev.cursor;
+            let mut used = height_of(top);
+            while top > 0 && used + height_of(top - 1) <= h {
+                top -= 1;
+                used += height_of(top);
+            }
+        }
         let mut lines = Vec::with_capacity(h);
-        for (i, row) in self.ev_rows.iter().enumerate().skip(self.ev.top).take(h) {
+        for (i, row) in self.ev_rows.iter().enumerate().skip(top) {
+            if lines.len() >= h {
+                break;
+            }
             let sel = i == self.ev.cursor;
             // Rows are rebuilt whenever the findings change; `get` keeps a stale row from panicking regardless.
-            let line = match *row {
+            let rows = match *row {
                 EvRow::Header(k) => {
                     let Some(e) = c.evidence.get(k) else { continue };
                     let ts = e.ts.map(clock).unwrap_or_else(|| "--:--:--".into());
                     let s = format!("── {}/{nev} · {}:{} · {ts} ", k + 1, short_path(&e.path), e.line);
                     let fill = w.saturating_sub(s.chars().count());
-                    Line::styled(format!("{s}{}", "─".repeat(fill)), theme.section())
+                    vec![Line::styled(format!("{s}{}", "─".repeat(fill)), theme.section())]
                 }
                 EvRow::Text(k) => {
                     let Some(e) = c.evidence.get(k) else { continue };
                     let text = if self.raw { None } else { crate::readable::render(&e.text) };
-                    Line::styled(format!("▶ {}", escape_str(text.as_deref().unwrap_or(&e.text))), theme.evidence())
+                    vec![Line::styled(
+                        format!("▶ {}", escape_str(text.as_deref().unwrap_or(&e.text))),
+                        theme.evidence(),
+                    )]
                 }
                 EvRow::Line { pos, evidence } => {
                     let Some(&id) = ld.order.get(pos as usize) else { continue };
                     let id = id as usize;
-                    let mut l = self.log_line(ld, id, w, self.ev_highlight.as_ref(), theme);
                     // ▶ is the cursor, as in the log view; • marks the other evidence lines.
-                    l.spans.insert(
-                        0,
-                        Span::raw(if sel {
-                            "▶"
-                        } else if evidence {
-                            "•"
-                        } else {
-                            " "
-                        }),
-                    );
+                    let mark = if sel {
+                        "▶"
+                    } else if evidence {
+                        "•"
+                    } else {
+                        " "
+                    };
+                    let mut rows = if self.log.wrap {
+                        self.wrapped_line(ld, id, mark, w, h - lines.len(), self.ev_highlight.as_ref(), theme)
+                    } else {
+                        let mut l = self.log_line(ld, id, w, self.ev_highlight.as_ref(), theme);
+                        l.spans.insert(0, Span::raw(mark));
+                        vec![l]
+                    };
                     if evidence {
-                        l = l.style(theme.evidence());
+                        rows = rows.into_iter().map(|l| l.style(theme.evidence())).collect();
                     }
-                    l
+                    rows
                 }
             };
-            lines.push(if sel { line.style(theme.selected()) } else { line });
+            lines.extend(rows.into_iter().map(|l| if sel { l.style(theme.selected()) } else { l }));
         }
+        lines.truncate(h);
         frame.render_widget(Paragraph::new(lines), list);
+        if let Some(id) = self.ev_rows.get(self.ev.cursor).and_then(record_of).filter(|_| self.log.detail) {
+            self.draw_detail(frame, detail, ld, id, theme);
+        }
     }
 
     /// Lays out the selected cause's evidence with merged-log context around each line.
@@ -166,7 +204,8 @@ impl App {
             Action::Left => self.log.hscroll = self.log.hscroll.saturating_sub(8),
             Action::Right => self.log.hscroll += 8,
             Action::LineStart => self.log.hscroll = 0,
-            Action::ToggleWrap => self.log.wrap = !self.log.wrap,
+            Action::ToggleWrap => self.toggle_wrap(),
+            Action::ToggleDetail => self.toggle_detail(),
             _ => {}
         }
     }

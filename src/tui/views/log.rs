@@ -2,6 +2,9 @@
 
 use super::prelude::*;
 
+/// Columns before a wrapped line's text: cursor mark, level letter, space, source tag.
+const WRAP_PREFIX: usize = 13;
+
 impl App {
     pub(crate) fn draw_log(&self, frame: &mut Frame, area: Rect, ld: &Loaded, theme: Theme) {
         let detail_h = if self.log.detail { self.detail_height() as u16 } else { 0 };
@@ -73,8 +76,8 @@ impl App {
         } else {
             self.draw_wrapped(frame, list, ld, n, search, theme);
         }
-        if self.log.detail {
-            self.draw_detail(frame, detail, ld, theme);
+        if let Some(id) = self.log.selected(ld).filter(|_| self.log.detail) {
+            self.draw_detail(frame, detail, ld, id, theme);
         }
     }
 
@@ -91,14 +94,7 @@ impl App {
     ) {
         let w = area.width as usize;
         let h = area.height as usize;
-        const PREFIX: usize = 13;
-        let body_w = w.saturating_sub(PREFIX).max(1);
-        let height_of = |row: usize| -> usize {
-            self.log.record_at(ld, row).map_or(1, |id| {
-                let chars = self.shown_line(ld, id).chars().count();
-                chars.div_ceil(body_w).clamp(1, h.max(1))
-            })
-        };
+        let height_of = |row: usize| self.log.record_at(ld, row).map_or(1, |id| self.wrapped_height(ld, id, w, h));
         let mut top = self.log.top.min(self.log.cursor);
         let used: usize = (top..=self.log.cursor).map(height_of).sum();
         if used > h {
@@ -113,30 +109,10 @@ impl App {
         let mut row = top;
         while y < h && row < n {
             let Some(id) = self.log.record_at(ld, row) else { break };
-            let r = &ld.index.records;
-            let level = r.level(id);
-            let src = &ld.index.sources[r.source(id) as usize];
-            let text = self.shown_line(ld, id);
-            let chars: Vec<char> = text.chars().collect();
-            let mut lines = Vec::new();
-            for (k, chunk) in chars.chunks(body_w).enumerate().take(h - y) {
-                let prefix = if k == 0 {
-                    vec![
-                        Span::raw(if row == self.log.cursor { "▶" } else { " " }),
-                        Span::styled(level_letter(level), theme.level(level)),
-                        Span::raw(" "),
-                        Span::styled(format!("{:<9} ", source_tag(&src.stream)), theme.dim()),
-                    ]
-                } else {
-                    vec![Span::raw(" ".repeat(PREFIX - 1)), Span::styled("↪", theme.dim())]
-                };
-                let mut spans = prefix;
-                spans.extend(highlight(chunk.iter().collect(), search, theme));
-                let l = Line::from(spans);
-                lines.push(if row == self.log.cursor { l.style(theme.selected()) } else { l });
-            }
-            if lines.is_empty() {
-                lines.push(Line::from(""));
+            let mark = if row == self.log.cursor { "▶" } else { " " };
+            let mut lines = self.wrapped_line(ld, id, mark, w, h - y, search, theme);
+            if row == self.log.cursor {
+                lines = lines.into_iter().map(|l| l.style(theme.selected())).collect();
             }
             let lh = lines.len();
             let rect = Rect { y: area.y + y as u16, height: lh as u16, ..area };
@@ -146,8 +122,54 @@ impl App {
         }
     }
 
-    pub(crate) fn draw_detail(&self, frame: &mut Frame, area: Rect, ld: &Loaded, theme: Theme) {
-        let Some(id) = self.log.selected(ld) else { return };
+    /// Rows a record takes when wrapped at `width` columns (at most `max`).
+    pub(crate) fn wrapped_height(&self, ld: &Loaded, id: usize, width: usize, max: usize) -> usize {
+        let chars = self.shown_line(ld, id).chars().count();
+        chars.div_ceil(width.saturating_sub(WRAP_PREFIX).max(1)).clamp(1, max.max(1))
+    }
+
+    /// A record wrapped at `width` columns in at most `max_rows` rows: `mark`, level letter and
+    /// source tag on the first row, `↪` on the others.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn wrapped_line(
+        &self,
+        ld: &Loaded,
+        id: usize,
+        mark: &'static str,
+        width: usize,
+        max_rows: usize,
+        search: Option<&regex::Regex>,
+        theme: Theme,
+    ) -> Vec<Line<'static>> {
+        let body_w = width.saturating_sub(WRAP_PREFIX).max(1);
+        let r = &ld.index.records;
+        let level = r.level(id);
+        let src = &ld.index.sources[r.source(id) as usize];
+        let chars: Vec<char> = self.shown_line(ld, id).chars().collect();
+        let mut lines = Vec::new();
+        for (k, chunk) in chars.chunks(body_w).enumerate().take(max_rows) {
+            let mut spans = if k == 0 {
+                vec![
+                    Span::raw(mark),
+                    Span::styled(level_letter(level), theme.level(level)),
+                    Span::raw(" "),
+                    Span::styled(format!("{:<9} ", source_tag(&src.stream)), theme.dim()),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(WRAP_PREFIX - 1)), Span::styled("↪", theme.dim())]
+            };
+            spans.extend(highlight(chunk.iter().collect(), search, theme));
+            lines.push(Line::from(spans));
+        }
+        if lines.is_empty() {
+            lines.push(Line::from(""));
+        }
+        lines
+    }
+
+    /// The detail pane (`p`): one record's reference, level, host, service and pattern, then
+    /// the whole record, JSON pretty-printed.
+    pub(crate) fn draw_detail(&self, frame: &mut Frame, area: Rect, ld: &Loaded, id: usize, theme: Theme) {
         let r = &ld.index.records;
         let tpl = ld.index.templates.templates.get(r.template(id) as usize).map(|t| t.id.as_str()).unwrap_or("-");
         let title = format!(
@@ -162,6 +184,17 @@ impl App {
         let lines: Vec<Line> = body.lines().map(|l| Line::from(l.to_string())).collect();
         let block = Block::default().borders(Borders::TOP).title(Span::styled(title, theme.strong()));
         frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);
+    }
+
+    /// `w`, in the log and evidence views alike.
+    pub(crate) fn toggle_wrap(&mut self) {
+        self.log.wrap = !self.log.wrap;
+        self.status = format!("wrap: {}", if self.log.wrap { "on" } else { "off" });
+    }
+
+    /// `p`, in the log and evidence views alike (the pane itself says it is open).
+    pub(crate) fn toggle_detail(&mut self) {
+        self.log.detail = !self.log.detail;
     }
 
     pub(crate) fn log_action(&mut self, a: Action) {
@@ -180,11 +213,8 @@ impl App {
             Action::Left => log.hscroll = log.hscroll.saturating_sub(8),
             Action::Right => log.hscroll += 8,
             Action::LineStart => log.hscroll = 0,
-            Action::ToggleWrap => {
-                log.wrap = !log.wrap;
-                self.status = format!("wrap: {}", if log.wrap { "on" } else { "off" });
-            }
-            Action::ToggleDetail => log.detail = !log.detail,
+            Action::ToggleWrap => self.toggle_wrap(),
+            Action::ToggleDetail => self.toggle_detail(),
             Action::NextError | Action::PrevError => {
                 log.start_error_search(ld, matches!(a, Action::NextError));
                 self.work();

@@ -8,13 +8,21 @@ impl App {
         let h = area.height as usize;
         let ncauses = f.causes.len().max(1);
         let cause_rows = ncauses.min(if h >= 40 { 12 } else { 5 }) as u16;
-        let nseries = f.charts.len().min(if h >= 40 { 8 } else { 3 });
         let tall = h >= 40;
-        let chart_rows = if f.charts.is_empty() { 0 } else { (nseries * if tall { 2 } else { 1 }) as u16 + 3 };
         // The answer first, on up to two rows.
         let answer = escape_str(&f.headline()).into_owned();
         let width = area.width as usize;
         let answer_rows = if answer.chars().count() + 1 > width { 2 } else { 1 };
+        // Every reason of the selected cause shows, wrapped, before the chart gets rows: the chart
+        // loses series (and at last goes) when the screen is short.
+        let room = h.saturating_sub(2 + answer_rows + 1 + cause_rows as usize);
+        let need = f.causes.get(self.cause).map_or(0, |c| detail_rows_needed(c, width));
+        let per_series = if tall { 2 } else { 1 };
+        let nseries = (0..=f.charts.len().min(if tall { 8 } else { 3 }))
+            .rev()
+            .find(|&n| n == 0 || n * per_series + 3 + need <= room)
+            .unwrap_or(0);
+        let chart_rows = if nseries == 0 { 0 } else { (nseries * per_series) as u16 + 3 };
         let [head, causes_title, causes, detail, chart] = Layout::vertical([
             Constraint::Length(2 + answer_rows as u16),
             Constraint::Length(1),
@@ -113,18 +121,27 @@ impl App {
             Span::raw(" "),
             Span::styled(format!("why #{}", c.rank), theme.section()),
             Span::raw(format!(
-                " · {} · hosts {hosts} · onset {onset} · {} before, {} during",
+                " · {} · hosts {hosts} · onset {onset}{}",
                 escape_str(&c.service),
-                crate::report::fmt_rate(c.baseline_per_min),
-                crate::report::fmt_rate(c.incident_per_min)
+                crate::report::rate_phrase(c).map(|r| format!(" · {r}")).unwrap_or_default()
             )),
         ]));
         let room = area.height as usize;
-        let ev_room = c.evidence.len().min(room.saturating_sub(1) / 2).max(1);
-        let reason_room = room.saturating_sub(1 + ev_room + 1);
-        for r in c.reasons.iter().take(reason_room) {
-            lines.push(Line::from(format!("   • {}", escape_str(r))));
+        // The list cuts a long title: the whole of it here, when that hides no reason.
+        let title = escape_str(&c.title);
+        if title.chars().count() > w.saturating_sub(CAUSE_ROW_PREFIX) {
+            let rows = wrap_rows(&title, w.saturating_sub(3), usize::MAX);
+            if room >= detail_rows_needed(c, w) + rows.len() {
+                lines.extend(rows.into_iter().map(|r| Line::styled(format!("   {r}"), theme.strong())));
+            }
         }
+        // Reasons first, wrapped; evidence lines take what is left (Enter shows them all).
+        for r in c.reasons.iter() {
+            for (k, row) in reason_rows(r, w).into_iter().enumerate() {
+                lines.push(Line::from(format!("{}{row}", if k == 0 { "   • " } else { "     " })));
+            }
+        }
+        let ev_room = room.saturating_sub(lines.len() + 1).min(c.evidence.len()).max(1);
         if !c.evidence.is_empty() {
             lines.push(Line::styled(
                 format!(" evidence ({}, Enter to open):", crate::text::counted(c.evidence.len() as u64, "line")),
@@ -268,6 +285,21 @@ pub(crate) fn draw_inputs(frame: &mut Frame, area: Rect, ld: &Loaded, theme: The
         lines.push(Line::from(format!("   ! {}", escape_str(n))));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Columns before a title in the list of causes: mark, rank, badge, score, subsystem.
+const CAUSE_ROW_PREFIX: usize = 32;
+
+/// Rows the detail of cause `c` needs at `width` columns: the why line, every reason wrapped,
+/// and the evidence heading with one evidence line.
+fn detail_rows_needed(c: &Cause, width: usize) -> usize {
+    let reasons: usize = c.reasons.iter().map(|r| reason_rows(r, width).len()).sum();
+    1 + reasons + if c.evidence.is_empty() { 0 } else { 2 }
+}
+
+/// A reason wrapped below its `   • ` bullet.
+fn reason_rows(reason: &str, width: usize) -> Vec<String> {
+    wrap_rows(&escape_str(reason), width.saturating_sub(5), usize::MAX)
 }
 
 /// `text` in at most `rows` rows of `width` chars, broken at spaces where it can be; the last
