@@ -51,6 +51,10 @@ pub struct Common {
     #[arg(long, global = true, value_name = "SIZE", allow_hyphen_values = true, value_hint = clap::ValueHint::Other,
           value_parser = parse_max_decompressed)]
     pub max_decompressed: Option<u64>,
+    /// Run every rule on every line rather than once per message shape where the rule allows:
+    /// the findings are the same, only slower (for timing and for checking that claim).
+    #[arg(long, global = true, hide = true)]
+    pub rules_per_line: bool,
 }
 
 /// `--threads` bound: more threads than this only costs memory and start-up on any machine.
@@ -150,6 +154,7 @@ impl Pipeline {
                 year: c.year,
                 forced_formats: forced,
                 custom_formats,
+                rules_per_shape: !c.rules_per_line,
                 load: crate::source::LoadOptions {
                     max_decompressed: c.max_decompressed.unwrap_or(crate::source::DEFAULT_MAX_DECOMPRESSED),
                 },

@@ -115,6 +115,7 @@ pub fn index_chunk(
     rules: &RuleSet,
     range: Range<usize>,
     mine: bool,
+    per_shape: bool,
 ) -> ChunkOut {
     let data = &src.bytes()[range.clone()];
     let default_service = parser.kind.default_service().map(|s| s.as_bytes()).unwrap_or(src.stream.as_bytes());
@@ -134,6 +135,9 @@ pub fn index_chunk(
     let default_service_id = services.intern(default_service);
     let mut parsed = Parsed::default();
     let mut rule_scratch = crate::rules::MatchScratch::default();
+    // Rule verdicts by the miner's shape ids, so only when the miner runs.
+    let per_shape = per_shape && mine;
+    let mut shape_memo = crate::rules::ShapeMemo::default();
     // Without rules the matcher would still resolve fields and probe its memos for nothing.
     let no_rules = rules.is_empty();
     let rec = &mut out.records;
@@ -205,7 +209,6 @@ pub fn index_chunk(
                 let svc_name = if parsed.service.is_empty() { default_service } else { parsed.service.get(line) };
                 let service = services.intern(svc_name);
                 let msg = if parsed.msg.is_empty() { Span::new(0, line.len()) } else { parsed.msg };
-                let rule = if no_rules { NO_RULE } else { rules.match_record_with(line, &parsed, &mut rule_scratch) };
                 settle_blank(&mut blank_record, rec, &mut out.miner, data, mine);
                 let message = parsed.message(line);
                 let template = if tagless(message).is_empty() {
@@ -216,6 +219,13 @@ pub fn index_chunk(
                     out.miner.add(message)
                 } else {
                     crate::patterns::NO_TEMPLATE
+                };
+                let rule = if no_rules {
+                    NO_RULE
+                } else if per_shape && template != crate::patterns::NO_TEMPLATE && out.miner.is_whole_shape(template) {
+                    rules.match_shaped(line, &parsed, template, &mut shape_memo, &mut rule_scratch)
+                } else {
+                    rules.match_record_with(line, &parsed, &mut rule_scratch)
                 };
                 rec.offset.push(pos as u64);
                 rec.len.push(line.len() as u32);

@@ -36,6 +36,9 @@ pub struct IndexOptions {
     pub forced_formats: Vec<(String, FormatKind)>,
     pub chunk_size: usize,
     pub mine_patterns: bool,
+    /// Decide rules once per message shape where the rule allows (see `rules::shape`); off,
+    /// every rule runs on every line. The verdicts are the same; this is for tests and timing.
+    pub rules_per_shape: bool,
     /// Receives bytes indexed so far, for a progress bar (read from another thread).
     pub progress: Option<Arc<IndexProgress>>,
     /// User-defined formats that take part in detection (see `format::custom::load_all`).
@@ -59,6 +62,7 @@ impl Default for IndexOptions {
             forced_formats: Vec::new(),
             chunk_size: 4 << 20,
             mine_patterns: true,
+            rules_per_shape: true,
             progress: None,
             custom_formats: Vec::new(),
             load: crate::source::LoadOptions::default(),
@@ -160,8 +164,15 @@ impl Index {
             .par_iter()
             .map(|(sid, range)| {
                 let src = &sources[*sid];
-                let out =
-                    chunk::index_chunk(src, &parsers[*sid], &ctxs[*sid], &rules, range.clone(), opts.mine_patterns);
+                let out = chunk::index_chunk(
+                    src,
+                    &parsers[*sid],
+                    &ctxs[*sid],
+                    &rules,
+                    range.clone(),
+                    opts.mine_patterns,
+                    opts.rules_per_shape,
+                );
                 if let Some(p) = &opts.progress {
                     p.done.fetch_add(range.len() as u64, Ordering::Relaxed);
                 }

@@ -43,6 +43,9 @@ pub struct Miner {
     pub(crate) arena: Vec<u8>,
     /// Local id of the overflow shape, once the shape cap is reached.
     overflow: Option<u32>,
+    /// Local ids whose messages ran past [`MAX_TOKENS`]: their shape ends in one wildcard that
+    /// hides the rest of the message. Ascending.
+    cut: Vec<u32>,
     raw: RawCache,
 }
 
@@ -108,6 +111,7 @@ impl Miner {
             chain: Vec::new(),
             arena: Vec::new(),
             overflow: None,
+            cut: Vec::new(),
             raw: RawCache::default(),
         }
     }
@@ -174,12 +178,22 @@ impl Miner {
         self.shapes.push((s as u32, self.arena.len() as u32));
         self.counts.push(1);
         self.chain.push(u32::MAX);
+        if self.toks.len() >= MAX_TOKENS {
+            self.cut.push(id);
+        }
         if last == u32::MAX {
             self.by_hash.insert(h, id);
         } else {
             self.chain[last as usize] = id;
         }
         id
+    }
+
+    /// Whether local id `id` stands for one masked shape whose every token is kept: not the
+    /// overflow shape (many shapes) and not a message cut at [`MAX_TOKENS`]. Its messages differ
+    /// only in masked values, so what holds for one of them about the rest holds for all.
+    pub fn is_whole_shape(&self, id: u32) -> bool {
+        self.overflow != Some(id) && self.cut.binary_search(&id).is_err()
     }
 
     /// Distinct shapes seen so far.

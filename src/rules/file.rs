@@ -46,6 +46,8 @@ struct RuleDef {
     #[serde(default)]
     explains: bool,
     #[serde(default)]
+    per_line: bool,
+    #[serde(default)]
     opens: bool,
     examples: Option<ExamplesDef>,
 }
@@ -262,6 +264,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
                 waits: r.waits,
                 at_once: r.at_once,
                 explains: r.explains,
+                per_line: r.per_line,
                 opens: r.opens,
                 source_file: file.to_string(),
                 line: line as u32,

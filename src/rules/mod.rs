@@ -19,6 +19,7 @@
 //! weight = 1.0                    # default 1.0; the highest-weight hit wins
 //! match = ['Failed password for (?:invalid user )?(?P<user>\S+) from (?P<host>\S+)']
 //! relates = ["time"]              # optional: topics its meaning touches (see below)
+//! per_line = true                 # optional: decide on every line, never per message shape (see [`shape`])
 //! [rules.fields]                  # all must hold, as well as one `match` pattern
 //! level = "^(error|fatal)$"       # the parsed level (or a raw level field)
 //! examples = { match = ["..."], no_match = ["..."] }
@@ -46,11 +47,13 @@ mod check;
 mod file;
 mod literal;
 pub(crate) mod matcher;
+pub mod shape;
 
 pub use builtin::BUILTIN;
 pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};
 pub use file::{line_of, RuleError};
 pub use matcher::{MatchScratch, REGEX_SIZE_LIMIT};
+pub use shape::ShapeMemo;
 
 use crate::format::Parsed;
 use serde::Serialize;
@@ -144,6 +147,11 @@ pub struct Rule {
     /// error signal too, and may be the best explanation there is.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub explains: bool,
+    /// Decide this rule on every line, never once per message shape (`per_line = true`): its
+    /// patterns read a value the miner masks (a user name, a word inside a quoted string) in a
+    /// way the loader cannot see in the pattern itself (see [`shape`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub per_line: bool,
     /// A heading that starts a new section of its file (`opens = true`: a play, a run): the
     /// headings above it belong to another change.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -161,6 +169,8 @@ pub struct RuleSet {
     /// Topic → the words that make a line about it (`[topics]` in rule files, merged over files).
     pub topics: BTreeMap<String, Vec<String>>,
     matcher: matcher::Matcher,
+    /// The pack split into patterns decided per message shape and per line, built on first use.
+    shapes: std::sync::OnceLock<shape::ShapeSplit>,
     by_id: HashMap<String, u32>,
 }
 
@@ -313,7 +323,7 @@ impl RuleSet {
             }
         })?;
         let by_id = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        Ok(RuleSet { rules, matcher, by_id, topics: BTreeMap::new() })
+        Ok(RuleSet { rules, matcher, shapes: Default::default(), by_id, topics: BTreeMap::new() })
     }
 
     /// The best rule hitting this record, or [`NO_RULE`]: highest weight, then
@@ -326,6 +336,27 @@ impl RuleSet {
     /// distinct message: the indexing loop's entry point.
     pub fn match_record_with(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
         self.matcher.best_cached(line, parsed, scratch)
+    }
+
+    /// [`RuleSet::match_record_with`] for a record whose message the miner gave chunk-local
+    /// shape id `shape`: the patterns that cannot tell a shape's messages apart run once per
+    /// shape (see [`shape`]). Every record of one `memo` must come from one miner.
+    pub fn match_shaped(
+        &self,
+        line: &[u8],
+        parsed: &Parsed,
+        shape: u32,
+        memo: &mut ShapeMemo,
+        scratch: &mut MatchScratch,
+    ) -> u32 {
+        // A decoded message (JSON escapes undone) is not the text the miner shaped.
+        if parsed.message_from_fields || parsed.decoded.is_some() {
+            return self.matcher.best_cached(line, parsed, scratch);
+        }
+        let split = self.shapes.get_or_init(|| shape::ShapeSplit::build(&self.rules));
+        let msg = parsed.message(line);
+        let list = split.message_rules(msg, shape, memo);
+        self.matcher.best_cached_given(line, parsed, scratch, Some(list))
     }
 
     /// Whether rule `rule` matches, and which of its message patterns did

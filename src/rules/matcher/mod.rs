@@ -297,6 +297,11 @@ impl Matcher {
             .then(b.cmp(&a))
     }
 
+    /// Rule `r`'s place in the ranking (higher wins); equal for equal rule lists.
+    pub(super) fn strength_of(&self, r: u32) -> u32 {
+        self.strength[r as usize]
+    }
+
     fn beats(&self, r: u32, best: u32) -> bool {
         best == super::NO_RULE || self.strength[r as usize] > self.strength[best as usize]
     }
@@ -357,6 +362,18 @@ impl Matcher {
     /// cached per distinct message, because structured logs repeat the same few messages
     /// ("request completed") millions of times while their fields vary.
     pub fn best_cached(&self, line: &[u8], parsed: &Parsed, scratch: &mut MatchScratch) -> u32 {
+        self.best_cached_given(line, parsed, scratch, None)
+    }
+
+    /// [`Matcher::best_cached`], with the rules whose message patterns match the message given
+    /// (strongest first) when the caller already knows them (decided per shape, see `super::shape`).
+    pub(super) fn best_cached_given(
+        &self,
+        line: &[u8],
+        parsed: &Parsed,
+        scratch: &mut MatchScratch,
+        message_rules: Option<&[u32]>,
+    ) -> u32 {
         let msg = Self::message(line, parsed);
         self.resolve(line, parsed, &mut scratch.table);
         if scratch.group_memo.len() != self.groups.len() {
@@ -376,7 +393,15 @@ impl Matcher {
         if parsed.message_from_fields {
             return best;
         }
-        best = self.best_cached_on(msg, line, parsed, scratch, best);
+        best = match message_rules {
+            Some(list) => list
+                .iter()
+                .copied()
+                .take_while(|&r| self.beats(r, best))
+                .find(|&r| self.fields_hold_memo(r, line, parsed, scratch))
+                .unwrap_or(best),
+            None => self.best_cached_on(msg, line, parsed, scratch, best),
+        };
         if let Some(detail) = Self::detail(line, parsed) {
             best = self.best_cached_on(detail, line, parsed, scratch, best);
         }

@@ -114,7 +114,7 @@ impl Matcher {
 
     /// Every rule whose message patterns match `msg` (prefiltered or not), best-ranked
     /// first, deduplicated. Depends on the message bytes alone, so it can be cached.
-    pub(super) fn message_rules(&self, msg: &[u8], out: &mut Vec<u32>) {
+    pub(in crate::rules) fn message_rules(&self, msg: &[u8], out: &mut Vec<u32>) {
         out.clear();
         if let Some(set) = &self.always {
             if set.is_match(msg) {
