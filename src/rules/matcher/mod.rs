@@ -366,7 +366,7 @@ impl Matcher {
     }
 
     /// [`Matcher::best_cached`], with the rules whose message patterns match the message given
-    /// (strongest first) when the caller already knows them (decided per shape, see `super::shape`).
+    /// (strongest first) when the caller already knows them (decided per shape, see rules/shape.rs).
     pub(super) fn best_cached_given(
         &self,
         line: &[u8],
