@@ -47,6 +47,24 @@ fn check_reports_bad_rules_with_file_and_line() {
         .stdout(predicate::str::contains(":1: rule 'x': example should match but does not: all quiet"));
 }
 
+/// A vocabulary of one's own (words the analysis reads outside rules) is checked with the pack's:
+/// an example its words do not honour fails the check, naming the file and the `[vocabulary]` line.
+#[test]
+fn check_runs_vocabulary_examples() {
+    let home = TempDir::new().unwrap();
+    let dir = home.path().join("mine");
+    std::fs::create_dir(&dir).unwrap();
+    let words = "# our words\n[vocabulary]\nchange_words = [\"cutover\"]\nchange_examples.match = [\"cutover to region b\", \"all quiet\"]\n";
+    std::fs::write(dir.join("words.toml"), words).unwrap();
+    let failed = format!(
+        "{}:2: vocabulary: example all quiet: expected it reads like a change",
+        dir.join("words.toml").display()
+    );
+    culprit(&home).args(["rules", "check"]).arg(&dir).assert().code(1).stdout(predicate::str::contains(failed));
+    std::fs::write(dir.join("words.toml"), words.replace(", \"all quiet\"", "")).unwrap();
+    culprit(&home).args(["rules", "check"]).arg(&dir).assert().success();
+}
+
 #[test]
 fn test_subcommand_exit_codes_and_captures() {
     let home = TempDir::new().unwrap();

@@ -242,3 +242,32 @@ fn no_source_file_is_over_800_lines() {
     }
     assert!(long.is_empty(), "files over {MAX_LINES} lines:\n{}", long.join("\n"));
 }
+
+/// Message text belongs in rule files, with examples (`rules/vocabulary.toml` for the words the
+/// analysis reads outside rules). The analysis may name structured field keys (`old`, `new`),
+/// never a list of words to find in a message, nor a quoted word it looks for in one.
+#[test]
+fn the_analysis_matches_no_message_text_of_its_own() {
+    let word_list = |line: &str| line.contains(": &[&str] = &[") || line.contains(": &[(&str,");
+    let looks_for_word = |line: &str| {
+        ["contains(\"", "mentions(text, \"", "starts_with(\"", "ends_with(\"", "find(\""]
+            .iter()
+            .any(|p| line.contains(p))
+    };
+    let mut found = Vec::new();
+    for file in src_files() {
+        let rel = file.strip_prefix(src_root()).unwrap().to_string_lossy().replace('\\', "/");
+        if !rel.starts_with("analysis/") || rel.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        // A file's own unit tests may quote lines.
+        let code = text.split("#[cfg(test)]").next().unwrap_or("");
+        for (n, line) in code.lines().enumerate() {
+            if !line.trim_start().starts_with("//") && (word_list(line) || looks_for_word(line)) {
+                found.push(format!("src/{rel}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "message text in the analysis (move it to a rule file):\n{}", found.join("\n"));
+}

@@ -8,14 +8,12 @@
 use super::rank::{self, ChangeEvent};
 use crate::findings::{ChangeFacts, SettingChange};
 use crate::index::Index;
-use regex::Regex;
-use std::sync::OnceLock;
 
 /// The facts of the change whose first line is `trigger`, gathered over every line of it.
 pub fn facts(index: &Index, changes: &[ChangeEvent], trigger: &ChangeEvent) -> ChangeFacts {
     let (what, mut settings) = change_text(index, trigger.rec);
     if settings.is_empty() {
-        settings = setting_changes(&what);
+        settings = setting_changes(index, &what);
     }
     let mut hosts: Vec<String> = rank::host_names(
         index,
@@ -72,81 +70,14 @@ fn change_text(index: &Index, rec: u32) -> (String, Vec<SettingChange>) {
     (what, settings)
 }
 
-/// Settings a change's words say moved, in their order.
-pub fn setting_changes(text: &str) -> Vec<SettingChange> {
-    static ARROW: OnceLock<Regex> = OnceLock::new();
-    static FROM_TO: OnceLock<Regex> = OnceLock::new();
-    static BECAME: OnceLock<Regex> = OnceLock::new();
-    // `key id auth-2023-11 -> auth-2024-01`, `pool size from 10 to 40`: the words before the old
-    // value (after the last `: `) name the setting.
-    let arrow = ARROW.get_or_init(|| {
-        Regex::new(r#"(?P<name>[\p{L}_][\p{L}\p{N}_.\- ]*?)\s+"?(?P<old>[^\s",;]+?)"?\s*(?:->|→|=>)\s*"?(?P<new>[^\s",;]+?)"?(?:[\s",;)]|$)"#)
-            .expect("static regex")
-    });
-    let from_to = FROM_TO.get_or_init(|| {
-        Regex::new(r#"(?P<name>[\p{L}_][\p{L}\p{N}_.\- ]*?)\s+from\s+"?(?P<old>[^\s",;]+?)"?\s+to\s+"?(?P<new>[^\s",;]+?)"?(?:[\s",;)]|$)"#)
-            .expect("static regex")
-    });
-    // `parameter "work_mem" changed to "64MB"`, `max_connections set to 500`.
-    let became = BECAME.get_or_init(|| {
-        Regex::new(r#""?(?P<name>[\p{L}_][\p{L}\p{N}_.\-]*)"?\s+(?:changed|set|updated)\s+to\s+"?(?P<new>[^\s",;]+?)"?(?:[\s",;)]|$)"#)
-            .expect("static regex")
-    });
-    let mut out = Vec::new();
-    // Clauses one setting each: `key id a -> b, algorithm c -> d`.
-    for clause in text.split([',', ';']) {
-        let clause = clause.rsplit(": ").next().unwrap_or(clause);
-        if let Some(c) = arrow.captures(clause).or_else(|| from_to.captures(clause)) {
-            out.push(SettingChange {
-                name: c["name"].trim().to_string(),
-                old: Some(c["old"].to_string()),
-                new: c["new"].to_string(),
-            });
-        } else if let Some(c) = became.captures(clause) {
-            out.push(SettingChange { name: c["name"].to_string(), old: None, new: c["new"].to_string() });
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn moved(text: &str) -> Vec<(String, Option<String>, String)> {
-        setting_changes(text).into_iter().map(|s| (s.name, s.old, s.new)).collect()
-    }
-
-    fn s(x: &str) -> String {
-        x.to_string()
-    }
-
-    #[test]
-    fn arrows_and_clauses() {
-        assert_eq!(
-            moved("token signing: key id auth-2023-11 -> auth-2024-01, algorithm RS256 -> ES256"),
-            vec![
-                (s("key id"), Some(s("auth-2023-11")), s("auth-2024-01")),
-                (s("algorithm"), Some(s("RS256")), s("ES256"))
-            ]
-        );
-        assert_eq!(
-            moved("work_mem 32MB -> 64MB for reporting queries"),
-            vec![(s("work_mem"), Some(s("32MB")), s("64MB"))]
-        );
-        assert_eq!(moved("pool size from 10 to 40"), vec![(s("pool size"), Some(s("10")), s("40"))]);
-        assert_eq!(moved("replicas 3 → 1"), vec![(s("replicas"), Some(s("3")), s("1"))]);
-    }
-
-    #[test]
-    fn only_the_new_value() {
-        assert_eq!(moved(r#"parameter "work_mem" changed to "64MB""#), vec![(s("work_mem"), None, s("64MB"))]);
-    }
-
-    #[test]
-    fn words_without_a_setting() {
-        assert!(moved("auth 3.9.2 hotfix: token signer falls back to previous key id").is_empty());
-        assert!(moved("rollback to previous configuration").is_empty());
-        assert!(moved("payments: refund webhook retries").is_empty());
-    }
+/// Settings a change's words say moved, in their order, by the shapes of the rule pack's
+/// vocabulary (`setting_shapes`).
+pub fn setting_changes(index: &Index, text: &str) -> Vec<SettingChange> {
+    index
+        .rules
+        .vocabulary
+        .settings_moved(text)
+        .into_iter()
+        .map(|(name, old, new)| SettingChange { name, old, new })
+        .collect()
 }

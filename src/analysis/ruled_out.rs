@@ -131,7 +131,7 @@ pub(super) fn change_only_causes(
             subsystem: c
                 .mentioned_services
                 .first()
-                .map(|&s| rank::guess_subsystem(index.services.get(s)))
+                .map(|&s| rank::guess_subsystem(index, index.services.get(s)))
                 .unwrap_or_else(|| rank::subsystem_of(index, c.key.0, c.key.1)),
             service: svc_name,
             hosts: rank::host_names(index, c.hosts()),

@@ -162,83 +162,18 @@ pub struct SignalTable {
     pub timed_records: u64,
 }
 
-/// Words that make an otherwise quiet template a change event (deploys, reloads, flags).
-const CHANGE_WORDS: &[&str] = &[
-    "config",
-    "deploy",
-    "rollout",
-    "rolled out",
-    "rolling out",
-    "rollback",
-    "rolled back",
-    "reload",
-    "restart",
-    "upgrade",
-    "downgrade",
-    "migration",
-    "migrating",
-    "feature flag",
-    "flag ",
-    "rotate",
-    "rotated",
-    "rotation",
-    "failover",
-    "promoted",
-    "applied",
-    "changed to",
-    "updated to",
-    "set to",
-    "new version",
-    "release",
-];
-
-/// Lines that use change words but are no change: housekeeping that changes nothing a service
-/// depends on, and restarts that systemd schedules because a unit failed (they follow the failure).
-const NOT_A_CHANGE: &[&str] = &[
-    "logrotate",
-    "rotate log",
-    "rotating log",
-    "log rotation",
-    "rotated log",
-    "scheduled restart job",
-    "restart counter is at",
-];
-
-/// Marks templates whose text reads like a change, and that are rare enough to be events.
+/// Marks templates that are rare enough to be events and whose text reads like a change (the
+/// rule pack's vocabulary says which words do).
 fn change_templates(index: &Index, template_counts: &[u64], timed: u64) -> Vec<bool> {
-    let words = |w: &[&str]| {
-        aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(w).expect("static word automaton")
-    };
-    let (change, not_a_change) = (words(CHANGE_WORDS), words(NOT_A_CHANGE));
+    let vocabulary = &index.rules.vocabulary;
     let rare = (timed / super::tuning::CHANGE_TEMPLATE_RARITY).max(super::tuning::CHANGE_TEMPLATE_MAX_MIN);
     index
         .templates
         .templates
         .iter()
         .zip(template_counts)
-        .map(|(t, &c)| {
-            let text = t.text.as_bytes();
-            c > 0 && c <= rare && names_a_change(&change, text) && !not_a_change.is_match(text)
-        })
+        .map(|(t, &c)| c > 0 && c <= rare && vocabulary.reads_like_change(t.text.as_bytes()))
         .collect()
-}
-
-/// Whether a change word stands as a word (`restart`, `restarted`, `deployment`), not inside
-/// another (`restartpoint`, `undeployable`).
-fn names_a_change(words: &aho_corasick::AhoCorasick, text: &[u8]) -> bool {
-    const SUFFIXES: &[&[u8]] =
-        &[b"s", b"d", b"ed", b"ing", b"ment", b"ments", b"ure", b"ured", b"uration", b"urations"];
-    words.find_overlapping_iter(text).any(|m| {
-        let before_ok = m.start() == 0 || !text[m.start() - 1].is_ascii_alphanumeric();
-        let rest = &text[m.end()..];
-        let word_end = rest.iter().position(|c| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
-        // A word ends the match (`flag `), or the text does, or an ending makes another form of it.
-        let ends_word = !text[m.end() - 1].is_ascii_alphanumeric();
-        let after_ok = ends_word || word_end == 0 || SUFFIXES.iter().any(|s| s.eq_ignore_ascii_case(&rest[..word_end]));
-        // `ByteBuf.release()`, `pool.restart(`: code that names a method, not an event.
-        let a_call = rest.get(word_end) == Some(&b'(');
-        before_ok && after_ok && !a_call
-    })
 }
 
 /// Whether a record is a failure seen by users, by the same reading as the signals: a symptom
@@ -548,29 +483,6 @@ mod tests {
         // A tie keeps the earlier range's record, as one pass would.
         assert_eq!((s.first_rec[0], s.first_rec[1], s.first_ts[1]), (3, 11, 1_500));
         assert_eq!(s.first_from(1), Some(11));
-    }
-
-    #[test]
-    fn change_words_stand_as_words() {
-        let words = aho_corasick::AhoCorasickBuilder::new().ascii_case_insensitive(true).build(CHANGE_WORDS).unwrap();
-        for yes in [
-            &b"Configuration reloaded"[..],
-            b"deployment web rolled out",
-            b"restarted worker",
-            b"feature flag new-cart on",
-            b"limit set to 40",
-            b"Applied new settings",
-        ] {
-            assert!(names_a_change(&words, yes), "{}", String::from_utf8_lossy(yes));
-        }
-        for no in [
-            &b"restartpoint starting: time"[..],
-            b"undeployable artifact",
-            b"preconfigured pool ready",
-            b"LEAK: ByteBuf.release() was not called before it's garbage-collected",
-        ] {
-            assert!(!names_a_change(&words, no), "{}", String::from_utf8_lossy(no));
-        }
     }
 
     #[test]

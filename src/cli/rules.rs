@@ -127,7 +127,9 @@ fn check(dirs: &[PathBuf]) -> anyhow::Result<ExitCode> {
         for f in &failures {
             writeln!(out, "{f}")?;
         }
-        let examples: usize = set.rules.iter().map(|r| r.examples.matching.len() + r.examples.no_match.len()).sum();
+        let examples: usize =
+            set.rules.iter().map(|r| r.examples.matching.len() + r.examples.no_match.len()).sum::<usize>()
+                + set.vocabulary.example_count();
         if failures.is_empty() {
             writeln!(out, "ok: {}: {} rules, {examples} examples", escape_str(&name), set.len())?;
         } else {

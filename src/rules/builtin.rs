@@ -11,4 +11,5 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rules/config-management.toml", include_str!("../../rules/config-management.toml")),
     ("rules/packages.toml", include_str!("../../rules/packages.toml")),
     ("rules/kubernetes.toml", include_str!("../../rules/kubernetes.toml")),
+    ("rules/vocabulary.toml", include_str!("../../rules/vocabulary.toml")),
 ];

@@ -37,10 +37,16 @@ pub struct ExampleFailure {
     /// True for a `match` example that did not match.
     pub expected_match: bool,
     pub example: String,
+    /// For a vocabulary example: what it should do and did not.
+    pub expected: Option<String>,
 }
 
 impl std::fmt::Display for ExampleFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(expected) = &self.expected {
+            let example = crate::text::escape_str(&self.example);
+            return write!(f, "{}:{}: vocabulary: example {example}: expected it {expected}", self.file, self.line);
+        }
         let what = if self.expected_match { "should match but does not" } else { "should not match but does" };
         write!(
             f,
@@ -53,8 +59,9 @@ impl std::fmt::Display for ExampleFailure {
     }
 }
 
-/// Runs every rule's examples against that rule. Also fails a rule that has
-/// no example of either kind, since the pack promises both.
+/// Runs every rule's examples against that rule, and the vocabulary's examples against the
+/// merged vocabulary. Also fails a rule that has no example of either kind, since the pack
+/// promises both.
 pub fn check_examples(set: &RuleSet, require_both: bool) -> Vec<ExampleFailure> {
     let mut out = Vec::new();
     for (i, rule) in set.rules.iter().enumerate() {
@@ -64,6 +71,7 @@ pub fn check_examples(set: &RuleSet, require_both: bool) -> Vec<ExampleFailure> 
             rule: rule.id.clone(),
             expected_match,
             example: example.to_string(),
+            expected: None,
         };
         if require_both && (rule.examples.matching.is_empty() || rule.examples.no_match.is_empty()) {
             out.push(fail(
@@ -83,6 +91,16 @@ pub fn check_examples(set: &RuleSet, require_both: bool) -> Vec<ExampleFailure> 
                 out.push(fail(false, ex));
             }
         }
+    }
+    for (file, line, text, expected) in set.vocabulary.failing_examples() {
+        out.push(ExampleFailure {
+            file,
+            line: line as u32,
+            rule: "vocabulary".into(),
+            expected_match: true,
+            example: text,
+            expected: Some(expected),
+        });
     }
     out
 }

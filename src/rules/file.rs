@@ -19,6 +19,8 @@ struct FileDef {
     topics: BTreeMap<String, Spanned<Vec<String>>>,
     #[serde(default)]
     rules: Vec<Spanned<RuleDef>>,
+    /// Words the analysis reads outside rules (see [`super::vocabulary`]).
+    vocabulary: Option<Spanned<super::vocabulary::VocabularyDef>>,
 }
 
 #[derive(Deserialize)]
@@ -118,6 +120,8 @@ pub struct ParsedFile {
     pub rules: Vec<Parsed>,
     /// Topic → words that make a line about it.
     pub topics: BTreeMap<String, Vec<String>>,
+    /// `[vocabulary]` and the line it starts on.
+    pub(super) vocabulary: Option<(usize, super::vocabulary::VocabularyDef)>,
 }
 
 /// A topic tag: lowercase letters, digits and `-`.
@@ -166,6 +170,12 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
         }
         topics.insert(name, words);
     }
+    let vocabulary = def.vocabulary.map(|v| {
+        let line = line_of(text, v.span().start);
+        let v = v.into_inner();
+        errors.extend(v.problems().into_iter().map(|m| err(line, None, format!("vocabulary: {m}"))));
+        (line, v)
+    });
     for r in def.rules {
         let line = line_of(text, r.span().start);
         let r = r.into_inner();
@@ -274,7 +284,7 @@ pub fn parse(file: &str, text: &str, check_regexes: bool) -> Result<ParsedFile, 
         });
     }
     match errors.len() {
-        0 => Ok(ParsedFile { rules: out, topics }),
+        0 => Ok(ParsedFile { rules: out, topics, vocabulary }),
         1 => Err(errors.remove(0)),
         _ => Err(RuleError::Several(errors)),
     }

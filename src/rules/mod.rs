@@ -40,6 +40,9 @@
 //! line names a word of the `time` topic) are about the same thing. Topics and their words merge
 //! over all files and layers; the ranking reads them (see `docs/analysis.md`).
 //!
+//! A file's `[vocabulary]` (see [`vocabulary`]) holds the words the analysis reads outside rules;
+//! it merges over files and layers like topics.
+//!
 //! Matching (see [`matcher`]) runs inside the parallel index pass.
 
 mod builtin;
@@ -48,12 +51,14 @@ mod file;
 mod literal;
 pub(crate) mod matcher;
 pub mod shape;
+pub mod vocabulary;
 
 pub use builtin::BUILTIN;
 pub use check::{check_examples, parse_line, ExampleFailure, ParsedLine};
 pub use file::{line_of, RuleError};
 pub use matcher::{MatchScratch, REGEX_SIZE_LIMIT};
 pub use shape::ShapeMemo;
+pub use vocabulary::Vocabulary;
 
 use crate::format::Parsed;
 use serde::Serialize;
@@ -168,6 +173,8 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// Topic → the words that make a line about it (`[topics]` in rule files, merged over files).
     pub topics: BTreeMap<String, Vec<String>>,
+    /// Words the analysis reads outside rules (`[vocabulary]` in rule files, merged over files).
+    pub vocabulary: Vocabulary,
     matcher: matcher::Matcher,
     /// The pack split into patterns decided per message shape and per line, built on first use.
     shapes: std::sync::OnceLock<shape::ShapeSplit>,
@@ -253,6 +260,7 @@ impl RuleSet {
         let mut slots: Vec<Option<Rule>> = Vec::new();
         let mut pos: HashMap<String, usize> = HashMap::new();
         let mut topics: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut vocabulary = Vocabulary::default();
         for layer in layers {
             let mut seen: HashMap<String, (String, u32)> = HashMap::new();
             for (name, text) in &layer.files {
@@ -263,6 +271,9 @@ impl RuleSet {
                         continue;
                     }
                 };
+                if let Some((line, v)) = parsed.vocabulary {
+                    vocabulary.add(name, line, v);
+                }
                 for (topic, words) in parsed.topics {
                     let all = topics.entry(topic).or_default();
                     for w in words {
@@ -299,6 +310,8 @@ impl RuleSet {
         }
         let mut set = RuleSet::from_rules(slots.into_iter().flatten().collect())?;
         set.topics = topics;
+        vocabulary.finish();
+        set.vocabulary = vocabulary;
         Ok(set)
     }
 
@@ -323,7 +336,14 @@ impl RuleSet {
             }
         })?;
         let by_id = rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i as u32)).collect();
-        Ok(RuleSet { rules, matcher, shapes: Default::default(), by_id, topics: BTreeMap::new() })
+        Ok(RuleSet {
+            rules,
+            matcher,
+            shapes: Default::default(),
+            by_id,
+            topics: BTreeMap::new(),
+            vocabulary: Vocabulary::default(),
+        })
     }
 
     /// The best rule hitting this record, or [`NO_RULE`]: highest weight, then

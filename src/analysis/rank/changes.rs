@@ -86,7 +86,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             .filter(|(&svc, hs)| svc != r.service(i) && change_hosts.iter().any(|h| hs.contains(h)))
             .map(|(&svc, _)| svc)
             .chain(mentioned_services.iter().copied())
-            .map(|svc| guess_subsystem(index.services.get(svc)))
+            .map(|svc| guess_subsystem(index, index.services.get(svc)))
             .collect();
         touched_subsystems.sort();
         touched_subsystems.dedup();

@@ -5,6 +5,7 @@ use super::{mentions, name_table, Story, Topics};
 use crate::analysis::signals::{SignalId, SignalTable};
 use crate::analysis::tuning;
 use crate::index::Index;
+use crate::rules::Vocabulary;
 use std::collections::HashMap;
 
 /// Subsystem of a signal: the rule's, or a guess from the service name for mined templates.
@@ -14,28 +15,11 @@ pub fn subsystem_of(index: &Index, id: SignalId, service: u32) -> String {
             return rule.subsystem.clone();
         }
     }
-    guess_subsystem(index.services.get(service))
+    guess_subsystem(index, index.services.get(service))
 }
 
-pub fn guess_subsystem(service: &str) -> String {
-    let s = service.to_ascii_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| s.contains(w));
-    let sub = if has(&["postgres", "mysql", "mariadb", "mongo", "redis", "db", "sql", "cassandra"]) {
-        "database"
-    } else if has(&["auth", "login", "sso", "oauth", "ldap", "keycloak", "sshd", "identity", "token"]) {
-        "auth"
-    } else if has(&["nginx", "proxy", "haproxy", "envoy", "access", "httpd", "apache", "ingress", "lb"]) {
-        "web"
-    } else if has(&["dns", "resolv", "named", "unbound", "bind", "network", "firewall", "iptables"]) {
-        "network"
-    } else if has(&["kernel", "systemd", "cron", "ntp", "chrony", "timesyncd", "syslog", "oom"]) {
-        "system"
-    } else if has(&["deploy", "audit", "config", "release", "argo", "jenkins", "ci"]) {
-        "deploy"
-    } else {
-        return if s.is_empty() { "app".into() } else { s };
-    };
-    sub.to_string()
+pub fn guess_subsystem(index: &Index, service: &str) -> String {
+    index.rules.vocabulary.subsystem_of_service(service)
 }
 
 pub fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {
@@ -50,7 +34,7 @@ pub fn story_subsystem(index: &Index, t: &SignalTable, st: &Story) -> String {
         .into_iter()
         .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|v| v.0)
-        .unwrap_or_else(|| guess_subsystem(index.services.get(st.service)))
+        .unwrap_or_else(|| guess_subsystem(index, index.services.get(st.service)))
 }
 
 /// Where the incident shows: the hosts that fail, the services that report the failures, and
@@ -70,20 +54,14 @@ impl FailingPath {
     /// A service serves the failing endpoint when a word of its name of 4 letters or more
     /// names a path segment, or its plural: `orders-api` and `GET /v1/orders/{id}`, `payout`
     /// and `POST /v1/payouts`.
-    pub(super) fn serves_endpoint(&self, service: &str) -> bool {
+    pub(super) fn serves_endpoint(&self, vocabulary: &Vocabulary, service: &str) -> bool {
         let Some(endpoint) = &self.endpoint else { return false };
         service
             .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| {
-                w.len() >= tuning::ERROR_NAME_MIN_LEN
-                    && !GENERIC_SERVICE_WORDS.contains(&w.to_ascii_lowercase().as_str())
-            })
+            .filter(|w| w.len() >= tuning::ERROR_NAME_MIN_LEN && !vocabulary.is_generic_service_word(w))
             .any(|w| mentions(endpoint.as_bytes(), w) || mentions(endpoint.as_bytes(), &format!("{w}s")))
     }
 }
-
-/// Words of service names that say nothing about what a service serves.
-const GENERIC_SERVICE_WORDS: &[&str] = &["service", "server", "daemon", "worker", "proxy", "http", "main", "prod"];
 
 /// Marks the stories on the failing path: on a failing host, of a service that reports the
 /// failures or serves the failing endpoint, or named by such a story (a dependency its errors
@@ -92,7 +70,7 @@ pub fn mark_failing_path(stories: &mut [Story], index: &Index, path: &FailingPat
     for st in stories.iter_mut() {
         st.on_failing_path = st.hosts.iter().any(|h| path.hosts.contains(h))
             || path.services.contains(&st.service)
-            || path.serves_endpoint(index.services.get(st.service));
+            || path.serves_endpoint(&index.rules.vocabulary, index.services.get(st.service));
     }
     let direct: Vec<(Vec<u32>, Vec<u32>)> = stories
         .iter()
@@ -139,7 +117,10 @@ pub fn set_context(stories: &mut [Story], t: &SignalTable, index: &Index, topics
             // A client's error names its server by port as often as by name ("connection to server
             // at 10.90.1.10, port 5432 failed").
             for &(id, name) in &services {
-                if id != st.service && !st.named_services.contains(&id) && port_names_service(text, name) {
+                if id != st.service
+                    && !st.named_services.contains(&id)
+                    && index.rules.vocabulary.port_names_service(text, name)
+                {
                     st.named_services.push(id);
                 }
             }
@@ -204,46 +185,15 @@ pub fn ports_named(text: &[u8]) -> Vec<u16> {
     out
 }
 
-/// Default ports of the servers applications most often fail to reach, and the words their
-/// services go by.
-const SERVER_PORTS: &[(&str, &[&str])] = &[
-    ("5432", &["postgres", "postgresql", "pgbouncer"]),
-    ("6432", &["pgbouncer"]),
-    ("3306", &["mysql", "mysqld", "mariadb"]),
-    ("6379", &["redis", "redis-server"]),
-    ("27017", &["mongod", "mongodb"]),
-    ("9200", &["elasticsearch", "opensearch"]),
-    ("9092", &["kafka"]),
-    ("5672", &["rabbitmq"]),
-    ("11211", &["memcached"]),
-];
-
-/// Does `text` name, by its default port (`:5432`, `port 5432`), the server that `service` runs?
-pub(super) fn port_names_service(text: &[u8], service: &str) -> bool {
-    let runs = |name: &str| {
-        service.len() >= name.len()
-            && service.as_bytes()[..name.len()].eq_ignore_ascii_case(name.as_bytes())
-            && matches!(service.as_bytes().get(name.len()), None | Some(b'-' | b'@'))
-    };
-    SERVER_PORTS.iter().any(|(port, names)| {
-        names.iter().any(|n| runs(n))
-            && memchr::memmem::find_iter(text, port.as_bytes()).any(|at| {
-                let before = &text[..at];
-                !text.get(at + port.len()).is_some_and(u8::is_ascii_digit)
-                    && (before.ends_with(b":")
-                        || before.len() >= 5 && before[before.len() - 5..].eq_ignore_ascii_case(b"port "))
-            })
-    })
-}
-
 /// Does a signal say its service waited on something else and gave up? A rule says so
 /// (`waits = true`); a mined template, by naming a timeout ("WORKER TIMEOUT", "deadline exceeded").
 pub fn waits(index: &Index, id: SignalId) -> bool {
     match id {
         SignalId::Rule(r) => index.rules.get(r).is_some_and(|r| r.waits),
-        SignalId::Pattern(p) => index.templates.templates.get(p as usize).is_some_and(|t| {
-            let text = t.text.as_bytes();
-            ["timeout", "timed out", "deadline exceeded"].iter().any(|w| mentions(text, w))
-        }),
+        SignalId::Pattern(p) => index
+            .templates
+            .templates
+            .get(p as usize)
+            .is_some_and(|t| index.rules.vocabulary.says_it_waited(t.text.as_bytes())),
     }
 }

@@ -300,8 +300,7 @@ impl ChangeEvent {
         // the same specific subsystem is a weaker link when names do not connect them.
         // A change on a database host (its audit record says only "parameter.set") before database
         // errors elsewhere: the subsystem of what the change touched.
-        let generic = ["deploy", "config", "app", "web", "system", ""];
-        if !generic.contains(&story_subsystem)
+        if st.subsystem_is_specific
             && (self.subsystem.as_deref() == Some(story_subsystem)
                 || self.touched_subsystems.iter().any(|s| s == story_subsystem))
         {

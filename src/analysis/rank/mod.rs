@@ -55,6 +55,9 @@ pub struct Story {
     pub severity: f64,
     /// The subsystem its rules name most (or guessed from the service name).
     pub subsystem: String,
+    /// Whether that subsystem is specific enough to link a change by (the vocabulary's broad
+    /// subsystems, `app` or `deploy`, are not).
+    pub subsystem_is_specific: bool,
     /// Topics its signals are about (see [`Topics`]).
     pub topics: u64,
     /// Other services and hosts its first error lines name ("Killed process 812 (recommender)").
@@ -123,6 +126,7 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
                 score: 0.0,
                 severity: 1.0,
                 subsystem: String::new(),
+                subsystem_is_specific: false,
                 topics: 0,
                 named_services: Vec::new(),
                 named_hosts: Vec::new(),

@@ -185,6 +185,7 @@ pub fn score_stories(
 pub fn set_severity(stories: &mut [Story], t: &SignalTable, index: &Index) {
     for st in stories.iter_mut() {
         st.subsystem = story_subsystem(index, t, st);
+        st.subsystem_is_specific = !index.rules.vocabulary.is_broad_subsystem(&st.subsystem);
         let mut sev: f64 = 0.0;
         for s in &st.stats {
             let level = index.records.level(s.onset_rec as usize);

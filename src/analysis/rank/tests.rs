@@ -18,15 +18,17 @@ fn mentions_respects_word_boundaries() {
 
 #[test]
 fn a_service_serves_the_endpoint_its_name_spells() {
+    let rules = crate::rules::RuleSet::builtin().unwrap();
+    let words = &rules.vocabulary;
     let path = |e: &str| FailingPath { endpoint: Some(e.into()), ..Default::default() };
-    assert!(path("GET /v1/orders/{id}").serves_endpoint("orders-api"));
-    assert!(path("POST /v1/payouts").serves_endpoint("payout"));
-    assert!(path("POST /api/checkout").serves_endpoint("checkout"));
+    assert!(path("GET /v1/orders/{id}").serves_endpoint(words, "orders-api"));
+    assert!(path("POST /v1/payouts").serves_endpoint(words, "payout"));
+    assert!(path("POST /api/checkout").serves_endpoint(words, "checkout"));
     // Generic and short words tie nothing; nor does a word inside another.
-    assert!(!path("GET /api/worker/status").serves_endpoint("search-worker"));
-    assert!(!path("GET /api/v1/items").serves_endpoint("api"));
-    assert!(!path("GET /v1/reportsummary").serves_endpoint("reports"));
-    assert!(!FailingPath::default().serves_endpoint("orders"));
+    assert!(!path("GET /api/worker/status").serves_endpoint(words, "search-worker"));
+    assert!(!path("GET /api/v1/items").serves_endpoint(words, "api"));
+    assert!(!path("GET /v1/reportsummary").serves_endpoint(words, "reports"));
+    assert!(!FailingPath::default().serves_endpoint(words, "orders"));
     assert!(!FailingPath::default().is_known());
 }
 
@@ -272,20 +274,6 @@ fn a_rollouts_lines_chain_into_one_change() {
     let unnamed = ChangeEvent { mentioned_services: Vec::new(), ..at(7, 38, 13, 8, 9) };
     let by_time = super::linked(&unnamed, std::slice::from_ref(&unnamed), &story, TIME_LINK, 0.9, Pace::default());
     assert_eq!((by_time.rec, by_time.recs, by_time.hosts), (7, vec![7], BTreeSet::from([9])));
-}
-
-#[test]
-fn a_servers_default_port_names_it() {
-    let text = b"ConnectionNotEstablished (connection to server at \"10.90.1.10\", port 5432 failed";
-    assert!(port_names_service(text, "postgres"));
-    assert!(port_names_service(text, "postgresql@17-main"));
-    assert!(!port_names_service(text, "mysql"));
-    assert!(port_names_service(b"dial tcp 10.0.0.5:6379: connect: connection refused", "redis"));
-    assert!(port_names_service(b"Can't connect to MySQL server on 'db-2:3306' (111)", "MySQL"));
-    // Other numbers that hold the digits, and the port without its server, name nothing.
-    assert!(!port_names_service(b"dial tcp 10.0.0.5:63790: i/o timeout", "redis"));
-    assert!(!port_names_service(b"request 5432 failed", "postgres"));
-    assert!(!port_names_service(b"dial tcp 10.0.0.5:6379: refused", "orders"));
 }
 
 /// A database's shutdown seconds after its own PANIC is a reaction, even when its lines carry
