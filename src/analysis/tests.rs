@@ -303,9 +303,17 @@ fn a_rules_warnings_and_errors_are_separate_signals() {
 /// its logins is closed before authentication. Only the failures of an account that also worked
 /// show the incident, and the reload is its cause.
 fn sshd_lockout(reload: bool) -> Index {
+    sshd_lockout_with(reload, false)
+}
+
+/// As [`sshd_lockout`]; with `louder_scanner`, the scanner also tries twice as often from the
+/// reload on, and the accounts' first failure comes 40 s later: the chronic signal's rise begins
+/// before the new failures.
+fn sshd_lockout_with(reload: bool, louder_scanner: bool) -> Index {
     let mut lines = Vec::new();
     let start = at(17, 0, 0);
     let change = at(17, 6, 30);
+    let lock_from = change + if louder_scanner { 40 } else { 5 } * MS_PER_SEC;
     let stop = at(17, 10, 0);
     let stamp = |t: Millis| chrono::DateTime::from_timestamp_millis(t).unwrap().format("%b %e %H:%M:%S").to_string();
     let mut t = start;
@@ -313,6 +321,13 @@ fn sshd_lockout(reload: bool) -> Index {
     while t < stop {
         pid += 1;
         lines.push((t, format!("{} bastion-1 sshd[{pid}]: Invalid user oracle from 10.9.8.7 port 4{pid}", stamp(t))));
+        if louder_scanner && t > change {
+            let again = t + 1500;
+            lines.push((
+                again,
+                format!("{} bastion-1 sshd[{pid}]: Invalid user admin from 10.9.8.7 port 3{pid}", stamp(again)),
+            ));
+        }
         lines.push((
             t + 500,
             format!(
@@ -326,7 +341,7 @@ fn sshd_lockout(reload: bool) -> Index {
                 continue;
             }
             let at_ms = t + 1000;
-            let text = if reload && at_ms > change + 5 * MS_PER_SEC {
+            let text = if reload && at_ms > lock_from {
                 format!(
                     "{} bastion-1 sshd[{}]: Connection closed by authenticating user {user} 10.0.9.20 port 5{pid} [preauth]",
                     stamp(at_ms),
@@ -365,6 +380,19 @@ fn an_account_that_worked_and_now_fails_shows_the_incident_under_a_scanners_nois
     assert!(quiet.incident.is_none(), "{}", quiet.summary);
 }
 
+/// When the scanner's chronic failures also rise at the reload, the account's failures (never
+/// seen before) still say what began: the cause's evidence holds no scanner line.
+#[test]
+fn a_new_failure_headlines_over_a_chronic_one_that_rose_with_it() {
+    let f = analyse(&sshd_lockout_with(true, true), &AnalysisOptions::default());
+    let first = &f.causes[0];
+    assert_eq!(first.verdict, Verdict::LikelyCause, "{}", f.summary);
+    assert!(first.evidence[0].text.contains("Received SIGHUP"), "{:?}", first.evidence);
+    let scanner = first.evidence.iter().find(|e| e.text.contains("10.9.8.7"));
+    assert!(scanner.is_none(), "the scanner's line is the cause's evidence: {scanner:?}\n{}", f.summary);
+    assert!(first.evidence.iter().any(|e| e.text.contains("authenticating user")), "{:?}", first.evidence);
+}
+
 /// Rows of an aggregate (a ClickHouse group each) stand for many lines: the signals count lines,
 /// not records.
 #[test]
@@ -388,4 +416,32 @@ fn signals_count_the_lines_a_record_stands_for() {
     assert_eq!(table.errors.total(), 42);
     assert_eq!(table.timed_records, 47);
     assert_eq!(table.service_totals.values().map(|v| v.iter().map(|&c| c as u64).sum::<u64>()).sum::<u64>(), 47);
+}
+
+/// Within one service, a signal never seen before began at its first line, while a chronic one
+/// that rose began at an estimated change point: the new one leads its story and dates it, even
+/// when the estimate comes first.
+#[test]
+fn a_new_signal_leads_its_story_before_a_chronic_one_that_rose() {
+    let index = auth_incident(true);
+    let (lo, hi) = index.time_span().expect("timed records");
+    let table = signals::build(&index, lo, hi);
+    let n = table.signals.len();
+    let (first, other) = (0..n)
+        .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
+        .find(|&(a, b)| table.signals[a].key.service == table.signals[b].key.service)
+        .expect("two signals of one service");
+    let stat = |sig: usize, onset: Millis, new: bool, inc_count: u64| rank::SignalStat {
+        sig,
+        onset,
+        new,
+        inc_count,
+        elevated: true,
+        ..Default::default()
+    };
+    let rose = stat(first, at(15, 29, 0), false, 400);
+    let began = stat(other, at(15, 30, 0), true, 40);
+    let (stories, _) = rank::stories(&[rose, began], &table, at(15, 30, 0), 60 * MS_PER_SEC);
+    assert_eq!(stories.len(), 1);
+    assert_eq!((stories[0].stats[0].sig, stories[0].onset), (other, at(15, 30, 0)));
 }

@@ -12,7 +12,7 @@ mod paths;
 mod records;
 
 pub use intern::Interner;
-pub use paths::container_log_name;
+pub use paths::{container_log_name, pod_workload};
 use paths::{host_within_name, without_log_extension, GENERIC_FILE_STEMS};
 pub use records::{BlockSummary, Records, SourceRun, BLOCK, LINE_MARK};
 use records::{ChunkRows, RecordsBuilder};
@@ -311,8 +311,13 @@ impl Index {
                 .filter(|n| n.len() >= 2)
                 .find_map(|n| self.hosts.lookup(n))
                 .or_else(|| host_within_name(&names[0], |n| self.hosts.lookup(n)));
-            // The kubelet names a container's log after its pod: the pod is where the lines ran.
-            let pod = without_log_extension(&file).and_then(container_log_name).map(|(pod, _, _)| pod);
+            // The kubelet names a container's log after its pod, as does `kubectl logs POD > POD.log`:
+            // the pod is where the lines ran.
+            let stem = without_log_extension(&file);
+            let pod = stem
+                .and_then(container_log_name)
+                .map(|(pod, _, _)| pod)
+                .or_else(|| stem.filter(|s| pod_workload(s).is_some()));
             let Some(host) = known
                 .or_else(|| pod.map(|p| self.hosts.intern(p.as_bytes())))
                 .or_else(|| per_host.get(&sid).map(|n| self.hosts.intern(n.as_bytes())))
@@ -344,6 +349,9 @@ impl Index {
                 let stem = without_log_extension(&src.stream)?;
                 if let Some((_, _, container)) = container_log_name(stem) {
                     return Some(container.to_string());
+                }
+                if let Some(workload) = pod_workload(stem) {
+                    return Some(workload.to_string());
                 }
                 // `0.log` under `/var/log/pods/NS_POD_UID/CONTAINER/`: the folder names it.
                 if stem.bytes().all(|c| c.is_ascii_digit()) {

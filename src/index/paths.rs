@@ -76,6 +76,22 @@ pub fn container_log_name(stem: &str) -> Option<(&str, &str, &str)> {
     (k8s_name(pod) && k8s_name(namespace) && k8s_name(container)).then_some((pod, namespace, container))
 }
 
+/// `WORKLOAD-TEMPLATEHASH-SUFFIX`, the name a Deployment gives its pods (`ledger-7d9f8b6c4-x2k9p`,
+/// what `kubectl logs POD > POD.log` leaves behind): the workload. The template hash is 6 to 10
+/// lower-case letters and digits with at least one digit, the suffix 5 of them; a name such as
+/// `auth-server-proxy` does not qualify.
+pub fn pod_workload(stem: &str) -> Option<&str> {
+    let (rest, suffix) = stem.rsplit_once('-')?;
+    let (workload, hash) = rest.rsplit_once('-')?;
+    let token = |t: &str| t.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    let hash_ok = (6..=10).contains(&hash.len()) && token(hash) && hash.bytes().any(|c| c.is_ascii_digit());
+    let suffix_ok = suffix.len() == 5 && token(suffix);
+    let workload_ok = workload.len() >= 2
+        && workload.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && workload.as_bytes()[0].is_ascii_lowercase();
+    (hash_ok && suffix_ok && workload_ok).then_some(workload)
+}
+
 pub(super) fn without_log_extension(name: &str) -> Option<&str> {
     let (stem, ext) = name.rsplit_once('.')?;
     (matches!(ext, "log" | "json" | "jsonl" | "ndjson" | "txt" | "out" | "err") && !stem.is_empty()).then_some(stem)

@@ -202,6 +202,8 @@ fn container_logs_are_named_by_container_and_pod() {
         source(1, "/var/log/containers/cart-7d9f8-fghij_shop_cart.log", cri),
         source(2, "/var/log/pods/shop_cart-7d9f8-klmno_0f0e/cart/0.log", cri),
         source(3, "/srv/logs/backup_daily_Run.log", "2024-01-22T15:30:01Z error: disk\n"),
+        // `kubectl logs POD > POD.log`: the Deployment's pod name says the workload and the pod.
+        source(4, "/tmp/incident/cart-7d9f8b6c4-x2k9p.log", cri),
     ];
     let opts = IndexOptions { year: Some(2024), ..Default::default() };
     let idx = Index::build(sources, Vec::new(), RuleSet::empty(), &opts);
@@ -213,8 +215,15 @@ fn container_logs_are_named_by_container_and_pod() {
     assert_eq!(service(2), "cart", "a numbered file is named by its folder");
     // Upper case is no Kubernetes name: an ordinary file name with underscores stays as it is.
     assert_eq!(service(3), "backup_daily_Run");
+    assert_eq!((service(4), host(4)), ("cart".to_string(), "cart-7d9f8b6c4-x2k9p".to_string()));
     assert_eq!(container_log_name("a_b_c-d"), Some(("a", "b", "c-d")));
     assert_eq!(container_log_name("a_b"), None);
+    // A Deployment's pod name: its workload; names that merely have dashes are not pods.
+    assert_eq!(super::pod_workload("ledger-3f5fb8dd6-b7fbc"), Some("ledger"));
+    assert_eq!(super::pod_workload("search-api-7d9f8b6c4-x2k9p"), Some("search-api"));
+    assert_eq!(super::pod_workload("auth-server-proxy"), None);
+    assert_eq!(super::pod_workload("web-bcdfghj-x2k9p"), None);
+    assert_eq!(super::pod_workload("orders-2"), None);
 }
 
 /// Rows of an aggregate (a ClickHouse group each) carry their line counts into the index (the

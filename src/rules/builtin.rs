@@ -11,5 +11,6 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("rules/config-management.toml", include_str!("../../rules/config-management.toml")),
     ("rules/packages.toml", include_str!("../../rules/packages.toml")),
     ("rules/kubernetes.toml", include_str!("../../rules/kubernetes.toml")),
+    ("rules/messaging.toml", include_str!("../../rules/messaging.toml")),
     ("rules/vocabulary.toml", include_str!("../../rules/vocabulary.toml")),
 ];

@@ -102,7 +102,9 @@ pub fn stories(stats: &[SignalStat], t: &SignalTable, onset: Millis, tolerance: 
     let mut out: Vec<Story> = by_service
         .into_iter()
         .map(|(service, mut v)| {
-            v.sort_by(|a, b| a.onset.cmp(&b.onset).then(b.inc_count.cmp(&a.inc_count)));
+            // A signal never seen before began at its first line; a chronic one that rose began at
+            // an estimated change point. When a service has both, the new one says what began.
+            v.sort_by(|a, b| b.new.cmp(&a.new).then(a.onset.cmp(&b.onset)).then(b.inc_count.cmp(&a.inc_count)));
             let total: u64 = v.iter().map(|s| s.inc_count).sum();
             let mut host_counts: HashMap<u32, u64> = HashMap::new();
             for s in &v {
