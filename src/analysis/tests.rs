@@ -445,3 +445,65 @@ fn a_new_signal_leads_its_story_before_a_chronic_one_that_rose() {
     assert_eq!(stories.len(), 1);
     assert_eq!((stories[0].stats[0].sig, stories[0].onset), (other, at(15, 30, 0)));
 }
+
+/// DEBUG logging switched on for a worker fills the host's disk seven minutes later; a reload of
+/// the proxy on the same host comes between. With `surge`, the worker writes fifteen times its
+/// lines from the change on; without, it writes as before (and the disk fills anyway).
+fn log_surge_fills_disk(surge: bool) -> Index {
+    let stamp = |t: Millis| chrono::DateTime::from_timestamp_millis(t).unwrap().format("%b %e %H:%M:%S").to_string();
+    let (start, change, reload, full, stop) = (at(6, 0, 0), at(6, 10, 0), at(6, 14, 0), at(6, 17, 0), at(6, 22, 0));
+    let mut worker = Vec::new();
+    let mut t = start;
+    let mut job = 0;
+    while t < stop {
+        job += 1;
+        worker.push(format!(
+            r#"{{"ts":"{}","level":"info","service":"billing-worker","host":"app-1","msg":"job {job} done"}}"#,
+            rfc3339(t)
+        ));
+        if surge && t >= change {
+            for k in 0..14 {
+                worker.push(format!(
+                    r#"{{"ts":"{}","level":"debug","service":"billing-worker","host":"app-1","msg":"cache probe {k} for job {job}"}}"#,
+                    rfc3339(t + k * 100)
+                ));
+            }
+        }
+        t += 2 * MS_PER_SEC;
+    }
+    let audit = vec![format!(
+        r#"{{"ts":"{}","actor":"deploy","action":"config.changed","host":"app-1","target":"billing-worker","detail":"log level set to DEBUG"}}"#,
+        rfc3339(change)
+    )];
+    let mut syslog = vec![
+        format!("{} app-1 systemd[1]: Reloading nginx.service - A high performance web server...", stamp(reload)),
+        format!("{} app-1 systemd[1]: Reloaded nginx.service - A high performance web server.", stamp(reload)),
+    ];
+    let mut t = full;
+    while t < stop {
+        syslog.push(format!(
+            "{} app-1 postgres[812]: ERROR:  could not extend file \"base/16384/2619\": No space left on device",
+            stamp(t)
+        ));
+        t += 5 * MS_PER_SEC;
+    }
+    let sources = vec![src(0, "billing-worker.jsonl", worker), src(1, "audit.jsonl", audit), src(2, "syslog", syslog)];
+    let opts = IndexOptions { year: Some(2024), ..IndexOptions::default() };
+    Index::build(sources, Vec::new(), RuleSet::builtin().expect("built-in rules"), &opts)
+}
+
+/// A change whose effect still shows when the failures begin (the worker writing fifteen times
+/// its lines) acted on them all along: it is the cause, over a nearer change on the same host,
+/// and the reasons say what it stirred. Without the surge, nothing prefers it to the nearer one.
+#[test]
+fn a_change_whose_effect_lasts_until_the_failures_outranks_a_nearer_one() {
+    let f = analyse(&log_surge_fills_disk(true), &AnalysisOptions::default());
+    let first = &f.causes[0];
+    assert!(first.evidence[0].text.contains("log level set to DEBUG"), "{:?}\n{}", first.evidence, f.summary);
+    let stirred = first.reasons.iter().find(|r| r.contains("billing-worker has written"));
+    assert!(stirred.is_some_and(|r| r.contains("its usual lines per minute")), "{:?}", first.reasons);
+    let quiet = analyse(&log_surge_fills_disk(false), &AnalysisOptions::default());
+    let first = &quiet.causes[0];
+    assert!(!first.evidence[0].text.contains("log level set to DEBUG"), "{:?}", first.evidence);
+    assert!(!first.reasons.iter().any(|r| r.contains("usual lines")), "{:?}", first.reasons);
+}

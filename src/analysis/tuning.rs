@@ -68,6 +68,23 @@ pub const HEADING_LOOKBACK_LINES: usize = 64;
 /// …with no pause longer than this between consecutive lines: a play writes its task, diff and
 /// results within seconds; a gap of a minute is another run.
 pub const HEADING_MAX_GAP: Millis = 60 * MS_PER_SEC;
+
+/// A change stirred a service it touched (a `Stir`, in the ranking's change events) when, minute after
+/// minute from the change on, that service wrote at least this many times the lines per minute it
+/// wrote before: DEBUG logging switched on, a retry storm, a job looping. Four times is far beyond
+/// the minute-to-minute wobble of steady traffic and well below the tenfold jumps such changes make.
+pub const STIR_RATIO: f64 = 4.0;
+/// The before-rate is measured over this long before the change (or what the logs hold of it)…
+pub const STIR_BEFORE: Millis = 5 * MS_PER_MIN;
+/// …and must rest on at least this many lines: a service that was silent has no rate to beat.
+pub const STIR_MIN_BASE_LINES: u64 = 10;
+/// A stir is also this many lines a minute at least: the surges that fill a disk or load a host
+/// are hundreds of lines a minute, while a few more lines of a quiet daemon (a link coming up,
+/// journald's own notes) change nothing.
+pub const STIR_MIN_LINES_PER_MIN: f64 = 100.0;
+/// A stirred service must still write that much in the minute before the failures for the change
+/// to count as acting on them all along: a restart's start-up burst dies down in seconds.
+pub const STIR_STEP: Millis = MS_PER_MIN;
 /// A value a change line names (a revision `cbefe46`, a version `v1.16.2`) is at least this long:
 /// shorter words with digits (`ens5`, `v2`) name things, not one release.
 pub const VALUE_MIN_LEN: usize = 5;

@@ -47,6 +47,58 @@ pub struct ChangeEvent {
     pub heading: Option<u32>,
     /// Distinctive values its line names (see [`value_tokens`]): a revision, a version.
     pub values: Vec<u64>,
+    /// A service it touched that has written many times its usual lines since (see [`Stir`]).
+    pub stir: Option<Stir>,
+}
+
+/// A visible effect of a change: a service it names (in its line or its heading) wrote, minute
+/// after minute from the change on, many times the lines per minute it wrote before (see
+/// [`tuning::STIR_RATIO`]). A change whose effect still shows when the failures begin acted on
+/// them all along, however many minutes before it came (DEBUG logging that fills a disk).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stir {
+    pub service: u32,
+    /// Lines per minute since the change over lines per minute before it, over the stirred span.
+    pub ratio: f64,
+    /// The end of the last whole minute that still showed the effect.
+    pub until: Millis,
+}
+
+/// The strongest stir among `services` from a change at `ts` (see [`Stir`]).
+pub fn stir_of(t: &SignalTable, services: &[u32], ts: Millis) -> Option<Stir> {
+    let b = &t.buckets;
+    let start = b.of(ts)?;
+    let per_step = ((tuning::STIR_STEP / b.size).max(1)) as usize;
+    let before = ((tuning::STIR_BEFORE / b.size).max(1) as usize).min(start);
+    let mut best: Option<Stir> = None;
+    for &service in services {
+        let Some(totals) = t.service_totals.get(&service) else { continue };
+        let base: u64 = totals[start - before..start].iter().map(|&c| c as u64).sum();
+        if before == 0 || base < tuning::STIR_MIN_BASE_LINES {
+            continue;
+        }
+        let base_per_step = base as f64 * per_step as f64 / before as f64;
+        let (mut at, mut lines, mut steps) = (start, 0u64, 0usize);
+        while at + per_step <= totals.len() {
+            let step: u64 = totals[at..at + per_step].iter().map(|&c| c as u64).sum();
+            let floor =
+                tuning::STIR_MIN_LINES_PER_MIN * per_step as f64 * b.size as f64 / crate::time::MS_PER_MIN as f64;
+            if (step as f64) < (tuning::STIR_RATIO * base_per_step).max(floor) {
+                break;
+            }
+            lines += step;
+            steps += 1;
+            at += per_step;
+        }
+        if steps == 0 {
+            continue;
+        }
+        let stir = Stir { service, ratio: lines as f64 / (steps as f64 * base_per_step), until: b.time(at) };
+        if best.is_none_or(|s| stir.ratio > s.ratio) {
+            best = Some(stir);
+        }
+    }
+    best
 }
 
 pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<ChangeEvent> {
@@ -92,6 +144,19 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         touched_subsystems.dedup();
         let ports = super::context::ports_named(text);
         let heading_text = heading.map(|h| index.record_bytes(h as usize));
+        // What it touched by name, in its line or its heading: where its effect would show.
+        // A name inside its own program's name (`systemd` of `systemd-networkd`) is not touched.
+        let own_name = index.services.get(r.service(i)).as_bytes();
+        let named: Vec<u32> = services
+            .iter()
+            .filter(|(s, n)| {
+                *s != r.service(i)
+                    && !mentions(own_name, n)
+                    && (mentions(text, n) || heading_text.is_some_and(|h| mentions(h, n)))
+            })
+            .map(|(s, _)| *s)
+            .collect();
+        let stir = stir_of(t, &named, r.ts(i));
         let title = event_title(index, rec);
         let subject = match id {
             SignalId::Rule(rule) => captured_subject(index, rule, i),
@@ -133,6 +198,7 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
             ports,
             heading,
             values,
+            stir,
             at_once: match id {
                 SignalId::Rule(rule) => index.rules.get(rule).is_some_and(|r| r.at_once),
                 // A change-like line no rule names may be a deploy whose effect takes minutes.

@@ -1,6 +1,6 @@
 //! Links between changes and stories: by scope (service, hosts, names, topics, subsystem), then time.
 
-use super::{ChangeEvent, Story, CHANGE_HORIZON};
+use super::{ChangeEvent, Stir, Story, CHANGE_HORIZON};
 use crate::analysis::signals::SignalId;
 use crate::analysis::tuning::{
     self, CHAIN_LINK_MIN, CHANGE_DECAY, NAMED_PORT_LINK, OCCASION_GAP, TIME_LINK, TIME_ONLY_SPAN, TOPIC_LINK,
@@ -26,6 +26,8 @@ pub struct LinkedChange {
     pub via_topics: u64,
     /// Nothing but time ties it to the story (see [`TIME_LINK`]).
     pub by_time_only: bool,
+    /// Its visible effect on a service it touched lasted until the story began (see [`Stir`]).
+    pub stir: Option<Stir>,
 }
 
 impl LinkedChange {
@@ -110,7 +112,12 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
     for st in stories.iter_mut() {
         let mut best: Option<(f64, &ChangeEvent, f64, f64)> = None;
         for c in changes {
-            if !c.may_precede(st) || c.ts < st.onset - CHANGE_HORIZON || reaction(c) || !c.could_set_off(pace, st.onset)
+            // A change whose effect still shows when the failures begin acted on them all along.
+            let acting = c.stirs_until(st.onset);
+            if !c.may_precede(st)
+                || c.ts < st.onset - CHANGE_HORIZON
+                || reaction(c)
+                || !(acting || c.could_set_off(pace, st.onset))
             {
                 continue;
             }
@@ -118,7 +125,7 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
             if link == 0.0 {
                 continue;
             }
-            let prox = proximity(c.ts, st.onset);
+            let prox = if acting { 1.0 } else { proximity(c.ts, st.onset) };
             let w = link * prox;
             if best.is_none_or(|b| w > b.0 || (w == b.0 && c.ts < b.1.ts)) {
                 best = Some((w, c, link, prox));
@@ -185,6 +192,7 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
     let mut order: Vec<usize> = (0..near.len()).collect();
     order.sort_by_key(|&k| ((near[k].ts - c.ts).abs(), near[k].rec));
     let mut joined: Vec<bool> = near.iter().map(|o| o.rec == c.rec).collect();
+    let stirred = c.stirs_until(st.onset);
     // Other kinds of change join only when tied by name (service, host), not by a subsystem or
     // topic alone (a database tweak a minute before a deploy is a rival, not a part), and only a
     // few minutes from a line already joined: a rollout's start, each host's restart and its
@@ -199,7 +207,9 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
             }
             let same_kind = o.same_change(c);
             let same_topic = o.topics & c.topics & st.topics != 0 && o.hosts().any(|h| c_hosts.contains(&h));
+            // A change known by its own effect (see [`Stir`]) is not renamed after lines before it.
             let chained = o.link_to(st) > CHAIN_LINK_MIN
+                && !(stirred && o.ts < c.ts)
                 && near.iter().zip(&joined).any(|(m, &j)| j && (o.ts - m.ts).abs() <= tuning::CHAIN_STEP)
                 && !effect_of_rival(o, &joined);
             if same_kind || same_topic || chained {
@@ -246,10 +256,16 @@ pub fn linked(c: &ChangeEvent, changes: &[ChangeEvent], st: &Story, link: f64, p
         recs: recs.into_iter().map(|r| r.2).collect(),
         via_topics: if (link - TOPIC_LINK).abs() < 1e-9 { c.topics & st.topics } else { 0 },
         by_time_only: false,
+        stir: c.stir.filter(|_| c.stirs_until(st.onset)),
     }
 }
 
 impl ChangeEvent {
+    /// Whether its visible effect (see [`Stir`]) began at it and still showed at `onset`.
+    pub fn stirs_until(&self, onset: Millis) -> bool {
+        self.stir.is_some_and(|s| self.ts <= onset && s.until + tuning::STIR_STEP >= onset)
+    }
+
     /// Whether the change came before the story began. Clocks of different files lag by a second or
     /// two, so a change in another file may be stamped up to 2 s after; one in the same file as the
     /// story's first errors shares their clock (an automatic restart after a crash is not its cause).

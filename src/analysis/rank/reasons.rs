@@ -179,6 +179,13 @@ pub fn story_cause(index: &Index, t: &SignalTable, st: &Story, symptom_onset: Mi
         if c.by_time_only {
             reasons.push("only time ties them: they share no host, service or topic".into());
         }
+        if let Some(stir) = c.stir {
+            reasons.push(format!(
+                "{} has written {:.0}× its usual lines per minute since the change, up to the failures",
+                index.services.get(stir.service),
+                stir.ratio
+            ));
+        }
         if c.via_topics != 0 {
             reasons.push(format!(
                 "the change and the errors are both about {} (no host or service name ties them); it acted on {}",

@@ -52,6 +52,7 @@ fn change_on(service: u32, host: u32) -> ChangeEvent {
         names_what: false,
         heading: None,
         values: Vec::new(),
+        stir: None,
     }
 }
 
@@ -123,6 +124,7 @@ fn change_of(service: u32, ts: Millis, proximity: f64) -> LinkedChange {
         recs: vec![1],
         via_topics: 0,
         by_time_only: false,
+        stir: None,
     }
 }
 
