@@ -133,23 +133,29 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
         }
         if let Some((_, c, link, prox)) = best {
             st.change = Some(linked(c, changes, st, link, prox, pace));
-        } else if st.new && st.substantial() {
+        } else if st.new && st.substantial() && st.topics == 0 {
+            // Errors about a topic (an expired certificate is about time) are explained by a change
+            // about it (linked above) or by nothing else: the clock expires a certificate, and a
+            // sync that merely came last does not.
             // Only a change never seen before: a job that ran earlier today is not news.
             let seen_before = |c: &ChangeEvent| {
                 changes.iter().any(|o| o.key == c.key && o.template == c.template && o.ts < c.ts - OCCASION_GAP)
             };
+            // A change whose effect lasted up to the failures (see [`Stir`]) is as near as any,
+            // and nearer than one that merely came last.
             let just_before = changes
                 .iter()
                 .filter(|c| {
+                    let acting = c.stirs_until(st.onset) && c.ts >= st.onset - CHANGE_HORIZON;
                     c.may_precede(st)
-                        && st.onset - c.ts <= TIME_ONLY_SPAN
+                        && (acting || (st.onset - c.ts <= TIME_ONLY_SPAN && c.could_set_off(pace, st.onset)))
                         && !reaction(c)
                         && !seen_before(c)
-                        && c.could_set_off(pace, st.onset)
                 })
-                .max_by_key(|c| (c.ts, std::cmp::Reverse(c.rec)));
+                .max_by_key(|c| (c.stirs_until(st.onset), c.ts, std::cmp::Reverse(c.rec)));
             if let Some(c) = just_before {
-                let mut change = linked(c, changes, st, TIME_LINK, proximity(c.ts, st.onset), pace);
+                let prox = if c.stirs_until(st.onset) { 1.0 } else { proximity(c.ts, st.onset) };
+                let mut change = linked(c, changes, st, TIME_LINK, prox, pace);
                 change.by_time_only = true;
                 st.change = Some(change);
             }

@@ -55,9 +55,14 @@ pub fn score_stories(
         })
         .collect();
     for (idx, st) in stories.iter_mut().enumerate() {
+        // In the same second counts as no later: many logs stamp whole seconds, so errors stamped
+        // 21:33:55 may follow the crash they name at 21:33:55.407.
+        let second = |t: Millis| t.div_euclid(crate::time::MS_PER_SEC);
         st.downstream_of = begun
             .iter()
-            .find(|&&(svc, onset)| svc != st.service && onset <= st.onset && st.named_services.contains(&svc))
+            .find(|&&(svc, onset)| {
+                svc != st.service && second(onset) <= second(st.onset) && st.named_services.contains(&svc)
+            })
             .map(|&(svc, _)| svc);
         st.downstream_of_host = related
             .iter()

@@ -382,3 +382,59 @@ fn a_line_that_names_nothing_is_never_a_rival() {
     assert!(!set.rival_of(&reload) && !reload.rival_of(&set));
     assert!(set.rival_of(&other_set));
 }
+
+/// Errors about a topic (an expired certificate is about time) take no change tied by time alone:
+/// a sync that merely came a minute before explains nothing; errors about nothing in particular
+/// still may.
+#[test]
+fn errors_about_a_topic_take_no_change_by_time_alone() {
+    let onset = 60 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+    let story = Story { service: 4, onset, new: true, stats: vec![stat], ..Default::default() };
+    let sync = ChangeEvent { rec: 3, ts: onset - MS_PER_MIN, ..change_on(9, 0) };
+    let mut plain = vec![story.clone()];
+    link_changes(&mut plain, std::slice::from_ref(&sync), Pace::default());
+    assert!(plain[0].change.as_ref().is_some_and(|c| c.by_time_only));
+    let mut expired = vec![Story { topics: 1, ..story }];
+    link_changes(&mut expired, std::slice::from_ref(&sync), Pace::default());
+    assert!(expired[0].change.is_none(), "a certificate expires by the clock");
+}
+
+/// A change whose effect lasted until the failures (a stir) is tied by time ahead of one that
+/// merely came later, however many minutes before it came.
+#[test]
+fn a_change_that_stirred_until_the_failures_is_nearer_than_the_last_one() {
+    let onset = 60 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 50, new: true, ..Default::default() };
+    let story = Story { service: 4, onset, new: true, stats: vec![stat], ..Default::default() };
+    let stir = Stir { service: 7, ratio: 12.0, until: onset };
+    let debug = ChangeEvent { rec: 3, ts: onset - 7 * MS_PER_MIN, stir: Some(stir), ..change_on(9, 0) };
+    let motd = ChangeEvent { rec: 4, ts: onset - MS_PER_MIN, identity: 1, ..change_on(8, 0) };
+    let mut stories = vec![story.clone()];
+    link_changes(&mut stories, &[debug.clone(), motd.clone()], Pace::default());
+    let linked = stories[0].change.as_ref().expect("a change by time");
+    assert_eq!((linked.rec, linked.stir, linked.proximity), (3, Some(stir), 1.0));
+    // Its effect ended minutes before the failures: the last change is the nearer.
+    let faded = ChangeEvent { stir: Some(Stir { until: onset - 4 * MS_PER_MIN, ..stir }), ..debug };
+    let mut stories = vec![story];
+    link_changes(&mut stories, &[faded, motd], Pace::default());
+    assert_eq!(stories[0].change.as_ref().map(|c| c.rec), Some(4));
+}
+
+/// Errors stamped in whole seconds that name a service whose crash came in the same second are
+/// downstream of it, though their stamp reads earlier.
+#[test]
+fn errors_in_the_same_second_as_the_crash_they_name_are_downstream() {
+    let onset = 10 * MS_PER_MIN;
+    let stat = SignalStat { inc_count: 40, new: true, ..Default::default() };
+    let crash = Story { service: 1, onset: onset + 407, new: true, stats: vec![stat.clone()], ..Default::default() };
+    let refused =
+        Story { service: 2, onset, new: true, named_services: vec![1], stats: vec![stat], ..Default::default() };
+    let mut stories = vec![refused.clone(), crash.clone()];
+    score_stories(&mut stories, &[], onset, false, &tuning::Weights::DEFAULT);
+    assert_eq!(stories[0].downstream_of, Some(1));
+    // A whole second later, the named service began after them.
+    let mut later = vec![refused, Story { onset: onset + 1_407, ..crash }];
+    score_stories(&mut later, &[], onset, false, &tuning::Weights::DEFAULT);
+    assert_eq!(later[0].downstream_of, None);
+}
