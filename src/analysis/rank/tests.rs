@@ -14,6 +14,9 @@ fn mentions_respects_word_boundaries() {
     assert!(!mentions(b"host db-10 ready", "db-1"));
     assert!(mentions(b"host DB-1 ready", "db-1"));
     assert!(!mentions(b"authz", "auth"));
+    // A journal field's key is no name: every journald line carries `_SYSTEMD_UNIT`.
+    assert!(!mentions(br#"{"_SYSTEMD_UNIT":"inventory-api.service"}"#, "systemd"));
+    assert!(mentions(b"auth_2 failed", "auth"));
 }
 
 #[test]

@@ -62,7 +62,8 @@ impl Topics {
     }
 }
 
-/// Whether `needle` occurs in `hay` as a word start (not inside a longer word), case-insensitively.
+/// Whether `needle` occurs in `hay` as a word (not inside a longer word, nor between underscores
+/// inside an identifier), case-insensitively.
 pub fn mentions(hay: &[u8], needle: &str) -> bool {
     let n = needle.as_bytes();
     if n.len() < 2 || hay.len() < n.len() {
@@ -75,7 +76,9 @@ pub fn mentions(hay: &[u8], needle: &str) -> bool {
             let before_ok = i == 0 || !is_word(hay[i - 1]);
             // `auth` matches `auth-service` and `auth_2`, not `authz`; `db-1` does not match `db-10`.
             let after_ok = hay.get(i + n.len()).is_none_or(|c| !is_word(*c));
-            if before_ok && after_ok {
+            // Inside an identifier (`_SYSTEMD_UNIT`, a journal field's key) it names nothing.
+            let in_identifier = i > 0 && hay[i - 1] == b'_' && hay.get(i + n.len()) == Some(&b'_');
+            if before_ok && after_ok && !in_identifier {
                 return true;
             }
         }
