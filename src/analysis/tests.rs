@@ -450,6 +450,12 @@ fn a_new_signal_leads_its_story_before_a_chronic_one_that_rose() {
 /// the proxy on the same host comes between. With `surge`, the worker writes fifteen times its
 /// lines from the change on; without, it writes as before (and the disk fills anyway).
 fn log_surge_fills_disk(surge: bool) -> Index {
+    log_surge_fills_disk_with(surge, false)
+}
+
+/// As [`log_surge_fills_disk`]; with `self_logged`, the worker writes the change in its own log
+/// (a server that logs its own setting change) instead of an audit log.
+fn log_surge_fills_disk_with(surge: bool, self_logged: bool) -> Index {
     let stamp = |t: Millis| chrono::DateTime::from_timestamp_millis(t).unwrap().format("%b %e %H:%M:%S").to_string();
     let (start, change, reload, full, stop) = (at(6, 0, 0), at(6, 10, 0), at(6, 14, 0), at(6, 17, 0), at(6, 22, 0));
     let mut worker = Vec::new();
@@ -471,10 +477,19 @@ fn log_surge_fills_disk(surge: bool) -> Index {
         }
         t += 2 * MS_PER_SEC;
     }
-    let audit = vec![format!(
-        r#"{{"ts":"{}","actor":"deploy","action":"config.changed","host":"app-1","target":"billing-worker","detail":"log level set to DEBUG"}}"#,
-        rfc3339(change)
-    )];
+    let audit = if self_logged {
+        worker.push(format!(
+            r#"{{"ts":"{}","level":"info","service":"billing-worker","host":"app-1","msg":"log level set to DEBUG by admin request"}}"#,
+            rfc3339(change)
+        ));
+        worker.sort();
+        vec![r#"{"ts":"2024-01-22T06:00:00Z","actor":"deploy","action":"login","host":"app-1"}"#.to_string()]
+    } else {
+        vec![format!(
+            r#"{{"ts":"{}","actor":"deploy","action":"config.changed","host":"app-1","target":"billing-worker","detail":"log level set to DEBUG"}}"#,
+            rfc3339(change)
+        )]
+    };
     let mut syslog = vec![
         format!("{} app-1 systemd[1]: Reloading nginx.service - A high performance web server...", stamp(reload)),
         format!("{} app-1 systemd[1]: Reloaded nginx.service - A high performance web server.", stamp(reload)),
@@ -502,6 +517,10 @@ fn a_change_whose_effect_lasts_until_the_failures_outranks_a_nearer_one() {
     assert!(first.evidence[0].text.contains("log level set to DEBUG"), "{:?}\n{}", first.evidence, f.summary);
     let stirred = first.reasons.iter().find(|r| r.contains("billing-worker has written"));
     assert!(stirred.is_some_and(|r| r.contains("its usual lines per minute")), "{:?}", first.reasons);
+    // A server that logs its own change: its own lines are what the change stirred.
+    let own = analyse(&log_surge_fills_disk_with(true, true), &AnalysisOptions::default());
+    let first = &own.causes[0];
+    assert!(first.evidence[0].text.contains("log level set to DEBUG"), "{:?}\n{}", first.evidence, own.summary);
     let quiet = analyse(&log_surge_fills_disk(false), &AnalysisOptions::default());
     let first = &quiet.causes[0];
     assert!(!first.evidence[0].text.contains("log level set to DEBUG"), "{:?}", first.evidence);

@@ -69,7 +69,7 @@ pub const HEADING_LOOKBACK_LINES: usize = 64;
 /// results within seconds; a gap of a minute is another run.
 pub const HEADING_MAX_GAP: Millis = 60 * MS_PER_SEC;
 
-/// A change stirred a service it touched (a `Stir`, in the ranking's change events) when, minute after
+/// A change stirred its own service or one it names (a `Stir`, in the ranking's change events) when, minute after
 /// minute from the change on, that service wrote at least this many times the lines per minute it
 /// wrote before: DEBUG logging switched on, a retry storm, a job looping. Four times is far beyond
 /// the minute-to-minute wobble of steady traffic and well below the tenfold jumps such changes make.

@@ -47,12 +47,12 @@ pub struct ChangeEvent {
     pub heading: Option<u32>,
     /// Distinctive values its line names (see [`value_tokens`]): a revision, a version.
     pub values: Vec<u64>,
-    /// A service it touched that has written many times its usual lines since (see [`Stir`]).
+    /// Its own service, or one it names, that has written many times its usual lines since (see [`Stir`]).
     pub stir: Option<Stir>,
 }
 
-/// A visible effect of a change: a service it names (in its line or its heading) wrote, minute
-/// after minute from the change on, many times the lines per minute it wrote before (see
+/// A visible effect of a change: its own service or one it names (in its line or its heading)
+/// wrote, minute after minute from the change on, many times the lines per minute it wrote before (see
 /// [`tuning::STIR_RATIO`]). A change whose effect still shows when the failures begin acted on
 /// them all along, however many minutes before it came (DEBUG logging that fills a disk).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -144,19 +144,23 @@ pub fn change_events(index: &Index, t: &SignalTable, topics: &Topics) -> Vec<Cha
         touched_subsystems.dedup();
         let ports = super::context::ports_named(text);
         let heading_text = heading.map(|h| index.record_bytes(h as usize));
-        // What it touched by name, in its line or its heading: where its effect would show.
-        // A name inside its own program's name (`systemd` of `systemd-networkd`) is not touched.
+        // What it touched: its own service (a server that logs its own setting change) and what
+        // it names in its line or its heading: where its effect would show. A name inside its own
+        // program's name (`systemd` of `systemd-networkd`) is not another service it touched.
         let own_name = index.services.get(r.service(i)).as_bytes();
-        let named: Vec<u32> = services
-            .iter()
-            .filter(|(s, n)| {
-                *s != r.service(i)
-                    && !mentions(own_name, n)
-                    && (mentions(text, n) || heading_text.is_some_and(|h| mentions(h, n)))
-            })
-            .map(|(s, _)| *s)
+        let touched: Vec<u32> = std::iter::once(r.service(i))
+            .chain(
+                services
+                    .iter()
+                    .filter(|(s, n)| {
+                        *s != r.service(i)
+                            && !mentions(own_name, n)
+                            && (mentions(text, n) || heading_text.is_some_and(|h| mentions(h, n)))
+                    })
+                    .map(|(s, _)| *s),
+            )
             .collect();
-        let stir = stir_of(t, &named, r.ts(i));
+        let stir = stir_of(t, &touched, r.ts(i));
         let title = event_title(index, rec);
         let subject = match id {
             SignalId::Rule(rule) => captured_subject(index, rule, i),
