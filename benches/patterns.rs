@@ -11,22 +11,9 @@ use criterion::{criterion_group, Criterion, Throughput};
 use culprit::index::{Index, IndexOptions};
 use culprit::patterns::{merge, Miner};
 use culprit::rules::RuleSet;
+use culprit_scenarios::rng::Rng;
 use std::io::Write;
 use std::time::Instant;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const USERS: [&str; 12] =
     ["root", "admin", "alice", "bob", "deploy", "git", "oracle", "test", "guest", "ubuntu", "pi", "www"];
@@ -38,21 +25,21 @@ fn line(r: &mut Rng, i: u64) -> String {
     let user = USERS[r.below(USERS.len() as u64) as usize];
     match r.below(10) {
         0 => format!("Jan 22 {h:02}:{m:02}:{s:02} web{} sshd[{}]: Failed password for {user} from {ip} port {} ssh2", r.below(9), r.below(60000), r.below(65535)),
-        1 => format!("Jan 22 {h:02}:{m:02}:{s:02} web{} sshd[{}]: Accepted publickey for {user} from {ip} port {} ssh2: RSA SHA256:{:x}", r.below(9), r.below(60000), r.below(65535), r.next()),
+        1 => format!("Jan 22 {h:02}:{m:02}:{s:02} web{} sshd[{}]: Accepted publickey for {user} from {ip} port {} ssh2: RSA SHA256:{:x}", r.below(9), r.below(60000), r.below(65535), r.next_u64()),
         2 => format!("Jan 22 {h:02}:{m:02}:{s:02} web{} kernel: [{}.{:06}] TCP: request_sock_TCP: Possible SYN flooding on port {}. Sending cookies.", r.below(9), r.below(99999), r.below(999999), r.below(65535)),
-        3 => format!("{{\"ts\":\"2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z\",\"level\":\"error\",\"service\":\"auth\",\"msg\":\"token signing failed for key {:x}: {}\",\"request_id\":\"{:016x}\"}}", r.below(1000), r.next() & 0xffff, ["expired", "revoked", "unknown kid"][r.below(3) as usize], r.next()),
+        3 => format!("{{\"ts\":\"2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z\",\"level\":\"error\",\"service\":\"auth\",\"msg\":\"token signing failed for key {:x}: {}\",\"request_id\":\"{:016x}\"}}", r.below(1000), r.next_u64() & 0xffff, ["expired", "revoked", "unknown kid"][r.below(3) as usize], r.next_u64()),
         4 => format!("{{\"ts\":\"2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z\",\"level\":\"info\",\"service\":\"api\",\"msg\":\"GET /api/v1/users/{} 200 in {}ms\",\"user\":\"{user}\"}}", r.below(1000), r.below(100000), r.below(3000)),
         5 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z WARN pool db-{} exhausted: {} waiting, {} active, timeout {}ms", r.below(1000), r.below(4), r.below(200), r.below(50), r.below(30000)),
-        6 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z INFO job {} state {} on worker {}", r.below(1000), r.next() % 100000, ["queued", "running", "done", "failed"][r.below(4) as usize], r.below(64)),
+        6 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z INFO job {} state {} on worker {}", r.below(1000), r.next_u64() % 100000, ["queued", "running", "done", "failed"][r.below(4) as usize], r.below(64)),
         7 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z ERROR connection to {ip}:{} refused after {} retries (last error: \"connection reset by peer\")", r.below(1000), r.below(65535), r.below(10)),
-        8 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z DEBUG cache {} key=sess:{:x} ttl={}s size={}B", r.below(1000), ["hit", "miss", "evict"][r.below(3) as usize], r.next(), r.below(3600), r.below(1 << 20)),
+        8 => format!("2024-01-22T{h:02}:{m:02}:{s:02}.{:03}Z DEBUG cache {} key=sess:{:x} ttl={}s size={}B", r.below(1000), ["hit", "miss", "evict"][r.below(3) as usize], r.next_u64(), r.below(3600), r.below(1 << 20)),
         _ => format!("Jan 22 {h:02}:{m:02}:{s:02} db{} postgres[{}]: LOG:  duration: {}.{:03} ms  statement: SELECT * FROM users WHERE id = {}", r.below(3), r.below(60000), r.below(5000), r.below(1000), r.below(1_000_000)),
     }
 }
 
 /// Whole lines stand in for messages: the miner sees more tokens than after parsing, so the figure is conservative.
 fn messages(n: usize) -> Vec<String> {
-    let mut r = Rng(0x2545_f491_4f6c_dd1d);
+    let mut r = Rng::new(0x2545_f491_4f6c_dd1d);
     (0..n as u64).map(|i| line(&mut r, i * 37)).collect()
 }
 
@@ -89,7 +76,7 @@ fn ratio(mb: usize) {
     let path = dir.join("mixed.log");
     {
         let mut f = std::io::BufWriter::new(std::fs::File::create(&path).expect("create"));
-        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut r = Rng::new(0x9e37_79b9_7f4a_7c15);
         let (mut written, mut i) = (0usize, 0u64);
         while written < mb << 20 {
             let l = line(&mut r, i * 37);

@@ -8,23 +8,9 @@ use culprit::index::{Index, IndexOptions};
 use culprit::patterns::mask::tokenise;
 use culprit::patterns::{Miner, MAX_TOKENS};
 use culprit::rules::{parse_line, MatchScratch, RuleSet, ShapeMemo, NO_RULE};
+use culprit_scenarios::rng::Rng;
 use proptest::prelude::*;
 use std::path::PathBuf;
-
-/// A small deterministic generator: each proptest case is one seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 /// `line` with the masked part of every masked token of its message rewritten: each digit,
 /// lower-case and upper-case letter becomes another of its kind, and a run of digits may grow
@@ -109,7 +95,7 @@ proptest! {
     #[test]
     fn variants_with_other_masked_values_get_the_same_rule(seed in 1u64..u64::MAX) {
         let rules = RuleSet::builtin().expect("built-in rules");
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed); // each proptest case is one seed
         let mut lines = Vec::new();
         for ex in examples(&rules) {
             lines.push(vary(&ex, &mut rng));

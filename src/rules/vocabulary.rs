@@ -148,7 +148,8 @@ pub struct Vocabulary {
     generic_service_words: Vec<String>,
     broad_subsystems: Vec<String>,
     subsystems: Vec<(String, Vec<String>)>,
-    ports: Vec<(u16, Vec<String>)>,
+    /// Each default port as text (`5432`), with the services that listen on it.
+    ports: Vec<(String, Vec<String>)>,
     setting_shapes: Vec<regex::Regex>,
     /// Examples, with the file that gave them, for `culprit rules check`.
     examples: Vec<VocabularyExample>,
@@ -213,9 +214,10 @@ impl Vocabulary {
             def.subsystems.iter().map(|s| (s.name.trim().to_string(), s.service_words.clone())).collect();
         self.subsystems.splice(0..0, later);
         for p in &def.ports {
-            match self.ports.iter_mut().find(|(port, _)| *port == p.port) {
+            let port = p.port.to_string();
+            match self.ports.iter_mut().find(|(known, _)| *known == port) {
                 Some((_, services)) => add_words(services, &p.services),
-                None => self.ports.push((p.port, p.services.clone())),
+                None => self.ports.push((port, p.services.clone())),
             }
         }
         // Shapes are checked by `problems` before a file's vocabulary is added.
@@ -308,7 +310,6 @@ impl Vocabulary {
                 && matches!(service.as_bytes().get(name.len()), None | Some(b'-' | b'@'))
         };
         self.ports.iter().any(|(port, names)| {
-            let port = port.to_string();
             names.iter().any(|n| runs(n))
                 && memchr::memmem::find_iter(text, port.as_bytes()).any(|at| {
                     let before = &text[..at];

@@ -145,16 +145,16 @@ pub fn link_changes(stories: &mut [Story], changes: &[ChangeEvent], pace: Pace) 
             // and nearer than one that merely came last.
             let just_before = changes
                 .iter()
-                .filter(|c| {
-                    let acting = c.stirs_until(st.onset) && c.ts >= st.onset - CHANGE_HORIZON;
+                .map(|c| (c.stirs_until(st.onset) && c.ts >= st.onset - CHANGE_HORIZON, c))
+                .filter(|&(acting, c)| {
                     c.may_precede(st)
                         && (acting || (st.onset - c.ts <= TIME_ONLY_SPAN && c.could_set_off(pace, st.onset)))
                         && !reaction(c)
                         && !seen_before(c)
                 })
-                .max_by_key(|c| (c.stirs_until(st.onset), c.ts, std::cmp::Reverse(c.rec)));
-            if let Some(c) = just_before {
-                let prox = if c.stirs_until(st.onset) { 1.0 } else { proximity(c.ts, st.onset) };
+                .max_by_key(|&(acting, c)| (acting, c.ts, std::cmp::Reverse(c.rec)));
+            if let Some((acting, c)) = just_before {
+                let prox = if acting { 1.0 } else { proximity(c.ts, st.onset) };
                 let mut change = linked(c, changes, st, TIME_LINK, prox, pace);
                 change.by_time_only = true;
                 st.change = Some(change);
